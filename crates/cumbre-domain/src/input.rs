@@ -1,0 +1,230 @@
+//! Why a piece of input was rejected, with a message in each language.
+//!
+//! Every `parse` constructor returns [`InvalidInput`]; the web layer shows
+//! [`InvalidInput::message`] in the user's language and the CLI shows it in English.
+
+use crate::Lang;
+
+/// The user-facing name of an input field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Email,
+    Password,
+    JobTitle,
+    HireDate,
+    Role,
+    UnitKind,
+    Unit,
+    Parent,
+    Department,
+    Manager,
+    Key,
+    Record,
+    Language,
+    TokenName,
+}
+
+impl Field {
+    pub fn label(self, lang: Lang) -> &'static str {
+        use Field::*;
+        match (self, lang) {
+            (Name, Lang::Es) => "nombre",
+            (Name, Lang::En) => "name",
+            (Email, _) => "e-mail",
+            (Password, Lang::Es) => "contraseña",
+            (Password, Lang::En) => "password",
+            (JobTitle, Lang::Es) => "puesto",
+            (JobTitle, Lang::En) => "job title",
+            (HireDate, Lang::Es) => "fecha de ingreso",
+            (HireDate, Lang::En) => "hire date",
+            (Role, Lang::Es) => "rol",
+            (Role, Lang::En) => "role",
+            (UnitKind, Lang::Es) => "tipo de unidad",
+            (UnitKind, Lang::En) => "unit type",
+            (Unit, Lang::Es) => "unidad",
+            (Unit, Lang::En) => "unit",
+            (Parent, Lang::Es) => "unidad superior",
+            (Parent, Lang::En) => "parent unit",
+            (Department, Lang::Es) => "departamento",
+            (Department, Lang::En) => "department",
+            (Manager, Lang::Es) => "jefe directo",
+            (Manager, Lang::En) => "manager",
+            (Key, Lang::Es) => "clave",
+            (Key, Lang::En) => "key",
+            (Record, Lang::Es) => "tipo de registro",
+            (Record, Lang::En) => "record type",
+            (Language, Lang::Es) => "idioma",
+            (Language, Lang::En) => "language",
+            (TokenName, Lang::Es) => "nombre del token",
+            (TokenName, Lang::En) => "token name",
+        }
+    }
+}
+
+/// A precise reason why input was refused. Nothing was changed when this is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInput {
+    #[error("{} is required", .0.label(Lang::En))]
+    Required(Field),
+    #[error("{} is too long (at most {max} characters)", .field.label(Lang::En))]
+    TooLong { field: Field, max: usize },
+    #[error("{} is too short (at least {min} characters)", .field.label(Lang::En))]
+    TooShort { field: Field, min: usize },
+    #[error("{} contains control characters", .0.label(Lang::En))]
+    ControlCharacters(Field),
+    #[error("'{value}' is not a valid e-mail address")]
+    Email { value: String },
+    #[error("'{value}' is not a date in the form YYYY-MM-DD")]
+    Date { value: String },
+    #[error("the hire date {value} is in the future")]
+    FutureDate { value: String },
+    #[error("'{value}' is not one of: {allowed}")]
+    NotOneOf {
+        field: Field,
+        value: String,
+        allowed: &'static str,
+    },
+    #[error("a unit cannot be moved under itself or one of its own sub-units")]
+    MoveIntoOwnSubtree,
+    #[error("the organisation already has a top unit; choose a parent unit")]
+    SecondRoot,
+    #[error("the top unit cannot be moved")]
+    MoveRoot,
+    #[error("{} '{value}' does not exist", .field.label(Lang::En))]
+    UnknownReference { field: Field, value: String },
+    #[error("{} '{value}' appears more than once", .field.label(Lang::En))]
+    Duplicate { field: Field, value: String },
+    #[error("the e-mail {value} is already in use")]
+    EmailTaken { value: String },
+    #[error("units form a cycle through '{value}'")]
+    Cycle { value: String },
+    #[error("a person cannot be their own manager")]
+    SelfManager,
+    #[error("a manager account needs the unit it manages")]
+    ManagerNeedsUnit,
+    #[error("the current password is not correct")]
+    WrongCurrentPassword,
+    #[error("the new passwords do not match")]
+    PasswordMismatch,
+    #[error("expected {expected} columns, found {found}")]
+    ColumnCount { expected: usize, found: usize },
+    #[error("the header must be: {expected}")]
+    Header { expected: &'static str },
+    #[error("the file is not valid CSV: {detail}")]
+    Csv { detail: String },
+    #[error("the file has no rows")]
+    EmptyFile,
+    #[error("you cannot deactivate or demote your own account")]
+    OwnAccount,
+}
+
+impl InvalidInput {
+    /// The reason in `lang`, for people; the `Display` text is the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        use InvalidInput::*;
+        match self {
+            Required(f) => format!("El campo «{}» es obligatorio", f.label(lang)),
+            TooLong { field, max } => format!(
+                "El campo «{}» es demasiado largo (máximo {max} caracteres)",
+                field.label(lang)
+            ),
+            TooShort { field, min } => format!(
+                "El campo «{}» es demasiado corto (mínimo {min} caracteres)",
+                field.label(lang)
+            ),
+            ControlCharacters(f) => {
+                format!("El campo «{}» contiene caracteres de control", f.label(lang))
+            }
+            Email { value } => format!("«{value}» no es una dirección de e-mail válida"),
+            Date { value } => format!("«{value}» no es una fecha con el formato AAAA-MM-DD"),
+            FutureDate { value } => format!("La fecha de ingreso {value} está en el futuro"),
+            NotOneOf {
+                field,
+                value,
+                allowed,
+            } => format!(
+                "«{value}» no es un valor válido de {}: {allowed}",
+                field.label(lang)
+            ),
+            MoveIntoOwnSubtree => {
+                "Una unidad no puede moverse dentro de sí misma ni de una de sus subunidades".into()
+            }
+            SecondRoot => "La organización ya tiene una unidad principal; elija la unidad superior".into(),
+            MoveRoot => "La unidad principal no puede moverse".into(),
+            UnknownReference { field, value } => {
+                format!("No existe {} «{value}»", field.label(lang))
+            }
+            Duplicate { field, value } => {
+                format!("El valor «{value}» de {} aparece más de una vez", field.label(lang))
+            }
+            EmailTaken { value } => format!("El e-mail {value} ya está en uso"),
+            Cycle { value } => format!("Las unidades forman un ciclo a través de «{value}»"),
+            SelfManager => "Una persona no puede ser su propio jefe directo".into(),
+            ManagerNeedsUnit => "Una cuenta de gerente necesita la unidad que dirige".into(),
+            WrongCurrentPassword => "La contraseña actual no es correcta".into(),
+            PasswordMismatch => "Las contraseñas nuevas no coinciden".into(),
+            ColumnCount { expected, found } => {
+                format!("Se esperaban {expected} columnas y hay {found}")
+            }
+            Header { expected } => format!("La cabecera debe ser: {expected}"),
+            Csv { detail } => format!("El archivo no es un CSV válido: {detail}"),
+            EmptyFile => "El archivo no tiene filas".into(),
+            OwnAccount => "No puede desactivar ni degradar su propia cuenta".into(),
+        }
+    }
+}
+
+/// Trims `raw` and checks it is a non-empty single line of at most `max` characters.
+pub fn required_text(raw: &str, field: Field, max: usize) -> Result<String, InvalidInput> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(InvalidInput::Required(field));
+    }
+    optional_text(text, field, max).map(|t| t.unwrap_or_default())
+}
+
+/// Like [`required_text`] but an empty value is `None`.
+pub fn optional_text(raw: &str, field: Field, max: usize) -> Result<Option<String>, InvalidInput> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().any(char::is_control) {
+        return Err(InvalidInput::ControlCharacters(field));
+    }
+    if text.chars().count() > max {
+        return Err(InvalidInput::TooLong { field, max });
+    }
+    Ok(Some(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(required_text("  Cancún ", Field::Name, 10).unwrap(), "Cancún");
+        assert_eq!(required_text("   ", Field::Name, 10), Err(InvalidInput::Required(Field::Name)));
+        assert_eq!(
+            required_text("abcdefghijk", Field::Name, 10),
+            Err(InvalidInput::TooLong { field: Field::Name, max: 10 })
+        );
+        assert_eq!(
+            required_text("a\u{7}b", Field::Name, 10),
+            Err(InvalidInput::ControlCharacters(Field::Name))
+        );
+        assert_eq!(optional_text(" ", Field::JobTitle, 5).unwrap(), None);
+    }
+
+    #[test]
+    fn messages_exist_in_both_languages() {
+        let e = InvalidInput::Required(Field::Email);
+        assert_eq!(e.message(Lang::En), "e-mail is required");
+        assert_eq!(e.message(Lang::Es), "El campo «e-mail» es obligatorio");
+    }
+}

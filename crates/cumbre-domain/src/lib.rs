@@ -1,0 +1,18 @@
+//! Cumbre's domain: the types and rules of the product with no IO, no async and no SQL.
+//!
+//! Input from HTTP, CSV or the command line becomes one of these types through a `parse`
+//! constructor that says precisely what is wrong; after that the type guarantees validity.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod clock;
+pub mod demo;
+pub mod ids;
+pub mod input;
+pub mod lang;
+pub mod org;
+pub mod text;
+
+pub use ids::{DepartmentId, PersonId, TenantId, UnitId, UserId};
+pub use input::{Field, InvalidInput};
+pub use lang::Lang;

@@ -1,0 +1,112 @@
+//! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable.
+
+use crate::access::users::active_user;
+use crate::access::User;
+use crate::audit::record;
+use crate::store::col;
+use crate::{Store, StoreError};
+use cumbre_domain::clock::{from_millis, to_millis};
+use cumbre_domain::UserId;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, so its owner can tell tokens apart.
+    pub prefix: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+impl Store {
+    pub async fn create_api_token(
+        &self,
+        user: &User,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let mut w = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (tenant_id, user_id, name, token_hash, prefix, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(user.tenant.0)
+        .bind(user.id.0)
+        .bind(name)
+        .bind(token_hash)
+        .bind(prefix)
+        .bind(to_millis(now))
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let id: i64 = col(&row, "id")?;
+        record(&mut w.tx, user.tenant, &user.email, "token.create", &format!("token:{id}"), name, now).await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// The active account behind a live token; records when it was last used.
+    pub async fn api_token_user(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let last: Option<i64> = col(&row, "last_used_at")?;
+        // Write "last used" at most once a minute: API calls must not all become writes.
+        if last.is_none_or(|l| to_millis(now) - l > 60_000) {
+            let mut w = self.begin_write().await?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(to_millis(now))
+                .bind(col::<i64>(&row, "id")?)
+                .execute(&mut *w.tx)
+                .await?;
+            w.commit().await?;
+        }
+        active_user(self, UserId(col(&row, "user_id")?)).await
+    }
+
+    pub async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiToken {
+                    id: col(r, "id")?,
+                    name: col(r, "name")?,
+                    prefix: col(r, "prefix")?,
+                    created_at: from_millis(col(r, "created_at")?),
+                    last_used_at: col::<Option<i64>>(r, "last_used_at")?.map(from_millis),
+                    revoked: col::<Option<i64>>(r, "revoked_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the user's own tokens; `NotFound` for anyone else's.
+    pub async fn revoke_api_token(&self, user: &User, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(to_millis(now))
+            .bind(id)
+            .bind(user.id.0)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(&mut w.tx, user.tenant, &user.email, "token.revoke", &format!("token:{id}"), "", now).await?;
+        w.commit().await?;
+        Ok(())
+    }
+}

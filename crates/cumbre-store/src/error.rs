@@ -1,0 +1,27 @@
+use cumbre_domain::InvalidInput;
+
+/// What can go wrong in the store. `NotFound` also covers "exists but outside your scope":
+/// callers must not learn that another tenant's or another team's record exists.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Turns a unique-constraint violation into the user-facing reason `invalid`.
+    pub(crate) fn unique_or(e: sqlx::Error, invalid: InvalidInput) -> StoreError {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Invalid(invalid),
+            _ => StoreError::Database(e),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! A tiny builder for portable SQL with numbered `$n` parameters, which both SQLite and
+//! PostgreSQL accept, so dynamic filters (scope, search) need no per-backend code.
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments};
+
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_owned(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    pub fn int(&mut self, v: i64) -> &mut Self {
+        self.bind(Arg::Int(v))
+    }
+
+    pub fn text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.bind(Arg::Text(v.into()))
+    }
+
+    pub fn query(&self) -> Result<sqlx::query::Query<'_, Any, AnyArguments<'_>>, sqlx::Error> {
+        let mut args = AnyArguments::default();
+        for a in &self.args {
+            match a {
+                Arg::Int(v) => args.add(*v).map_err(sqlx::Error::Encode)?,
+                Arg::Text(v) => args.add(v.clone()).map_err(sqlx::Error::Encode)?,
+            }
+        }
+        Ok(sqlx::query_with(&self.text, args))
+    }
+}
