@@ -117,6 +117,12 @@ pub enum InvalidInput {
     EmptyFile,
     #[error("you cannot deactivate or demote your own account")]
     OwnAccount,
+    #[error("the form could not be read; reload the page and try again")]
+    BadForm,
+    #[error("the JSON body could not be read: {detail}")]
+    BadJson { detail: String },
+    #[error("'{value}' is not a number")]
+    NotANumber { field: Field, value: String },
 }
 
 impl InvalidInput {
@@ -174,6 +180,9 @@ impl InvalidInput {
             Csv { detail } => format!("El archivo no es un CSV válido: {detail}"),
             EmptyFile => "El archivo no tiene filas".into(),
             OwnAccount => "No puede desactivar ni degradar su propia cuenta".into(),
+            BadForm => "No se pudo leer el formulario; recargue la página e intente de nuevo".into(),
+            BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),
+            NotANumber { value, .. } => format!("«{value}» no es un número"),
         }
     }
 }

@@ -1,0 +1,153 @@
+//! The request context: the signed-in user, their scope and language. Resolved once by a
+//! middleware (session cookie for pages, bearer token for `/api`), which also renders any
+//! handler error in that language.
+
+use crate::auth::secret::token_hash;
+use crate::error::ErrorMarker;
+use crate::views::errors::render_error;
+use crate::{AppError, AppState};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use cumbre_domain::access::{AdminGrant, Scope};
+use cumbre_domain::Lang;
+use cumbre_store::access::User;
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "cumbre_session";
+
+/// A signed-in caller.
+#[derive(Debug)]
+pub struct Ctx {
+    pub user: User,
+    pub scope: Scope,
+    pub lang: Lang,
+    /// The session's CSRF token (empty for API tokens, which need none).
+    pub csrf: String,
+    /// Hash of the session cookie, to keep this session on password change.
+    pub session_hash: Option<String>,
+}
+
+impl Ctx {
+    /// The admin grant, or 403 for everyone else.
+    pub fn admin(&self) -> Result<AdminGrant, AppError> {
+        AdminGrant::for_role(self.user.role, self.user.tenant).ok_or(AppError::Forbidden)
+    }
+
+    /// "user@x (id 5)", the actor recorded in the audit trail.
+    pub fn actor(&self) -> String {
+        format!("{} (user {})", self.user.email, self.user.id)
+    }
+}
+
+/// The language of this request, signed in or not.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<RequestLang>().copied().unwrap_or(RequestLang(header_lang(&parts.headers))))
+    }
+}
+
+pub const LANG_COOKIE: &str = "cumbre_lang";
+
+/// The language before sign-in: the `cumbre_lang` cookie (set by the language links), else
+/// the browser's `Accept-Language`.
+fn header_lang(headers: &HeaderMap) -> Lang {
+    if let Some(lang) = CookieJar::from_headers(headers).get(LANG_COOKIE).and_then(|c| Lang::from_code(c.value())) {
+        return lang;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// A page handler's caller; without a session the browser is sent to sign in.
+pub struct PageCtx(pub Arc<Ctx>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Arc<Ctx>>() {
+            Some(ctx) => Ok(PageCtx(ctx.clone())),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = format!("/login?next={}", percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC));
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+/// An API handler's caller; without a valid token, 401.
+pub struct ApiCtx(pub Arc<Ctx>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Arc<Ctx>>().cloned().map(ApiCtx).ok_or(AppError::Unauthorized)
+    }
+}
+
+async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Option<Ctx>, AppError> {
+    let now = state.clock.now();
+    let (user, csrf, session_hash) = if api {
+        let Some(token) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        else {
+            return Ok(None);
+        };
+        match state.store.api_token_user(&token_hash(token.trim()), now).await? {
+            Some(user) => (user, String::new(), None),
+            None => return Ok(None),
+        }
+    } else {
+        let jar = CookieJar::from_headers(headers);
+        let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
+        let hash = token_hash(cookie.value());
+        match state.store.session(&hash, now).await? {
+            Some((user, csrf)) => (user, csrf, Some(hash)),
+            None => return Ok(None),
+        }
+    };
+    let scope = state.store.scope_for(&user).await?;
+    let lang = user.locale.unwrap_or_else(|| header_lang(headers));
+    Ok(Some(Ctx { user, scope, lang, csrf, session_hash }))
+}
+
+/// Middleware: resolve the caller, run the handler, render any error in the caller's language.
+pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut lang = header_lang(req.headers());
+    match lookup(&state, req.headers(), api).await {
+        Ok(Some(ctx)) => {
+            lang = ctx.lang;
+            req.extensions_mut().insert(Arc::new(ctx));
+        }
+        Ok(None) => {}
+        Err(e) => return render_error(&e, lang, api),
+    }
+    req.extensions_mut().insert(RequestLang(lang));
+    let response = next.run(req).await;
+    match response.extensions().get::<ErrorMarker>().cloned() {
+        Some(ErrorMarker(err)) => {
+            let mut rendered = render_error(&err, lang, api);
+            for name in [header::RETRY_AFTER] {
+                if let Some(v) = response.headers().get(&name) {
+                    rendered.headers_mut().insert(name, v.clone());
+                }
+            }
+            rendered
+        }
+        None => response,
+    }
+}

@@ -1,0 +1,90 @@
+//! UI strings come from the catalogues in `locales/` (one `key = text` per line), never
+//! from templates. Tests check that both catalogues have the same keys and that every key
+//! a template uses exists.
+
+use cumbre_domain::Lang;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const ES: &str = include_str!("../locales/es.txt");
+const EN: &str = include_str!("../locales/en.txt");
+
+fn parse(text: &'static str) -> HashMap<&'static str, &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+pub fn catalogue(lang: Lang) -> &'static HashMap<&'static str, &'static str> {
+    static CATALOGUES: OnceLock<[HashMap<&'static str, &'static str>; 2]> = OnceLock::new();
+    let all = CATALOGUES.get_or_init(|| [parse(ES), parse(EN)]);
+    match lang {
+        Lang::Es => &all[0],
+        Lang::En => &all[1],
+    }
+}
+
+/// The translator handed to every template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    /// The text for `key`; the key itself if missing (a test keeps that from shipping).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        catalogue(self.lang).get(key).copied().unwrap_or(key)
+    }
+
+    /// The text for `key` with `{}` replaced by `arg`.
+    pub fn f(&self, key: &str, arg: impl std::fmt::Display) -> String {
+        self.t(key).replacen("{}", &arg.to_string(), 1)
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn catalogues_have_the_same_keys() {
+        let es: BTreeSet<_> = catalogue(Lang::Es).keys().collect();
+        let en: BTreeSet<_> = catalogue(Lang::En).keys().collect();
+        let only_es: Vec<_> = es.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&es).collect();
+        assert!(only_es.is_empty() && only_en.is_empty(), "only es: {only_es:?}, only en: {only_en:?}");
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src/views")];
+        let mut missing = Vec::new();
+        for dir in dirs {
+            for entry in std::fs::read_dir(dir).expect("dir exists") {
+                let path = entry.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("readable");
+                for marker in ["t(\"", "f(\""] {
+                    for piece in text.split(marker).skip(1) {
+                        let key = piece.split('"').next().unwrap_or_default();
+                        if key.contains('.') && !catalogue(Lang::Es).contains_key(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing catalogue keys: {missing:#?}");
+    }
+}

@@ -1,0 +1,67 @@
+//! All routes and the layers around them.
+
+use crate::auth::context::resolve;
+use crate::views::{assets, home, import, org, people, profile, session, tokens, users};
+use crate::{api, AppState};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// The CSP allows only our own scripts and styles: no inline script can run even if some
+/// user text escaped the templates' escaping.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(session::show).post(session::submit))
+        .route("/logout", post(session::logout))
+        .route("/org", get(org::tree))
+        .route("/org/units", post(org::create))
+        .route("/org/units/{id}", get(org::show).post(org::update))
+        .route("/org/units/{id}/move", post(org::move_unit))
+        .route("/people", get(people::list).post(people::create))
+        .route("/people/new", get(people::new))
+        .route("/people/{id}", get(people::show).post(people::update))
+        .route("/people/{id}/active", post(people::set_active))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/{id}", get(users::show).post(users::update))
+        .route("/admin/import", get(import::show).post(import::submit).layer(DefaultBodyLimit::max(8 * 1024 * 1024)))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/profile", get(profile::show))
+        .route("/profile/language", post(profile::set_language))
+        .route("/profile/password", post(profile::change_password));
+
+    Router::new()
+        .merge(pages)
+        .merge(api::routes())
+        .fallback(|| async { crate::AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), resolve))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/static/app.css", get(assets::css))
+        .route("/static/app.js", get(assets::js))
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.store.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}

@@ -1,0 +1,53 @@
+//! Error bodies: JSON for the API, a small page for browsers, both in the caller's language.
+
+use crate::i18n::Tr;
+use crate::views::Chrome;
+use crate::AppError;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use cumbre_domain::Lang;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    title: &'a str,
+    message: String,
+}
+
+/// The user-facing message; internal errors say only that something failed.
+pub fn message(err: &AppError, lang: Lang) -> String {
+    let tr = Tr::new(lang);
+    match err {
+        AppError::Invalid(i) => i.message(lang),
+        AppError::NotFound => tr.t("error.not_found").to_owned(),
+        AppError::Unauthorized => tr.t("error.unauthorized").to_owned(),
+        AppError::Forbidden => tr.t("error.forbidden").to_owned(),
+        AppError::Csrf => tr.t("error.csrf").to_owned(),
+        AppError::Throttled { retry_after_secs } => tr.f("error.throttled", retry_after_secs.div_ceil(60)),
+        AppError::Internal(_) => tr.t("error.internal").to_owned(),
+    }
+}
+
+pub fn render_error(err: &AppError, lang: Lang, api: bool) -> Response {
+    let status = err.status();
+    let message = message(err, lang);
+    if api {
+        return (status, Json(serde_json::json!({ "error": err.code(), "message": message }))).into_response();
+    }
+    let tr = Tr::new(lang);
+    let title = match err {
+        AppError::Invalid(_) => tr.t("error.invalid_title"),
+        AppError::NotFound => tr.t("error.not_found_title"),
+        _ => tr.t("error.title"),
+    };
+    let page = ErrorPage { chrome: Chrome::anonymous(lang), title, message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            status.into_response()
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Server-rendered HTML pages. Each page is an askama template struct holding a [`Chrome`]
+//! (language, navigation, CSRF token) plus its data; every string comes from the catalogues.
+
+pub mod assets;
+pub mod errors;
+pub mod home;
+pub mod import;
+pub mod org;
+pub mod people;
+pub mod profile;
+pub mod session;
+pub mod tokens;
+pub mod users;
+
+use crate::auth::Ctx;
+use crate::i18n::Tr;
+use crate::AppError;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use cumbre_domain::{Field, InvalidInput, Lang};
+
+/// What every page shows around its content.
+pub struct Chrome {
+    pub tr: Tr,
+    pub csrf: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub is_admin: bool,
+    /// The navigation entry to highlight.
+    pub section: &'static str,
+    /// A translated confirmation after a redirect (`?ok=saved`).
+    pub notice: Option<&'static str>,
+}
+
+impl Chrome {
+    pub fn for_user(ctx: &Ctx, section: &'static str) -> Self {
+        let tr = Tr::new(ctx.lang);
+        Self {
+            tr,
+            csrf: ctx.csrf.clone(),
+            email: Some(ctx.user.email.clone()),
+            role: ctx.user.role.label(ctx.lang).to_owned(),
+            is_admin: ctx.user.role.administers(),
+            section,
+            notice: None,
+        }
+    }
+
+    pub fn anonymous(lang: Lang) -> Self {
+        Self { tr: Tr::new(lang), csrf: String::new(), email: None, role: String::new(), is_admin: false, section: "", notice: None }
+    }
+
+    /// Shows the confirmation named by `?ok=` when it is one we know.
+    pub fn with_notice(mut self, ok: Option<&str>) -> Self {
+        const KNOWN: [&str; 6] = ["saved", "created", "moved", "deactivated", "activated", "password"];
+        self.notice = ok.and_then(|k| KNOWN.iter().find(|known| **known == k)).map(|k| match *k {
+            "saved" => "notice.saved",
+            "created" => "notice.created",
+            "moved" => "notice.moved",
+            "deactivated" => "notice.deactivated",
+            "activated" => "notice.activated",
+            _ => "notice.password",
+        });
+        self
+    }
+
+    /// Indentation for a unit in a drop-down, where markup cannot nest.
+    pub fn indent(&self, depth: impl std::borrow::Borrow<usize>) -> String {
+        "\u{a0}\u{a0}".repeat(*depth.borrow())
+    }
+
+    pub fn kind_label(&self, kind: &cumbre_domain::org::UnitKind) -> &'static str {
+        kind.label(self.tr.lang)
+    }
+
+    pub fn role_label(&self, role: &cumbre_domain::access::Role) -> &'static str {
+        role.label(self.tr.lang)
+    }
+
+    pub fn nav_class(&self, section: &str) -> &'static str {
+        if self.section == section { "active" } else { "" }
+    }
+}
+
+/// Renders a template into a response; a template error is a bug, logged as a 500.
+pub fn page(t: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render().map_err(AppError::internal)?).into_response())
+}
+
+/// After a successful form post: go to `to` with a confirmation.
+pub fn done(to: &str, notice: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}ok={notice}")).into_response()
+}
+
+/// Reads an optional numeric id from a form field ("" means none).
+pub fn optional_id(raw: &str, field: Field) -> Result<Option<i64>, InvalidInput> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse().map(Some).map_err(|_| InvalidInput::NotANumber { field, value: raw.to_owned() })
+}
+
+pub fn required_id(raw: &str, field: Field) -> Result<i64, InvalidInput> {
+    optional_id(raw, field)?.ok_or(InvalidInput::Required(field))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Notice {
+    pub ok: Option<String>,
+}

@@ -1,0 +1,115 @@
+//! Users and roles: who can sign in, as what, seeing which unit (administrators only).
+
+use crate::auth::{password, CsrfForm, PageCtx};
+use crate::views::{done, optional_id, page, Chrome, Notice};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use cumbre_domain::access::{NewPassword, Role};
+use cumbre_domain::org::Email;
+use cumbre_domain::{Field, InvalidInput, PersonId, UnitId, UserId};
+use cumbre_store::access::{NewUser, User, UserChange};
+use cumbre_store::org::Unit;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<User>,
+    units: Vec<Unit>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    chrome: Chrome,
+    account: User,
+    units: Vec<Unit>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+fn roles(chrome: &Chrome) -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.code(), r.label(chrome.tr.lang))).collect()
+}
+
+pub async fn list(State(state): State<AppState>, PageCtx(ctx): PageCtx, Query(n): Query<Notice>) -> Result<Response, AppError> {
+    let grant = ctx.admin()?;
+    let chrome = Chrome::for_user(&ctx, "users").with_notice(n.ok.as_deref());
+    page(&UsersPage {
+        roles: roles(&chrome),
+        users: state.store.list_users(&grant).await?,
+        units: state.store.list_units(&ctx.scope).await?,
+        chrome,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, PageCtx(ctx): PageCtx, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, AppError> {
+    let grant = ctx.admin()?;
+    let chrome = Chrome::for_user(&ctx, "users").with_notice(n.ok.as_deref());
+    page(&UserPage {
+        roles: roles(&chrome),
+        account: state.store.get_user(&grant, UserId(id)).await?,
+        units: state.store.list_units(&ctx.scope).await?,
+        chrome,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    scope_unit_id: String,
+}
+
+pub async fn create(State(state): State<AppState>, f: CsrfForm<NewUserForm>) -> Result<Response, AppError> {
+    let grant = f.ctx.admin()?;
+    let email = Email::parse(&f.form.email)?;
+    let role = Role::parse(&f.form.role)?;
+    let new_password = NewPassword::parse(&f.form.password)?;
+    let person = optional_id(&f.form.person_id, Field::Name)?.map(PersonId);
+    let scope_unit = optional_id(&f.form.scope_unit_id, Field::Unit)?.map(UnitId);
+    let password_hash = password::hash(new_password.expose().to_owned()).await?;
+    let new = NewUser { email, role, person, scope_unit, password_hash };
+    let id = state.store.create_user(&grant, &new, &f.ctx.actor(), state.clock.now()).await?;
+    Ok(done(&format!("/admin/users/{id}"), "created"))
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    scope_unit_id: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, f: CsrfForm<ChangeForm>) -> Result<Response, AppError> {
+    let grant = f.ctx.admin()?;
+    let role = Role::parse(&f.form.role)?;
+    let active = f.form.active.is_some();
+    // An administrator locking themselves out would leave nobody to undo it.
+    if UserId(id) == f.ctx.user.id && (!active || role != Role::Admin) {
+        return Err(InvalidInput::OwnAccount.into());
+    }
+    let change = UserChange {
+        role,
+        person: optional_id(&f.form.person_id, Field::Name)?.map(PersonId),
+        scope_unit: optional_id(&f.form.scope_unit_id, Field::Unit)?.map(UnitId),
+        active,
+    };
+    state.store.update_user(&grant, UserId(id), &change, &f.ctx.actor(), state.clock.now()).await?;
+    Ok(done(&format!("/admin/users/{id}"), "saved"))
+}
