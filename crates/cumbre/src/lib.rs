@@ -1,1 +1,8 @@
+//! The `cumbre` binary as a library, so integration tests drive the same code the command
+//! line runs: configuration, commands, the demo organisation and the server.
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod server;

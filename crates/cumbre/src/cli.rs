@@ -1,0 +1,371 @@
+//! The command line. Every command reads `CUMBRE_DATABASE_URL` (and the rest of the
+//! configuration); errors end with a one-line reason and a non-zero exit code.
+
+use crate::config::{Config, Overrides};
+use crate::demo::{self, DEMO_PASSWORD};
+use crate::server;
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use cumbre_domain::access::{AdminGrant, NewPassword, Role};
+use cumbre_domain::org::import::plan;
+use cumbre_domain::org::Email;
+use cumbre_domain::{Lang, TenantId};
+use cumbre_store::access::NewUser;
+use cumbre_store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "cumbre", version, about = "Cumbre: run a customer-service culture — listen, recover, improve, lead.")]
+pub struct Cli {
+    /// Configuration file (TOML). Default: $CUMBRE_CONFIG, else ./cumbre.toml when present.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Default)]
+struct Db {
+    /// Database URL: sqlite:PATH?mode=rwc or postgres://USER@HOST/DB.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server (migrating the database first).
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Build (first run) or reuse a demo organisation on SQLite and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// Where the demo database lives (DIR/cumbre.db).
+        #[arg(long, value_name = "DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// Seed of the generated organisation.
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Build the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Create organisations (tenants).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TenantCommand {
+    /// Create an organisation; prints its id.
+    Create {
+        #[command(flatten)]
+        db: Db,
+        /// The organisation's name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user who can sign in.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// Sign-in e-mail.
+        #[arg(long)]
+        email: String,
+        /// admin, executive, manager, employee or auditor.
+        #[arg(long)]
+        role: String,
+        /// Initial password (at least 10 characters).
+        #[arg(long, env = "CUMBRE_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// For managers: the code of the unit they lead.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create an API token for a user and print it (shown only this once).
+    Create {
+        #[command(flatten)]
+        db: Db,
+        /// The user the token acts as.
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import units and people from a CSV (see docs/IMPORT.md). All lines or none.
+    Org {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The CSV file.
+        file: PathBuf,
+        /// Check every line and report problems; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+struct TenantArg {
+    /// Organisation id; needed only when the installation has several.
+    #[arg(long, value_name = "ID")]
+    tenant: Option<i64>,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the reason and its causes.
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(cli_file: &Option<PathBuf>, db: &Db, bind: Option<String>) -> anyhow::Result<Config> {
+    let overrides = Overrides { database_url: db.database_url.clone(), bind };
+    Config::load(cli_file.as_deref(), &overrides).map_err(|e| anyhow!("configuration: {e}"))
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    if let Some(path) = sqlite_file(&config.database_url) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", cumbre_store::redact(&config.database_url)))?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+/// The file behind a `sqlite:` URL, if it names one.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+async fn tenant(store: &Store, arg: &TenantArg) -> anyhow::Result<TenantId> {
+    let tenants = store.list_tenants().await?;
+    match (arg.tenant, tenants.as_slice()) {
+        (Some(id), _) => tenants
+            .iter()
+            .find(|(t, _)| t.0 == id)
+            .map(|(t, _)| *t)
+            .ok_or_else(|| anyhow!("no organisation with id {id}")),
+        (None, [(only, _)]) => Ok(*only),
+        (None, []) => bail!("no organisation yet: create one with `cumbre tenant create NAME`"),
+        (None, _) => bail!("several organisations exist: choose one with --tenant ID"),
+    }
+}
+
+fn progress(len: usize, message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64).with_message(message);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let now = time::OffsetDateTime::now_utc();
+    match &cli.command {
+        Command::Serve { db, bind } => {
+            let config = config(&cli.config, db, bind.clone())?;
+            server::init_logging(&config.log_format);
+            let store = open(&config).await?;
+            let listener = server::bind(&config.bind).await?;
+            server::serve(store, &config, listener).await
+        }
+        Command::Migrate { db } => {
+            let config = config(&cli.config, db, None)?;
+            open(&config).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Demo { bind, data_dir, seed, no_serve } => {
+            let mut config = config(&cli.config, &Db::default(), bind.clone())?;
+            std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+            let file = data_dir.join("cumbre.db");
+            config.database_url = format!("sqlite:{}?mode=rwc", file.display());
+            server::init_logging(&config.log_format);
+            let org = cumbre_domain::demo::organisation(*seed);
+            if file.exists() {
+                println!("Reusing the demo database {}", file.display());
+            } else {
+                // Build beside the target and rename, so an interrupted build is never reused.
+                let building = data_dir.join("cumbre.db.building");
+                for stale in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{stale}", building.display()));
+                }
+                let store = open(&Config { database_url: format!("sqlite:{}?mode=rwc", building.display()), ..config.clone() }).await?;
+                let bar = progress(org.units.len() + org.people.len(), "building the demo organisation");
+                demo::build(&store, *seed, now, |n| bar.set_position(n as u64)).await?;
+                bar.finish_and_clear();
+                store.checkpoint().await?;
+                store.close().await;
+                for leftover in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{leftover}", building.display()));
+                }
+                std::fs::rename(&building, &file).with_context(|| format!("cannot move the demo database to {}", file.display()))?;
+                println!("Built the demo organisation {} in {}", org.company_name, file.display());
+            }
+            let store = open(&config).await?;
+            if *no_serve {
+                return Ok(());
+            }
+            let listener = server::bind(&config.bind).await?;
+            let addr = listener.local_addr()?;
+            println!("\nCumbre demo: http://{addr}/\nSign in with password `{DEMO_PASSWORD}` as:");
+            for login in &org.logins {
+                let role = Role::parse(login.role).map(|r| r.label(Lang::En)).unwrap_or(login.role);
+                println!("  {:<24} {role}", login.email);
+            }
+            println!();
+            server::serve(store, &config, listener).await
+        }
+        Command::Tenant { command: TenantCommand::Create { db, name } } => {
+            let config = config(&cli.config, db, None)?;
+            let store = open(&config).await?;
+            let name = cumbre_domain::input::required_text(name, cumbre_domain::Field::Name, 120)?;
+            let id = store.create_tenant(&name, now).await?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { db, tenant: t, email, role, password, unit } } => {
+            let config = config(&cli.config, db, None)?;
+            let email = Email::parse(email)?;
+            let role = Role::parse(role)?;
+            let password = NewPassword::parse(password)?;
+            let store = open(&config).await?;
+            let tenant = tenant(&store, t).await?;
+            let scope_unit = match unit {
+                Some(code) => Some(
+                    store
+                        .list_units(&cumbre_domain::access::Scope::Tenant(tenant))
+                        .await?
+                        .into_iter()
+                        .find(|u| u.code.as_deref() == Some(code.as_str()))
+                        .ok_or_else(|| anyhow!("no unit with code {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let hash = tokio::task::spawn_blocking(move || cumbre_web::auth::password::hash_blocking(password.expose()))
+                .await?
+                .map_err(|e| anyhow!("argon2: {e}"))?;
+            let new = NewUser { email: email.clone(), role, person: None, scope_unit, password_hash: hash };
+            let id = store.create_user(&AdminGrant::operator(tenant), &new, "cli", now).await?;
+            println!("created user {id} {} ({})", email.as_str(), role.code());
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { db, email, name } } => {
+            let config = config(&cli.config, db, None)?;
+            let email = Email::parse(email)?;
+            let name = cumbre_domain::input::required_text(name, cumbre_domain::Field::TokenName, 80)?;
+            let store = open(&config).await?;
+            let user = store.user_by_email(&email).await.map_err(|e| match e {
+                cumbre_store::StoreError::NotFound => anyhow!("no user with e-mail {}", email.as_str()),
+                other => other.into(),
+            })?;
+            if !user.active {
+                bail!("the user {} is deactivated", email.as_str());
+            }
+            let token = cumbre_web::auth::secret::new_api_token()?;
+            let prefix: String = token.chars().take(14).collect();
+            store.create_api_token(&user, &name, &cumbre_web::auth::secret::token_hash(&token), &prefix, now).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Import { command: ImportCommand::Org { db, tenant: t, file, dry_run } } => {
+            let config = config(&cli.config, db, None)?;
+            let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = String::from_utf8(text).map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))?;
+            let store = open(&config).await?;
+            let tenant = tenant(&store, t).await?;
+            let existing = store.existing_org(tenant).await?;
+            let checked = match plan(&text, &existing, now.date()) {
+                Ok(p) => p,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}:{}: {}", file.display(), e.line, e.error);
+                    }
+                    bail!("{} bad line(s) in {}; nothing was imported", errors.len(), file.display());
+                }
+            };
+            if *dry_run {
+                println!("{} is valid: {} units, {} people; nothing was written (dry run)", file.display(), checked.units.len(), checked.people.len());
+                return Ok(());
+            }
+            let bar = progress(checked.units.len() + checked.people.len(), "importing");
+            let s = store.apply_import(&AdminGrant::operator(tenant), &checked, "cli", now, |n| bar.set_position(n as u64)).await?;
+            bar.finish_and_clear();
+            println!(
+                "imported {}: units {} created, {} updated; people {} created, {} updated",
+                file.display(),
+                s.units_created,
+                s.units_updated,
+                s.people_created,
+                s.people_updated
+            );
+            Ok(())
+        }
+    }
+}
