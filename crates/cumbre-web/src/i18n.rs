@@ -75,7 +75,7 @@ mod tests {
             for entry in std::fs::read_dir(dir).expect("dir exists") {
                 let path = entry.expect("entry").path();
                 let text = std::fs::read_to_string(&path).expect("readable");
-                for marker in ["t(\"", "f(\""] {
+                for marker in [".t(\"", ".f(\""] {
                     for piece in text.split(marker).skip(1) {
                         let key = piece.split('"').next().unwrap_or_default();
                         if key.contains('.') && !catalogue(Lang::Es).contains_key(key) {

@@ -1,0 +1,14 @@
+//! Cumbre's integration tests: one binary (one link on a 2-core machine), modules by area.
+//! HTTP and storage tests run on SQLite and on PostgreSQL (see `harness::both!`).
+
+mod harness;
+
+mod access;
+mod browser;
+mod cli;
+mod import;
+mod org;
+mod people;
+mod platform;
+mod scope;
+mod store;
