@@ -80,7 +80,7 @@ const ENGLISH_PERCENT: u32 = 20;
 
 /// The demo accounts and their roles. Which person each one is gets decided while hiring
 /// (see [`organisation`]); a manager's scope is the unit that person runs.
-const LOGINS: [(&str, &'static str); 7] = [
+const LOGINS: [(&str, &str); 7] = [
     ("admin@demo.test", "admin"),
     ("ceo@demo.test", "executive"),
     (LOGIN_REGIONAL, "manager"),
@@ -1009,7 +1009,18 @@ impl DemoOrg {
         };
         write(crate::org::import::HEADER);
         for u in &self.units {
-            write(["unit", &u.key, &u.name, u.parent.as_deref().unwrap_or(""), u.kind, "", "", "", "", ""]);
+            write([
+                "unit",
+                &u.key,
+                &u.name,
+                u.parent.as_deref().unwrap_or(""),
+                u.kind,
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]);
         }
         for p in &self.people {
             let hire = crate::org::HireDate::from_date(p.hire_date).to_iso();

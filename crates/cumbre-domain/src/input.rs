@@ -143,7 +143,10 @@ impl InvalidInput {
                 field.label(lang)
             ),
             ControlCharacters(f) => {
-                format!("El campo «{}» contiene caracteres de control", f.label(lang))
+                format!(
+                    "El campo «{}» contiene caracteres de control",
+                    f.label(lang)
+                )
             }
             Email { value } => format!("«{value}» no es una dirección de e-mail válida"),
             Date { value } => format!("«{value}» no es una fecha con el formato AAAA-MM-DD"),
@@ -159,13 +162,18 @@ impl InvalidInput {
             MoveIntoOwnSubtree => {
                 "Una unidad no puede moverse dentro de sí misma ni de una de sus subunidades".into()
             }
-            SecondRoot => "La organización ya tiene una unidad principal; elija la unidad superior".into(),
+            SecondRoot => {
+                "La organización ya tiene una unidad principal; elija la unidad superior".into()
+            }
             MoveRoot => "La unidad principal no puede moverse".into(),
             UnknownReference { field, value } => {
                 format!("No existe {} «{value}»", field.label(lang))
             }
             Duplicate { field, value } => {
-                format!("El valor «{value}» de {} aparece más de una vez", field.label(lang))
+                format!(
+                    "El valor «{value}» de {} aparece más de una vez",
+                    field.label(lang)
+                )
             }
             EmailTaken { value } => format!("El e-mail {value} ya está en uso"),
             Cycle { value } => format!("Las unidades forman un ciclo a través de «{value}»"),
@@ -180,7 +188,9 @@ impl InvalidInput {
             Csv { detail } => format!("El archivo no es un CSV válido: {detail}"),
             EmptyFile => "El archivo no tiene filas".into(),
             OwnAccount => "No puede desactivar ni degradar su propia cuenta".into(),
-            BadForm => "No se pudo leer el formulario; recargue la página e intente de nuevo".into(),
+            BadForm => {
+                "No se pudo leer el formulario; recargue la página e intente de nuevo".into()
+            }
             BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),
             NotANumber { value, .. } => format!("«{value}» no es un número"),
         }
@@ -217,11 +227,20 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(required_text("  Cancún ", Field::Name, 10).unwrap(), "Cancún");
-        assert_eq!(required_text("   ", Field::Name, 10), Err(InvalidInput::Required(Field::Name)));
+        assert_eq!(
+            required_text("  Cancún ", Field::Name, 10).unwrap(),
+            "Cancún"
+        );
+        assert_eq!(
+            required_text("   ", Field::Name, 10),
+            Err(InvalidInput::Required(Field::Name))
+        );
         assert_eq!(
             required_text("abcdefghijk", Field::Name, 10),
-            Err(InvalidInput::TooLong { field: Field::Name, max: 10 })
+            Err(InvalidInput::TooLong {
+                field: Field::Name,
+                max: 10
+            })
         );
         assert_eq!(
             required_text("a\u{7}b", Field::Name, 10),

@@ -41,10 +41,10 @@ impl Lang {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if let Some(lang) = Lang::from_code(tag) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            if let Some(lang) = Lang::from_code(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map(|(_, l)| l).unwrap_or_default()
@@ -57,8 +57,14 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_quality_supported_language() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,es;q=0.8"), Lang::En);
-        assert_eq!(Lang::from_accept_language("fr-FR,es-MX;q=0.7,en;q=0.5"), Lang::Es);
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,es;q=0.8"),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,es-MX;q=0.7,en;q=0.5"),
+            Lang::Es
+        );
         assert_eq!(Lang::from_accept_language("de,fr"), Lang::Es);
         assert_eq!(Lang::from_accept_language("es;q=0.2, en;q=0.9"), Lang::En);
         assert_eq!(Lang::from_accept_language(""), Lang::Es);

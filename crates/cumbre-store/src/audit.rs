@@ -2,9 +2,9 @@
 
 use crate::store::col;
 use crate::{Store, StoreError};
+use cumbre_domain::TenantId;
 use cumbre_domain::access::AdminGrant;
 use cumbre_domain::clock::{from_millis, to_millis};
-use cumbre_domain::TenantId;
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
@@ -43,7 +43,11 @@ pub(crate) async fn record(
 
 impl Store {
     /// The newest audit events of the tenant, newest first.
-    pub async fn audit_events(&self, grant: &AdminGrant, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
+    pub async fn audit_events(
+        &self,
+        grant: &AdminGrant,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT actor, action, subject, detail, at FROM audit_events WHERE tenant_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )

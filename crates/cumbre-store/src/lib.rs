@@ -16,4 +16,4 @@ mod store;
 pub mod tenants;
 
 pub use error::StoreError;
-pub use store::{redact, Backend, Store};
+pub use store::{Backend, Store, redact};

@@ -24,7 +24,10 @@ impl FromStr for Backend {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Backend::Postgres)
         } else {
-            Err(format!("unsupported database URL (use sqlite:… or postgres://…): {}", redact(url)))
+            Err(format!(
+                "unsupported database URL (use sqlite:… or postgres://…): {}",
+                redact(url)
+            ))
         }
     }
 }
@@ -98,7 +101,11 @@ impl Store {
             Backend::Postgres => options.connect(url).await?,
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { pool, backend, writer })
+        Ok(Self {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -128,7 +135,9 @@ impl Store {
     /// PostgreSQL has nothing to do.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }
@@ -162,8 +171,14 @@ mod tests {
 
     #[test]
     fn urls_pick_the_backend_and_never_leak_passwords() {
-        assert_eq!(Backend::from_str("sqlite:data/cumbre.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_str("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_str("sqlite:data/cumbre.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_str("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         let err = Backend::from_str("mysql://u:secret@h/db").unwrap_err();
         assert!(!err.contains("secret"), "{err}");
         assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");

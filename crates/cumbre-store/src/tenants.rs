@@ -7,13 +7,18 @@ use cumbre_domain::clock::to_millis;
 use time::OffsetDateTime;
 
 impl Store {
-    pub async fn create_tenant(&self, name: &str, now: OffsetDateTime) -> Result<TenantId, StoreError> {
+    pub async fn create_tenant(
+        &self,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<TenantId, StoreError> {
         let mut w = self.begin_write().await?;
-        let row = sqlx::query("INSERT INTO tenants (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(to_millis(now))
-            .fetch_one(&mut *w.tx)
-            .await?;
+        let row =
+            sqlx::query("INSERT INTO tenants (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(to_millis(now))
+                .fetch_one(&mut *w.tx)
+                .await?;
         let id = TenantId(col(&row, "id")?);
         w.commit().await?;
         Ok(id)
@@ -30,7 +35,9 @@ impl Store {
 
     /// The tenants of the installation, for the command line (which has no signed-in user).
     pub async fn list_tenants(&self) -> Result<Vec<(TenantId, String)>, StoreError> {
-        let rows = sqlx::query("SELECT id, name FROM tenants ORDER BY id").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT id, name FROM tenants ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| Ok((TenantId(col(r, "id")?), col(r, "name")?)))
             .collect()

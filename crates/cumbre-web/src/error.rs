@@ -77,12 +77,16 @@ impl IntoResponse for AppError {
             tracing::error!(error = ?cause, "request failed");
         }
         let mut response = self.status().into_response();
-        if let AppError::Throttled { retry_after_secs } = &self {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let AppError::Throttled { retry_after_secs } = &self
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
         }
-        response.extensions_mut().insert(ErrorMarker(Arc::new(self)));
+        response
+            .extensions_mut()
+            .insert(ErrorMarker(Arc::new(self)));
         response
     }
 }

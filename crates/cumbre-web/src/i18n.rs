@@ -64,12 +64,18 @@ mod tests {
         let en: BTreeSet<_> = catalogue(Lang::En).keys().collect();
         let only_es: Vec<_> = es.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&es).collect();
-        assert!(only_es.is_empty() && only_en.is_empty(), "only es: {only_es:?}, only en: {only_en:?}");
+        assert!(
+            only_es.is_empty() && only_en.is_empty(),
+            "only es: {only_es:?}, only en: {only_en:?}"
+        );
     }
 
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
-        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src/views")];
+        let dirs = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/views"),
+        ];
         let mut missing = Vec::new();
         for dir in dirs {
             for entry in std::fs::read_dir(dir).expect("dir exists") {

@@ -15,7 +15,10 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, session_hours: 12 }
+        Self {
+            secure_cookies: false,
+            session_hours: 12,
+        }
     }
 }
 
@@ -30,6 +33,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        Self { store, clock, config: Arc::new(config), throttle: Arc::new(Throttle::default()) }
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+        }
     }
 }

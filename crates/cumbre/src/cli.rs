@@ -4,20 +4,24 @@
 use crate::config::{Config, Overrides};
 use crate::demo::{self, DEMO_PASSWORD};
 use crate::server;
-use anyhow::{anyhow, bail, Context};
+use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use cumbre_domain::access::{AdminGrant, NewPassword, Role};
-use cumbre_domain::org::import::plan;
 use cumbre_domain::org::Email;
+use cumbre_domain::org::import::plan;
 use cumbre_domain::{Lang, TenantId};
-use cumbre_store::access::NewUser;
 use cumbre_store::Store;
+use cumbre_store::access::NewUser;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "cumbre", version, about = "Cumbre: run a customer-service culture — listen, recover, improve, lead.")]
+#[command(
+    name = "cumbre",
+    version,
+    about = "Cumbre: run a customer-service culture — listen, recover, improve, lead."
+)]
 pub struct Cli {
     /// Configuration file (TOML). Default: $CUMBRE_CONFIG, else ./cumbre.toml when present.
     #[arg(long, global = true, value_name = "FILE")]
@@ -159,7 +163,10 @@ struct TenantArg {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -178,26 +185,39 @@ pub fn main() -> ExitCode {
 }
 
 fn config(cli_file: &Option<PathBuf>, db: &Db, bind: Option<String>) -> anyhow::Result<Config> {
-    let overrides = Overrides { database_url: db.database_url.clone(), bind };
+    let overrides = Overrides {
+        database_url: db.database_url.clone(),
+        bind,
+    };
     Config::load(cli_file.as_deref(), &overrides).map_err(|e| anyhow!("configuration: {e}"))
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
-    if let Some(path) = sqlite_file(&config.database_url) {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
+    if let Some(path) = sqlite_file(&config.database_url)
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let store = Store::connect(&config.database_url)
         .await
-        .with_context(|| format!("cannot open the database {}", cumbre_store::redact(&config.database_url)))?;
-    store.migrate().await.context("cannot migrate the database")?;
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                cumbre_store::redact(&config.database_url)
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
     Ok(store)
 }
 
 /// The file behind a `sqlite:` URL, if it names one.
 fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
@@ -225,7 +245,7 @@ fn progress(len: usize, message: &'static str) -> ProgressBar {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let now = time::OffsetDateTime::now_utc();
+    let now = cumbre_domain::clock::Clock::now(&cumbre_domain::clock::SystemClock);
     match &cli.command {
         Command::Serve { db, bind } => {
             let config = config(&cli.config, db, bind.clone())?;
@@ -240,9 +260,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Demo { bind, data_dir, seed, no_serve } => {
+        Command::Demo {
+            bind,
+            data_dir,
+            seed,
+            no_serve,
+        } => {
             let mut config = config(&cli.config, &Db::default(), bind.clone())?;
-            std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("cannot create {}", data_dir.display()))?;
             let file = data_dir.join("cumbre.db");
             config.database_url = format!("sqlite:{}?mode=rwc", file.display());
             server::init_logging(&config.log_format);
@@ -255,8 +281,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 for stale in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{stale}", building.display()));
                 }
-                let store = open(&Config { database_url: format!("sqlite:{}?mode=rwc", building.display()), ..config.clone() }).await?;
-                let bar = progress(org.units.len() + org.people.len(), "building the demo organisation");
+                let store = open(&Config {
+                    database_url: format!("sqlite:{}?mode=rwc", building.display()),
+                    ..config.clone()
+                })
+                .await?;
+                let bar = progress(
+                    org.units.len() + org.people.len(),
+                    "building the demo organisation",
+                );
                 demo::build(&store, *seed, now, |n| bar.set_position(n as u64)).await?;
                 bar.finish_and_clear();
                 store.checkpoint().await?;
@@ -264,8 +297,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 for leftover in ["-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{leftover}", building.display()));
                 }
-                std::fs::rename(&building, &file).with_context(|| format!("cannot move the demo database to {}", file.display()))?;
-                println!("Built the demo organisation {} in {}", org.company_name, file.display());
+                std::fs::rename(&building, &file).with_context(|| {
+                    format!("cannot move the demo database to {}", file.display())
+                })?;
+                println!(
+                    "Built the demo organisation {} in {}",
+                    org.company_name,
+                    file.display()
+                );
             }
             let store = open(&config).await?;
             if *no_serve {
@@ -275,13 +314,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             println!("\nCumbre demo: http://{addr}/\nSign in with password `{DEMO_PASSWORD}` as:");
             for login in &org.logins {
-                let role = Role::parse(login.role).map(|r| r.label(Lang::En)).unwrap_or(login.role);
+                let role = Role::parse(login.role)
+                    .map(|r| r.label(Lang::En))
+                    .unwrap_or(login.role);
                 println!("  {:<24} {role}", login.email);
             }
             println!();
             server::serve(store, &config, listener).await
         }
-        Command::Tenant { command: TenantCommand::Create { db, name } } => {
+        Command::Tenant {
+            command: TenantCommand::Create { db, name },
+        } => {
             let config = config(&cli.config, db, None)?;
             let store = open(&config).await?;
             let name = cumbre_domain::input::required_text(name, cumbre_domain::Field::Name, 120)?;
@@ -289,7 +332,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::User { command: UserCommand::Add { db, tenant: t, email, role, password, unit } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    tenant: t,
+                    email,
+                    role,
+                    password,
+                    unit,
+                },
+        } => {
             let config = config(&cli.config, db, None)?;
             let email = Email::parse(email)?;
             let role = Role::parse(role)?;
@@ -308,21 +361,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            let hash = tokio::task::spawn_blocking(move || cumbre_web::auth::password::hash_blocking(password.expose()))
-                .await?
-                .map_err(|e| anyhow!("argon2: {e}"))?;
-            let new = NewUser { email: email.clone(), role, person: None, scope_unit, password_hash: hash };
-            let id = store.create_user(&AdminGrant::operator(tenant), &new, "cli", now).await?;
+            let hash = tokio::task::spawn_blocking(move || {
+                cumbre_web::auth::password::hash_blocking(password.expose())
+            })
+            .await?
+            .map_err(|e| anyhow!("argon2: {e}"))?;
+            let new = NewUser {
+                email: email.clone(),
+                role,
+                person: None,
+                scope_unit,
+                password_hash: hash,
+            };
+            let id = store
+                .create_user(&AdminGrant::operator(tenant), &new, "cli", now)
+                .await?;
             println!("created user {id} {} ({})", email.as_str(), role.code());
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { db, email, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { db, email, name },
+        } => {
             let config = config(&cli.config, db, None)?;
             let email = Email::parse(email)?;
-            let name = cumbre_domain::input::required_text(name, cumbre_domain::Field::TokenName, 80)?;
+            let name =
+                cumbre_domain::input::required_text(name, cumbre_domain::Field::TokenName, 80)?;
             let store = open(&config).await?;
             let user = store.user_by_email(&email).await.map_err(|e| match e {
-                cumbre_store::StoreError::NotFound => anyhow!("no user with e-mail {}", email.as_str()),
+                cumbre_store::StoreError::NotFound => {
+                    anyhow!("no user with e-mail {}", email.as_str())
+                }
                 other => other.into(),
             })?;
             if !user.active {
@@ -330,14 +398,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let token = cumbre_web::auth::secret::new_api_token()?;
             let prefix: String = token.chars().take(14).collect();
-            store.create_api_token(&user, &name, &cumbre_web::auth::secret::token_hash(&token), &prefix, now).await?;
+            store
+                .create_api_token(
+                    &user,
+                    &name,
+                    &cumbre_web::auth::secret::token_hash(&token),
+                    &prefix,
+                    now,
+                )
+                .await?;
             println!("{token}");
             Ok(())
         }
-        Command::Import { command: ImportCommand::Org { db, tenant: t, file, dry_run } } => {
+        Command::Import {
+            command:
+                ImportCommand::Org {
+                    db,
+                    tenant: t,
+                    file,
+                    dry_run,
+                },
+        } => {
             let config = config(&cli.config, db, None)?;
-            let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let text = String::from_utf8(text).map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))?;
+            let text =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = String::from_utf8(text)
+                .map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))?;
             let store = open(&config).await?;
             let tenant = tenant(&store, t).await?;
             let existing = store.existing_org(tenant).await?;
@@ -347,15 +433,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     for e in &errors {
                         eprintln!("{}:{}: {}", file.display(), e.line, e.error);
                     }
-                    bail!("{} bad line(s) in {}; nothing was imported", errors.len(), file.display());
+                    bail!(
+                        "{} bad line(s) in {}; nothing was imported",
+                        errors.len(),
+                        file.display()
+                    );
                 }
             };
             if *dry_run {
-                println!("{} is valid: {} units, {} people; nothing was written (dry run)", file.display(), checked.units.len(), checked.people.len());
+                println!(
+                    "{} is valid: {} units, {} people; nothing was written (dry run)",
+                    file.display(),
+                    checked.units.len(),
+                    checked.people.len()
+                );
                 return Ok(());
             }
             let bar = progress(checked.units.len() + checked.people.len(), "importing");
-            let s = store.apply_import(&AdminGrant::operator(tenant), &checked, "cli", now, |n| bar.set_position(n as u64)).await?;
+            let s = store
+                .apply_import(&AdminGrant::operator(tenant), &checked, "cli", now, |n| {
+                    bar.set_position(n as u64)
+                })
+                .await?;
             bar.finish_and_clear();
             println!(
                 "imported {}: units {} created, {} updated; people {} created, {} updated",

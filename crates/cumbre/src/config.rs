@@ -11,8 +11,8 @@
 //! The file is `--config FILE`, else `CUMBRE_CONFIG`, else `cumbre.toml` when present.
 //! Log verbosity follows `RUST_LOG` (default `info`).
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -65,7 +65,10 @@ impl Config {
         match file.map(Path::to_path_buf).or(env_file.map(Into::into)) {
             Some(path) => {
                 if !path.exists() {
-                    return Err(Box::new(figment::Error::from(format!("config file {} does not exist", path.display()))));
+                    return Err(Box::new(figment::Error::from(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    ))));
                 }
                 figment = figment.merge(Toml::file(path));
             }
@@ -84,11 +87,15 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type.
     fn layers_apply_in_order_and_secrets_do_not_print() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("c.toml", "bind = \"0.0.0.0:9000\"\nsession_hours = 4\ndatabase_url = \"postgres://u:pw@h/db\"")?;
             jail.set_env("CUMBRE_SESSION_HOURS", "6");
-            let overrides = Overrides { bind: Some("127.0.0.1:1".into()), ..Default::default() };
+            let overrides = Overrides {
+                bind: Some("127.0.0.1:1".into()),
+                ..Default::default()
+            };
             let c = Config::load(Some(Path::new("c.toml")), &overrides).expect("loads");
             assert_eq!(c.bind, "127.0.0.1:1");
             assert_eq!(c.session_hours, 6);

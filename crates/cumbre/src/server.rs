@@ -4,26 +4,37 @@ use crate::config::Config;
 use anyhow::Context;
 use cumbre_domain::clock::SystemClock;
 use cumbre_store::Store;
-use cumbre_web::{router, AppState, WebConfig};
+use cumbre_web::{AppState, WebConfig, router};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Logs go to stderr, as text or JSON lines; `RUST_LOG` sets the level.
 pub fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     // Colour only on a terminal: log files and pipes get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     // A second init (tests, or `demo` calling `serve`) is harmless: keep the first.
-    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 pub fn app_state(store: Store, config: &Config) -> AppState {
     AppState::new(
         store,
         Arc::new(SystemClock),
-        WebConfig { secure_cookies: config.secure_cookies, session_hours: config.session_hours },
+        WebConfig {
+            secure_cookies: config.secure_cookies,
+            session_hours: config.session_hours,
+        },
     )
 }
 
@@ -31,14 +42,19 @@ pub fn app_state(store: Store, config: &Config) -> AppState {
 pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyhow::Result<()> {
     let app = router(app_state(store.clone(), config));
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
 pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
 }
 
 async fn shutdown_signal() {

@@ -22,10 +22,16 @@ impl NewPassword {
             return Err(InvalidInput::Required(Field::Password));
         }
         if n < Self::MIN {
-            return Err(InvalidInput::TooShort { field: Field::Password, min: Self::MIN });
+            return Err(InvalidInput::TooShort {
+                field: Field::Password,
+                min: Self::MIN,
+            });
         }
         if n > Self::MAX {
-            return Err(InvalidInput::TooLong { field: Field::Password, max: Self::MAX });
+            return Err(InvalidInput::TooLong {
+                field: Field::Password,
+                max: Self::MAX,
+            });
         }
         Ok(Self(raw.to_owned()))
     }
@@ -44,8 +50,14 @@ mod tests {
         assert!(NewPassword::parse("cumbre-demo").is_ok());
         assert_eq!(
             NewPassword::parse("short"),
-            Err(InvalidInput::TooShort { field: Field::Password, min: 10 })
+            Err(InvalidInput::TooShort {
+                field: Field::Password,
+                min: 10
+            })
         );
-        assert_eq!(format!("{:?}", NewPassword::parse("secret-secret").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("secret-secret").unwrap()),
+            "NewPassword(***)"
+        );
     }
 }

@@ -72,7 +72,11 @@ mod tests {
     fn manager_sees_own_subtree_but_not_sibling_parent_or_other_tenant() {
         let (company, region, hotel, sibling) = tree();
         let t = TenantId(1);
-        let scope = Scope::Subtree { tenant: t, root: UnitId(3), path: hotel.clone() };
+        let scope = Scope::Subtree {
+            tenant: t,
+            root: UnitId(3),
+            path: hotel.clone(),
+        };
         let team = hotel.child(UnitId(9));
         assert!(scope.sees_unit(t, UnitId(3), &hotel));
         assert!(scope.sees_unit(t, UnitId(9), &team));
@@ -86,7 +90,11 @@ mod tests {
     fn employee_sees_only_self_and_own_unit() {
         let (_, _, hotel, sibling) = tree();
         let t = TenantId(1);
-        let scope = Scope::Own { tenant: t, person: Some(PersonId(7)), unit: Some(UnitId(3)) };
+        let scope = Scope::Own {
+            tenant: t,
+            person: Some(PersonId(7)),
+            unit: Some(UnitId(3)),
+        };
         assert!(scope.sees_unit(t, UnitId(3), &hotel));
         assert!(!scope.sees_unit(t, UnitId(4), &sibling));
         assert!(scope.sees_person(t, PersonId(7), &hotel));

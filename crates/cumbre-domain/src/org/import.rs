@@ -17,10 +17,19 @@ use std::collections::{HashMap, HashSet};
 use time::Date;
 
 pub const HEADER: [&str; 10] = [
-    "record", "key", "name", "parent", "kind", "department", "job_title", "email", "hire_date",
+    "record",
+    "key",
+    "name",
+    "parent",
+    "kind",
+    "department",
+    "job_title",
+    "email",
+    "hire_date",
     "manager",
 ];
-const HEADER_TEXT: &str = "record,key,name,parent,kind,department,job_title,email,hire_date,manager";
+const HEADER_TEXT: &str =
+    "record,key,name,parent,kind,department,job_title,email,hire_date,manager";
 
 /// A unit to create or update, in an order where every parent comes first.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +86,11 @@ pub struct ExistingOrg {
 }
 
 /// Reads and checks the whole file. `today` bounds hire dates.
-pub fn plan(csv_text: &str, existing: &ExistingOrg, today: Date) -> Result<ImportPlan, Vec<LineError>> {
+pub fn plan(
+    csv_text: &str,
+    existing: &ExistingOrg,
+    today: Date,
+) -> Result<ImportPlan, Vec<LineError>> {
     let mut errors = Vec::new();
     let mut plan = ImportPlan::default();
     let mut reader = csv::ReaderBuilder::new()
@@ -88,14 +101,21 @@ pub fn plan(csv_text: &str, existing: &ExistingOrg, today: Date) -> Result<Impor
 
     let mut records = reader.records();
     match records.next() {
-        None => return Err(vec![LineError { line: 1, error: InvalidInput::EmptyFile }]),
+        None => {
+            return Err(vec![LineError {
+                line: 1,
+                error: InvalidInput::EmptyFile,
+            }]);
+        }
         Some(Err(e)) => return Err(vec![csv_error(1, &e)]),
         Some(Ok(header)) => {
             let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
             if names != HEADER {
                 return Err(vec![LineError {
                     line: 1,
-                    error: InvalidInput::Header { expected: HEADER_TEXT },
+                    error: InvalidInput::Header {
+                        expected: HEADER_TEXT,
+                    },
                 }]);
             }
         }
@@ -120,7 +140,10 @@ pub fn plan(csv_text: &str, existing: &ExistingOrg, today: Date) -> Result<Impor
         if record.len() != HEADER.len() {
             errors.push(LineError {
                 line,
-                error: InvalidInput::ColumnCount { expected: HEADER.len(), found: record.len() },
+                error: InvalidInput::ColumnCount {
+                    expected: HEADER.len(),
+                    found: record.len(),
+                },
             });
             continue;
         }
@@ -138,10 +161,15 @@ pub fn plan(csv_text: &str, existing: &ExistingOrg, today: Date) -> Result<Impor
                 if let Some(first) = person_lines.insert(p.number.as_str().to_owned(), line) {
                     return Err(dup(Field::Key, p.number.as_str(), first));
                 }
-                if let Some(email) = &p.email {
-                    if emails.insert(email.as_str().to_owned(), p.number.as_str().to_owned()).is_some() {
-                        return Err(InvalidInput::Duplicate { field: Field::Email, value: email.as_str().to_owned() });
-                    }
+                if let Some(email) = &p.email
+                    && emails
+                        .insert(email.as_str().to_owned(), p.number.as_str().to_owned())
+                        .is_some()
+                {
+                    return Err(InvalidInput::Duplicate {
+                        field: Field::Email,
+                        value: email.as_str().to_owned(),
+                    });
                 }
                 plan.people.push(p);
                 Ok(())
@@ -161,7 +189,10 @@ pub fn plan(csv_text: &str, existing: &ExistingOrg, today: Date) -> Result<Impor
     check_people(&plan, existing, &unit_lines, &mut errors);
 
     if plan.units.is_empty() && plan.people.is_empty() && errors.is_empty() {
-        errors.push(LineError { line: 1, error: InvalidInput::EmptyFile });
+        errors.push(LineError {
+            line: 1,
+            error: InvalidInput::EmptyFile,
+        });
     }
     if errors.is_empty() {
         Ok(plan)
@@ -172,7 +203,10 @@ pub fn plan(csv_text: &str, existing: &ExistingOrg, today: Date) -> Result<Impor
 }
 
 fn dup(field: Field, value: &str, _first_line: usize) -> InvalidInput {
-    InvalidInput::Duplicate { field, value: value.to_owned() }
+    InvalidInput::Duplicate {
+        field,
+        value: value.to_owned(),
+    }
 }
 
 fn csv_error(line: usize, e: &csv::Error) -> LineError {
@@ -180,13 +214,21 @@ fn csv_error(line: usize, e: &csv::Error) -> LineError {
         csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_owned(),
         _ => e.to_string(),
     };
-    LineError { line, error: InvalidInput::Csv { detail } }
+    LineError {
+        line,
+        error: InvalidInput::Csv { detail },
+    }
 }
 
 fn key(raw: &str) -> Result<String, InvalidInput> {
-    let key = optional_text(raw, Field::Key, UnitCode::MAX)?.ok_or(InvalidInput::Required(Field::Key))?;
+    let key =
+        optional_text(raw, Field::Key, UnitCode::MAX)?.ok_or(InvalidInput::Required(Field::Key))?;
     if key.starts_with('#') {
-        return Err(InvalidInput::NotOneOf { field: Field::Key, value: key, allowed: "a code that does not start with #" });
+        return Err(InvalidInput::NotOneOf {
+            field: Field::Key,
+            value: key,
+            allowed: "a code that does not start with #",
+        });
     }
     Ok(key)
 }
@@ -206,7 +248,11 @@ fn parse_unit<'a>(line: usize, col: &impl Fn(usize) -> &'a str) -> Result<UnitRo
     })
 }
 
-fn parse_person<'a>(line: usize, col: &impl Fn(usize) -> &'a str, today: Date) -> Result<PersonRow, InvalidInput> {
+fn parse_person<'a>(
+    line: usize,
+    col: &impl Fn(usize) -> &'a str,
+    today: Date,
+) -> Result<PersonRow, InvalidInput> {
     let number = EmployeeNumber::parse(&key(col(1))?)?.ok_or(InvalidInput::Required(Field::Key))?;
     let manager = optional_text(col(9), Field::Manager, EmployeeNumber::MAX)?;
     if manager.as_deref() == Some(number.as_str()) {
@@ -215,7 +261,8 @@ fn parse_person<'a>(line: usize, col: &impl Fn(usize) -> &'a str, today: Date) -
     Ok(PersonRow {
         line,
         name: PersonName::parse(col(2))?,
-        unit: optional_text(col(3), Field::Unit, UnitCode::MAX)?.ok_or(InvalidInput::Required(Field::Unit))?,
+        unit: optional_text(col(3), Field::Unit, UnitCode::MAX)?
+            .ok_or(InvalidInput::Required(Field::Unit))?,
         department: optional_text(col(5), Field::Department, 80)?,
         job_title: JobTitle::parse(col(6))?,
         email: Email::parse_optional(col(7))?,
@@ -226,7 +273,7 @@ fn parse_person<'a>(line: usize, col: &impl Fn(usize) -> &'a str, today: Date) -
 }
 
 /// Parents must exist, there is one top unit, no cycles; then sort parents first.
-fn check_units(units: &mut Vec<UnitRow>, existing: &ExistingOrg, errors: &mut Vec<LineError>) {
+fn check_units(units: &mut [UnitRow], existing: &ExistingOrg, errors: &mut Vec<LineError>) {
     let in_file: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
     let mut parent_of: HashMap<String, Option<String>> = existing.units.clone();
     for u in units.iter() {
@@ -234,13 +281,15 @@ fn check_units(units: &mut Vec<UnitRow>, existing: &ExistingOrg, errors: &mut Ve
     }
     let mut bad: HashSet<usize> = HashSet::new();
     for u in units.iter() {
-        let fail = |error| LineError { line: u.line, error };
+        let fail = |error| LineError {
+            line: u.line,
+            error,
+        };
         match &u.parent {
             None => {
                 let is_existing_root = existing.root.as_deref() == Some(u.code.as_str());
-                let other_root_in_file = units
-                    .iter()
-                    .any(|o| o.parent.is_none() && o.line < u.line);
+                let other_root_in_file =
+                    units.iter().any(|o| o.parent.is_none() && o.line < u.line);
                 if (existing.root.is_some() && !is_existing_root) || other_root_in_file {
                     errors.push(fail(InvalidInput::SecondRoot));
                     bad.insert(u.line);
@@ -248,13 +297,18 @@ fn check_units(units: &mut Vec<UnitRow>, existing: &ExistingOrg, errors: &mut Ve
             }
             Some(parent) => {
                 if !in_file.contains(parent.as_str()) && !existing.units.contains_key(parent) {
-                    errors.push(fail(InvalidInput::UnknownReference { field: Field::Parent, value: parent.clone() }));
+                    errors.push(fail(InvalidInput::UnknownReference {
+                        field: Field::Parent,
+                        value: parent.clone(),
+                    }));
                     bad.insert(u.line);
                 } else if existing.root.as_deref() == Some(u.code.as_str()) {
                     errors.push(fail(InvalidInput::MoveRoot));
                     bad.insert(u.line);
                 } else if has_cycle(u.code.as_str(), &parent_of) {
-                    errors.push(fail(InvalidInput::Cycle { value: u.code.as_str().to_owned() }));
+                    errors.push(fail(InvalidInput::Cycle {
+                        value: u.code.as_str().to_owned(),
+                    }));
                     bad.insert(u.line);
                 }
             }
@@ -297,23 +351,33 @@ fn check_people(
     let file_people: HashSet<&str> = plan.people.iter().map(|p| p.number.as_str()).collect();
     let mut manager_of: HashMap<&str, &str> = HashMap::new();
     for p in &plan.people {
-        let fail = |error| LineError { line: p.line, error };
+        let fail = |error| LineError {
+            line: p.line,
+            error,
+        };
         if !file_units.contains_key(&p.unit) && !existing.units.contains_key(&p.unit) {
-            errors.push(fail(InvalidInput::UnknownReference { field: Field::Unit, value: p.unit.clone() }));
+            errors.push(fail(InvalidInput::UnknownReference {
+                field: Field::Unit,
+                value: p.unit.clone(),
+            }));
         }
         if let Some(m) = &p.manager {
             if !file_people.contains(m.as_str()) && !existing.people.contains(m) {
-                errors.push(fail(InvalidInput::UnknownReference { field: Field::Manager, value: m.clone() }));
+                errors.push(fail(InvalidInput::UnknownReference {
+                    field: Field::Manager,
+                    value: m.clone(),
+                }));
             } else {
                 manager_of.insert(p.number.as_str(), m.as_str());
             }
         }
-        if let Some(email) = &p.email {
-            if let Some(owner) = existing.emails.get(email.as_str()) {
-                if owner != p.number.as_str() {
-                    errors.push(fail(InvalidInput::EmailTaken { value: email.as_str().to_owned() }));
-                }
-            }
+        if let Some(email) = &p.email
+            && let Some(owner) = existing.emails.get(email.as_str())
+            && owner != p.number.as_str()
+        {
+            errors.push(fail(InvalidInput::EmailTaken {
+                value: email.as_str().to_owned(),
+            }));
         }
     }
     // A manager chain inside the file must end; existing people keep their managers.
@@ -324,7 +388,9 @@ fn check_people(
             if !seen.insert(k) {
                 errors.push(LineError {
                     line: p.line,
-                    error: InvalidInput::Cycle { value: p.number.as_str().to_owned() },
+                    error: InvalidInput::Cycle {
+                        value: p.number.as_str().to_owned(),
+                    },
                 });
                 break;
             }
@@ -347,13 +413,11 @@ mod tests {
 
     #[test]
     fn a_good_file_plans_units_parents_first_and_people() {
-        let plan = run(
-            "unit,CAN,Sierra Azul Cancún,CAR,location,,,,,\n\
+        let plan = run("unit,CAN,Sierra Azul Cancún,CAR,location,,,,,\n\
              unit,SA,Hoteles Sierra Azul,,company,,,,,\n\
              unit,CAR,Caribe,SA,region,,,,,\n\
              person,E2,Ana López,CAN,,Recepción,Recepcionista,ana@x.mx,2020-01-02,E1\n\
-             person,E1,John Smith,CAN,,,Gerente,,,\n",
-        )
+             person,E1,John Smith,CAN,,,Gerente,,,\n")
         .unwrap();
         let codes: Vec<&str> = plan.units.iter().map(|u| u.code.as_str()).collect();
         assert_eq!(codes, ["SA", "CAR", "CAN"]);
@@ -364,25 +428,41 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_reported_with_its_number() {
-        let errors = run(
-            "unit,SA,Hoteles,,company,,,,,\n\
+        let errors = run("unit,SA,Hoteles,,company,,,,,\n\
              unit,X1,,SA,location,,,,,\n\
              unit,X2,Hotel,NOPE,location,,,,,\n\
              person,E1,Ana,SA,,,,not-an-email,,\n\
              person,E2,Bea,SA,,,,,2030-01-01,\n\
              thing,E3,Bea,SA,,,,,,\n\
              person,E4,Eva,SA\n\
-             unit,SA,Again,,company,,,,,\n",
-        )
+             unit,SA,Again,,company,,,,,\n")
         .unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [3, 4, 5, 6, 7, 8, 9]);
         assert_eq!(errors[0].error, InvalidInput::Required(Field::Name));
-        assert_eq!(errors[1].error, InvalidInput::UnknownReference { field: Field::Parent, value: "NOPE".into() });
+        assert_eq!(
+            errors[1].error,
+            InvalidInput::UnknownReference {
+                field: Field::Parent,
+                value: "NOPE".into()
+            }
+        );
         assert!(matches!(errors[2].error, InvalidInput::Email { .. }));
         assert!(matches!(errors[3].error, InvalidInput::FutureDate { .. }));
-        assert!(matches!(errors[4].error, InvalidInput::NotOneOf { field: Field::Record, .. }));
-        assert_eq!(errors[5].error, InvalidInput::ColumnCount { expected: 10, found: 4 });
+        assert!(matches!(
+            errors[4].error,
+            InvalidInput::NotOneOf {
+                field: Field::Record,
+                ..
+            }
+        ));
+        assert_eq!(
+            errors[5].error,
+            InvalidInput::ColumnCount {
+                expected: 10,
+                found: 4
+            }
+        );
         assert!(matches!(errors[6].error, InvalidInput::Duplicate { .. }));
     }
 
@@ -398,12 +478,10 @@ mod tests {
 
     #[test]
     fn cycles_and_second_roots_are_refused() {
-        let errors = run(
-            "unit,A,A,B,region,,,,,\n\
+        let errors = run("unit,A,A,B,region,,,,,\n\
              unit,B,B,A,region,,,,,\n\
              unit,R1,Root,,company,,,,,\n\
-             unit,R2,Root two,,company,,,,,\n",
-        )
+             unit,R2,Root two,,company,,,,,\n")
         .unwrap_err();
         let kinds: Vec<_> = errors.iter().map(|e| (e.line, e.error.clone())).collect();
         assert_eq!(
@@ -423,23 +501,38 @@ mod tests {
         existing.root = Some("SA".into());
         existing.people.insert("E0".into());
         existing.emails.insert("taken@x.mx".into(), "E0".into());
-        let ok = plan(&format!("{HEAD}person,E1,Ana,SA,,,,,,E0\n"), &existing, TODAY).unwrap();
+        let ok = plan(
+            &format!("{HEAD}person,E1,Ana,SA,,,,,,E0\n"),
+            &existing,
+            TODAY,
+        )
+        .unwrap();
         assert_eq!(ok.people[0].unit, "SA");
-        let e = plan(&format!("{HEAD}person,E1,Ana,SA,,,,taken@x.mx,,\nunit,NEW,Top,,company,,,,,\n"), &existing, TODAY)
-            .unwrap_err();
-        assert_eq!(e[0].error, InvalidInput::EmailTaken { value: "taken@x.mx".into() });
+        let e = plan(
+            &format!("{HEAD}person,E1,Ana,SA,,,,taken@x.mx,,\nunit,NEW,Top,,company,,,,,\n"),
+            &existing,
+            TODAY,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e[0].error,
+            InvalidInput::EmailTaken {
+                value: "taken@x.mx".into()
+            }
+        );
         assert_eq!(e[1].error, InvalidInput::SecondRoot);
     }
 
     #[test]
     fn manager_cycles_in_the_file_are_refused() {
-        let e = run(
-            "unit,SA,Hoteles,,company,,,,,\n\
+        let e = run("unit,SA,Hoteles,,company,,,,,\n\
              person,E1,Ana,SA,,,,,,E2\n\
-             person,E2,Bea,SA,,,,,,E1\n",
-        )
+             person,E2,Bea,SA,,,,,,E1\n")
         .unwrap_err();
         assert_eq!(e.len(), 2);
-        assert!(e.iter().all(|e| matches!(e.error, InvalidInput::Cycle { .. })));
+        assert!(
+            e.iter()
+                .all(|e| matches!(e.error, InvalidInput::Cycle { .. }))
+        );
     }
 }

@@ -137,8 +137,19 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ana.Lopez@Hotel.MX ").unwrap().as_str(), "ana.lopez@hotel.mx");
-        for bad in ["ana", "ana@", "@hotel.mx", "ana@hotel", "ana lopez@hotel.mx", "a@b@c.mx", "ana@-x.mx"] {
+        assert_eq!(
+            Email::parse("  Ana.Lopez@Hotel.MX ").unwrap().as_str(),
+            "ana.lopez@hotel.mx"
+        );
+        for bad in [
+            "ana",
+            "ana@",
+            "@hotel.mx",
+            "ana@hotel",
+            "ana lopez@hotel.mx",
+            "a@b@c.mx",
+            "ana@-x.mx",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
         assert_eq!(Email::parse(""), Err(InvalidInput::Required(Field::Email)));
@@ -148,10 +159,25 @@ mod tests {
     #[test]
     fn hire_dates_must_be_iso_and_not_in_the_future() {
         let today = date!(2026 - 11 - 25);
-        assert_eq!(HireDate::parse("2020-02-29", today).unwrap().unwrap().to_iso(), "2020-02-29");
+        assert_eq!(
+            HireDate::parse("2020-02-29", today)
+                .unwrap()
+                .unwrap()
+                .to_iso(),
+            "2020-02-29"
+        );
         assert_eq!(HireDate::parse("", today).unwrap(), None);
-        assert!(matches!(HireDate::parse("2021-02-29", today), Err(InvalidInput::Date { .. })));
-        assert!(matches!(HireDate::parse("25/11/2020", today), Err(InvalidInput::Date { .. })));
-        assert!(matches!(HireDate::parse("2026-11-26", today), Err(InvalidInput::FutureDate { .. })));
+        assert!(matches!(
+            HireDate::parse("2021-02-29", today),
+            Err(InvalidInput::Date { .. })
+        ));
+        assert!(matches!(
+            HireDate::parse("25/11/2020", today),
+            Err(InvalidInput::Date { .. })
+        ));
+        assert!(matches!(
+            HireDate::parse("2026-11-26", today),
+            Err(InvalidInput::FutureDate { .. })
+        ));
     }
 }

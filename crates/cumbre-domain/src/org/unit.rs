@@ -176,8 +176,14 @@ mod tests {
     fn cannot_move_a_unit_into_its_own_subtree() {
         let region = UnitPath::root(UnitId(1)).child(UnitId(4));
         let hotel = region.child(UnitId(9));
-        assert_eq!(region.check_move_under(&hotel), Err(InvalidInput::MoveIntoOwnSubtree));
-        assert_eq!(region.check_move_under(&region), Err(InvalidInput::MoveIntoOwnSubtree));
+        assert_eq!(
+            region.check_move_under(&hotel),
+            Err(InvalidInput::MoveIntoOwnSubtree)
+        );
+        assert_eq!(
+            region.check_move_under(&region),
+            Err(InvalidInput::MoveIntoOwnSubtree)
+        );
         assert!(hotel.check_move_under(&UnitPath::root(UnitId(1))).is_ok());
     }
 
@@ -193,6 +199,9 @@ mod tests {
     fn unit_kind_parses_case_insensitively_and_explains_rejections() {
         assert_eq!(UnitKind::parse(" Location ").unwrap(), UnitKind::Location);
         let err = UnitKind::parse("hotel").unwrap_err();
-        assert!(err.to_string().contains("company, region, location, team, area"));
+        assert!(
+            err.to_string()
+                .contains("company, region, location, team, area")
+        );
     }
 }

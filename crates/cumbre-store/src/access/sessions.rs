@@ -1,12 +1,12 @@
 //! Browser sessions. The cookie holds a random token; the table holds only its hash, so a
 //! leaked database does not sign anyone in.
 
-use crate::access::users::active_user;
 use crate::access::User;
+use crate::access::users::active_user;
 use crate::store::col;
 use crate::{Store, StoreError};
-use cumbre_domain::clock::to_millis;
 use cumbre_domain::UserId;
+use cumbre_domain::clock::to_millis;
 use time::OffsetDateTime;
 
 impl Store {
@@ -37,12 +37,18 @@ impl Store {
     }
 
     /// The active account and CSRF token of a live session.
-    pub async fn session(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query("SELECT user_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(token_hash)
-            .bind(to_millis(now))
-            .fetch_optional(self.pool())
-            .await?;
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(User, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT user_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(to_millis(now))
+        .fetch_optional(self.pool())
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let user = active_user(self, UserId(col(&row, "user_id")?)).await?;
         let csrf: String = col(&row, "csrf_token")?;
@@ -51,7 +57,10 @@ impl Store {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *w.tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await?;
         Ok(())
     }

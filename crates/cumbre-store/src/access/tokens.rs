@@ -1,12 +1,12 @@
 //! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable.
 
-use crate::access::users::active_user;
 use crate::access::User;
+use crate::access::users::active_user;
 use crate::audit::record;
 use crate::store::col;
 use crate::{Store, StoreError};
-use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::UserId;
+use cumbre_domain::clock::{from_millis, to_millis};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -46,13 +46,26 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let id: i64 = col(&row, "id")?;
-        record(&mut w.tx, user.tenant, &user.email, "token.create", &format!("token:{id}"), name, now).await?;
+        record(
+            &mut w.tx,
+            user.tenant,
+            &user.email,
+            "token.create",
+            &format!("token:{id}"),
+            name,
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(id)
     }
 
     /// The active account behind a live token; records when it was last used.
-    pub async fn api_token_user(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<User>, StoreError> {
+    pub async fn api_token_user(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
             .fetch_optional(self.pool())
@@ -94,7 +107,12 @@ impl Store {
     }
 
     /// Revokes one of the user's own tokens; `NotFound` for anyone else's.
-    pub async fn revoke_api_token(&self, user: &User, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
+    pub async fn revoke_api_token(
+        &self,
+        user: &User,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(to_millis(now))
@@ -105,7 +123,16 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        record(&mut w.tx, user.tenant, &user.email, "token.revoke", &format!("token:{id}"), "", now).await?;
+        record(
+            &mut w.tx,
+            user.tenant,
+            &user.email,
+            "token.revoke",
+            &format!("token:{id}"),
+            "",
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }

@@ -61,14 +61,19 @@ fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
         person_name: col(r, "person_name")?,
         scope_unit_id: col::<Option<i64>>(r, "scope_unit_id")?.map(UnitId),
         scope_unit_name: col(r, "scope_unit_name")?,
-        locale: col::<Option<String>>(r, "locale")?.as_deref().and_then(Lang::from_code),
+        locale: col::<Option<String>>(r, "locale")?
+            .as_deref()
+            .and_then(Lang::from_code),
         active: col::<i64>(r, "active")? != 0,
     })
 }
 
 impl Store {
     /// The active account with this sign-in e-mail and its password hash.
-    pub async fn user_credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
+    pub async fn user_credentials(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(User, String)>, StoreError> {
         let row = sqlx::query(&format!("{SELECT} WHERE s.email = $1 AND s.active = 1"))
             .bind(email.as_str())
             .fetch_optional(self.pool())
@@ -78,7 +83,10 @@ impl Store {
             .bind(col::<i64>(&row, "id")?)
             .fetch_one(self.pool())
             .await?;
-        Ok(Some((user_from_row(&row)?, col(&hash_row, "password_hash")?)))
+        Ok(Some((
+            user_from_row(&row)?,
+            col(&hash_row, "password_hash")?,
+        )))
     }
 
     pub async fn password_hash(&self, user: UserId) -> Result<String, StoreError> {
@@ -118,7 +126,13 @@ impl Store {
         user_from_row(&row)
     }
 
-    pub async fn create_user(&self, grant: &AdminGrant, new: &NewUser, actor: &str, now: OffsetDateTime) -> Result<UserId, StoreError> {
+    pub async fn create_user(
+        &self,
+        grant: &AdminGrant,
+        new: &NewUser,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<UserId, StoreError> {
         let tenant = grant.tenant();
         let mut w = self.begin_write().await?;
         check_links(&mut w.tx, tenant, new.role, new.person, new.scope_unit).await?;
@@ -137,7 +151,16 @@ impl Store {
         .await
         .map_err(|e| StoreError::unique_or(e, InvalidInput::EmailTaken { value: new.email.as_str().to_owned() }))?;
         let id = UserId(col(&row, "id")?);
-        record(&mut w.tx, tenant, actor, "user.create", &format!("user:{id}"), &format!("{} {}", new.email.as_str(), new.role.code()), now).await?;
+        record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "user.create",
+            &format!("user:{id}"),
+            &format!("{} {}", new.email.as_str(), new.role.code()),
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(id)
     }
@@ -153,7 +176,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tenant = grant.tenant();
         let mut w = self.begin_write().await?;
-        check_links(&mut w.tx, tenant, change.role, change.person, change.scope_unit).await?;
+        check_links(
+            &mut w.tx,
+            tenant,
+            change.role,
+            change.person,
+            change.scope_unit,
+        )
+        .await?;
         let done = sqlx::query(
             "UPDATE users SET role = $1, person_id = $2, scope_unit_id = $3, active = $4, updated_at = $5 \
              WHERE id = $6 AND tenant_id = $7",
@@ -171,15 +201,29 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if !change.active {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *w.tx).await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(to_millis(now))
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id.0)
                 .execute(&mut *w.tx)
                 .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(to_millis(now))
+            .bind(id.0)
+            .execute(&mut *w.tx)
+            .await?;
         }
         let detail = format!("{} active={}", change.role.code(), change.active);
-        record(&mut w.tx, tenant, actor, "user.update", &format!("user:{id}"), &detail, now).await?;
+        record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "user.update",
+            &format!("user:{id}"),
+            &detail,
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -204,7 +248,16 @@ impl Store {
             .bind(keep_session.unwrap_or(""))
             .execute(&mut *w.tx)
             .await?;
-        record(&mut w.tx, user.tenant, &user.email, "user.password", &format!("user:{}", user.id), "", now).await?;
+        record(
+            &mut w.tx,
+            user.tenant,
+            &user.email,
+            "user.password",
+            &format!("user:{}", user.id),
+            "",
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -228,43 +281,66 @@ impl Store {
             Role::Admin | Role::Executive => Scope::Tenant(tenant),
             Role::Manager => match user.scope_unit_id {
                 Some(root) => {
-                    let row = sqlx::query("SELECT path FROM units WHERE id = $1 AND tenant_id = $2")
-                        .bind(root.0)
-                        .bind(tenant.0)
-                        .fetch_optional(self.pool())
-                        .await?;
+                    let row =
+                        sqlx::query("SELECT path FROM units WHERE id = $1 AND tenant_id = $2")
+                            .bind(root.0)
+                            .bind(tenant.0)
+                            .fetch_optional(self.pool())
+                            .await?;
                     match row {
                         Some(r) => {
                             let text: String = col(&r, "path")?;
-                            let path = UnitPath::from_stored(&text).ok_or_else(|| StoreError::Corrupt(format!("unit path {text}")))?;
+                            let path = UnitPath::from_stored(&text)
+                                .ok_or_else(|| StoreError::Corrupt(format!("unit path {text}")))?;
                             Scope::Subtree { tenant, root, path }
                         }
-                        None => Scope::Own { tenant, person: user.person_id, unit: None },
+                        None => Scope::Own {
+                            tenant,
+                            person: user.person_id,
+                            unit: None,
+                        },
                     }
                 }
-                None => Scope::Own { tenant, person: user.person_id, unit: None },
+                None => Scope::Own {
+                    tenant,
+                    person: user.person_id,
+                    unit: None,
+                },
             },
             Role::Employee => {
                 let unit = match user.person_id {
-                    Some(p) => sqlx::query("SELECT unit_id FROM people WHERE id = $1 AND tenant_id = $2")
-                        .bind(p.0)
-                        .bind(tenant.0)
-                        .fetch_optional(self.pool())
-                        .await?
-                        .map(|r| col::<i64>(&r, "unit_id"))
-                        .transpose()?
-                        .map(UnitId),
+                    Some(p) => {
+                        sqlx::query("SELECT unit_id FROM people WHERE id = $1 AND tenant_id = $2")
+                            .bind(p.0)
+                            .bind(tenant.0)
+                            .fetch_optional(self.pool())
+                            .await?
+                            .map(|r| col::<i64>(&r, "unit_id"))
+                            .transpose()?
+                            .map(UnitId)
+                    }
                     None => None,
                 };
-                Scope::Own { tenant, person: user.person_id, unit }
+                Scope::Own {
+                    tenant,
+                    person: user.person_id,
+                    unit,
+                }
             }
-            Role::Auditor => Scope::Own { tenant, person: None, unit: None },
+            Role::Auditor => Scope::Own {
+                tenant,
+                person: None,
+                unit: None,
+            },
         })
     }
 }
 
 fn scope_unit_for(role: Role, unit: Option<UnitId>) -> Option<i64> {
-    (role == Role::Manager).then_some(unit).flatten().map(|u| u.0)
+    (role == Role::Manager)
+        .then_some(unit)
+        .flatten()
+        .map(|u| u.0)
 }
 
 /// The person and unit an account links to must be the tenant's; managers need a unit.
@@ -285,7 +361,11 @@ async fn check_links(
             .fetch_optional(&mut **tx)
             .await?;
         if found.is_none() {
-            return Err(InvalidInput::UnknownReference { field: Field::Name, value: p.to_string() }.into());
+            return Err(InvalidInput::UnknownReference {
+                field: Field::Name,
+                value: p.to_string(),
+            }
+            .into());
         }
     }
     if let (Role::Manager, Some(u)) = (role, unit) {
@@ -295,7 +375,11 @@ async fn check_links(
             .fetch_optional(&mut **tx)
             .await?;
         if found.is_none() {
-            return Err(InvalidInput::UnknownReference { field: Field::Unit, value: u.to_string() }.into());
+            return Err(InvalidInput::UnknownReference {
+                field: Field::Unit,
+                value: u.to_string(),
+            }
+            .into());
         }
     }
     Ok(())

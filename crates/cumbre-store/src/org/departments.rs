@@ -16,12 +16,18 @@ pub struct Department {
 impl Store {
     /// Departments are not tenant secrets below the tenant: anyone signed in may list them.
     pub async fn list_departments(&self, tenant: TenantId) -> Result<Vec<Department>, StoreError> {
-        let rows = sqlx::query("SELECT id, name FROM departments WHERE tenant_id = $1 ORDER BY name")
-            .bind(tenant.0)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, name FROM departments WHERE tenant_id = $1 ORDER BY name")
+                .bind(tenant.0)
+                .fetch_all(self.pool())
+                .await?;
         rows.iter()
-            .map(|r| Ok(Department { id: DepartmentId(col(r, "id")?), name: col(r, "name")? }))
+            .map(|r| {
+                Ok(Department {
+                    id: DepartmentId(col(r, "id")?),
+                    name: col(r, "name")?,
+                })
+            })
             .collect()
     }
 }

@@ -1,8 +1,8 @@
 //! Applies a checked organisation CSV in one transaction: all of it or nothing.
 
 use crate::audit::record;
-use crate::org::people::{insert_person, update_person_tx, PersonInput};
-use crate::org::units::{insert_unit, move_unit_tx, update_unit_fields, UnitInput};
+use crate::org::people::{PersonInput, insert_person, update_person_tx};
+use crate::org::units::{UnitInput, insert_unit, move_unit_tx, update_unit_fields};
 use crate::store::col;
 use crate::{Store, StoreError};
 use cumbre_domain::access::AdminGrant;
@@ -39,16 +39,18 @@ impl Store {
             let id: i64 = col(r, "id")?;
             let parent: Option<i64> = col(r, "parent_id")?;
             let key = key_of[&id].clone();
-            match parent {
-                None => existing.root = Some(key.clone()),
-                Some(_) => {}
+            if parent.is_none() {
+                existing.root = Some(key.clone())
             }
-            existing.units.insert(key, parent.and_then(|p| key_of.get(&p).cloned()));
+            existing
+                .units
+                .insert(key, parent.and_then(|p| key_of.get(&p).cloned()));
         }
-        let people = sqlx::query("SELECT id, employee_number, email FROM people WHERE tenant_id = $1")
-            .bind(tenant.0)
-            .fetch_all(self.pool())
-            .await?;
+        let people =
+            sqlx::query("SELECT id, employee_number, email FROM people WHERE tenant_id = $1")
+                .bind(tenant.0)
+                .fetch_all(self.pool())
+                .await?;
         for r in &people {
             let id: i64 = col(r, "id")?;
             let number: Option<String> = col(r, "employee_number")?;
@@ -86,7 +88,11 @@ impl Store {
             unit_ids.insert(col(&r, "code")?, UnitId(col(&r, "id")?));
         }
         for (i, row) in plan.units.iter().enumerate() {
-            let input = UnitInput { name: row.name.clone(), kind: row.kind, code: Some(row.code.clone()) };
+            let input = UnitInput {
+                name: row.name.clone(),
+                kind: row.kind,
+                code: Some(row.code.clone()),
+            };
             let parent = row.parent.as_ref().map(|p| unit_ids[p]);
             match unit_ids.get(row.code.as_str()).copied() {
                 Some(id) => {
@@ -130,10 +136,16 @@ impl Store {
                 Some(id) => {
                     // Keep the current manager until the second pass sets the new one.
                     let current: Option<i64> = col(
-                        &sqlx::query("SELECT manager_id FROM people WHERE id = $1").bind(id.0).fetch_one(&mut *w.tx).await?,
+                        &sqlx::query("SELECT manager_id FROM people WHERE id = $1")
+                            .bind(id.0)
+                            .fetch_one(&mut *w.tx)
+                            .await?,
                         "manager_id",
                     )?;
-                    let keep = PersonInput { manager: current.map(PersonId), ..input.clone() };
+                    let keep = PersonInput {
+                        manager: current.map(PersonId),
+                        ..input.clone()
+                    };
                     update_person_tx(&mut w.tx, tenant, id, &keep, now).await?;
                     summary.people_updated += 1;
                     id
@@ -158,7 +170,10 @@ impl Store {
         }
         let detail = format!(
             "units +{} ~{}, people +{} ~{}",
-            summary.units_created, summary.units_updated, summary.people_created, summary.people_updated
+            summary.units_created,
+            summary.units_updated,
+            summary.people_created,
+            summary.people_updated
         );
         record(&mut w.tx, tenant, actor, "org.import", "org", &detail, now).await?;
         w.commit().await?;

@@ -115,7 +115,11 @@ pub(crate) fn search_key(input: &PersonInput) -> String {
 
 impl Store {
     /// A page of the people the scope sees, by name.
-    pub async fn list_people(&self, scope: &Scope, filter: &PeopleFilter) -> Result<PeoplePage, StoreError> {
+    pub async fn list_people(
+        &self,
+        scope: &Scope,
+        filter: &PeopleFilter,
+    ) -> Result<PeoplePage, StoreError> {
         // Build the same WHERE for the count and the page.
         let build = |select: &str| -> Result<Sql, StoreError> {
             let mut sql = Sql::new(&format!("SELECT {select} {FROM}"));
@@ -123,8 +127,15 @@ impl Store {
             if !filter.include_inactive {
                 sql.push(" AND p.active = 1");
             }
-            if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-                sql.push(" AND p.search_key LIKE ").text(format!("%{}%", like_literal(&fold(q)))).push(" ESCAPE '\\'");
+            if let Some(q) = filter
+                .query
+                .as_deref()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+            {
+                sql.push(" AND p.search_key LIKE ")
+                    .text(format!("%{}%", like_literal(&fold(q))))
+                    .push(" ESCAPE '\\'");
             }
             Ok(sql)
         };
@@ -132,18 +143,30 @@ impl Store {
         let mut page = build(COLUMNS)?;
         if let Some(unit) = filter.unit {
             let unit = self.get_unit(scope, unit).await.map_err(|e| match e {
-                StoreError::NotFound => InvalidInput::UnknownReference { field: Field::Unit, value: unit.to_string() }.into(),
+                StoreError::NotFound => InvalidInput::UnknownReference {
+                    field: Field::Unit,
+                    value: unit.to_string(),
+                }
+                .into(),
                 other => other,
             });
             // Outside the scope, a unit filter matches nobody rather than erroring.
-            let pattern = unit.map(|u| u.path.subtree_pattern()).unwrap_or_else(|_| "-".into());
+            let pattern = unit
+                .map(|u| u.path.subtree_pattern())
+                .unwrap_or_else(|_| "-".into());
             count.push(" AND u.path LIKE ").text(pattern.clone());
             page.push(" AND u.path LIKE ").text(pattern);
         }
-        page.push(" ORDER BY p.name, p.id LIMIT ").int(filter.limit.clamp(1, 500)).push(" OFFSET ").int(filter.offset.max(0));
+        page.push(" ORDER BY p.name, p.id LIMIT ")
+            .int(filter.limit.clamp(1, 500))
+            .push(" OFFSET ")
+            .int(filter.offset.max(0));
         let total: i64 = col(&count.query()?.fetch_one(self.pool()).await?, "n")?;
         let rows = page.query()?.fetch_all(self.pool()).await?;
-        Ok(PeoplePage { people: rows.iter().map(person_from_row).collect::<Result<_, _>>()?, total })
+        Ok(PeoplePage {
+            people: rows.iter().map(person_from_row).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 
     /// One person, or `NotFound` when they do not exist or are outside the scope.
@@ -151,7 +174,11 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} {FROM} AND p.id = "));
         sql.int(id.0);
         push_person_scope(&mut sql, scope);
-        let row = sql.query()?.fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound)?;
+        let row = sql
+            .query()?
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         person_from_row(&row)
     }
 
@@ -164,7 +191,16 @@ impl Store {
     ) -> Result<PersonId, StoreError> {
         let mut w = self.begin_write().await?;
         let id = insert_person(&mut w.tx, grant.tenant(), input, now).await?;
-        record(&mut w.tx, grant.tenant(), actor, "person.create", &format!("person:{id}"), input.name.as_str(), now).await?;
+        record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            "person.create",
+            &format!("person:{id}"),
+            input.name.as_str(),
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(id)
     }
@@ -179,7 +215,16 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
         update_person_tx(&mut w.tx, grant.tenant(), id, input, now).await?;
-        record(&mut w.tx, grant.tenant(), actor, "person.update", &format!("person:{id}"), input.name.as_str(), now).await?;
+        record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            "person.update",
+            &format!("person:{id}"),
+            input.name.as_str(),
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -194,18 +239,33 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
-        let done = sqlx::query("UPDATE people SET active = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4")
-            .bind(i64::from(active))
-            .bind(to_millis(now))
-            .bind(id.0)
-            .bind(grant.tenant().0)
-            .execute(&mut *w.tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE people SET active = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
+        )
+        .bind(i64::from(active))
+        .bind(to_millis(now))
+        .bind(id.0)
+        .bind(grant.tenant().0)
+        .execute(&mut *w.tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let action = if active { "person.activate" } else { "person.deactivate" };
-        record(&mut w.tx, grant.tenant(), actor, action, &format!("person:{id}"), "", now).await?;
+        let action = if active {
+            "person.activate"
+        } else {
+            "person.deactivate"
+        };
+        record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            action,
+            &format!("person:{id}"),
+            "",
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -224,7 +284,11 @@ async fn resolve_refs(
         .fetch_optional(&mut **tx)
         .await?;
     if unit.is_none() {
-        return Err(InvalidInput::UnknownReference { field: Field::Unit, value: input.unit.to_string() }.into());
+        return Err(InvalidInput::UnknownReference {
+            field: Field::Unit,
+            value: input.unit.to_string(),
+        }
+        .into());
     }
     if let Some(manager) = input.manager {
         if Some(manager) == this {
@@ -236,7 +300,11 @@ async fn resolve_refs(
             .fetch_optional(&mut **tx)
             .await?;
         if found.is_none() {
-            return Err(InvalidInput::UnknownReference { field: Field::Manager, value: manager.to_string() }.into());
+            return Err(InvalidInput::UnknownReference {
+                field: Field::Manager,
+                value: manager.to_string(),
+            }
+            .into());
         }
         if let Some(this) = this {
             // Walk up from the new manager: meeting `this` would make a reporting cycle.
@@ -244,7 +312,10 @@ async fn resolve_refs(
             let mut steps = 0;
             while let Some(p) = current {
                 if p == this {
-                    return Err(InvalidInput::Cycle { value: this.to_string() }.into());
+                    return Err(InvalidInput::Cycle {
+                        value: this.to_string(),
+                    }
+                    .into());
                 }
                 steps += 1;
                 if steps > 10_000 {
@@ -269,10 +340,16 @@ async fn resolve_refs(
 
 fn unique_violation(input: &PersonInput) -> InvalidInput {
     match &input.email {
-        Some(e) => InvalidInput::EmailTaken { value: e.as_str().to_owned() },
+        Some(e) => InvalidInput::EmailTaken {
+            value: e.as_str().to_owned(),
+        },
         None => InvalidInput::Duplicate {
             field: Field::Key,
-            value: input.employee_number.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default(),
+            value: input
+                .employee_number
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
         },
     }
 }

@@ -7,7 +7,7 @@ use crate::{Store, StoreError};
 use cumbre_domain::access::{AdminGrant, Scope};
 use cumbre_domain::clock::to_millis;
 use cumbre_domain::org::{UnitCode, UnitKind, UnitName, UnitPath};
-use cumbre_domain::{InvalidInput, TenantId, UnitId, Field};
+use cumbre_domain::{Field, InvalidInput, TenantId, UnitId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -40,14 +40,16 @@ const COLUMNS: &str = "u.id, u.tenant_id, u.code, u.name, u.kind, u.parent_id, u
 
 pub(crate) fn unit_from_row(r: &AnyRow) -> Result<Unit, StoreError> {
     let path_text: String = col(r, "path")?;
-    let path = UnitPath::from_stored(&path_text).ok_or_else(|| StoreError::Corrupt(format!("unit path {path_text}")))?;
+    let path = UnitPath::from_stored(&path_text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unit path {path_text}")))?;
     let kind_text: String = col(r, "kind")?;
     Ok(Unit {
         id: UnitId(col(r, "id")?),
         tenant: TenantId(col(r, "tenant_id")?),
         code: col(r, "code")?,
         name: col(r, "name")?,
-        kind: UnitKind::parse(&kind_text).map_err(|_| StoreError::Corrupt(format!("unit kind {kind_text}")))?,
+        kind: UnitKind::parse(&kind_text)
+            .map_err(|_| StoreError::Corrupt(format!("unit kind {kind_text}")))?,
         parent_id: col::<Option<i64>>(r, "parent_id")?.map(UnitId),
         depth: path.depth() - 1,
         path,
@@ -56,14 +58,17 @@ pub(crate) fn unit_from_row(r: &AnyRow) -> Result<Unit, StoreError> {
 
 /// Appends `AND <the units the scope sees>` for the units table aliased `alias`.
 pub(crate) fn push_unit_scope(sql: &mut Sql, scope: &Scope, alias: &str) {
-    sql.push(&format!(" AND {alias}.tenant_id = ")).int(scope.tenant().0);
+    sql.push(&format!(" AND {alias}.tenant_id = "))
+        .int(scope.tenant().0);
     match scope {
         Scope::Tenant(_) => {}
         Scope::Subtree { path, .. } => {
-            sql.push(&format!(" AND {alias}.path LIKE ")).text(path.subtree_pattern());
+            sql.push(&format!(" AND {alias}.path LIKE "))
+                .text(path.subtree_pattern());
         }
         Scope::Own { unit, .. } => {
-            sql.push(&format!(" AND {alias}.id = ")).int(unit.map_or(-1, |u| u.0));
+            sql.push(&format!(" AND {alias}.id = "))
+                .int(unit.map_or(-1, |u| u.0));
         }
     }
 }
@@ -85,16 +90,22 @@ impl Store {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM units u WHERE u.id = "));
         sql.int(id.0);
         push_unit_scope(&mut sql, scope, "u");
-        let row = sql.query()?.fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound)?;
+        let row = sql
+            .query()?
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         unit_from_row(&row)
     }
 
     /// The top unit of a tenant, if any.
     pub async fn root_unit(&self, tenant: TenantId) -> Result<Option<Unit>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM units u WHERE u.tenant_id = $1 AND u.parent_id IS NULL"))
-            .bind(tenant.0)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM units u WHERE u.tenant_id = $1 AND u.parent_id IS NULL"
+        ))
+        .bind(tenant.0)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(unit_from_row).transpose()
     }
 
@@ -110,7 +121,16 @@ impl Store {
     ) -> Result<UnitId, StoreError> {
         let mut w = self.begin_write().await?;
         let id = insert_unit(&mut w.tx, grant.tenant(), input, parent, now).await?;
-        record(&mut w.tx, grant.tenant(), actor, "unit.create", &format!("unit:{id}"), input.name.as_str(), now).await?;
+        record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            "unit.create",
+            &format!("unit:{id}"),
+            input.name.as_str(),
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(id)
     }
@@ -126,7 +146,16 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
         update_unit_fields(&mut w.tx, grant.tenant(), id, input, now).await?;
-        record(&mut w.tx, grant.tenant(), actor, "unit.update", &format!("unit:{id}"), input.name.as_str(), now).await?;
+        record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            "unit.update",
+            &format!("unit:{id}"),
+            input.name.as_str(),
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -142,7 +171,16 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut w = self.begin_write().await?;
         move_unit_tx(&mut w.tx, grant.tenant(), id, new_parent, now).await?;
-        record(&mut w.tx, grant.tenant(), actor, "unit.move", &format!("unit:{id}"), &format!("parent:{new_parent}"), now).await?;
+        record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            "unit.move",
+            &format!("unit:{id}"),
+            &format!("parent:{new_parent}"),
+            now,
+        )
+        .await?;
         w.commit().await?;
         Ok(())
     }
@@ -159,7 +197,12 @@ fn sort_as_tree(units: &mut Vec<Unit>) {
         children.entry(parent).or_default().push(i);
     }
     for list in children.values_mut() {
-        list.sort_by(|&a, &b| units[a].name.to_lowercase().cmp(&units[b].name.to_lowercase()));
+        list.sort_by(|&a, &b| {
+            units[a]
+                .name
+                .to_lowercase()
+                .cmp(&units[b].name.to_lowercase())
+        });
     }
     let mut order = Vec::with_capacity(units.len());
     let mut stack: Vec<usize> = children.get(&None).cloned().unwrap_or_default();
@@ -174,7 +217,11 @@ fn sort_as_tree(units: &mut Vec<Unit>) {
     *units = order.into_iter().filter_map(|i| taken[i].take()).collect();
 }
 
-pub(crate) async fn unit_path(tx: &mut Transaction<'static, Any>, tenant: TenantId, id: UnitId) -> Result<UnitPath, StoreError> {
+pub(crate) async fn unit_path(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    id: UnitId,
+) -> Result<UnitPath, StoreError> {
     let row = sqlx::query("SELECT path FROM units WHERE id = $1 AND tenant_id = $2")
         .bind(id.0)
         .bind(tenant.0)
@@ -188,7 +235,11 @@ pub(crate) async fn unit_path(tx: &mut Transaction<'static, Any>, tenant: Tenant
 fn code_taken(input: &UnitInput) -> InvalidInput {
     InvalidInput::Duplicate {
         field: Field::Key,
-        value: input.code.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+        value: input
+            .code
+            .as_ref()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -201,14 +252,18 @@ pub(crate) async fn insert_unit(
 ) -> Result<UnitId, StoreError> {
     let parent_path = match parent {
         Some(p) => Some(unit_path(tx, tenant, p).await.map_err(|e| match e {
-            StoreError::NotFound => StoreError::Invalid(InvalidInput::UnknownReference { field: Field::Parent, value: p.to_string() }),
+            StoreError::NotFound => StoreError::Invalid(InvalidInput::UnknownReference {
+                field: Field::Parent,
+                value: p.to_string(),
+            }),
             other => other,
         })?),
         None => {
-            let roots = sqlx::query("SELECT id FROM units WHERE tenant_id = $1 AND parent_id IS NULL")
-                .bind(tenant.0)
-                .fetch_optional(&mut **tx)
-                .await?;
+            let roots =
+                sqlx::query("SELECT id FROM units WHERE tenant_id = $1 AND parent_id IS NULL")
+                    .bind(tenant.0)
+                    .fetch_optional(&mut **tx)
+                    .await?;
             if roots.is_some() {
                 return Err(InvalidInput::SecondRoot.into());
             }
@@ -276,17 +331,23 @@ pub(crate) async fn move_unit_tx(
     if old.depth() == 1 {
         return Err(InvalidInput::MoveRoot.into());
     }
-    let parent_path = unit_path(tx, tenant, new_parent).await.map_err(|e| match e {
-        StoreError::NotFound => StoreError::Invalid(InvalidInput::UnknownReference { field: Field::Parent, value: new_parent.to_string() }),
-        other => other,
-    })?;
+    let parent_path = unit_path(tx, tenant, new_parent)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => StoreError::Invalid(InvalidInput::UnknownReference {
+                field: Field::Parent,
+                value: new_parent.to_string(),
+            }),
+            other => other,
+        })?;
     old.check_move_under(&parent_path)?;
     let new = parent_path.child(id);
     if new == old {
         return Ok(());
     }
     // Rewrite the prefix of the unit and every descendant in one statement.
-    let keep_from = i64::try_from(old.as_str().len() + 1).map_err(|_| StoreError::Corrupt("path length".into()))?;
+    let keep_from = i64::try_from(old.as_str().len() + 1)
+        .map_err(|_| StoreError::Corrupt("path length".into()))?;
     sqlx::query(
         "UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), updated_at = $3 \
          WHERE tenant_id = $4 AND path LIKE $5",

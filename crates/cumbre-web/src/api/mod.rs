@@ -11,8 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use cumbre_domain::access::Role;
-use cumbre_domain::org::{Email, EmployeeNumber, HireDate, JobTitle, PersonName, UnitCode, UnitKind, UnitName};
 use cumbre_domain::input::optional_text;
+use cumbre_domain::org::{
+    Email, EmployeeNumber, HireDate, JobTitle, PersonName, UnitCode, UnitKind, UnitName,
+};
 use cumbre_domain::{Field, InvalidInput, PersonId, UnitId};
 use cumbre_store::org::{PeopleFilter, PeoplePage, Person, PersonInput, Unit, UnitInput};
 use serde::{Deserialize, Serialize};
@@ -27,7 +29,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    payload.map(|Json(v)| v).map_err(|e| InvalidInput::BadJson { detail: e.body_text() }.into())
+    payload.map(|Json(v)| v).map_err(|e| {
+        InvalidInput::BadJson {
+            detail: e.body_text(),
+        }
+        .into()
+    })
 }
 
 #[derive(Serialize)]
@@ -49,11 +56,18 @@ async fn me(State(state): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<M
     }))
 }
 
-async fn list_units(State(state): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<Vec<Unit>>, AppError> {
+async fn list_units(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<Vec<Unit>>, AppError> {
     Ok(Json(state.store.list_units(&ctx.scope).await?))
 }
 
-async fn get_unit(State(state): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> Result<Json<Unit>, AppError> {
+async fn get_unit(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Unit>, AppError> {
     Ok(Json(state.store.get_unit(&ctx.scope, UnitId(id)).await?))
 }
 
@@ -67,7 +81,11 @@ struct NewUnit {
     parent_id: Option<i64>,
 }
 
-async fn create_unit(State(state): State<AppState>, ApiCtx(ctx): ApiCtx, payload: Result<Json<NewUnit>, JsonRejection>) -> Result<Response, AppError> {
+async fn create_unit(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<Json<NewUnit>, JsonRejection>,
+) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let b = body(payload)?;
     let input = UnitInput {
@@ -75,7 +93,16 @@ async fn create_unit(State(state): State<AppState>, ApiCtx(ctx): ApiCtx, payload
         kind: UnitKind::parse(&b.kind)?,
         code: UnitCode::parse(b.code.as_deref().unwrap_or_default())?,
     };
-    let id = state.store.create_unit(&grant, &input, b.parent_id.map(UnitId), &ctx.actor(), state.clock.now()).await?;
+    let id = state
+        .store
+        .create_unit(
+            &grant,
+            &input,
+            b.parent_id.map(UnitId),
+            &ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
     let unit = state.store.get_unit(&ctx.scope, id).await?;
     Ok((StatusCode::CREATED, Json(unit)).into_response())
 }
@@ -95,7 +122,9 @@ async fn list_people(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<PeopleQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PeoplePage>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson { detail: e.body_text() })?;
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
     let filter = PeopleFilter {
         query: q.q,
         unit: q.unit_id.map(UnitId),
@@ -106,8 +135,14 @@ async fn list_people(
     Ok(Json(state.store.list_people(&ctx.scope, &filter).await?))
 }
 
-async fn get_person(State(state): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<i64>) -> Result<Json<Person>, AppError> {
-    Ok(Json(state.store.get_person(&ctx.scope, PersonId(id)).await?))
+async fn get_person(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Person>, AppError> {
+    Ok(Json(
+        state.store.get_person(&ctx.scope, PersonId(id)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -128,7 +163,11 @@ struct NewPerson {
     hire_date: Option<String>,
 }
 
-async fn create_person(State(state): State<AppState>, ApiCtx(ctx): ApiCtx, payload: Result<Json<NewPerson>, JsonRejection>) -> Result<Response, AppError> {
+async fn create_person(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<Json<NewPerson>, JsonRejection>,
+) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let b = body(payload)?;
     let now = state.clock.now();
@@ -143,6 +182,13 @@ async fn create_person(State(state): State<AppState>, ApiCtx(ctx): ApiCtx, paylo
         job_title: JobTitle::parse(&s(&b.job_title))?,
         hire_date: HireDate::parse(&s(&b.hire_date), now.date())?,
     };
-    let id = state.store.create_person(&grant, &input, &ctx.actor(), now).await?;
-    Ok((StatusCode::CREATED, Json(state.store.get_person(&ctx.scope, id).await?)).into_response())
+    let id = state
+        .store
+        .create_person(&grant, &input, &ctx.actor(), now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.get_person(&ctx.scope, id).await?),
+    )
+        .into_response())
 }

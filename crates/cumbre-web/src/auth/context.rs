@@ -8,12 +8,12 @@ use crate::views::errors::render_error;
 use crate::{AppError, AppState};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use cumbre_domain::access::{AdminGrant, Scope};
 use cumbre_domain::Lang;
+use cumbre_domain::access::{AdminGrant, Scope};
 use cumbre_store::access::User;
 use std::sync::Arc;
 
@@ -50,7 +50,11 @@ pub struct RequestLang(pub Lang);
 impl<S: Send + Sync> FromRequestParts<S> for RequestLang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<RequestLang>().copied().unwrap_or(RequestLang(header_lang(&parts.headers))))
+        Ok(parts
+            .extensions
+            .get::<RequestLang>()
+            .copied()
+            .unwrap_or(RequestLang(header_lang(&parts.headers))))
     }
 }
 
@@ -59,7 +63,10 @@ pub const LANG_COOKIE: &str = "cumbre_lang";
 /// The language before sign-in: the `cumbre_lang` cookie (set by the language links), else
 /// the browser's `Accept-Language`.
 fn header_lang(headers: &HeaderMap) -> Lang {
-    if let Some(lang) = CookieJar::from_headers(headers).get(LANG_COOKIE).and_then(|c| Lang::from_code(c.value())) {
+    if let Some(lang) = CookieJar::from_headers(headers)
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+    {
         return lang;
     }
     headers
@@ -78,8 +85,15 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
         match parts.extensions.get::<Arc<Ctx>>() {
             Some(ctx) => Ok(PageCtx(ctx.clone())),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let target = format!("/login?next={}", percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC));
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let target = format!(
+                    "/login?next={}",
+                    percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+                );
                 Err(Redirect::to(&target).into_response())
             }
         }
@@ -92,7 +106,12 @@ pub struct ApiCtx(pub Arc<Ctx>);
 impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Arc<Ctx>>().cloned().map(ApiCtx).ok_or(AppError::Unauthorized)
+        parts
+            .extensions
+            .get::<Arc<Ctx>>()
+            .cloned()
+            .map(ApiCtx)
+            .ok_or(AppError::Unauthorized)
     }
 }
 
@@ -106,13 +125,19 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
         else {
             return Ok(None);
         };
-        match state.store.api_token_user(&token_hash(token.trim()), now).await? {
+        match state
+            .store
+            .api_token_user(&token_hash(token.trim()), now)
+            .await?
+        {
             Some(user) => (user, String::new(), None),
             None => return Ok(None),
         }
     } else {
         let jar = CookieJar::from_headers(headers);
-        let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
+        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+            return Ok(None);
+        };
         let hash = token_hash(cookie.value());
         match state.store.session(&hash, now).await? {
             Some((user, csrf)) => (user, csrf, Some(hash)),
@@ -121,7 +146,13 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
     };
     let scope = state.store.scope_for(&user).await?;
     let lang = user.locale.unwrap_or_else(|| header_lang(headers));
-    Ok(Some(Ctx { user, scope, lang, csrf, session_hash }))
+    Ok(Some(Ctx {
+        user,
+        scope,
+        lang,
+        csrf,
+        session_hash,
+    }))
 }
 
 /// Middleware: resolve the caller, run the handler, render any error in the caller's language.

@@ -2,8 +2,8 @@
 //! back in a hidden `csrf` field, and [`CsrfForm`] refuses the body unless they match.
 //! Session cookies are also `SameSite=Lax`, a second line of defence.
 
-use crate::auth::context::{Ctx, PageCtx};
 use crate::AppError;
+use crate::auth::context::{Ctx, PageCtx};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -36,8 +36,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         let PageCtx(ctx) = PageCtx::from_request_parts(&mut parts, state).await?;
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
-            .map_err(|_| AppError::Invalid(cumbre_domain::InvalidInput::TooLong { field: cumbre_domain::Field::Record, max: MAX_FORM_BYTES }).into_response())?;
-        let token: Token = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
+            .map_err(|_| {
+                AppError::Invalid(cumbre_domain::InvalidInput::TooLong {
+                    field: cumbre_domain::Field::Record,
+                    max: MAX_FORM_BYTES,
+                })
+                .into_response()
+            })?;
+        let token: Token =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf.into_response())?;
         if !tokens_match(&ctx.csrf, &token.csrf) {
             return Err(AppError::Csrf.into_response());
         }

@@ -1,11 +1,11 @@
 //! Error bodies: JSON for the API, a small page for browsers, both in the caller's language.
 
+use crate::AppError;
 use crate::i18n::Tr;
 use crate::views::Chrome;
-use crate::AppError;
 use askama::Template;
-use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use axum::response::{Html, IntoResponse, Response};
 use cumbre_domain::Lang;
 
 #[derive(Template)]
@@ -25,7 +25,9 @@ pub fn message(err: &AppError, lang: Lang) -> String {
         AppError::Unauthorized => tr.t("error.unauthorized").to_owned(),
         AppError::Forbidden => tr.t("error.forbidden").to_owned(),
         AppError::Csrf => tr.t("error.csrf").to_owned(),
-        AppError::Throttled { retry_after_secs } => tr.f("error.throttled", retry_after_secs.div_ceil(60)),
+        AppError::Throttled { retry_after_secs } => {
+            tr.f("error.throttled", retry_after_secs.div_ceil(60))
+        }
         AppError::Internal(_) => tr.t("error.internal").to_owned(),
     }
 }
@@ -34,7 +36,11 @@ pub fn render_error(err: &AppError, lang: Lang, api: bool) -> Response {
     let status = err.status();
     let message = message(err, lang);
     if api {
-        return (status, Json(serde_json::json!({ "error": err.code(), "message": message }))).into_response();
+        return (
+            status,
+            Json(serde_json::json!({ "error": err.code(), "message": message })),
+        )
+            .into_response();
     }
     let tr = Tr::new(lang);
     let title = match err {
@@ -42,7 +48,11 @@ pub fn render_error(err: &AppError, lang: Lang, api: bool) -> Response {
         AppError::NotFound => tr.t("error.not_found_title"),
         _ => tr.t("error.title"),
     };
-    let page = ErrorPage { chrome: Chrome::anonymous(lang), title, message };
+    let page = ErrorPage {
+        chrome: Chrome::anonymous(lang),
+        title,
+        message,
+    };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

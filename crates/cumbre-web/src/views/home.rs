@@ -2,7 +2,7 @@
 
 use crate::auth::PageCtx;
 use crate::views::session::tenant_name;
-use crate::views::{page, Chrome, Notice};
+use crate::views::{Chrome, Notice, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -19,7 +19,12 @@ pub struct Area {
 
 /// The loop the product is built around; capabilities register their links here.
 pub fn areas() -> Vec<Area> {
-    let area = |key, title, summary| Area { key, title, summary, links: Vec::new() };
+    let area = |key, title, summary| Area {
+        key,
+        title,
+        summary,
+        links: Vec::new(),
+    };
     vec![
         area("decide", "area.decide", "area.decide.summary"),
         area("listen", "area.listen", "area.listen.summary"),
@@ -39,9 +44,23 @@ struct HomePage {
     areas: Vec<Area>,
 }
 
-pub async fn show(State(state): State<AppState>, PageCtx(ctx): PageCtx, Query(n): Query<Notice>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     let units = state.store.list_units(&ctx.scope).await?.len();
-    let people = state.store.list_people(&ctx.scope, &PeopleFilter { limit: 1, ..Default::default() }).await?.total;
+    let people = state
+        .store
+        .list_people(
+            &ctx.scope,
+            &PeopleFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?
+        .total;
     page(&HomePage {
         chrome: Chrome::for_user(&ctx, "home").with_notice(n.ok.as_deref()),
         tenant: tenant_name(&state, ctx.user.tenant).await?,

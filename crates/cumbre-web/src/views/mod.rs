@@ -12,9 +12,9 @@ pub mod session;
 pub mod tokens;
 pub mod users;
 
+use crate::AppError;
 use crate::auth::Ctx;
 use crate::i18n::Tr;
-use crate::AppError;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use cumbre_domain::{Field, InvalidInput, Lang};
@@ -47,20 +47,37 @@ impl Chrome {
     }
 
     pub fn anonymous(lang: Lang) -> Self {
-        Self { tr: Tr::new(lang), csrf: String::new(), email: None, role: String::new(), is_admin: false, section: "", notice: None }
+        Self {
+            tr: Tr::new(lang),
+            csrf: String::new(),
+            email: None,
+            role: String::new(),
+            is_admin: false,
+            section: "",
+            notice: None,
+        }
     }
 
     /// Shows the confirmation named by `?ok=` when it is one we know.
     pub fn with_notice(mut self, ok: Option<&str>) -> Self {
-        const KNOWN: [&str; 6] = ["saved", "created", "moved", "deactivated", "activated", "password"];
-        self.notice = ok.and_then(|k| KNOWN.iter().find(|known| **known == k)).map(|k| match *k {
-            "saved" => "notice.saved",
-            "created" => "notice.created",
-            "moved" => "notice.moved",
-            "deactivated" => "notice.deactivated",
-            "activated" => "notice.activated",
-            _ => "notice.password",
-        });
+        const KNOWN: [&str; 6] = [
+            "saved",
+            "created",
+            "moved",
+            "deactivated",
+            "activated",
+            "password",
+        ];
+        self.notice = ok
+            .and_then(|k| KNOWN.iter().find(|known| **known == k))
+            .map(|k| match *k {
+                "saved" => "notice.saved",
+                "created" => "notice.created",
+                "moved" => "notice.moved",
+                "deactivated" => "notice.deactivated",
+                "activated" => "notice.activated",
+                _ => "notice.password",
+            });
         self
     }
 
@@ -78,7 +95,11 @@ impl Chrome {
     }
 
     pub fn nav_class(&self, section: &str) -> &'static str {
-        if self.section == section { "active" } else { "" }
+        if self.section == section {
+            "active"
+        } else {
+            ""
+        }
     }
 }
 
@@ -99,7 +120,10 @@ pub fn optional_id(raw: &str, field: Field) -> Result<Option<i64>, InvalidInput>
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse().map(Some).map_err(|_| InvalidInput::NotANumber { field, value: raw.to_owned() })
+    raw.parse().map(Some).map_err(|_| InvalidInput::NotANumber {
+        field,
+        value: raw.to_owned(),
+    })
 }
 
 pub fn required_id(raw: &str, field: Field) -> Result<i64, InvalidInput> {

@@ -1,13 +1,13 @@
 //! People: list and search, see one person, create, edit, deactivate.
 
 use crate::auth::{CsrfForm, PageCtx};
-use crate::views::{done, optional_id, page, required_id, Chrome, Notice};
+use crate::views::{Chrome, Notice, done, optional_id, page, required_id};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use cumbre_domain::org::{Email, EmployeeNumber, HireDate, JobTitle, PersonName};
 use cumbre_domain::input::optional_text;
+use cumbre_domain::org::{Email, EmployeeNumber, HireDate, JobTitle, PersonName};
 use cumbre_domain::{Field, PersonId, UnitId};
 use cumbre_store::org::{Department, PeopleFilter, Person, PersonInput, Unit};
 use serde::Deserialize;
@@ -43,7 +43,11 @@ struct PeoplePage {
     base_query: String,
 }
 
-pub async fn list(State(state): State<AppState>, PageCtx(ctx): PageCtx, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let unit = optional_id(&q.unit, Field::Unit)?;
     let page_no = q.page.unwrap_or(1).max(1);
     let inactive = q.inactive.is_some();
@@ -86,26 +90,55 @@ struct PersonPage {
     managers: Vec<Person>,
 }
 
-async fn form_page(state: &AppState, ctx: &crate::auth::Ctx, person: Option<Person>, ok: Option<&str>) -> Result<Response, AppError> {
+async fn form_page(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    person: Option<Person>,
+    ok: Option<&str>,
+) -> Result<Response, AppError> {
     let (units, departments, managers) = if ctx.user.role.administers() {
         let managers = state
             .store
-            .list_people(&ctx.scope, &PeopleFilter { limit: 500, ..Default::default() })
+            .list_people(
+                &ctx.scope,
+                &PeopleFilter {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
             .await?
             .people;
-        (state.store.list_units(&ctx.scope).await?, state.store.list_departments(ctx.user.tenant).await?, managers)
+        (
+            state.store.list_units(&ctx.scope).await?,
+            state.store.list_departments(ctx.user.tenant).await?,
+            managers,
+        )
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
-    page(&PersonPage { chrome: Chrome::for_user(ctx, "people").with_notice(ok), person, units, departments, managers })
+    page(&PersonPage {
+        chrome: Chrome::for_user(ctx, "people").with_notice(ok),
+        person,
+        units,
+        departments,
+        managers,
+    })
 }
 
-pub async fn show(State(state): State<AppState>, PageCtx(ctx): PageCtx, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     let person = state.store.get_person(&ctx.scope, PersonId(id)).await?;
     form_page(&state, &ctx, Some(person), n.ok.as_deref()).await
 }
 
-pub async fn new(State(state): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response, AppError> {
+pub async fn new(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+) -> Result<Response, AppError> {
     ctx.admin()?;
     form_page(&state, &ctx, None, None).await
 }
@@ -145,19 +178,32 @@ impl PersonForm {
     }
 }
 
-pub async fn create(State(state): State<AppState>, f: CsrfForm<PersonForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    f: CsrfForm<PersonForm>,
+) -> Result<Response, AppError> {
     let grant = f.ctx.admin()?;
     let now = state.clock.now();
     let input = f.form.input(now.date())?;
-    let id = state.store.create_person(&grant, &input, &f.ctx.actor(), now).await?;
+    let id = state
+        .store
+        .create_person(&grant, &input, &f.ctx.actor(), now)
+        .await?;
     Ok(done(&format!("/people/{id}"), "created"))
 }
 
-pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, f: CsrfForm<PersonForm>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<PersonForm>,
+) -> Result<Response, AppError> {
     let grant = f.ctx.admin()?;
     let now = state.clock.now();
     let input = f.form.input(now.date())?;
-    state.store.update_person(&grant, PersonId(id), &input, &f.ctx.actor(), now).await?;
+    state
+        .store
+        .update_person(&grant, PersonId(id), &input, &f.ctx.actor(), now)
+        .await?;
     Ok(done(&format!("/people/{id}"), "saved"))
 }
 
@@ -167,9 +213,25 @@ pub struct ActiveForm {
     active: String,
 }
 
-pub async fn set_active(State(state): State<AppState>, Path(id): Path<i64>, f: CsrfForm<ActiveForm>) -> Result<Response, AppError> {
+pub async fn set_active(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<ActiveForm>,
+) -> Result<Response, AppError> {
     let grant = f.ctx.admin()?;
     let active = f.form.active == "1";
-    state.store.set_person_active(&grant, PersonId(id), active, &f.ctx.actor(), state.clock.now()).await?;
-    Ok(done(&format!("/people/{id}"), if active { "activated" } else { "deactivated" }))
+    state
+        .store
+        .set_person_active(
+            &grant,
+            PersonId(id),
+            active,
+            &f.ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(
+        &format!("/people/{id}"),
+        if active { "activated" } else { "deactivated" },
+    ))
 }

@@ -1,7 +1,7 @@
 //! My profile: language and password.
 
-use crate::auth::{password, CsrfForm, PageCtx};
-use crate::views::{done, page, Chrome, Notice};
+use crate::auth::{CsrfForm, PageCtx, password};
+use crate::views::{Chrome, Notice, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -19,7 +19,11 @@ struct ProfilePage {
     locale: &'static str,
 }
 
-pub async fn show(State(_state): State<AppState>, PageCtx(ctx): PageCtx, Query(n): Query<Notice>) -> Result<Response, AppError> {
+pub async fn show(
+    State(_state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     page(&ProfilePage {
         chrome: Chrome::for_user(&ctx, "profile").with_notice(n.ok.as_deref()),
         locale: ctx.user.locale.map_or("", Lang::code),
@@ -33,7 +37,10 @@ pub struct LanguageForm {
     locale: String,
 }
 
-pub async fn set_language(State(state): State<AppState>, f: CsrfForm<LanguageForm>) -> Result<Response, AppError> {
+pub async fn set_language(
+    State(state): State<AppState>,
+    f: CsrfForm<LanguageForm>,
+) -> Result<Response, AppError> {
     let locale = match f.form.locale.as_str() {
         "" => None,
         code => Some(Lang::from_code(code).ok_or(InvalidInput::NotOneOf {
@@ -56,7 +63,10 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, f: CsrfForm<PasswordForm>) -> Result<Response, AppError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    f: CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
     let new = NewPassword::parse(&f.form.new)?;
     if f.form.new != f.form.confirm {
         return Err(InvalidInput::PasswordMismatch.into());
@@ -66,6 +76,14 @@ pub async fn change_password(State(state): State<AppState>, f: CsrfForm<Password
         return Err(InvalidInput::WrongCurrentPassword.into());
     }
     let hash = password::hash(new.expose().to_owned()).await?;
-    state.store.set_password(&f.ctx.user, &hash, f.ctx.session_hash.as_deref(), state.clock.now()).await?;
+    state
+        .store
+        .set_password(
+            &f.ctx.user,
+            &hash,
+            f.ctx.session_hash.as_deref(),
+            state.clock.now(),
+        )
+        .await?;
     Ok(done("/profile", "password"))
 }

@@ -3,16 +3,16 @@
 use crate::auth::context::{LANG_COOKIE, SESSION_COOKIE};
 use crate::auth::csrf::tokens_match;
 use crate::auth::secret::{random_token, token_hash};
-use crate::auth::{password, CsrfForm, RequestLang};
-use crate::views::{errors, page, Chrome};
+use crate::auth::{CsrfForm, RequestLang, password};
+use crate::views::{Chrome, errors, page};
 use crate::{AppError, AppState};
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use cumbre_domain::org::Email;
 use cumbre_domain::{Lang, TenantId};
 use serde::Deserialize;
@@ -57,7 +57,12 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Duration) -> Cookie<'static> {
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age: time::Duration,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -67,23 +72,71 @@ fn cookie(state: &AppState, name: &'static str, value: String, max_age: time::Du
         .build()
 }
 
-fn login_page(state: &AppState, jar: CookieJar, lang: Lang, next: &str, email: &str, error: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+fn login_page(
+    state: &AppState,
+    jar: CookieJar,
+    lang: Lang,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let csrf = random_token().map_err(AppError::internal)?;
-    let jar = jar.add(cookie(state, LOGIN_CSRF_COOKIE, csrf.clone(), time::Duration::hours(2)));
-    let body = LoginPage { chrome: Chrome::anonymous(lang), csrf, next: safe_next(next), email: email.to_owned(), error };
+    let jar = jar.add(cookie(
+        state,
+        LOGIN_CSRF_COOKIE,
+        csrf.clone(),
+        time::Duration::hours(2),
+    ));
+    let body = LoginPage {
+        chrome: Chrome::anonymous(lang),
+        csrf,
+        next: safe_next(next),
+        email: email.to_owned(),
+        error,
+    };
     Ok((status, jar, page(&body)?).into_response())
 }
 
-pub async fn show(State(state): State<AppState>, RequestLang(lang): RequestLang, jar: CookieJar, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
     let (lang, jar) = match q.lang.as_deref().and_then(Lang::from_code) {
-        Some(chosen) => (chosen, jar.add(cookie(&state, LANG_COOKIE, chosen.code().to_owned(), time::Duration::days(365)))),
+        Some(chosen) => (
+            chosen,
+            jar.add(cookie(
+                &state,
+                LANG_COOKIE,
+                chosen.code().to_owned(),
+                time::Duration::days(365),
+            )),
+        ),
         None => (lang, jar),
     };
-    login_page(&state, jar, lang, q.next.as_deref().unwrap_or("/"), "", None, StatusCode::OK)
+    login_page(
+        &state,
+        jar,
+        lang,
+        q.next.as_deref().unwrap_or("/"),
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
-pub async fn submit(State(state): State<AppState>, RequestLang(lang): RequestLang, jar: CookieJar, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+pub async fn submit(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if !tokens_match(&expected, &form.csrf) {
         return Err(AppError::Csrf);
     }
@@ -91,16 +144,32 @@ pub async fn submit(State(state): State<AppState>, RequestLang(lang): RequestLan
     let key = form.email.trim().to_lowercase();
     let fail = |jar: CookieJar, err: AppError| {
         let message = errors::message(&err, lang);
-        login_page(&state, jar, lang, &form.next, form.email.trim(), Some(message), err.status())
+        login_page(
+            &state,
+            jar,
+            lang,
+            &form.next,
+            form.email.trim(),
+            Some(message),
+            err.status(),
+        )
     };
     if let Some(wait) = state.throttle.locked(&key, now) {
-        return fail(jar, AppError::Throttled { retry_after_secs: wait });
+        return fail(
+            jar,
+            AppError::Throttled {
+                retry_after_secs: wait,
+            },
+        );
     }
     let found = match Email::parse(&form.email) {
         Ok(email) => state.store.user_credentials(&email).await?,
         Err(_) => None,
     };
-    let stored = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| password::dummy_hash().to_owned());
+    let stored = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
     let matches = password::verify(form.password.clone(), stored).await?;
     let user = match found {
         Some((user, _)) if matches => user,
@@ -114,16 +183,25 @@ pub async fn submit(State(state): State<AppState>, RequestLang(lang): RequestLan
     let token = random_token().map_err(AppError::internal)?;
     let csrf = random_token().map_err(AppError::internal)?;
     let ttl = time::Duration::hours(state.config.session_hours);
-    state.store.create_session(&token_hash(&token), user.id, &csrf, now, now + ttl).await?;
+    state
+        .store
+        .create_session(&token_hash(&token), user.id, &csrf, now, now + ttl)
+        .await?;
     tracing::info!(user = %user.id, "signed in");
-    let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(cookie(&state, SESSION_COOKIE, token, ttl));
+    let jar = jar
+        .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
+        .add(cookie(&state, SESSION_COOKIE, token, ttl));
     Ok((jar, Redirect::to(&safe_next(&form.next))).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn logout(State(state): State<AppState>, jar: CookieJar, form: CsrfForm<Empty>) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    form: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
     if let Some(hash) = &form.ctx.session_hash {
         state.store.delete_session(hash).await?;
     }

@@ -3,13 +3,13 @@
 
 use crate::auth::secret::{new_api_token, token_hash};
 use crate::auth::{CsrfForm, PageCtx};
-use crate::views::{done, page, Chrome, Notice};
+use crate::views::{Chrome, Notice, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use cumbre_domain::input::required_text;
 use cumbre_domain::Field;
+use cumbre_domain::input::required_text;
 use cumbre_store::access::ApiToken;
 use serde::Deserialize;
 
@@ -22,7 +22,11 @@ struct TokensPage {
     fresh: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, PageCtx(ctx): PageCtx, Query(n): Query<Notice>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     page(&TokensPage {
         chrome: Chrome::for_user(&ctx, "tokens").with_notice(n.ok.as_deref()),
         tokens: state.store.list_api_tokens(ctx.user.id).await?,
@@ -36,22 +40,44 @@ pub struct TokenForm {
     name: String,
 }
 
-pub async fn create(State(state): State<AppState>, f: CsrfForm<TokenForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    f: CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
     let name = required_text(&f.form.name, Field::TokenName, 80)?;
     let token = new_api_token().map_err(AppError::internal)?;
     let prefix: String = token.chars().take(14).collect();
-    state.store.create_api_token(&f.ctx.user, &name, &token_hash(&token), &prefix, state.clock.now()).await?;
+    state
+        .store
+        .create_api_token(
+            &f.ctx.user,
+            &name,
+            &token_hash(&token),
+            &prefix,
+            state.clock.now(),
+        )
+        .await?;
     // Rendered directly (not redirected) so the secret never sits in a URL or history.
     let mut response = page(&TokensPage {
         chrome: Chrome::for_user(&f.ctx, "tokens"),
         tokens: state.store.list_api_tokens(f.ctx.user.id).await?,
         fresh: Some(token),
     })?;
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }
 
-pub async fn revoke(State(state): State<AppState>, Path(id): Path<i64>, f: CsrfForm<crate::views::session::Empty>) -> Result<Response, AppError> {
-    state.store.revoke_api_token(&f.ctx.user, id, state.clock.now()).await?;
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<crate::views::session::Empty>,
+) -> Result<Response, AppError> {
+    state
+        .store
+        .revoke_api_token(&f.ctx.user, id, state.clock.now())
+        .await?;
     Ok(done("/tokens", "saved"))
 }

@@ -1,7 +1,7 @@
 //! Users and roles: who can sign in, as what, seeing which unit (administrators only).
 
-use crate::auth::{password, CsrfForm, PageCtx};
-use crate::views::{done, optional_id, page, Chrome, Notice};
+use crate::auth::{CsrfForm, PageCtx, password};
+use crate::views::{Chrome, Notice, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -32,10 +32,17 @@ struct UserPage {
 }
 
 fn roles(chrome: &Chrome) -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().map(|r| (r.code(), r.label(chrome.tr.lang))).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.code(), r.label(chrome.tr.lang)))
+        .collect()
 }
 
-pub async fn list(State(state): State<AppState>, PageCtx(ctx): PageCtx, Query(n): Query<Notice>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let chrome = Chrome::for_user(&ctx, "users").with_notice(n.ok.as_deref());
     page(&UsersPage {
@@ -46,7 +53,12 @@ pub async fn list(State(state): State<AppState>, PageCtx(ctx): PageCtx, Query(n)
     })
 }
 
-pub async fn show(State(state): State<AppState>, PageCtx(ctx): PageCtx, Path(id): Path<i64>, Query(n): Query<Notice>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let chrome = Chrome::for_user(&ctx, "users").with_notice(n.ok.as_deref());
     page(&UserPage {
@@ -71,7 +83,10 @@ pub struct NewUserForm {
     scope_unit_id: String,
 }
 
-pub async fn create(State(state): State<AppState>, f: CsrfForm<NewUserForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    f: CsrfForm<NewUserForm>,
+) -> Result<Response, AppError> {
     let grant = f.ctx.admin()?;
     let email = Email::parse(&f.form.email)?;
     let role = Role::parse(&f.form.role)?;
@@ -79,8 +94,17 @@ pub async fn create(State(state): State<AppState>, f: CsrfForm<NewUserForm>) -> 
     let person = optional_id(&f.form.person_id, Field::Name)?.map(PersonId);
     let scope_unit = optional_id(&f.form.scope_unit_id, Field::Unit)?.map(UnitId);
     let password_hash = password::hash(new_password.expose().to_owned()).await?;
-    let new = NewUser { email, role, person, scope_unit, password_hash };
-    let id = state.store.create_user(&grant, &new, &f.ctx.actor(), state.clock.now()).await?;
+    let new = NewUser {
+        email,
+        role,
+        person,
+        scope_unit,
+        password_hash,
+    };
+    let id = state
+        .store
+        .create_user(&grant, &new, &f.ctx.actor(), state.clock.now())
+        .await?;
     Ok(done(&format!("/admin/users/{id}"), "created"))
 }
 
@@ -96,7 +120,11 @@ pub struct ChangeForm {
     active: Option<String>,
 }
 
-pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, f: CsrfForm<ChangeForm>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<ChangeForm>,
+) -> Result<Response, AppError> {
     let grant = f.ctx.admin()?;
     let role = Role::parse(&f.form.role)?;
     let active = f.form.active.is_some();
@@ -110,6 +138,15 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<i64>, f: CsrfF
         scope_unit: optional_id(&f.form.scope_unit_id, Field::Unit)?.map(UnitId),
         active,
     };
-    state.store.update_user(&grant, UserId(id), &change, &f.ctx.actor(), state.clock.now()).await?;
+    state
+        .store
+        .update_user(
+            &grant,
+            UserId(id),
+            &change,
+            &f.ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
     Ok(done(&format!("/admin/users/{id}"), "saved"))
 }

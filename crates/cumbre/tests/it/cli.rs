@@ -1,12 +1,14 @@
 //! The `cumbre` command line, run as a real process.
 
-use crate::harness::{fresh_db, postgres_url, Backend};
+use crate::harness::{Backend, fresh_db, postgres_url};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Output, Stdio};
 
 fn cumbre(args: &[&str], database_url: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cumbre"));
-    cmd.args(args).env_remove("CUMBRE_CONFIG").env("RUST_LOG", "warn");
+    cmd.args(args)
+        .env_remove("CUMBRE_CONFIG")
+        .env("RUST_LOG", "warn");
     match database_url {
         Some(url) => cmd.env("CUMBRE_DATABASE_URL", url),
         None => cmd.env_remove("CUMBRE_DATABASE_URL"),
@@ -61,7 +63,11 @@ async fn cli_story(backend: Backend) {
     std::fs::write(&file, "record,key,name,parent,kind,department,job_title,email,hire_date,manager\nunit,HQ,Casa Matriz,,company,,,,,\n").expect("write");
     let out = cumbre(&["import", "org", file_arg], Some(url));
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("cumbre tenant create"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cumbre tenant create"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = cumbre(&["tenant", "create", "Clínica Los Álamos"], Some(url));
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -78,44 +84,118 @@ async fn cli_story(backend: Backend) {
     let out = cumbre(&["import", "org", file_arg], Some(url));
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains(&format!("{file_arg}:5:")), "line numbers: {err}");
+    assert!(
+        err.contains(&format!("{file_arg}:5:")),
+        "line numbers: {err}"
+    );
     assert!(err.contains("not-an-email"), "{err}");
-    assert_eq!(err.lines().last().map(|l| l.starts_with("error: 1 bad line")), Some(true), "{err}");
+    assert_eq!(
+        err.lines()
+            .last()
+            .map(|l| l.starts_with("error: 1 bad line")),
+        Some(true),
+        "{err}"
+    );
 
-    std::fs::write(&file, text(&std::fs::read(&file).expect("read")).replace("not-an-email,2021-13-01", "ivan@alamos.example,2021-12-01")).expect("write");
+    std::fs::write(
+        &file,
+        text(&std::fs::read(&file).expect("read"))
+            .replace("not-an-email,2021-13-01", "ivan@alamos.example,2021-12-01"),
+    )
+    .expect("write");
     let out = cumbre(&["import", "org", file_arg, "--dry-run"], Some(url));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("2 units, 2 people; nothing was written"));
     let out = cumbre(&["import", "org", file_arg], Some(url));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("units 2 created"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("units 2 created"),
+        "{}",
+        text(&out.stdout)
+    );
 
-    let out = cumbre(&["user", "add", "--email", "jefa@alamos.example", "--role", "manager", "--unit", "NORTE", "--password", "alamos-norte-1"], Some(url));
+    let out = cumbre(
+        &[
+            "user",
+            "add",
+            "--email",
+            "jefa@alamos.example",
+            "--role",
+            "manager",
+            "--unit",
+            "NORTE",
+            "--password",
+            "alamos-norte-1",
+        ],
+        Some(url),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = cumbre(&["user", "add", "--email", "x@alamos.example", "--role", "boss", "--password", "alamos-norte-1"], Some(url));
+    let out = cumbre(
+        &[
+            "user",
+            "add",
+            "--email",
+            "x@alamos.example",
+            "--role",
+            "boss",
+            "--password",
+            "alamos-norte-1",
+        ],
+        Some(url),
+    );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("'boss' is not one of"), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stderr).lines().count(), 1, "one line: {}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("'boss' is not one of"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "one line: {}",
+        text(&out.stderr)
+    );
 
-    let out = cumbre(&["token", "create", "--email", "jefa@alamos.example"], Some(url));
+    let out = cumbre(
+        &["token", "create", "--email", "jefa@alamos.example"],
+        Some(url),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let token = text(&out.stdout).trim().to_owned();
     assert!(token.starts_with("cumbre_"));
-    let out = cumbre(&["token", "create", "--email", "nadie@alamos.example"], Some(url));
+    let out = cumbre(
+        &["token", "create", "--email", "nadie@alamos.example"],
+        Some(url),
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no user with e-mail"));
 
     // The printed token works against the server, within the manager's scope.
     let store = cumbre_store::Store::connect(url).await.expect("connect");
-    let state = cumbre_web::AppState::new(store, std::sync::Arc::new(cumbre_domain::clock::SystemClock), Default::default());
+    let state = cumbre_web::AppState::new(
+        store,
+        std::sync::Arc::new(cumbre_domain::clock::SystemClock),
+        Default::default(),
+    );
     let app = cumbre_web::router(state);
     use tower::ServiceExt;
-    let req = axum::http::Request::get("/api/v1/units").header("authorization", format!("Bearer {token}")).body(axum::body::Body::empty()).expect("req");
+    let req = axum::http::Request::get("/api/v1/units")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .expect("req");
     let resp = app.oneshot(req).await.expect("response");
     assert_eq!(resp.status(), 200);
-    let body = http_body_util::BodyExt::collect(resp.into_body()).await.expect("body").to_bytes();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
     let units: serde_json::Value = serde_json::from_slice(&body).expect("json");
-    let names: Vec<&str> = units.as_array().expect("array").iter().filter_map(|u| u["name"].as_str()).collect();
+    let names: Vec<&str> = units
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
     assert_eq!(names, ["Sede Norte"]);
 }
 
@@ -133,11 +213,21 @@ async fn cli_story_on_postgres() {
 
 #[test]
 fn bad_database_url_fails_with_one_line() {
-    let out = cumbre(&["migrate", "--database-url", "mysql://root:secret@localhost/x"], None);
+    let out = cumbre(
+        &[
+            "migrate",
+            "--database-url",
+            "mysql://root:secret@localhost/x",
+        ],
+        None,
+    );
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(!err.contains("secret"), "passwords never reach the terminal: {err}");
+    assert!(
+        !err.contains("secret"),
+        "passwords never reach the terminal: {err}"
+    );
 }
 
 /// A write the server acknowledged is in the database even if the process dies right after.
@@ -145,35 +235,64 @@ fn bad_database_url_fails_with_one_line() {
 fn acknowledged_writes_survive_a_crash() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().to_str().expect("utf-8");
-    assert!(cumbre(&["demo", "--data-dir", data, "--no-serve"], None).status.success());
+    assert!(
+        cumbre(&["demo", "--data-dir", data, "--no-serve"], None)
+            .status
+            .success()
+    );
     let url = format!("sqlite:{data}/cumbre.db?mode=rwc");
-    let token = text(&cumbre(&["token", "create", "--email", "admin@demo.test"], Some(&url)).stdout).trim().to_owned();
+    let token = text(
+        &cumbre(
+            &["token", "create", "--email", "admin@demo.test"],
+            Some(&url),
+        )
+        .stdout,
+    )
+    .trim()
+    .to_owned();
 
-    let mut server = Server(Command::new(env!("CARGO_BIN_EXE_cumbre"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("CUMBRE_DATABASE_URL", &url)
-        .env("RUST_LOG", "info")
-        .env_remove("CUMBRE_CONFIG")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("server starts"));
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_cumbre"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("CUMBRE_DATABASE_URL", &url)
+            .env("RUST_LOG", "info")
+            .env_remove("CUMBRE_CONFIG")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("server starts"),
+    );
     let stderr = server.0.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
-        let line = lines.next().expect("server logs its address").expect("line");
+        let line = lines
+            .next()
+            .expect("server logs its address")
+            .expect("line");
         if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap_or_default().to_owned();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
         }
         assert!(!line.contains("ERROR"), "server failed: {line}");
     };
     let parent = {
         let list = http(&addr, "GET", "/api/v1/units", &token, "");
-        let units: serde_json::Value = serde_json::from_str(list.split("\r\n\r\n").nth(1).expect("body")).expect("json");
-        units.as_array().expect("array").iter().find(|u| u["code"] == "CUN").expect("Cancún")["id"].clone()
+        let units: serde_json::Value =
+            serde_json::from_str(list.split("\r\n\r\n").nth(1).expect("body")).expect("json");
+        units
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|u| u["code"] == "CUN")
+            .expect("Cancún")["id"]
+            .clone()
     };
     for i in 0..20 {
-        let body = format!("{{\"name\":\"Equipo durable {i}\",\"kind\":\"team\",\"parent_id\":{parent}}}");
+        let body =
+            format!("{{\"name\":\"Equipo durable {i}\",\"kind\":\"team\",\"parent_id\":{parent}}}");
         let reply = http(&addr, "POST", "/api/v1/units", &token, &body);
         assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
     }
@@ -183,9 +302,19 @@ fn acknowledged_writes_survive_a_crash() {
     let count = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async {
-            let store = cumbre_store::Store::connect(&url).await.expect("reopen after crash");
-            let units = store.list_units(&cumbre_domain::access::Scope::Tenant(cumbre_domain::TenantId(1))).await.expect("units");
-            units.iter().filter(|u| u.name.starts_with("Equipo durable")).count()
+            let store = cumbre_store::Store::connect(&url)
+                .await
+                .expect("reopen after crash");
+            let units = store
+                .list_units(&cumbre_domain::access::Scope::Tenant(
+                    cumbre_domain::TenantId(1),
+                ))
+                .await
+                .expect("units");
+            units
+                .iter()
+                .filter(|u| u.name.starts_with("Equipo durable"))
+                .count()
         })
     })
     .join()

@@ -2,14 +2,14 @@
 //! PostgreSQL database), the demo organisation loaded into it, and helpers that drive the
 //! real router in-process, cookies and CSRF tokens included.
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use cumbre::demo;
-use cumbre_domain::clock::ManualClock;
 use cumbre_domain::TenantId;
+use cumbre_domain::clock::ManualClock;
 use cumbre_store::Store;
-use cumbre_web::{router, AppState, WebConfig};
+use cumbre_web::{AppState, WebConfig, router};
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use time::macros::datetime;
@@ -76,17 +76,31 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite:{}?mode=rwc", dir.path().join("cumbre.db").display());
-            TestDb { url, _dir: Some(dir) }
+            TestDb {
+                url,
+                _dir: Some(dir),
+            }
         }
         Backend::Postgres => {
             let admin = postgres_url().expect("PostgreSQL URL");
             let name = format!("cumbre_test_{}", random_suffix());
             sqlx::any::install_default_drivers();
-            let pool = sqlx::AnyPool::connect(&admin).await.expect("connect to the test PostgreSQL server");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+            let pool = sqlx::AnyPool::connect(&admin)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .expect("create test database");
             pool.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b).expect("URL has a database");
-            TestDb { url: format!("{base}/{name}"), _dir: None }
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .expect("URL has a database");
+            TestDb {
+                url: format!("{base}/{name}"),
+                _dir: None,
+            }
         }
     }
 }
@@ -118,7 +132,10 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }
 
@@ -129,18 +146,40 @@ impl TestApp {
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let now = datetime!(2026-11-25 10:00 UTC);
-        let (tenant, _) = demo::build(&store, demo::DEFAULT_SEED, now, |_| {}).await.expect("demo builds");
+        let (tenant, _) = demo::build(&store, demo::DEFAULT_SEED, now, |_| {})
+            .await
+            .expect("demo builds");
         let clock = Arc::new(ManualClock::new(now));
         let state = AppState::new(store.clone(), clock.clone(), WebConfig::default());
-        TestApp { router: router(state), store, clock, tenant, _db: db }
+        TestApp {
+            router: router(state),
+            store,
+            clock,
+            tenant,
+            _db: db,
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(req).await.expect("router never fails");
+        let response = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, browser: Option<&Browser>, path: &str) -> Reply {
@@ -158,21 +197,38 @@ impl TestApp {
         self.post_raw(Some(browser), path, &all).await
     }
 
-    pub async fn post_raw(&self, browser: Option<&Browser>, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub async fn post_raw(
+        &self,
+        browser: Option<&Browser>,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let body = serde_urlencoded::to_string(fields).expect("form encodes");
-        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(b) = browser {
             req = req.header(header::COOKIE, &b.cookie);
         }
-        self.send(req.body(Body::from(body)).expect("request")).await
+        self.send(req.body(Body::from(body)).expect("request"))
+            .await
     }
 
     /// Signs in through the real sign-in form; returns the reply to the form post.
     pub async fn try_login(&self, email: &str, password: &str) -> Reply {
         let page = self.get(None, "/login").await;
-        let login_cookie = cookie_pair(&page, "cumbre_login_csrf").expect("sign-in page sets its CSRF cookie");
-        let csrf = login_cookie.split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
-        let body = serde_urlencoded::to_string([("csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")]).expect("encodes");
+        let login_cookie =
+            cookie_pair(&page, "cumbre_login_csrf").expect("sign-in page sets its CSRF cookie");
+        let csrf = login_cookie
+            .split_once('=')
+            .map(|(_, v)| v.to_owned())
+            .unwrap_or_default();
+        let body = serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+            ("next", "/"),
+        ])
+        .expect("encodes");
         let req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, login_cookie)
@@ -187,9 +243,17 @@ impl TestApp {
 
     pub async fn login_with(&self, email: &str, password: &str) -> Browser {
         let reply = self.try_login(email, password).await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "sign-in of {email} failed: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email} failed: {}",
+            reply.body
+        );
         let cookie = cookie_pair(&reply, "cumbre_session").expect("session cookie");
-        let mut browser = Browser { cookie, csrf: String::new() };
+        let mut browser = Browser {
+            cookie,
+            csrf: String::new(),
+        };
         let profile = self.get(Some(&browser), "/profile").await;
         browser.csrf = hidden_csrf(&profile.body).expect("pages carry the CSRF token");
         browser
@@ -200,12 +264,29 @@ impl TestApp {
         let b = self.login(email).await;
         let reply = self.post(&b, "/tokens", &[("name", "tests")]).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        let start = reply.body.find("<code id=\"fresh-token\">").expect("the new token is shown") + "<code id=\"fresh-token\">".len();
-        reply.body[start..].split('<').next().expect("token text").to_owned()
+        let start = reply
+            .body
+            .find("<code id=\"fresh-token\">")
+            .expect("the new token is shown")
+            + "<code id=\"fresh-token\">".len();
+        reply.body[start..]
+            .split('<')
+            .next()
+            .expect("token text")
+            .to_owned()
     }
 
-    pub async fn api(&self, token: &str, method: Method, path: &str, json: Option<serde_json::Value>) -> Reply {
-        let mut req = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+    pub async fn api(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        json: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
         let body = match json {
             Some(v) => {
                 req = req.header(header::CONTENT_TYPE, "application/json");
@@ -218,8 +299,17 @@ impl TestApp {
 
     /// The id of the unit with this code.
     pub async fn unit_id(&self, code: &str) -> i64 {
-        let units = self.store.list_units(&cumbre_domain::access::Scope::Tenant(self.tenant)).await.expect("units");
-        units.iter().find(|u| u.code.as_deref() == Some(code)).unwrap_or_else(|| panic!("no unit {code}")).id.0
+        let units = self
+            .store
+            .list_units(&cumbre_domain::access::Scope::Tenant(self.tenant))
+            .await
+            .expect("units");
+        units
+            .iter()
+            .find(|u| u.code.as_deref() == Some(code))
+            .unwrap_or_else(|| panic!("no unit {code}"))
+            .id
+            .0
     }
 }
 

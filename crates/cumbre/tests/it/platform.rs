@@ -1,9 +1,14 @@
 //! The platform around the features: health, readiness, headers, errors, assets.
 
-use crate::harness::{both, Backend, TestApp};
-use axum::http::{header, Method, StatusCode};
+use crate::harness::{Backend, TestApp, both};
+use axum::http::{Method, StatusCode, header};
 
-both!(health_and_readiness_answer, every_response_carries_security_headers, unknown_pages_and_api_errors_are_translated, home_shows_the_loop_and_the_visible_counts);
+both!(
+    health_and_readiness_answer,
+    every_response_carries_security_headers,
+    unknown_pages_and_api_errors_are_translated,
+    home_shows_the_loop_and_the_visible_counts
+);
 
 async fn health_and_readiness_answer(backend: Backend) {
     let app = TestApp::demo(backend).await;
@@ -11,22 +16,60 @@ async fn health_and_readiness_answer(backend: Backend) {
     let ready = app.get(None, "/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
     app.store.close().await;
-    assert_eq!(app.get(None, "/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE, "readiness follows the database");
-    assert_eq!(app.get(None, "/healthz").await.status, StatusCode::OK, "the process is still up");
+    assert_eq!(
+        app.get(None, "/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "readiness follows the database"
+    );
+    assert_eq!(
+        app.get(None, "/healthz").await.status,
+        StatusCode::OK,
+        "the process is still up"
+    );
 }
 
 async fn every_response_carries_security_headers(backend: Backend) {
     let app = TestApp::demo(backend).await;
     let b = app.login("ceo@demo.test").await;
-    for reply in [app.get(None, "/login").await, app.get(Some(&b), "/").await, app.get(None, "/nope").await, app.api("x", Method::GET, "/api/v1/units", None).await] {
-        let csp = reply.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
-        assert_eq!(reply.headers.get(header::X_CONTENT_TYPE_OPTIONS).map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
-        assert_eq!(reply.headers.get(header::REFERRER_POLICY).map(|v| v.as_bytes()), Some(&b"same-origin"[..]));
+    for reply in [
+        app.get(None, "/login").await,
+        app.get(Some(&b), "/").await,
+        app.get(None, "/nope").await,
+        app.api("x", Method::GET, "/api/v1/units", None).await,
+    ] {
+        let csp = reply
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert_eq!(
+            reply
+                .headers
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..])
+        );
+        assert_eq!(
+            reply
+                .headers
+                .get(header::REFERRER_POLICY)
+                .map(|v| v.as_bytes()),
+            Some(&b"same-origin"[..])
+        );
     }
     let css = app.get(None, "/static/app.css").await;
     assert_eq!(css.status, StatusCode::OK);
-    assert!(css.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().starts_with("text/css"));
+    assert!(
+        css.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .starts_with("text/css")
+    );
 }
 
 async fn unknown_pages_and_api_errors_are_translated(backend: Backend) {
@@ -44,28 +87,55 @@ async fn unknown_pages_and_api_errors_are_translated(backend: Backend) {
     let api = app.send(req).await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert_eq!(api.json()["error"], "not_found");
-    assert_eq!(api.json()["message"], "We could not find that, or you do not have access to it.");
+    assert_eq!(
+        api.json()["message"],
+        "We could not find that, or you do not have access to it."
+    );
     let no_token = app.get(None, "/api/v1/units").await;
     assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
     assert_eq!(no_token.json()["error"], "unauthorized");
-    let bad_query = app.api(&token, Method::GET, "/api/v1/people?limit=lots", None).await;
+    let bad_query = app
+        .api(&token, Method::GET, "/api/v1/people?limit=lots", None)
+        .await;
     assert_eq!(bad_query.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 async fn home_shows_the_loop_and_the_visible_counts(backend: Backend) {
     let app = TestApp::demo(backend).await;
-    let ceo = app.get(Some(&app.login("ceo@demo.test").await), "/").await.body;
-    for area in ["area-decide", "area-listen", "area-recover", "area-improve", "area-lead"] {
+    let ceo = app
+        .get(Some(&app.login("ceo@demo.test").await), "/")
+        .await
+        .body;
+    for area in [
+        "area-decide",
+        "area-listen",
+        "area-recover",
+        "area-improve",
+        "area-lead",
+    ] {
         assert!(ceo.contains(area), "{area}");
     }
     assert!(ceo.contains("Hoteles Sierra Azul"));
     let count = |html: &str| -> i64 {
         let after = html.split("<strong>").nth(2).expect("people count");
-        after.split('<').next().and_then(|n| n.trim().parse().ok()).expect("a number")
+        after
+            .split('<')
+            .next()
+            .and_then(|n| n.trim().parse().ok())
+            .expect("a number")
     };
-    let manager = app.get(Some(&app.login("manager@demo.test").await), "/").await.body;
+    let manager = app
+        .get(Some(&app.login("manager@demo.test").await), "/")
+        .await
+        .body;
     assert!(count(&ceo) > 300 && count(&manager) < count(&ceo) && count(&manager) > 10);
-    let employee = app.get(Some(&app.login("employee@demo.test").await), "/").await.body;
+    let employee = app
+        .get(Some(&app.login("employee@demo.test").await), "/")
+        .await
+        .body;
     assert_eq!(count(&employee), 1);
-    assert!(!employee.contains("/admin/users"), "no admin navigation for employees");
+    assert!(
+        !employee.contains("/admin/users"),
+        "no admin navigation for employees"
+    );
 }
