@@ -42,4 +42,9 @@ psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='cumbre
 psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
   || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE test OWNER cumbre" >&2
 
+# Each test run creates databases named cumbre_test_*; drop those of earlier runs.
+for db in $(psql -h 127.0.0.1 -U postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'cumbre\_test\_%'"); do
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >&2 || true
+done
+
 echo "postgres://cumbre@127.0.0.1:5432/test"

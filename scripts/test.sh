@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: domain and web unit tests, the HTTP and storage suites on
+# SQLite *and* PostgreSQL, the CLI tests and the headless-Chromium browser test.
+# Installs what a fresh machine lacks (PostgreSQL, Chromium + chromedriver, cargo-nextest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || {
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  }
+}
+
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  echo "installing chromium and chromium-driver…" >&2
+  apt_install chromium chromium-driver
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked
+fi
+
+export CUMBRE_TEST_PG_URL="$(scripts/start-postgres.sh)"
+# In this script a missing PostgreSQL or Chromium is a failure, not a skip.
+export CUMBRE_TEST_REQUIRE_PG=1
+export CUMBRE_TEST_REQUIRE_BROWSER=1
+
+cargo nextest run --workspace "$@"
