@@ -23,6 +23,7 @@ pub enum Field {
     Record,
     Language,
     TokenName,
+    Person,
 }
 
 impl Field {
@@ -58,6 +59,8 @@ impl Field {
             (Language, Lang::En) => "language",
             (TokenName, Lang::Es) => "nombre del token",
             (TokenName, Lang::En) => "token name",
+            (Person, Lang::Es) => "colaborador",
+            (Person, Lang::En) => "employee",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! All routes and the layers around them.
 
 use crate::auth::context::resolve;
-use crate::views::{assets, home, import, org, people, profile, session, tokens, users};
+use crate::views::{assets, audit, home, import, org, people, profile, session, tokens, users};
 use crate::{AppState, api};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
                 .post(import::submit)
                 .layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
+        .route("/admin/audit", get(audit::show))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/profile", get(profile::show))

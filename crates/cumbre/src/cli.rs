@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Measure the storage operations pages depend on, on a large synthetic organisation.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Import data from files.
     Import {
         #[command(subcommand)]
@@ -135,6 +140,28 @@ enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Build an organisation of regions × locations × teams × people and time reads,
+    /// searches, moves and the import. Uses a temporary SQLite file unless --database-url
+    /// names an empty database.
+    Org {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 20)]
+        regions: usize,
+        #[arg(long, default_value_t = 25)]
+        locations: usize,
+        #[arg(long, default_value_t = 8)]
+        teams: usize,
+        #[arg(long, default_value_t = 6)]
+        people: usize,
+        /// Repetitions of each timed read.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
     },
 }
 
@@ -409,6 +436,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             println!("{token}");
             Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Org {
+                    db,
+                    regions,
+                    locations,
+                    teams,
+                    people,
+                    runs,
+                },
+        } => {
+            let dir = tempfile::tempdir().context("temporary directory")?;
+            let db = Db {
+                database_url: db.database_url.clone().or_else(|| {
+                    Some(format!(
+                        "sqlite:{}?mode=rwc",
+                        dir.path().join("bench.db").display()
+                    ))
+                }),
+            };
+            let config = config(&cli.config, &db, None)?;
+            let store = open(&config).await?;
+            if !store.list_tenants().await?.is_empty() {
+                bail!(
+                    "the bench needs an empty database; {} has data",
+                    cumbre_store::redact(&config.database_url)
+                );
+            }
+            let shape = crate::bench::Shape {
+                regions: *regions,
+                locations_per_region: *locations,
+                teams_per_location: *teams,
+                people_per_team: *people,
+            };
+            crate::bench::run(&store, shape, (*runs).max(1)).await
         }
         Command::Import {
             command:

@@ -2,6 +2,7 @@
 //! line runs: configuration, commands, the demo organisation and the server.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -229,6 +229,24 @@ impl Store {
         Ok(())
     }
 
+    /// Finds a person of the tenant by employee number or e-mail, as typed by an administrator.
+    pub async fn find_person(
+        &self,
+        grant: &AdminGrant,
+        reference: &str,
+    ) -> Result<Option<PersonId>, StoreError> {
+        let reference = reference.trim();
+        let row = sqlx::query(
+            "SELECT id FROM people WHERE tenant_id = $1 AND (employee_number = $2 OR email = $3) ORDER BY id LIMIT 1",
+        )
+        .bind(grant.tenant().0)
+        .bind(reference)
+        .bind(reference.to_lowercase())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| col(&r, "id").map(PersonId)).transpose()
+    }
+
     /// Deactivates (or reactivates) a person; their history stays.
     pub async fn set_person_active(
         &self,

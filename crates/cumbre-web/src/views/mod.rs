@@ -2,6 +2,7 @@
 //! (language, navigation, CSRF token) plus its data; every string comes from the catalogues.
 
 pub mod assets;
+pub mod audit;
 pub mod errors;
 pub mod home;
 pub mod import;

@@ -6,7 +6,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use cumbre_domain::access::{NewPassword, Role};
+use cumbre_domain::access::{AdminGrant, NewPassword, Role};
 use cumbre_domain::org::Email;
 use cumbre_domain::{Field, InvalidInput, PersonId, UnitId, UserId};
 use cumbre_store::access::{NewUser, User, UserChange};
@@ -27,6 +27,8 @@ struct UsersPage {
 struct UserPage {
     chrome: Chrome,
     account: User,
+    /// The linked person's employee number or e-mail, as the form shows it.
+    person_reference: String,
     units: Vec<Unit>,
     roles: Vec<(&'static str, &'static str)>,
 }
@@ -61,9 +63,18 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let chrome = Chrome::for_user(&ctx, "users").with_notice(n.ok.as_deref());
+    let account = state.store.get_user(&grant, UserId(id)).await?;
+    let person_reference = match account.person_id {
+        Some(p) => {
+            let person = state.store.get_person(&ctx.scope, p).await?;
+            person.employee_number.or(person.email).unwrap_or_default()
+        }
+        None => String::new(),
+    };
     page(&UserPage {
         roles: roles(&chrome),
-        account: state.store.get_user(&grant, UserId(id)).await?,
+        person_reference,
+        account,
         units: state.store.list_units(&ctx.scope).await?,
         chrome,
     })
@@ -78,9 +89,28 @@ pub struct NewUserForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
-    person_id: String,
+    person: String,
     #[serde(default)]
     scope_unit_id: String,
+}
+
+/// The person an account links to, typed as an employee number or e-mail ("" for none).
+async fn person_reference(
+    state: &AppState,
+    grant: &AdminGrant,
+    reference: &str,
+) -> Result<Option<PersonId>, AppError> {
+    if reference.trim().is_empty() {
+        return Ok(None);
+    }
+    match state.store.find_person(grant, reference).await? {
+        Some(id) => Ok(Some(id)),
+        None => Err(InvalidInput::UnknownReference {
+            field: Field::Person,
+            value: reference.trim().to_owned(),
+        }
+        .into()),
+    }
 }
 
 pub async fn create(
@@ -91,7 +121,7 @@ pub async fn create(
     let email = Email::parse(&f.form.email)?;
     let role = Role::parse(&f.form.role)?;
     let new_password = NewPassword::parse(&f.form.password)?;
-    let person = optional_id(&f.form.person_id, Field::Name)?.map(PersonId);
+    let person = person_reference(&state, &grant, &f.form.person).await?;
     let scope_unit = optional_id(&f.form.scope_unit_id, Field::Unit)?.map(UnitId);
     let password_hash = password::hash(new_password.expose().to_owned()).await?;
     let new = NewUser {
@@ -113,7 +143,7 @@ pub struct ChangeForm {
     #[serde(default)]
     role: String,
     #[serde(default)]
-    person_id: String,
+    person: String,
     #[serde(default)]
     scope_unit_id: String,
     #[serde(default)]
@@ -134,7 +164,7 @@ pub async fn update(
     }
     let change = UserChange {
         role,
-        person: optional_id(&f.form.person_id, Field::Name)?.map(PersonId),
+        person: person_reference(&state, &grant, &f.form.person).await?,
         scope_unit: optional_id(&f.form.scope_unit_id, Field::Unit)?.map(UnitId),
         active,
     };

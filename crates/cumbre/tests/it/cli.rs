@@ -31,6 +31,7 @@ fn every_command_has_help() {
         &["user", "add", "--help"],
         &["token", "create", "--help"],
         &["import", "org", "--help"],
+        &["bench", "org", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");
@@ -209,6 +210,34 @@ async fn cli_story_on_postgres() {
     if postgres_url().is_some() {
         cli_story(Backend::Postgres).await
     }
+}
+
+#[test]
+fn bench_runs_on_a_small_organisation() {
+    let out = cumbre(
+        &[
+            "bench",
+            "org",
+            "--regions",
+            "2",
+            "--locations",
+            "2",
+            "--teams",
+            "2",
+            "--people",
+            "3",
+            "--runs",
+            "3",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("15 units, 24 people"), "{report}");
+    assert!(
+        report.contains("| list a region's subtree, regional manager (7) |"),
+        "{report}"
+    );
 }
 
 #[test]

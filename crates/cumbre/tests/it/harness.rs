@@ -261,7 +261,11 @@ impl TestApp {
 
     /// An API token for `email`, created through the token page.
     pub async fn token(&self, email: &str) -> String {
-        let b = self.login(email).await;
+        self.token_with(email, PASSWORD).await
+    }
+
+    pub async fn token_with(&self, email: &str, password: &str) -> String {
+        let b = self.login_with(email, password).await;
         let reply = self.post(&b, "/tokens", &[("name", "tests")]).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let start = reply

@@ -250,4 +250,47 @@ async fn admin_creates_a_manager_account_that_sees_its_unit(backend: Backend) {
     let b = app.login_with("gm.tulum@demo.test", "tulum-2026-ok").await;
     let org = app.get(Some(&b), "/org").await.body;
     assert!(org.contains("Sierra Azul Tulum") && !org.contains("Sierra Azul Cancún"));
+
+    // An employee account linked by employee number sees exactly that person.
+    let unknown = app
+        .post(
+            &admin,
+            "/admin/users",
+            &[
+                ("email", "e10@demo.test"),
+                ("role", "employee"),
+                ("password", "empleado-diez"),
+                ("person", "E99999"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("E99999"));
+    let linked = app
+        .post(
+            &admin,
+            "/admin/users",
+            &[
+                ("email", "e10@demo.test"),
+                ("role", "employee"),
+                ("password", "empleado-diez"),
+                ("person", "E0010"),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER, "{}", linked.body);
+    assert!(
+        app.get(Some(&admin), linked.location())
+            .await
+            .body
+            .contains("value=\"E0010\""),
+        "the form shows the link"
+    );
+    let token = app.token_with("e10@demo.test", "empleado-diez").await;
+    let me = app
+        .api(&token, Method::GET, "/api/v1/people", None)
+        .await
+        .json();
+    assert_eq!(me["total"], 1);
+    assert_eq!(me["people"][0]["employee_number"], "E0010");
 }
