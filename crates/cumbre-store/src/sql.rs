@@ -29,6 +29,12 @@ impl Sql {
         self
     }
 
+    /// Replaces the first occurrence of `from` in the text (before any parameter refers to
+    /// it, so numbering is unaffected).
+    pub fn replace_from(&mut self, from: &str, to: &str) {
+        self.text = self.text.replacen(from, to, 1);
+    }
+
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);

@@ -85,11 +85,14 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 options
+                    // case_sensitive_like: LIKE behaves as on PostgreSQL, and the subtree
+                    // prefix match (`path LIKE '/1/4/%'`) can use the path index.
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA case_sensitive_like = ON;",
                             )
                             .await?;
                             Ok(())
@@ -139,6 +142,17 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Refreshes the planner's statistics after bulk changes (PostgreSQL's autovacuum
+    /// would get there, but minutes later; SQLite's `PRAGMA optimize` is cheap).
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA optimize",
+            Backend::Postgres => "ANALYZE units, people, departments",
+        };
+        sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -54,12 +54,16 @@ enum Command {
     },
     /// Build (first run) or reuse a demo organisation on SQLite and serve it.
     Demo {
+        /// Build the demo in this database instead (also read from CUMBRE_DATABASE_URL);
+        /// ignored when --data-dir is given.
+        #[command(flatten)]
+        db: Db,
         /// Address to listen on.
         #[arg(long, value_name = "ADDR")]
         bind: Option<String>,
-        /// Where the demo database lives (DIR/cumbre.db).
-        #[arg(long, value_name = "DIR", default_value = "data")]
-        data_dir: PathBuf,
+        /// Where the demo's SQLite database lives (DIR/cumbre.db); default `data`.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
         /// Seed of the generated organisation.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
@@ -189,7 +193,25 @@ struct TenantArg {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version are not errors.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line: clap's reason, without the usage block.
+            let rendered = e.render().to_string();
+            let reason = rendered
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("error: {reason} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -263,6 +285,52 @@ async fn tenant(store: &Store, arg: &TenantArg) -> anyhow::Result<TenantId> {
     }
 }
 
+/// Builds the demo SQLite file in `data_dir` unless it exists; returns its URL.
+async fn build_demo_file(
+    config: &Config,
+    data_dir: &std::path::Path,
+    org: &cumbre_domain::demo::DemoOrg,
+    seed: u64,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<String> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let file = data_dir.join("cumbre.db");
+    if file.exists() {
+        println!("Reusing the demo database {}", file.display());
+        return Ok(format!("sqlite:{}?mode=rwc", file.display()));
+    }
+    // Build beside the target and rename, so an interrupted build is never reused.
+    let building = data_dir.join("cumbre.db.building");
+    for stale in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{stale}", building.display()));
+    }
+    let store = open(&Config {
+        database_url: format!("sqlite:{}?mode=rwc", building.display()),
+        ..config.clone()
+    })
+    .await?;
+    let bar = progress(
+        org.units.len() + org.people.len(),
+        "building the demo organisation",
+    );
+    demo::build(&store, seed, now, |n| bar.set_position(n as u64)).await?;
+    bar.finish_and_clear();
+    store.checkpoint().await?;
+    store.close().await;
+    for leftover in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{leftover}", building.display()));
+    }
+    std::fs::rename(&building, &file)
+        .with_context(|| format!("cannot move the demo database to {}", file.display()))?;
+    println!(
+        "Built the demo organisation {} in {}",
+        org.company_name,
+        file.display()
+    );
+    Ok(format!("sqlite:{}?mode=rwc", file.display()))
+}
+
 fn progress(len: usize, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64).with_message(message);
     if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}") {
@@ -288,50 +356,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo {
+            db,
             bind,
             data_dir,
             seed,
             no_serve,
         } => {
+            let explicit_url = db
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("CUMBRE_DATABASE_URL").ok())
+                .filter(|u| !u.trim().is_empty());
             let mut config = config(&cli.config, &Db::default(), bind.clone())?;
-            std::fs::create_dir_all(data_dir)
-                .with_context(|| format!("cannot create {}", data_dir.display()))?;
-            let file = data_dir.join("cumbre.db");
-            config.database_url = format!("sqlite:{}?mode=rwc", file.display());
             server::init_logging(&config.log_format);
             let org = cumbre_domain::demo::organisation(*seed);
-            if file.exists() {
-                println!("Reusing the demo database {}", file.display());
-            } else {
-                // Build beside the target and rename, so an interrupted build is never reused.
-                let building = data_dir.join("cumbre.db.building");
-                for stale in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{stale}", building.display()));
+            match (explicit_url, data_dir) {
+                (Some(url), None) => {
+                    config.database_url = url;
+                    let store = open(&config).await?;
+                    if store.list_tenants().await?.is_empty() {
+                        // One transaction per step: a failed build leaves at most an
+                        // empty organisation, which the next start reports.
+                        let bar = progress(
+                            org.units.len() + org.people.len(),
+                            "building the demo organisation",
+                        );
+                        demo::build(&store, *seed, now, |n| bar.set_position(n as u64)).await?;
+                        bar.finish_and_clear();
+                        println!(
+                            "Built the demo organisation {} in {}",
+                            org.company_name,
+                            cumbre_store::redact(&config.database_url)
+                        );
+                    } else {
+                        println!(
+                            "Reusing the organisation already in {}",
+                            cumbre_store::redact(&config.database_url)
+                        );
+                    }
+                    store.close().await;
                 }
-                let store = open(&Config {
-                    database_url: format!("sqlite:{}?mode=rwc", building.display()),
-                    ..config.clone()
-                })
-                .await?;
-                let bar = progress(
-                    org.units.len() + org.people.len(),
-                    "building the demo organisation",
-                );
-                demo::build(&store, *seed, now, |n| bar.set_position(n as u64)).await?;
-                bar.finish_and_clear();
-                store.checkpoint().await?;
-                store.close().await;
-                for leftover in ["-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{leftover}", building.display()));
+                (_, dir) => {
+                    let data_dir = dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+                    config.database_url =
+                        build_demo_file(&config, &data_dir, &org, *seed, now).await?;
                 }
-                std::fs::rename(&building, &file).with_context(|| {
-                    format!("cannot move the demo database to {}", file.display())
-                })?;
-                println!(
-                    "Built the demo organisation {} in {}",
-                    org.company_name,
-                    file.display()
-                );
             }
             let store = open(&config).await?;
             if *no_serve {

@@ -1,13 +1,14 @@
 //! Applies a checked organisation CSV in one transaction: all of it or nothing.
 
 use crate::audit::record;
-use crate::org::people::{PersonInput, insert_person, update_person_tx};
+use crate::org::departments::ensure_department;
+use crate::org::people::{PersonInput, insert_checked_person, update_person_tx};
 use crate::org::units::{UnitInput, insert_unit, move_unit_tx, update_unit_fields};
 use crate::store::col;
 use crate::{Store, StoreError};
 use cumbre_domain::access::AdminGrant;
 use cumbre_domain::org::import::{ExistingOrg, ImportPlan};
-use cumbre_domain::{PersonId, TenantId, UnitId};
+use cumbre_domain::{DepartmentId, PersonId, TenantId, UnitId};
 use serde::Serialize;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -120,7 +121,9 @@ impl Store {
             person_ids.insert(col(&r, "employee_number")?, PersonId(col(&r, "id")?));
         }
         // Two passes: everyone exists before managers are linked, so order in the file is free.
+        // (id, whether it existed before): new people without a manager need no second write.
         let mut ids = Vec::with_capacity(plan.people.len());
+        let mut departments: HashMap<String, DepartmentId> = HashMap::new();
         for (i, row) in plan.people.iter().enumerate() {
             let input = PersonInput {
                 name: row.name.clone(),
@@ -151,16 +154,33 @@ impl Store {
                     id
                 }
                 None => {
-                    let id = insert_person(&mut w.tx, tenant, &input, now).await?;
+                    let department = match &row.department {
+                        Some(name) => Some(match departments.get(name) {
+                            Some(id) => *id,
+                            None => {
+                                let id = ensure_department(&mut w.tx, tenant, name).await?;
+                                departments.insert(name.clone(), id);
+                                id
+                            }
+                        }),
+                        None => None,
+                    };
+                    let id =
+                        insert_checked_person(&mut w.tx, tenant, &input, department, now).await?;
                     person_ids.insert(row.number.as_str().to_owned(), id);
                     summary.people_created += 1;
-                    id
+                    ids.push((id, false));
+                    progress(plan.units.len() + i + 1);
+                    continue;
                 }
             };
-            ids.push(id);
+            ids.push((id, true));
             progress(plan.units.len() + i + 1);
         }
-        for (row, id) in plan.people.iter().zip(&ids) {
+        for (row, (id, existed)) in plan.people.iter().zip(&ids) {
+            if !existed && row.manager.is_none() {
+                continue;
+            }
             let manager = row.manager.as_ref().map(|m| person_ids[m]);
             sqlx::query("UPDATE people SET manager_id = $1 WHERE id = $2")
                 .bind(manager.map(|m| m.0))
@@ -177,6 +197,8 @@ impl Store {
         );
         record(&mut w.tx, tenant, actor, "org.import", "org", &detail, now).await?;
         w.commit().await?;
+        // A large import changes the tables' shape; fresh statistics keep query plans good.
+        self.refresh_statistics().await?;
         Ok(summary)
     }
 }

@@ -67,6 +67,7 @@ pub struct PeoplePage {
 const FROM: &str = "FROM people p JOIN units u ON u.id = p.unit_id \
     LEFT JOIN departments d ON d.id = p.department_id \
     LEFT JOIN people m ON m.id = p.manager_id WHERE 1 = 1";
+const COUNT_FROM: &str = "FROM people p JOIN units u ON u.id = p.unit_id WHERE 1 = 1";
 const COLUMNS: &str = "p.id, p.employee_number, p.name, p.email, p.unit_id, u.name AS unit_name, \
     p.department_id, d.name AS department, p.manager_id, m.name AS manager_name, p.job_title, \
     p.hire_date, p.active";
@@ -140,6 +141,8 @@ impl Store {
             Ok(sql)
         };
         let mut count = build("COUNT(*) AS n")?;
+        // The count needs only people and units; the other joins are for display.
+        count.replace_from(FROM, COUNT_FROM);
         let mut page = build(COLUMNS)?;
         if let Some(unit) = filter.unit {
             let unit = self.get_unit(scope, unit).await.map_err(|e| match e {
@@ -379,6 +382,18 @@ pub(crate) async fn insert_person(
     now: OffsetDateTime,
 ) -> Result<PersonId, StoreError> {
     let department = resolve_refs(tx, tenant, input, None).await?;
+    insert_checked_person(tx, tenant, input, department, now).await
+}
+
+/// Inserts a person whose unit, manager and department are already known to be the
+/// tenant's (the import checks them once for the whole file).
+pub(crate) async fn insert_checked_person(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    input: &PersonInput,
+    department: Option<DepartmentId>,
+    now: OffsetDateTime,
+) -> Result<PersonId, StoreError> {
     let row = sqlx::query(
         "INSERT INTO people (tenant_id, employee_number, name, email, unit_id, department_id, manager_id, \
          job_title, hire_date, active, search_key, created_at, updated_at) \

@@ -241,6 +241,51 @@ fn bench_runs_on_a_small_organisation() {
 }
 
 #[test]
+fn bad_arguments_fail_with_one_line() {
+    for args in [
+        &["serve", "--no-such-flag"][..],
+        &["user", "add", "--email", "a@b.example"],
+        &["frobnicate"],
+    ] {
+        let out = cumbre(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_builds_into_the_configured_database() {
+    let db = fresh_db(if postgres_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    })
+    .await;
+    for expected in [
+        "Built the demo organisation",
+        "Reusing the organisation already in",
+    ] {
+        let out = cumbre(&["demo", "--no-serve"], Some(&db.url));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(expected),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let store = cumbre_store::Store::connect(&db.url)
+        .await
+        .expect("connect");
+    assert_eq!(
+        store.list_tenants().await.expect("tenants").len(),
+        1,
+        "built once"
+    );
+}
+
+#[test]
 fn bad_database_url_fails_with_one_line() {
     let out = cumbre(
         &[
