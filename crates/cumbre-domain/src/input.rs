@@ -24,6 +24,16 @@ pub enum Field {
     Language,
     TokenName,
     Person,
+    Description,
+    Position,
+    Title,
+    Question,
+    Options,
+    Scale,
+    Contact,
+    Answer,
+    Survey,
+    Touchpoint,
 }
 
 impl Field {
@@ -61,6 +71,26 @@ impl Field {
             (TokenName, Lang::En) => "token name",
             (Person, Lang::Es) => "colaborador",
             (Person, Lang::En) => "employee",
+            (Description, Lang::Es) => "descripción",
+            (Description, Lang::En) => "description",
+            (Position, Lang::Es) => "posición",
+            (Position, Lang::En) => "position",
+            (Title, Lang::Es) => "título",
+            (Title, Lang::En) => "title",
+            (Question, Lang::Es) => "pregunta",
+            (Question, Lang::En) => "question",
+            (Options, Lang::Es) => "opciones",
+            (Options, Lang::En) => "options",
+            (Scale, Lang::Es) => "escala",
+            (Scale, Lang::En) => "scale",
+            (Contact, Lang::Es) => "datos de contacto",
+            (Contact, Lang::En) => "contact details",
+            (Answer, Lang::Es) => "respuesta",
+            (Answer, Lang::En) => "answer",
+            (Survey, Lang::Es) => "encuesta",
+            (Survey, Lang::En) => "survey",
+            (Touchpoint, Lang::Es) => "punto de contacto",
+            (Touchpoint, Lang::En) => "touchpoint",
         }
     }
 }
@@ -122,6 +152,28 @@ pub enum InvalidInput {
     OwnAccount,
     #[error("the form could not be read; reload the page and try again")]
     BadForm,
+    #[error("{} needs a text in '{lang}'", .field.label(Lang::En))]
+    MissingTranslation { field: Field, lang: String },
+    #[error("'{value}' is not a valid key (1–40 of a–z, 0–9, _ and -)")]
+    BadKey { value: String },
+    #[error("{} allows at most {max}", .field.label(Lang::En))]
+    TooMany { field: Field, max: usize },
+    #[error("'{value}' is outside {min}–{max}")]
+    OutOfRange { field: Field, min: i64, max: i64, value: String },
+    #[error("'{value}' is not one of the options")]
+    NotAnOption { value: String },
+    #[error("the condition refers to '{value}', which is not an earlier question")]
+    ConditionOrder { value: String },
+    #[error("there is no question '{value}' in this survey")]
+    UnknownQuestion { value: String },
+    #[error("to be contacted, leave an e-mail or a phone")]
+    ContactNeedsChannel,
+    #[error("'{value}' is not a valid phone number")]
+    Phone { value: String },
+    #[error("this survey is not accepting answers")]
+    SurveyClosed,
+    #[error("this link has already been answered")]
+    AlreadyAnswered,
     #[error("the JSON body could not be read: {detail}")]
     BadJson { detail: String },
     #[error("'{value}' is not a number")]
@@ -194,6 +246,17 @@ impl InvalidInput {
             BadForm => {
                 "No se pudo leer el formulario; recargue la página e intente de nuevo".into()
             }
+            MissingTranslation { field, lang } => format!("Falta el texto en «{lang}» de {}", field.label(Lang::Es)),
+            BadKey { value } => format!("«{value}» no es una clave válida (1–40 de a–z, 0–9, _ y -)"),
+            TooMany { field, max } => format!("{} admite como máximo {max}", field.label(Lang::Es)),
+            OutOfRange { min, max, value, .. } => format!("«{value}» está fuera de {min}–{max}"),
+            NotAnOption { value } => format!("«{value}» no es una de las opciones"),
+            ConditionOrder { value } => format!("La condición se refiere a «{value}», que no es una pregunta anterior"),
+            UnknownQuestion { value } => format!("La encuesta no tiene la pregunta «{value}»"),
+            ContactNeedsChannel => "Para que le contactemos, deje un e-mail o un teléfono".into(),
+            Phone { value } => format!("«{value}» no es un teléfono válido"),
+            SurveyClosed => "Esta encuesta no está recibiendo respuestas".into(),
+            AlreadyAnswered => "Este enlace ya fue respondido".into(),
             BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),
             NotANumber { value, .. } => format!("«{value}» no es un número"),
         }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod ids;
 pub mod input;
 pub mod lang;
+pub mod listen;
 pub mod org;
 pub mod text;
 
