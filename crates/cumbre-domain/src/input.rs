@@ -159,7 +159,12 @@ pub enum InvalidInput {
     #[error("{} allows at most {max}", .field.label(Lang::En))]
     TooMany { field: Field, max: usize },
     #[error("'{value}' is outside {min}–{max}")]
-    OutOfRange { field: Field, min: i64, max: i64, value: String },
+    OutOfRange {
+        field: Field,
+        min: i64,
+        max: i64,
+        value: String,
+    },
     #[error("'{value}' is not one of the options")]
     NotAnOption { value: String },
     #[error("the condition refers to '{value}', which is not an earlier question")]
@@ -170,6 +175,11 @@ pub enum InvalidInput {
     ContactNeedsChannel,
     #[error("'{value}' is not a valid phone number")]
     Phone { value: String },
+    #[error("a survey cannot go from {from} to {to}")]
+    StatusChange {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("this survey is not accepting answers")]
     SurveyClosed,
     #[error("this link has already been answered")]
@@ -246,15 +256,24 @@ impl InvalidInput {
             BadForm => {
                 "No se pudo leer el formulario; recargue la página e intente de nuevo".into()
             }
-            MissingTranslation { field, lang } => format!("Falta el texto en «{lang}» de {}", field.label(Lang::Es)),
-            BadKey { value } => format!("«{value}» no es una clave válida (1–40 de a–z, 0–9, _ y -)"),
+            MissingTranslation { field, lang } => {
+                format!("Falta el texto en «{lang}» de {}", field.label(Lang::Es))
+            }
+            BadKey { value } => {
+                format!("«{value}» no es una clave válida (1–40 de a–z, 0–9, _ y -)")
+            }
             TooMany { field, max } => format!("{} admite como máximo {max}", field.label(Lang::Es)),
-            OutOfRange { min, max, value, .. } => format!("«{value}» está fuera de {min}–{max}"),
+            OutOfRange {
+                min, max, value, ..
+            } => format!("«{value}» está fuera de {min}–{max}"),
             NotAnOption { value } => format!("«{value}» no es una de las opciones"),
-            ConditionOrder { value } => format!("La condición se refiere a «{value}», que no es una pregunta anterior"),
+            ConditionOrder { value } => {
+                format!("La condición se refiere a «{value}», que no es una pregunta anterior")
+            }
             UnknownQuestion { value } => format!("La encuesta no tiene la pregunta «{value}»"),
             ContactNeedsChannel => "Para que le contactemos, deje un e-mail o un teléfono".into(),
             Phone { value } => format!("«{value}» no es un teléfono válido"),
+            StatusChange { from, to } => format!("Una encuesta no puede pasar de {from} a {to}"),
             SurveyClosed => "Esta encuesta no está recibiendo respuestas".into(),
             AlreadyAnswered => "Este enlace ya fue respondido".into(),
             BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),

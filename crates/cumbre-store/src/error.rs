@@ -6,6 +6,9 @@ use cumbre_domain::InvalidInput;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// Visible, but the caller's role or scope does not allow this change.
+    #[error("not allowed")]
+    Forbidden,
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
     #[error("database error")]

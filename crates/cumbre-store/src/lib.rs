@@ -10,6 +10,7 @@
 pub mod access;
 pub mod audit;
 mod error;
+pub mod listen;
 pub mod org;
 mod sql;
 mod store;

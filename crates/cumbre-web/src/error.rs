@@ -12,6 +12,9 @@ use std::sync::Arc;
 pub enum AppError {
     #[error("invalid input: {0}")]
     Invalid(#[from] InvalidInput),
+    /// Several fields refused at once (survey answers, definitions): field → reason.
+    #[error("invalid fields")]
+    InvalidFields(Vec<(String, InvalidInput)>),
     #[error("not found")]
     NotFound,
     #[error("sign-in required")]
@@ -30,6 +33,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Forbidden => AppError::Forbidden,
             StoreError::Invalid(i) => AppError::Invalid(i),
             other => AppError::Internal(other.into()),
         }
@@ -43,7 +47,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
@@ -55,7 +59,7 @@ impl AppError {
     /// A stable machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Invalid(_) => "invalid_input",
+            AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_input",
             AppError::NotFound => "not_found",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",

@@ -1,7 +1,9 @@
 //! All routes and the layers around them.
 
 use crate::auth::context::resolve;
-use crate::views::{assets, audit, home, import, org, people, profile, session, tokens, users};
+use crate::views::{
+    assets, audit, home, import, org, people, profile, respond, session, tokens, users,
+};
 use crate::{AppState, api};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -40,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(audit::show))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/s/{token}", get(respond::show).post(respond::submit))
+        .route("/s/{token}/thanks", get(respond::thanks))
         .route("/profile", get(profile::show))
         .route("/profile/language", post(profile::set_language))
         .route("/profile/password", post(profile::change_password));
@@ -53,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .route("/static/survey.js", get(assets::survey_js))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

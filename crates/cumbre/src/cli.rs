@@ -415,6 +415,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(login.role);
                 println!("  {:<24} {role}", login.email);
             }
+            if let Some(path) = demo::sample_link(&store).await? {
+                println!(
+                    "\nA customer survey (Sierra Azul Cancún, after the stay): http://{addr}{path}"
+                );
+            }
             println!();
             server::serve(store, &config, listener).await
         }

@@ -80,5 +80,142 @@ pub async fn build(
         };
         store.create_user(&grant, &new, "demo", now).await?;
     }
+    listen(store, tenant, now).await?;
     Ok((tenant, org))
+}
+
+/// The demo journey, in order: (es, en, description es, description en).
+const JOURNEY: [(&str, &str, &str, &str); 7] = [
+    (
+        "Llamada de reservación",
+        "Reservation call",
+        "El primer contacto: la voz de la empresa.",
+        "The first contact: the company's voice.",
+    ),
+    (
+        "Llegada y check-in",
+        "Arrival and check-in",
+        "Bienvenida, tiempo de espera y entrega de la habitación.",
+        "Welcome, waiting time and room hand-over.",
+    ),
+    (
+        "Habitación",
+        "Room",
+        "Limpieza, descanso y que todo funcione.",
+        "Cleanliness, rest and everything working.",
+    ),
+    (
+        "Restaurante",
+        "Restaurant",
+        "Desayuno, comidas y servicio en mesa.",
+        "Breakfast, meals and table service.",
+    ),
+    (
+        "Alberca y playa",
+        "Pool and beach",
+        "Toallas, camastros, bar y salvavidas.",
+        "Towels, loungers, bar and lifeguards.",
+    ),
+    (
+        "Check-out",
+        "Check-out",
+        "La cuenta clara y una despedida cálida.",
+        "A clear bill and a warm goodbye.",
+    ),
+    (
+        "Después de la estancia",
+        "After the stay",
+        "Lo que el huésped recuerda y cuenta.",
+        "What the guest remembers and tells.",
+    ),
+];
+
+/// Touchpoints, the three shipped survey templates published company-wide, and links for
+/// every hotel: post-stay NPS, check-in CSAT; and the reservation line's CES.
+async fn listen(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow::Result<()> {
+    use cumbre_domain::access::Scope;
+    use cumbre_domain::listen::{SurveyStatus, TouchpointInput, templates::template};
+    use cumbre_store::listen::LinkInput;
+    let grant = AdminGrant::operator(tenant);
+    let mut touchpoints = Vec::new();
+    for (i, (es, en, des, den)) in JOURNEY.iter().enumerate() {
+        let input = TouchpointInput::parse(es, en, des, den, i as i64 + 1)?;
+        touchpoints.push(
+            store
+                .create_touchpoint(&grant, &input, &[], "demo", now)
+                .await?,
+        );
+    }
+    let scope = Scope::Tenant(tenant);
+    let units = store.list_units(&scope).await?;
+    let root = units.first().context("demo has a top unit")?.id;
+    let mut surveys = Vec::new();
+    for (key, name) in [
+        ("post-stay-nps", "Después de la estancia (NPS)"),
+        ("touchpoint-csat", "Satisfacción por momento (CSAT)"),
+        ("reservation-ces", "Línea de reservaciones (CES)"),
+    ] {
+        let def = template(key).context("shipped template")?;
+        let id = store
+            .create_survey(&scope, root, name, &def, "demo", now)
+            .await?;
+        store
+            .set_survey_status(&scope, id, SurveyStatus::Published, "demo", now)
+            .await?;
+        surveys.push(id);
+    }
+    let token = || cumbre_web::auth::secret::random_token();
+    for unit in units
+        .iter()
+        .filter(|u| u.kind == cumbre_domain::org::UnitKind::Location)
+    {
+        for (survey, touchpoint, label) in [
+            (surveys[0], touchpoints[6], "Post-estancia"),
+            (surveys[1], touchpoints[1], "Check-in"),
+        ] {
+            let input = LinkInput {
+                survey_id: survey,
+                touchpoint_id: touchpoint,
+                unit_id: unit.id,
+                person_id: None,
+                label: format!("{label} · {}", unit.name),
+            };
+            store
+                .create_link(&scope, &input, &token()?, "demo", now)
+                .await?;
+        }
+    }
+    let input = LinkInput {
+        survey_id: surveys[2],
+        touchpoint_id: touchpoints[0],
+        unit_id: root,
+        person_id: None,
+        label: "Central de reservaciones".into(),
+    };
+    store
+        .create_link(&scope, &input, &token()?, "demo", now)
+        .await?;
+    Ok(())
+}
+
+/// The post-stay survey link of the manager's hotel, to show on start.
+pub async fn sample_link(store: &Store) -> anyhow::Result<Option<String>> {
+    use cumbre_domain::access::Scope;
+    let Some((tenant, _)) = store.list_tenants().await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let scope = Scope::Tenant(tenant);
+    let Some(survey) = store
+        .list_surveys(&scope)
+        .await?
+        .into_iter()
+        .find(|s| s.name.contains("NPS"))
+    else {
+        return Ok(None);
+    };
+    let links = store.list_links(&scope, survey.id).await?;
+    Ok(links
+        .into_iter()
+        .find(|l| l.unit_name.contains("Cancún"))
+        .map(|l| format!("/s/{}", l.token)))
 }

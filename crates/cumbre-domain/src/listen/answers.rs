@@ -3,8 +3,8 @@
 //! a single choice or text, an array for multiple choice, an object for contact details.
 
 use super::survey::{Question, QuestionKind, SurveyDefinition};
-use crate::org::Email;
 use crate::InvalidInput;
+use crate::org::Email;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -42,10 +42,13 @@ pub type FieldErrors = Vec<(String, InvalidInput)>;
 impl Answers {
     /// The score of the first NPS question, which drives promoter/detractor filters.
     pub fn nps(&self, def: &SurveyDefinition) -> Option<i64> {
-        def.questions.iter().filter(|q| q.kind == QuestionKind::Nps).find_map(|q| match self.0.get(&q.key) {
-            Some(Answer::Score(n)) => Some(*n),
-            _ => None,
-        })
+        def.questions
+            .iter()
+            .filter(|q| q.kind == QuestionKind::Nps)
+            .find_map(|q| match self.0.get(&q.key) {
+                Some(Answer::Score(n)) => Some(*n),
+                _ => None,
+            })
     }
 
     pub fn to_json(&self) -> String {
@@ -69,7 +72,10 @@ pub fn check(def: &SurveyDefinition, raw: &Map<String, Value>) -> Result<Answers
     let mut errors: FieldErrors = Vec::new();
     for key in raw.keys() {
         if def.question(key).is_none() {
-            errors.push((key.clone(), InvalidInput::UnknownQuestion { value: key.clone() }));
+            errors.push((
+                key.clone(),
+                InvalidInput::UnknownQuestion { value: key.clone() },
+            ));
         }
     }
     let mut answers = Answers::default();
@@ -92,7 +98,11 @@ pub fn check(def: &SurveyDefinition, raw: &Map<String, Value>) -> Result<Answers
             },
         }
     }
-    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(answers)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Whether `q` is shown given the answers so far (conditions refer to earlier questions).
@@ -101,7 +111,9 @@ pub fn visible(q: &Question, answers: &Answers) -> bool {
     match answers.0.get(&cond.question) {
         Some(Answer::Score(n)) => cond.values.iter().any(|v| v.as_i64() == Some(*n)),
         Some(Answer::Text(s)) => cond.values.iter().any(|v| v.as_str() == Some(s)),
-        Some(Answer::Choices(list)) => list.iter().any(|s| cond.values.iter().any(|v| v.as_str() == Some(s))),
+        Some(Answer::Choices(list)) => list
+            .iter()
+            .any(|s| cond.values.iter().any(|v| v.as_str() == Some(s))),
         _ => false,
     }
 }
@@ -116,20 +128,33 @@ fn score(value: &Value) -> Option<i64> {
 
 fn text(value: &Value, max: usize, multiline: bool) -> Result<String, InvalidInput> {
     let s = value.as_str().ok_or(InvalidInput::BadForm)?.trim();
-    if s.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+    if s.chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
         return Err(InvalidInput::ControlCharacters(crate::Field::Answer));
     }
     if s.chars().count() > max {
-        return Err(InvalidInput::TooLong { field: crate::Field::Answer, max });
+        return Err(InvalidInput::TooLong {
+            field: crate::Field::Answer,
+            max,
+        });
     }
     Ok(s.replace("\r\n", "\n"))
 }
 
 fn check_one(q: &Question, value: &Value) -> Result<Option<Answer>, InvalidInput> {
     if let Some((min, max)) = q.kind.score_range() {
-        let n = score(value).ok_or_else(|| InvalidInput::NotANumber { field: crate::Field::Answer, value: value_text(value) })?;
+        let n = score(value).ok_or_else(|| InvalidInput::NotANumber {
+            field: crate::Field::Answer,
+            value: value_text(value),
+        })?;
         if !(min..=max).contains(&n) {
-            return Err(InvalidInput::OutOfRange { field: crate::Field::Answer, min, max, value: n.to_string() });
+            return Err(InvalidInput::OutOfRange {
+                field: crate::Field::Answer,
+                min,
+                max,
+                value: n.to_string(),
+            });
         }
         return Ok(Some(Answer::Score(n)));
     }
@@ -139,7 +164,9 @@ fn check_one(q: &Question, value: &Value) -> Result<Option<Answer>, InvalidInput
             if options.iter().any(|o| o.value == v) {
                 Ok(Some(Answer::Text(v.to_owned())))
             } else {
-                Err(InvalidInput::NotAnOption { value: value_text(value) })
+                Err(InvalidInput::NotAnOption {
+                    value: value_text(value),
+                })
             }
         }
         QuestionKind::MultipleChoice { options } => {
@@ -151,7 +178,9 @@ fn check_one(q: &Question, value: &Value) -> Result<Option<Answer>, InvalidInput
             for item in items.into_iter().filter(|v| !is_blank(v)) {
                 let v = item.as_str().map(str::trim).unwrap_or_default();
                 if !options.iter().any(|o| o.value == v) {
-                    return Err(InvalidInput::NotAnOption { value: value_text(item) });
+                    return Err(InvalidInput::NotAnOption {
+                        value: value_text(item),
+                    });
                 }
                 if !chosen.iter().any(|c| c == v) {
                     chosen.push(v.to_owned());
@@ -189,11 +218,17 @@ fn contact(value: &Value) -> Result<Option<Answer>, InvalidInput> {
         }
     };
     let name = field("name", 120)?;
-    let email = field("email", 254)?.map(|e| Email::parse(&e).map(|e| e.as_str().to_owned())).transpose()?;
+    let email = field("email", 254)?
+        .map(|e| Email::parse(&e).map(|e| e.as_str().to_owned()))
+        .transpose()?;
     let phone = field("phone", 40)?;
     if let Some(p) = &phone {
         let digits = p.chars().filter(char::is_ascii_digit).count();
-        if digits < 6 || !p.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+        if digits < 6
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
             return Err(InvalidInput::Phone { value: p.clone() });
         }
     }

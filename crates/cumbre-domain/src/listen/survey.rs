@@ -26,7 +26,13 @@ impl SurveyStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [SurveyStatus::Draft, SurveyStatus::Published, SurveyStatus::Closed].into_iter().find(|s| s.code() == raw)
+        [
+            SurveyStatus::Draft,
+            SurveyStatus::Published,
+            SurveyStatus::Closed,
+        ]
+        .into_iter()
+        .find(|s| s.code() == raw)
     }
 }
 
@@ -63,9 +69,15 @@ pub enum QuestionKind {
     /// Customer effort: 1 (very easy) – 7 (very hard).
     Ces,
     /// Stars or a numeric scale: 1–`scale`.
-    Rating { scale: i64 },
-    SingleChoice { options: Vec<Choice> },
-    MultipleChoice { options: Vec<Choice> },
+    Rating {
+        scale: i64,
+    },
+    SingleChoice {
+        options: Vec<Choice>,
+    },
+    MultipleChoice {
+        options: Vec<Choice>,
+    },
     ShortText,
     LongText,
     /// Name, e-mail and phone, kept only with the respondent's consent.
@@ -128,7 +140,9 @@ impl QuestionKind {
 
     pub fn options(&self) -> &[Choice] {
         match self {
-            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => options,
+            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+                options
+            }
             _ => &[],
         }
     }
@@ -138,14 +152,22 @@ pub const MAX_QUESTIONS: usize = 50;
 const MAX_OPTIONS: usize = 30;
 
 fn valid_key(key: &str) -> bool {
-    (1..=40).contains(&key.len()) && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    (1..=40).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 impl SurveyDefinition {
     /// Parses and checks a definition; every problem is reported with its path.
     pub fn from_json(text: &str) -> Result<Self, Vec<DefinitionError>> {
         let def: SurveyDefinition = serde_json::from_str(text).map_err(|e| {
-            vec![DefinitionError { path: String::new(), error: InvalidInput::BadJson { detail: e.to_string() } }]
+            vec![DefinitionError {
+                path: String::new(),
+                error: InvalidInput::BadJson {
+                    detail: e.to_string(),
+                },
+            }]
         })?;
         def.check()?;
         Ok(def)
@@ -157,52 +179,96 @@ impl SurveyDefinition {
 
     pub fn check(&self) -> Result<(), Vec<DefinitionError>> {
         let mut errors = Vec::new();
-        let mut fail = |path: String, error: InvalidInput| errors.push(DefinitionError { path, error });
+        let mut fail =
+            |path: String, error: InvalidInput| errors.push(DefinitionError { path, error });
         if let Err(e) = self.title.check(Field::Title, 200) {
             fail("title".into(), e);
         }
         for (name, texts) in [("intro", &self.intro), ("thanks", &self.thanks)] {
-            if !texts.is_empty() {
-                if let Err(e) = texts.check(Field::Description, 1000) {
-                    fail(name.into(), e);
-                }
+            if !texts.is_empty()
+                && let Err(e) = texts.check(Field::Description, 1000)
+            {
+                fail(name.into(), e);
             }
         }
         if self.questions.is_empty() {
             fail("questions".into(), InvalidInput::Required(Field::Question));
         }
         if self.questions.len() > MAX_QUESTIONS {
-            fail("questions".into(), InvalidInput::TooMany { field: Field::Question, max: MAX_QUESTIONS });
+            fail(
+                "questions".into(),
+                InvalidInput::TooMany {
+                    field: Field::Question,
+                    max: MAX_QUESTIONS,
+                },
+            );
         }
         let mut seen: HashSet<&str> = HashSet::new();
         let mut contacts = 0;
         for (i, q) in self.questions.iter().enumerate() {
             let at = |part: &str| format!("questions[{i}]{part}");
             if !valid_key(&q.key) {
-                fail(at(".key"), InvalidInput::BadKey { value: q.key.clone() });
+                fail(
+                    at(".key"),
+                    InvalidInput::BadKey {
+                        value: q.key.clone(),
+                    },
+                );
             } else if !seen.insert(&q.key) {
-                fail(at(".key"), InvalidInput::Duplicate { field: Field::Key, value: q.key.clone() });
+                fail(
+                    at(".key"),
+                    InvalidInput::Duplicate {
+                        field: Field::Key,
+                        value: q.key.clone(),
+                    },
+                );
             }
             if let Err(e) = q.prompt.check(Field::Question, 500) {
                 fail(at(".prompt"), e);
             }
             match &q.kind {
                 QuestionKind::Rating { scale } if !(2..=10).contains(scale) => {
-                    fail(at(".scale"), InvalidInput::OutOfRange { field: Field::Scale, min: 2, max: 10, value: scale.to_string() });
+                    fail(
+                        at(".scale"),
+                        InvalidInput::OutOfRange {
+                            field: Field::Scale,
+                            min: 2,
+                            max: 10,
+                            value: scale.to_string(),
+                        },
+                    );
                 }
-                QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+                QuestionKind::SingleChoice { options }
+                | QuestionKind::MultipleChoice { options } => {
                     if options.is_empty() {
                         fail(at(".options"), InvalidInput::Required(Field::Options));
                     }
                     if options.len() > MAX_OPTIONS {
-                        fail(at(".options"), InvalidInput::TooMany { field: Field::Options, max: MAX_OPTIONS });
+                        fail(
+                            at(".options"),
+                            InvalidInput::TooMany {
+                                field: Field::Options,
+                                max: MAX_OPTIONS,
+                            },
+                        );
                     }
                     let mut values = HashSet::new();
                     for (j, o) in options.iter().enumerate() {
                         if !valid_key(&o.value) {
-                            fail(at(&format!(".options[{j}].value")), InvalidInput::BadKey { value: o.value.clone() });
+                            fail(
+                                at(&format!(".options[{j}].value")),
+                                InvalidInput::BadKey {
+                                    value: o.value.clone(),
+                                },
+                            );
                         } else if !values.insert(o.value.as_str()) {
-                            fail(at(&format!(".options[{j}].value")), InvalidInput::Duplicate { field: Field::Options, value: o.value.clone() });
+                            fail(
+                                at(&format!(".options[{j}].value")),
+                                InvalidInput::Duplicate {
+                                    field: Field::Options,
+                                    value: o.value.clone(),
+                                },
+                            );
                         }
                         if let Err(e) = o.label.check(Field::Options, 200) {
                             fail(at(&format!(".options[{j}].label")), e);
@@ -212,28 +278,48 @@ impl SurveyDefinition {
                 QuestionKind::Contact => {
                     contacts += 1;
                     if contacts > 1 {
-                        fail(at(".type"), InvalidInput::TooMany { field: Field::Contact, max: 1 });
+                        fail(
+                            at(".type"),
+                            InvalidInput::TooMany {
+                                field: Field::Contact,
+                                max: 1,
+                            },
+                        );
                     }
                 }
                 _ => {}
             }
             if let Some(cond) = &q.show_if {
                 match self.questions[..i].iter().find(|p| p.key == cond.question) {
-                    None => fail(at(".show_if.question"), InvalidInput::ConditionOrder { value: cond.question.clone() }),
+                    None => fail(
+                        at(".show_if.question"),
+                        InvalidInput::ConditionOrder {
+                            value: cond.question.clone(),
+                        },
+                    ),
                     Some(source) => {
                         if cond.values.is_empty() {
                             fail(at(".show_if.in"), InvalidInput::Required(Field::Options));
                         }
                         for v in &cond.values {
                             if !source_accepts(&source.kind, v) {
-                                fail(at(".show_if.in"), InvalidInput::NotAnOption { value: v.to_string() });
+                                fail(
+                                    at(".show_if.in"),
+                                    InvalidInput::NotAnOption {
+                                        value: v.to_string(),
+                                    },
+                                );
                             }
                         }
                     }
                 }
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn question(&self, key: &str) -> Option<&Question> {
@@ -247,9 +333,9 @@ fn source_accepts(kind: &QuestionKind, value: &Value) -> bool {
         return value.as_i64().is_some_and(|n| (min..=max).contains(&n));
     }
     match kind {
-        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
-            value.as_str().is_some_and(|s| options.iter().any(|o| o.value == s))
-        }
+        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => value
+            .as_str()
+            .is_some_and(|s| options.iter().any(|o| o.value == s)),
         _ => false,
     }
 }

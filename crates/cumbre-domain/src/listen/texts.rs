@@ -10,7 +10,10 @@ pub struct Texts(pub BTreeMap<String, String>);
 
 impl Texts {
     pub fn new(es: &str, en: &str) -> Self {
-        Self(BTreeMap::from([("es".to_owned(), es.to_owned()), ("en".to_owned(), en.to_owned())]))
+        Self(BTreeMap::from([
+            ("es".to_owned(), es.to_owned()),
+            ("en".to_owned(), en.to_owned()),
+        ]))
     }
 
     /// The text in `lang`, else Spanish, else any.
@@ -26,13 +29,20 @@ impl Texts {
     pub fn check(&self, field: Field, max: usize) -> Result<(), InvalidInput> {
         for code in ["es", "en"] {
             if self.0.get(code).is_none_or(|t| t.trim().is_empty()) {
-                return Err(InvalidInput::MissingTranslation { field, lang: code.to_owned() });
+                return Err(InvalidInput::MissingTranslation {
+                    field,
+                    lang: code.to_owned(),
+                });
             }
         }
         for (code, text) in &self.0 {
             let valid_code = code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase());
             if !valid_code {
-                return Err(InvalidInput::NotOneOf { field: Field::Language, value: code.clone(), allowed: "two-letter language codes" });
+                return Err(InvalidInput::NotOneOf {
+                    field: Field::Language,
+                    value: code.clone(),
+                    allowed: "two-letter language codes",
+                });
             }
             if text.chars().count() > max {
                 return Err(InvalidInput::TooLong { field, max });

@@ -12,18 +12,34 @@ pub struct TouchpointInput {
 }
 
 impl TouchpointInput {
-    pub fn parse(name_es: &str, name_en: &str, description_es: &str, description_en: &str, position: i64) -> Result<Self, InvalidInput> {
+    pub fn parse(
+        name_es: &str,
+        name_en: &str,
+        description_es: &str,
+        description_en: &str,
+        position: i64,
+    ) -> Result<Self, InvalidInput> {
         let name = Texts::new(name_es.trim(), name_en.trim());
         name.check(Field::Name, 80)?;
         let description = Texts::new(description_es.trim(), description_en.trim());
         for t in description.0.values() {
             if t.chars().count() > 500 {
-                return Err(InvalidInput::TooLong { field: Field::Description, max: 500 });
+                return Err(InvalidInput::TooLong {
+                    field: Field::Description,
+                    max: 500,
+                });
             }
         }
         if !(0..=10_000).contains(&position) {
-            return Err(InvalidInput::NotANumber { field: Field::Position, value: position.to_string() });
+            return Err(InvalidInput::NotANumber {
+                field: Field::Position,
+                value: position.to_string(),
+            });
         }
-        Ok(Self { name, description, position })
+        Ok(Self {
+            name,
+            description,
+            position,
+        })
     }
 }

@@ -2,6 +2,8 @@
 //! A token acts with its owner's role and scope, exactly like their browser session.
 //! Documented in `docs/API.md`.
 
+pub mod listen;
+
 use crate::auth::ApiCtx;
 use crate::{AppError, AppState};
 use axum::extract::rejection::JsonRejection;
@@ -26,9 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/units/{id}", get(get_unit))
         .route("/api/v1/people", get(list_people).post(create_person))
         .route("/api/v1/people/{id}", get(get_person))
+        .merge(listen::routes())
 }
 
-fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+pub(crate) fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     payload.map(|Json(v)| v).map_err(|e| {
         InvalidInput::BadJson {
             detail: e.body_text(),

@@ -22,3 +22,13 @@ pub async fn js() -> impl IntoResponse {
         include_str!("../../static/app.js"),
     )
 }
+
+pub async fn survey_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/survey.js"),
+    )
+}

@@ -21,6 +21,17 @@ pub fn message(err: &AppError, lang: Lang) -> String {
     let tr = Tr::new(lang);
     match err {
         AppError::Invalid(i) => i.message(lang),
+        AppError::InvalidFields(list) => list
+            .iter()
+            .map(|(field, e)| {
+                if field.is_empty() {
+                    e.message(lang)
+                } else {
+                    format!("{field}: {}", e.message(lang))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
         AppError::NotFound => tr.t("error.not_found").to_owned(),
         AppError::Unauthorized => tr.t("error.unauthorized").to_owned(),
         AppError::Forbidden => tr.t("error.forbidden").to_owned(),
@@ -36,15 +47,19 @@ pub fn render_error(err: &AppError, lang: Lang, api: bool) -> Response {
     let status = err.status();
     let message = message(err, lang);
     if api {
-        return (
-            status,
-            Json(serde_json::json!({ "error": err.code(), "message": message })),
-        )
-            .into_response();
+        let mut body = serde_json::json!({ "error": err.code(), "message": message });
+        if let AppError::InvalidFields(list) = err {
+            let fields: serde_json::Map<String, serde_json::Value> = list
+                .iter()
+                .map(|(f, e)| (f.clone(), serde_json::Value::String(e.message(lang))))
+                .collect();
+            body["fields"] = serde_json::Value::Object(fields);
+        }
+        return (status, Json(body)).into_response();
     }
     let tr = Tr::new(lang);
     let title = match err {
-        AppError::Invalid(_) => tr.t("error.invalid_title"),
+        AppError::Invalid(_) | AppError::InvalidFields(_) => tr.t("error.invalid_title"),
         AppError::NotFound => tr.t("error.not_found_title"),
         _ => tr.t("error.title"),
     };

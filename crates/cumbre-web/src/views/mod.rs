@@ -9,6 +9,7 @@ pub mod import;
 pub mod org;
 pub mod people;
 pub mod profile;
+pub mod respond;
 pub mod session;
 pub mod tokens;
 pub mod users;

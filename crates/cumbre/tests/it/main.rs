@@ -7,6 +7,7 @@ mod access;
 mod browser;
 mod cli;
 mod import;
+mod listen;
 mod org;
 mod people;
 mod platform;

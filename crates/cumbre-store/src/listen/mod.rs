@@ -1,0 +1,11 @@
+//! Listen: touchpoints, surveys and their versions, links, and responses.
+
+pub mod links;
+pub mod responses;
+pub mod surveys;
+pub mod touchpoints;
+
+pub use links::{LinkInput, PublicLink, SurveyLink};
+pub use responses::{NewResponse, Recorded, ResponseFilter, ResponsePage, StoredResponse};
+pub use surveys::{Survey, SurveySummary};
+pub use touchpoints::Touchpoint;

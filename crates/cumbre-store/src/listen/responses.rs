@@ -1,0 +1,250 @@
+//! Responses: written once, durable before acknowledged, idempotent by key.
+
+use crate::sql::Sql;
+use crate::store::col;
+use crate::{Store, StoreError};
+use cumbre_domain::access::Scope;
+use cumbre_domain::clock::{from_millis, to_millis};
+use cumbre_domain::listen::Answers;
+use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub tenant: TenantId,
+    pub survey_id: i64,
+    pub version_id: i64,
+    pub unit_id: UnitId,
+    pub touchpoint_id: i64,
+    pub person_id: Option<PersonId>,
+    pub link_id: Option<i64>,
+    /// `link`, `api`, `kiosk`, `invitation` or `import`.
+    pub source: &'static str,
+    pub language: Lang,
+    pub answers: Answers,
+    pub nps: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub submitted_at: OffsetDateTime,
+}
+
+/// The outcome of recording: a new response, or the one an earlier call with the same
+/// idempotency key created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Created(i64),
+    Existing(i64),
+}
+
+impl Recorded {
+    pub fn id(self) -> i64 {
+        match self {
+            Recorded::Created(id) | Recorded::Existing(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub survey_id: i64,
+    pub survey_version_id: i64,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub touchpoint_id: i64,
+    pub employee_id: Option<PersonId>,
+    pub source: String,
+    pub language: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub submitted_at: OffsetDateTime,
+    pub answers: serde_json::Value,
+    pub nps: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter {
+    /// This unit and everything under it.
+    pub unit: Option<UnitId>,
+    pub touchpoint: Option<i64>,
+    pub survey: Option<i64>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+    pub limit: i64,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponsePage {
+    pub items: Vec<StoredResponse>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn parse_cursor(raw: &str) -> Result<(i64, i64), InvalidInput> {
+    raw.split_once('.')
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        .ok_or_else(|| InvalidInput::NotOneOf {
+            field: Field::Key,
+            value: raw.to_owned(),
+            allowed: "a next_cursor from a previous page",
+        })
+}
+
+impl Store {
+    /// Records a response in one short transaction. With an idempotency key already used in
+    /// this tenant, nothing is written and the earlier response's id is returned.
+    pub async fn record_response(
+        &self,
+        new: &NewResponse,
+        now: OffsetDateTime,
+    ) -> Result<Recorded, StoreError> {
+        let existing = |key: &str| {
+            sqlx::query("SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2")
+                .bind(new.tenant.0)
+                .bind(key.to_owned())
+        };
+        if let Some(key) = &new.idempotency_key
+            && let Some(row) = existing(key).fetch_optional(self.pool()).await?
+        {
+            return Ok(Recorded::Existing(col(&row, "id")?));
+        }
+        let mut w = self.begin_write().await?;
+        let touchpoint = sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
+            .bind(new.touchpoint_id)
+            .bind(new.tenant.0)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if touchpoint.is_none() {
+            return Err(InvalidInput::UnknownReference {
+                field: Field::Touchpoint,
+                value: new.touchpoint_id.to_string(),
+            }
+            .into());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
+             language, answers, nps, idempotency_key, submitted_at, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        )
+        .bind(new.tenant.0)
+        .bind(new.survey_id)
+        .bind(new.version_id)
+        .bind(new.unit_id.0)
+        .bind(new.touchpoint_id)
+        .bind(new.person_id.map(|p| p.0))
+        .bind(new.link_id)
+        .bind(new.source)
+        .bind(new.language.code())
+        .bind(new.answers.to_json())
+        .bind(new.nps)
+        .bind(new.idempotency_key.clone())
+        .bind(to_millis(new.submitted_at))
+        .bind(to_millis(now))
+        .fetch_one(&mut *w.tx)
+        .await;
+        match inserted {
+            Ok(row) => {
+                let id: i64 = col(&row, "id")?;
+                w.commit().await?;
+                Ok(Recorded::Created(id))
+            }
+            // A concurrent request with the same key won the race: answer with its response.
+            Err(sqlx::Error::Database(db))
+                if db.is_unique_violation() && new.idempotency_key.is_some() =>
+            {
+                drop(w);
+                let key = new.idempotency_key.as_deref().unwrap_or_default();
+                let row = existing(key).fetch_one(self.pool()).await?;
+                Ok(Recorded::Existing(col(&row, "id")?))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Newest first, in pages, of the responses the scope sees: managers their subtree's
+    /// units, employees the responses that name them.
+    pub async fn list_responses(
+        &self,
+        scope: &Scope,
+        filter: &ResponseFilter,
+    ) -> Result<ResponsePage, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, r.person_id, r.source, \
+             r.language, r.submitted_at, r.answers, r.nps FROM responses r JOIN units u ON u.id = r.unit_id WHERE r.tenant_id = ",
+        );
+        sql.int(scope.tenant().0);
+        match scope {
+            Scope::Tenant(_) => {}
+            Scope::Subtree { path, .. } => {
+                sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
+            }
+            Scope::Own { person, .. } => {
+                sql.push(" AND r.person_id = ")
+                    .int(person.map_or(-1, |p| p.0));
+            }
+        }
+        if let Some(unit) = filter.unit {
+            let pattern = match self.get_unit(scope, unit).await {
+                Ok(u) => u.path.subtree_pattern(),
+                Err(StoreError::NotFound) => "-".into(),
+                Err(e) => return Err(e),
+            };
+            sql.push(" AND u.path LIKE ").text(pattern);
+        }
+        if let Some(t) = filter.touchpoint {
+            sql.push(" AND r.touchpoint_id = ").int(t);
+        }
+        if let Some(s) = filter.survey {
+            sql.push(" AND r.survey_id = ").int(s);
+        }
+        if let Some(from) = filter.from {
+            sql.push(" AND r.submitted_at >= ").int(to_millis(from));
+        }
+        if let Some(to) = filter.to {
+            sql.push(" AND r.submitted_at < ").int(to_millis(to));
+        }
+        if let Some(cursor) = &filter.cursor {
+            let (at, id) = parse_cursor(cursor)?;
+            sql.push(" AND (r.submitted_at < ")
+                .int(at)
+                .push(" OR (r.submitted_at = ")
+                .int(at)
+                .push(" AND r.id < ")
+                .int(id)
+                .push("))");
+        }
+        let limit = filter.limit.clamp(1, 1000);
+        sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
+            .int(limit + 1);
+        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let answers: String = col(r, "answers")?;
+            items.push(StoredResponse {
+                id: col(r, "id")?,
+                survey_id: col(r, "survey_id")?,
+                survey_version_id: col(r, "survey_version_id")?,
+                unit_id: UnitId(col(r, "unit_id")?),
+                unit_name: col(r, "unit_name")?,
+                touchpoint_id: col(r, "touchpoint_id")?,
+                employee_id: col::<Option<i64>>(r, "person_id")?.map(PersonId),
+                source: col(r, "source")?,
+                language: col(r, "language")?,
+                submitted_at: from_millis(col(r, "submitted_at")?),
+                answers: serde_json::from_str(&answers)
+                    .map_err(|e| StoreError::Corrupt(format!("answers: {e}")))?,
+                nps: col(r, "nps")?,
+            });
+        }
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items
+                .last()
+                .map(|last| format!("{}.{}", to_millis(last.submitted_at), last.id))
+        } else {
+            None
+        };
+        Ok(ResponsePage { items, next_cursor })
+    }
+}

@@ -1,0 +1,323 @@
+//! Surveys: a name, an owner unit, a status and numbered versions of the definition.
+//! Editing a draft changes it in place; editing a published or closed survey makes a new
+//! version, and responses keep pointing at the version they answered.
+
+use crate::audit::record;
+use crate::sql::Sql;
+use crate::store::col;
+use crate::{Store, StoreError};
+use cumbre_domain::access::Scope;
+use cumbre_domain::clock::to_millis;
+use cumbre_domain::listen::{SurveyDefinition, SurveyStatus};
+use cumbre_domain::org::UnitPath;
+use cumbre_domain::{Field, InvalidInput, TenantId, UnitId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveySummary {
+    pub id: i64,
+    pub name: String,
+    pub status: SurveyStatus,
+    pub owner_unit_id: UnitId,
+    pub owner_unit_name: String,
+    pub version: i64,
+    /// Whether the caller may edit it (its owner unit is in their subtree).
+    pub editable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    #[serde(flatten)]
+    pub summary: SurveySummary,
+    #[serde(skip)]
+    pub tenant: TenantId,
+    #[serde(skip)]
+    pub version_id: i64,
+    pub definition: SurveyDefinition,
+}
+
+const SELECT: &str = "SELECT s.id, s.tenant_id, s.name, s.status, s.owner_unit_id, o.name AS owner_name, o.path AS owner_path, \
+    v.id AS version_id, v.version, v.definition \
+    FROM surveys s JOIN units o ON o.id = s.owner_unit_id JOIN survey_versions v ON v.id = s.current_version_id WHERE 1 = 1";
+
+/// Surveys a scope sees: those owned in its subtree and those owned above it (a
+/// company-wide survey applies to every hotel). Employees and auditors see none.
+fn push_survey_scope(sql: &mut Sql, scope: &Scope) {
+    sql.push(" AND s.tenant_id = ").int(scope.tenant().0);
+    match scope {
+        Scope::Tenant(_) => {}
+        Scope::Subtree { path, .. } => {
+            sql.push(" AND (o.path LIKE ")
+                .text(path.subtree_pattern())
+                .push(" OR ")
+                .text(path.as_str())
+                .push(" LIKE (o.path || '%'))");
+        }
+        Scope::Own { .. } => {
+            sql.push(" AND 1 = 0");
+        }
+    }
+}
+
+/// Whether the scope may change things owned by the unit at `owner`.
+pub(crate) fn designs(scope: &Scope, owner: &UnitPath) -> bool {
+    match scope {
+        Scope::Tenant(_) => true,
+        Scope::Subtree { path, .. } => owner.is_within(path),
+        Scope::Own { .. } => false,
+    }
+}
+
+fn survey_from_row(r: &AnyRow, scope: &Scope) -> Result<Survey, StoreError> {
+    let status: String = col(r, "status")?;
+    let owner_path: String = col(r, "owner_path")?;
+    let owner_path = UnitPath::from_stored(&owner_path)
+        .ok_or_else(|| StoreError::Corrupt("owner path".into()))?;
+    let definition: String = col(r, "definition")?;
+    Ok(Survey {
+        summary: SurveySummary {
+            id: col(r, "id")?,
+            name: col(r, "name")?,
+            status: SurveyStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            owner_unit_id: UnitId(col(r, "owner_unit_id")?),
+            owner_unit_name: col(r, "owner_name")?,
+            version: col(r, "version")?,
+            editable: designs(scope, &owner_path),
+        },
+        tenant: TenantId(col(r, "tenant_id")?),
+        version_id: col(r, "version_id")?,
+        definition: serde_json::from_str(&definition)
+            .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+    })
+}
+
+async fn owner_path(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    unit: UnitId,
+) -> Result<UnitPath, StoreError> {
+    crate::org::units::unit_path(tx, tenant, unit)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => InvalidInput::UnknownReference {
+                field: Field::Unit,
+                value: unit.to_string(),
+            }
+            .into(),
+            other => other,
+        })
+}
+
+impl Store {
+    pub async fn list_surveys(&self, scope: &Scope) -> Result<Vec<SurveySummary>, StoreError> {
+        let mut sql = Sql::new(SELECT);
+        push_survey_scope(&mut sql, scope);
+        sql.push(" ORDER BY s.name, s.id");
+        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| survey_from_row(r, scope).map(|s| s.summary))
+            .collect()
+    }
+
+    pub async fn get_survey(&self, scope: &Scope, id: i64) -> Result<Survey, StoreError> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" AND s.id = ").int(id);
+        push_survey_scope(&mut sql, scope);
+        let row = sql
+            .query()?
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        survey_from_row(&row, scope)
+    }
+
+    /// A new draft owned by `owner` (a unit the caller designs for).
+    pub async fn create_survey(
+        &self,
+        scope: &Scope,
+        owner: UnitId,
+        name: &str,
+        definition: &SurveyDefinition,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let tenant = scope.tenant();
+        let name = cumbre_domain::input::required_text(name, Field::Name, 120)?;
+        let mut w = self.begin_write().await?;
+        let path = owner_path(&mut w.tx, tenant, owner).await?;
+        if !designs(scope, &path) {
+            return Err(StoreError::Forbidden);
+        }
+        let row = sqlx::query(
+            "INSERT INTO surveys (tenant_id, owner_unit_id, name, status, created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $4) RETURNING id",
+        )
+        .bind(tenant.0)
+        .bind(owner.0)
+        .bind(&name)
+        .bind(to_millis(now))
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let id: i64 = col(&row, "id")?;
+        let version = insert_version(&mut w.tx, tenant, id, 1, definition, now).await?;
+        sqlx::query("UPDATE surveys SET current_version_id = $1 WHERE id = $2")
+            .bind(version)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "survey.create",
+            &format!("survey:{id}"),
+            &name,
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    /// Saves a new definition; returns the version number now current.
+    pub async fn save_survey_definition(
+        &self,
+        scope: &Scope,
+        id: i64,
+        definition: &SurveyDefinition,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let current = self.get_survey(scope, id).await?;
+        if !current.summary.editable {
+            return Err(StoreError::Forbidden);
+        }
+        let tenant = scope.tenant();
+        let mut w = self.begin_write().await?;
+        let version = if current.summary.status == SurveyStatus::Draft {
+            sqlx::query(
+                "UPDATE survey_versions SET definition = $1, created_at = $2 WHERE id = $3",
+            )
+            .bind(definition.to_json())
+            .bind(to_millis(now))
+            .bind(current.version_id)
+            .execute(&mut *w.tx)
+            .await?;
+            current.summary.version
+        } else {
+            let number = current.summary.version + 1;
+            let vid = insert_version(&mut w.tx, tenant, id, number, definition, now).await?;
+            sqlx::query(
+                "UPDATE surveys SET current_version_id = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(vid)
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+            number
+        };
+        record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "survey.edit",
+            &format!("survey:{id}"),
+            &format!("version {version}"),
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(version)
+    }
+
+    /// Moves a survey through draft → published → closed (and closed → published to reopen).
+    pub async fn set_survey_status(
+        &self,
+        scope: &Scope,
+        id: i64,
+        to: SurveyStatus,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let current = self.get_survey(scope, id).await?;
+        if !current.summary.editable {
+            return Err(StoreError::Forbidden);
+        }
+        use SurveyStatus::*;
+        let allowed = matches!(
+            (current.summary.status, to),
+            (Draft, Published) | (Published, Closed) | (Closed, Published)
+        );
+        if !allowed {
+            return Err(InvalidInput::StatusChange {
+                from: current.summary.status.code(),
+                to: to.code(),
+            }
+            .into());
+        }
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE surveys SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(to.code())
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        record(
+            &mut w.tx,
+            scope.tenant(),
+            actor,
+            "survey.status",
+            &format!("survey:{id}"),
+            to.code(),
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The definition of one version, for showing old responses as they were asked.
+    pub async fn survey_version(
+        &self,
+        tenant: TenantId,
+        version_id: i64,
+    ) -> Result<(i64, SurveyDefinition), StoreError> {
+        let row = sqlx::query(
+            "SELECT version, definition FROM survey_versions WHERE id = $1 AND tenant_id = $2",
+        )
+        .bind(version_id)
+        .bind(tenant.0)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let def: String = col(&row, "definition")?;
+        Ok((
+            col(&row, "version")?,
+            serde_json::from_str(&def)
+                .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+        ))
+    }
+}
+
+async fn insert_version(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    survey: i64,
+    number: i64,
+    definition: &SurveyDefinition,
+    now: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query("INSERT INTO survey_versions (tenant_id, survey_id, version, definition, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(tenant.0)
+        .bind(survey)
+        .bind(number)
+        .bind(definition.to_json())
+        .bind(to_millis(now))
+        .fetch_one(&mut **tx)
+        .await?;
+    col(&row, "id")
+}

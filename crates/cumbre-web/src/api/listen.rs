@@ -1,0 +1,373 @@
+//! The Listen part of the JSON API: touchpoints, surveys, links and responses.
+
+use crate::api::body;
+use crate::auth::ApiCtx;
+use crate::auth::secret::random_token;
+use crate::{AppError, AppState};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use cumbre_domain::listen::answers::check;
+use cumbre_domain::listen::survey::DefinitionError;
+use cumbre_domain::listen::{SurveyDefinition, SurveyStatus};
+use cumbre_domain::{Field, InvalidInput, Lang, PersonId, UnitId};
+use cumbre_store::StoreError;
+use cumbre_store::listen::{
+    LinkInput, NewResponse, Recorded, ResponseFilter, ResponsePage, SurveyLink, SurveySummary,
+    Touchpoint,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/touchpoints", get(touchpoints))
+        .route("/api/v1/surveys", get(list_surveys).post(create_survey))
+        .route("/api/v1/surveys/{id}", get(get_survey))
+        .route("/api/v1/surveys/{id}/definition", put(save_definition))
+        .route("/api/v1/surveys/{id}/status", post(set_status))
+        .route(
+            "/api/v1/surveys/{id}/links",
+            get(list_links).post(create_link),
+        )
+        .route("/api/v1/surveys/{id}/responses", post(submit_response))
+        .route("/api/v1/responses", get(list_responses))
+}
+
+/// Definition problems as per-field errors, keyed by their path in the document.
+pub fn definition_errors(errors: Vec<DefinitionError>) -> AppError {
+    AppError::InvalidFields(errors.into_iter().map(|e| (e.path, e.error)).collect())
+}
+
+async fn touchpoints(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<Vec<Touchpoint>>, AppError> {
+    Ok(Json(state.store.list_touchpoints(ctx.user.tenant).await?))
+}
+
+async fn list_surveys(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<Vec<SurveySummary>>, AppError> {
+    Ok(Json(state.store.list_surveys(&ctx.scope).await?))
+}
+
+async fn get_survey(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    Ok(Json(state.store.get_survey(&ctx.scope, id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewSurvey {
+    name: String,
+    owner_unit_id: i64,
+    /// A definition document, or…
+    #[serde(default)]
+    definition: Option<Value>,
+    /// …the key of a shipped template.
+    #[serde(default)]
+    template: Option<String>,
+}
+
+fn parse_definition(value: &Value) -> Result<SurveyDefinition, AppError> {
+    SurveyDefinition::from_json(&value.to_string()).map_err(definition_errors)
+}
+
+async fn create_survey(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<Json<NewSurvey>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let b = body(payload)?;
+    let definition = match (&b.definition, &b.template) {
+        (Some(d), _) => parse_definition(d)?,
+        (None, Some(key)) => cumbre_domain::listen::templates::template(key).ok_or_else(|| {
+            InvalidInput::NotOneOf {
+                field: Field::Survey,
+                value: key.clone(),
+                allowed: "post-stay-nps, touchpoint-csat, reservation-ces",
+            }
+        })?,
+        (None, None) => return Err(InvalidInput::Required(Field::Question).into()),
+    };
+    let id = state
+        .store
+        .create_survey(
+            &ctx.scope,
+            UnitId(b.owner_unit_id),
+            &b.name,
+            &definition,
+            &ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.get_survey(&ctx.scope, id).await?),
+    )
+        .into_response())
+}
+
+async fn save_definition(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let definition = parse_definition(&body(payload)?)?;
+    let version = state
+        .store
+        .save_survey_definition(&ctx.scope, id, &definition, &ctx.actor(), state.clock.now())
+        .await?;
+    Ok(Json(json!({ "id": id, "version": version })).into_response())
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<StatusBody>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let b = body(payload)?;
+    let to = SurveyStatus::parse(&b.status).ok_or_else(|| InvalidInput::NotOneOf {
+        field: Field::Survey,
+        value: b.status.clone(),
+        allowed: "draft, published, closed",
+    })?;
+    state
+        .store
+        .set_survey_status(&ctx.scope, id, to, &ctx.actor(), state.clock.now())
+        .await?;
+    Ok(Json(state.store.get_survey(&ctx.scope, id).await?.summary).into_response())
+}
+
+async fn list_links(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SurveyLink>>, AppError> {
+    state.store.get_survey(&ctx.scope, id).await?;
+    Ok(Json(state.store.list_links(&ctx.scope, id).await?))
+}
+
+#[derive(Deserialize)]
+struct NewLink {
+    touchpoint_id: i64,
+    unit_id: i64,
+    #[serde(default)]
+    employee_id: Option<i64>,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+async fn create_link(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<NewLink>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let b = body(payload)?;
+    let input = LinkInput {
+        survey_id: id,
+        touchpoint_id: b.touchpoint_id,
+        unit_id: UnitId(b.unit_id),
+        person_id: b.employee_id.map(PersonId),
+        label: b.label.unwrap_or_default(),
+    };
+    // 32 random bytes, hex: unguessable, and safe in a URL and a QR code.
+    let token = random_token().map_err(AppError::internal)?;
+    let link = state
+        .store
+        .create_link(&ctx.scope, &input, &token, &ctx.actor(), state.clock.now())
+        .await?;
+    let links = state.store.list_links(&ctx.scope, id).await?;
+    let created = links
+        .into_iter()
+        .find(|l| l.id == link)
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "link": created, "path": format!("/s/{token}") })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct SubmittedResponse {
+    answers: Map<String, Value>,
+    unit_id: i64,
+    touchpoint_id: i64,
+    #[serde(default)]
+    employee_id: Option<i64>,
+    #[serde(default)]
+    language: Option<String>,
+    /// For historical imports; defaults to now. RFC 3339.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    submitted_at: Option<OffsetDateTime>,
+}
+
+const MAX_KEY: usize = 200;
+
+async fn submit_response(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    payload: Result<Json<SubmittedResponse>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let key = match headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim))
+    {
+        None => None,
+        Some(Ok(k)) if !k.is_empty() && k.len() <= MAX_KEY => Some(format!("api:{k}")),
+        Some(_) => {
+            return Err(InvalidInput::NotOneOf {
+                field: Field::Key,
+                value: "Idempotency-Key".into(),
+                allowed: "1–200 visible characters",
+            }
+            .into());
+        }
+    };
+    let b = body(payload)?;
+    let survey = state.store.get_survey(&ctx.scope, id).await?;
+    let now = state.clock.now();
+    let submitted_at = b.submitted_at.unwrap_or(now);
+    if submitted_at > now + time::Duration::minutes(5) {
+        return Err(InvalidInput::FutureDate {
+            value: submitted_at.to_string(),
+        }
+        .into());
+    }
+    // A draft takes no answers; a closed survey takes only historical ones (imports).
+    if survey.summary.status == SurveyStatus::Draft
+        || (survey.summary.status == SurveyStatus::Closed && b.submitted_at.is_none())
+    {
+        return Err(InvalidInput::SurveyClosed.into());
+    }
+    let mut errors = Vec::new();
+    let unit = UnitId(b.unit_id);
+    if matches!(
+        state.store.get_unit(&ctx.scope, unit).await,
+        Err(StoreError::NotFound)
+    ) {
+        errors.push((
+            "unit_id".to_owned(),
+            InvalidInput::UnknownReference {
+                field: Field::Unit,
+                value: unit.to_string(),
+            },
+        ));
+    }
+    if let Some(p) = b.employee_id
+        && matches!(
+            state.store.get_person(&ctx.scope, PersonId(p)).await,
+            Err(StoreError::NotFound)
+        )
+    {
+        errors.push((
+            "employee_id".to_owned(),
+            InvalidInput::UnknownReference {
+                field: Field::Person,
+                value: p.to_string(),
+            },
+        ));
+    }
+    let language = match b.language.as_deref() {
+        None => ctx.lang,
+        Some(code) => Lang::from_code(code).unwrap_or_else(|| {
+            errors.push((
+                "language".to_owned(),
+                InvalidInput::NotOneOf {
+                    field: Field::Language,
+                    value: code.to_owned(),
+                    allowed: "es, en",
+                },
+            ));
+            ctx.lang
+        }),
+    };
+    let answers = match check(&survey.definition, &b.answers) {
+        Ok(a) => Some(a),
+        Err(list) => {
+            errors.extend(list.into_iter().map(|(k, e)| (format!("answers.{k}"), e)));
+            None
+        }
+    };
+    let answers = match answers {
+        Some(a) if errors.is_empty() => a,
+        _ => return Err(AppError::InvalidFields(errors)),
+    };
+    let new = NewResponse {
+        tenant: ctx.user.tenant,
+        survey_id: id,
+        version_id: survey.version_id,
+        unit_id: unit,
+        touchpoint_id: b.touchpoint_id,
+        person_id: b.employee_id.map(PersonId),
+        link_id: None,
+        source: if b.submitted_at.is_some() {
+            "import"
+        } else {
+            "api"
+        },
+        language,
+        nps: answers.nps(&survey.definition),
+        answers,
+        idempotency_key: key,
+        submitted_at,
+    };
+    Ok(match state.store.record_response(&new, now).await? {
+        Recorded::Created(rid) => (StatusCode::CREATED, Json(json!({ "id": rid }))).into_response(),
+        Recorded::Existing(rid) => {
+            (StatusCode::OK, Json(json!({ "id": rid, "replayed": true }))).into_response()
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct ResponsesQuery {
+    unit: Option<i64>,
+    touchpoint: Option<i64>,
+    survey: Option<i64>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    from: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    to: Option<OffsetDateTime>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list_responses(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<ResponsesQuery>, QueryRejection>,
+) -> Result<Json<ResponsePage>, AppError> {
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    let filter = ResponseFilter {
+        unit: q.unit.map(UnitId),
+        touchpoint: q.touchpoint,
+        survey: q.survey,
+        from: q.from,
+        to: q.to,
+        limit: q.limit.unwrap_or(100),
+        cursor: q.cursor,
+    };
+    Ok(Json(state.store.list_responses(&ctx.scope, &filter).await?))
+}

@@ -1,0 +1,346 @@
+//! The public survey page, `/s/{token}`: what a customer sees on their phone. Works without
+//! JavaScript (display logic then shows every question and the server drops hidden answers),
+//! validates on the server, answers in the respondent's language, and never records a
+//! response twice for the same page view.
+
+use crate::auth::RequestLang;
+use crate::auth::secret::random_token;
+use crate::i18n::Tr;
+use crate::views::{Chrome, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use cumbre_domain::Lang;
+use cumbre_domain::listen::answers::{FieldErrors, check};
+use cumbre_domain::listen::{Question, QuestionKind, SurveyDefinition, SurveyStatus};
+use cumbre_store::listen::{NewResponse, PublicLink};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// One question as the page shows it.
+pub struct QuestionView {
+    pub key: String,
+    pub kind: &'static str,
+    pub prompt: String,
+    pub required: bool,
+    /// Score choices (value, label) or options (value, label).
+    pub choices: Vec<(String, String)>,
+    /// Labels for the ends of a score scale.
+    pub low: &'static str,
+    pub high: &'static str,
+    /// `data-show-if` attributes: the question and its values, comma-separated.
+    pub show_if: Option<(String, String)>,
+    pub error: Option<String>,
+    /// Previously entered values, to refill the form after an error.
+    pub values: Vec<String>,
+    pub contact: HashMap<String, String>,
+}
+
+impl QuestionView {
+    pub fn checked(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value)
+    }
+    pub fn first(&self) -> &str {
+        self.values.first().map_or("", String::as_str)
+    }
+    pub fn contact_value(&self, field: &str) -> &str {
+        self.contact.get(field).map_or("", String::as_str)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "respond.html")]
+struct RespondPage {
+    chrome: Chrome,
+    token: String,
+    title: String,
+    intro: String,
+    place: String,
+    questions: Vec<QuestionView>,
+    idempotency_key: String,
+    has_errors: bool,
+}
+
+#[derive(Template)]
+#[template(path = "respond_done.html")]
+struct DonePage {
+    chrome: Chrome,
+    title: String,
+    message: String,
+}
+
+fn lang_of(query: &LangQuery, fallback: Lang) -> Lang {
+    query
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or(fallback)
+}
+
+fn question_view(q: &Question, lang: Lang, tr: Tr) -> QuestionView {
+    let mut choices = Vec::new();
+    let (mut low, mut high) = ("", "");
+    if let Some((min, max)) = q.kind.score_range() {
+        choices = (min..=max)
+            .map(|n| (n.to_string(), n.to_string()))
+            .collect();
+        (low, high) = match q.kind {
+            QuestionKind::Nps => ("respond.nps_low", "respond.nps_high"),
+            QuestionKind::Csat => ("respond.csat_low", "respond.csat_high"),
+            QuestionKind::Ces => ("respond.ces_low", "respond.ces_high"),
+            _ => ("respond.rating_low", "respond.rating_high"),
+        };
+        (low, high) = (tr.t(low), tr.t(high));
+    }
+    for o in q.kind.options() {
+        choices.push((o.value.clone(), o.label.get(lang).to_owned()));
+    }
+    QuestionView {
+        key: q.key.clone(),
+        kind: q.kind.code(),
+        prompt: q.prompt.get(lang).to_owned(),
+        required: q.required,
+        choices,
+        low,
+        high,
+        show_if: q.show_if.as_ref().map(|c| {
+            let values: Vec<String> = c
+                .values
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
+            (c.question.clone(), values.join(","))
+        }),
+        error: None,
+        values: Vec::new(),
+        contact: HashMap::new(),
+    }
+}
+
+fn closed_page(lang: Lang, status: StatusCode) -> Result<Response, AppError> {
+    let tr = Tr::new(lang);
+    let body = DonePage {
+        chrome: Chrome::anonymous(lang),
+        title: tr.t("respond.closed_title").into(),
+        message: tr.t("respond.closed").into(),
+    };
+    Ok((status, page(&body)?).into_response())
+}
+
+async fn open_link(state: &AppState, token: &str) -> Result<Option<PublicLink>, AppError> {
+    // Tokens are long random strings; anything else is not worth a query.
+    if token.len() > 100
+        || !token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Ok(None);
+    }
+    Ok(state.store.link_by_token(token).await?)
+}
+
+fn render_form(
+    link: &PublicLink,
+    token: &str,
+    lang: Lang,
+    views: Vec<QuestionView>,
+    has_errors: bool,
+) -> Result<Response, AppError> {
+    let def: &SurveyDefinition = &link.definition;
+    let body = RespondPage {
+        chrome: Chrome::anonymous(lang),
+        token: token.to_owned(),
+        title: def.title.get(lang).to_owned(),
+        intro: def.intro.get(lang).to_owned(),
+        place: format!("{} · {}", link.unit_name, link.touchpoint.get(lang)),
+        questions: views,
+        idempotency_key: random_token().map_err(AppError::internal)?,
+        has_errors,
+    };
+    let mut response = page(&body)?;
+    if has_errors {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&q, browser);
+    let Some(link) = open_link(&state, &token).await? else {
+        return Err(AppError::NotFound);
+    };
+    if !link.active || link.status != SurveyStatus::Published {
+        return closed_page(lang, StatusCode::GONE);
+    }
+    let tr = Tr::new(lang);
+    let views = link
+        .definition
+        .questions
+        .iter()
+        .map(|q| question_view(q, lang, tr))
+        .collect();
+    render_form(&link, &token, lang, views, false)
+}
+
+/// Turns `q.<key>` form fields into the JSON the answer checker reads: repeated fields into
+/// arrays, `q.<key>.<part>` into objects (contact details).
+fn form_answers(fields: &[(String, String)], def: &SurveyDefinition) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in fields {
+        let Some(rest) = name.strip_prefix("q.") else {
+            continue;
+        };
+        match rest.split_once('.') {
+            Some((key, part)) => {
+                let entry = out
+                    .entry(key.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(obj) = entry {
+                    obj.insert(part.to_owned(), Value::String(value.clone()));
+                }
+            }
+            None => {
+                let multi = def
+                    .question(rest)
+                    .is_some_and(|q| matches!(q.kind, QuestionKind::MultipleChoice { .. }));
+                if multi {
+                    let entry = out
+                        .entry(rest.to_owned())
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(list) = entry {
+                        list.push(Value::String(value.clone()));
+                    }
+                } else {
+                    out.insert(rest.to_owned(), Value::String(value.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|_| cumbre_domain::InvalidInput::BadForm)?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let lang = field("lang").and_then(Lang::from_code).unwrap_or(browser);
+    let Some(link) = open_link(&state, &token).await? else {
+        return Err(AppError::NotFound);
+    };
+    if !link.active || link.status != SurveyStatus::Published {
+        return closed_page(lang, StatusCode::GONE);
+    }
+    let raw = form_answers(&fields, &link.definition);
+    let answers = match check(&link.definition, &raw) {
+        Ok(a) => a,
+        Err(errors) => return render_errors(&link, &token, lang, &raw, &errors),
+    };
+    let key = field("idempotency_key")
+        .filter(|k| !k.is_empty() && k.len() <= 100)
+        .map(|k| format!("link:{}:{k}", link.link_id));
+    let now = state.clock.now();
+    let new = NewResponse {
+        tenant: link.tenant,
+        survey_id: link.survey_id,
+        version_id: link.version_id,
+        unit_id: link.unit_id,
+        touchpoint_id: link.touchpoint_id,
+        person_id: link.person_id,
+        link_id: Some(link.link_id),
+        source: "link",
+        language: lang,
+        nps: answers.nps(&link.definition),
+        answers,
+        idempotency_key: key,
+        submitted_at: now,
+    };
+    state.store.record_response(&new, now).await?;
+    // Post/redirect/get: a reload of the thank-you page cannot resubmit.
+    Ok(Redirect::to(&format!("/s/{token}/thanks?lang={}", lang.code())).into_response())
+}
+
+fn render_errors(
+    link: &PublicLink,
+    token: &str,
+    lang: Lang,
+    raw: &Map<String, Value>,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let tr = Tr::new(lang);
+    let views = link
+        .definition
+        .questions
+        .iter()
+        .map(|q| {
+            let mut v = question_view(q, lang, tr);
+            v.error = errors
+                .iter()
+                .find(|(k, _)| k == &q.key)
+                .map(|(_, e)| e.message(lang));
+            match raw.get(&q.key) {
+                Some(Value::String(s)) => v.values = vec![s.clone()],
+                Some(Value::Array(list)) => {
+                    v.values = list
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                }
+                Some(Value::Object(obj)) => {
+                    v.contact = obj
+                        .iter()
+                        .filter_map(|(k, x)| Some((k.clone(), x.as_str()?.to_owned())))
+                        .collect()
+                }
+                _ => {}
+            }
+            v
+        })
+        .collect();
+    render_form(link, token, lang, views, true)
+}
+
+pub async fn thanks(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&q, browser);
+    let Some(link) = open_link(&state, &token).await? else {
+        return Err(AppError::NotFound);
+    };
+    let tr = Tr::new(lang);
+    let message = match link.definition.thanks.get(lang) {
+        "" => tr.t("respond.thanks").to_owned(),
+        text => text.to_owned(),
+    };
+    page(&DonePage {
+        chrome: Chrome::anonymous(lang),
+        title: tr.t("respond.thanks_title").into(),
+        message,
+    })
+}

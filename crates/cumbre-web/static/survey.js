@@ -1,0 +1,20 @@
+// Display logic on the survey page: show a question only when the answer it depends on is
+// in its set. Without this script every question shows and the server ignores the answers
+// to questions that should have stayed hidden.
+(() => {
+  const form = document.getElementById("survey");
+  if (!form) return;
+  const selected = (key) =>
+    Array.from(form.querySelectorAll(`[name="q.${key}"]`))
+      .filter((input) => (input.type === "radio" || input.type === "checkbox" ? input.checked : input.value !== ""))
+      .map((input) => input.value);
+  const refresh = () => {
+    form.querySelectorAll("[data-show-if]").forEach((question) => {
+      const wanted = question.dataset.showValues.split(",");
+      const shown = selected(question.dataset.showIf).some((v) => wanted.includes(v));
+      question.hidden = !shown;
+    });
+  };
+  form.addEventListener("change", refresh);
+  refresh();
+})();

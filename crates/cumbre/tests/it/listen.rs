@@ -1,0 +1,727 @@
+//! Listen: the public survey page, the responses API, versions, links and scope.
+
+use crate::harness::{Backend, Reply, TestApp, both};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+
+both!(
+    customer_answers_by_link_once_per_page_view,
+    invalid_answers_come_back_with_messages_in_the_respondents_language,
+    closed_surveys_and_unknown_links_take_no_answers,
+    api_responses_are_idempotent_and_validated_per_field,
+    editing_a_published_survey_makes_a_version_and_old_responses_keep_theirs,
+    responses_page_by_cursor_and_filter_within_scope,
+    managers_design_and_distribute_only_within_their_subtree,
+);
+
+impl TestApp {
+    /// The demo's post-stay link of a hotel, as a path `/s/…`.
+    async fn link_path(&self, survey_name_part: &str, unit_name_part: &str) -> String {
+        let scope = cumbre_domain::access::Scope::Tenant(self.tenant);
+        let survey = self
+            .store
+            .list_surveys(&scope)
+            .await
+            .expect("surveys")
+            .into_iter()
+            .find(|s| s.name.contains(survey_name_part))
+            .expect("survey");
+        let link = self
+            .store
+            .list_links(&scope, survey.id)
+            .await
+            .expect("links")
+            .into_iter()
+            .find(|l| l.unit_name.contains(unit_name_part))
+            .expect("link");
+        format!("/s/{}", link.token)
+    }
+
+    async fn survey_id(&self, name_part: &str) -> i64 {
+        let scope = cumbre_domain::access::Scope::Tenant(self.tenant);
+        self.store
+            .list_surveys(&scope)
+            .await
+            .expect("surveys")
+            .into_iter()
+            .find(|s| s.name.contains(name_part))
+            .expect("survey")
+            .id
+    }
+
+    async fn public_post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).expect("encodes");
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    async fn responses(&self, token: &str, query: &str) -> Value {
+        let reply = self
+            .api(
+                token,
+                Method::GET,
+                &format!("/api/v1/responses{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.json()
+    }
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden field") + marker.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+async fn customer_answers_by_link_once_per_page_view(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let path = app.link_path("NPS", "Cancún").await;
+    let page = app.get(None, &format!("{path}?lang=en")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("How likely are you to recommend us")
+            && page.body.contains("Sierra Azul Cancún")
+    );
+    let spanish = app.get(None, &path).await.body;
+    assert!(
+        spanish.contains("¿Qué tan probable es que nos recomiende"),
+        "Spanish by default"
+    );
+    let key = hidden(&page.body, "idempotency_key");
+    let fields = [
+        ("lang", "en"),
+        ("idempotency_key", key.as_str()),
+        ("q.nps", "10"),
+        ("q.best", "Carmen at the front desk was wonderful"),
+        ("q.purpose", "family"),
+    ];
+    let sent = app.public_post(&path, &fields).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert!(sent.location().ends_with("/thanks?lang=en"));
+    let thanks = app.get(None, sent.location()).await;
+    assert!(thanks.body.contains("Thank you! We read every answer."));
+    // The same page submitted again (a double tap, a retry) records nothing new.
+    assert_eq!(
+        app.public_post(&path, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let manager = app.token("manager@demo.test").await;
+    let mine = app.responses(&manager, "").await;
+    let items = mine["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "one response: {mine}");
+    assert_eq!(items[0]["answers"]["nps"], 10);
+    assert_eq!(
+        items[0]["answers"]["best"],
+        "Carmen at the front desk was wonderful"
+    );
+    assert_eq!(items[0]["nps"], 10);
+    assert_eq!(items[0]["language"], "en");
+    assert_eq!(items[0]["source"], "link");
+    assert_eq!(items[0]["unit_id"], app.unit_id("CUN").await);
+    for field in ["id", "touchpoint_id", "submitted_at"] {
+        assert!(!items[0][field].is_null(), "{field}");
+    }
+    // A fresh page view is a new response.
+    let again = app.get(None, &path).await;
+    let other_key = hidden(&again.body, "idempotency_key");
+    assert_ne!(other_key, key);
+    app.public_post(
+        &path,
+        &[
+            ("idempotency_key", other_key.as_str()),
+            ("q.nps", "4"),
+            ("q.fix", "La espera"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.responses(&manager, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    // Scope: the reception supervisor and another region's hotel see none of the hotel's responses.
+    let supervisor = app.token("supervisor@demo.test").await;
+    assert_eq!(
+        app.responses(&supervisor, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
+
+async fn invalid_answers_come_back_with_messages_in_the_respondents_language(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let path = app.link_path("NPS", "Cancún").await;
+    for (lang, message) in [
+        ("es", "El campo «respuesta» es obligatorio"),
+        ("en", "answer is required"),
+    ] {
+        let reply = app
+            .public_post(
+                &path,
+                &[
+                    ("lang", lang),
+                    ("idempotency_key", "k1"),
+                    ("q.purpose", "family"),
+                    ("q.fix", "Mi texto"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.body.contains(message), "{lang}: {}", reply.body);
+        assert!(
+            reply.body.contains("value=\"family\" checked"),
+            "answers are kept"
+        );
+        assert!(reply.body.contains(">Mi texto</textarea>"));
+    }
+    let out_of_range = app
+        .public_post(&path, &[("q.nps", "11"), ("lang", "es")])
+        .await;
+    assert!(out_of_range.body.contains("«11» está fuera de 0–10"));
+    let bad_contact = app
+        .public_post(
+            &path,
+            &[
+                ("q.nps", "2"),
+                ("q.contact.consent", "1"),
+                ("q.contact.email", "no-email"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_contact.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_contact.body.contains("is not a valid e-mail address"));
+    let ceo = app.token("ceo@demo.test").await;
+    assert_eq!(
+        app.responses(&ceo, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "nothing was stored"
+    );
+    // Answers to questions that stay hidden are not kept.
+    app.public_post(
+        &path,
+        &[
+            ("q.nps", "9"),
+            ("q.fix", "should be dropped"),
+            ("q.best", "Todo"),
+        ],
+    )
+    .await;
+    let stored = app.responses(&ceo, "").await;
+    assert_eq!(
+        stored["items"][0]["answers"],
+        json!({"nps": 9, "best": "Todo"})
+    );
+}
+
+async fn closed_surveys_and_unknown_links_take_no_answers(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let path = app.link_path("NPS", "Cancún").await;
+    let survey = app.survey_id("NPS").await;
+    let admin = app.token("admin@demo.test").await;
+    let closed = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/surveys/{survey}/status"),
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let page = app.get(None, &path).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.body.contains("ya no está recibiendo respuestas"));
+    assert_eq!(
+        app.public_post(&path, &[("q.nps", "10")]).await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        app.responses(&admin, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(
+        app.get(None, "/s/not-a-real-token").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(None, "/s/%3Cscript%3E").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/surveys/{survey}/status"),
+            Some(json!({"status": "draft"})),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a closed survey cannot become a draft again"
+    );
+    app.api(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/surveys/{survey}/status"),
+        Some(json!({"status": "published"})),
+    )
+    .await;
+    assert_eq!(
+        app.get(None, &path).await.status,
+        StatusCode::OK,
+        "reopened"
+    );
+}
+
+async fn post_response(
+    app: &TestApp,
+    token: &str,
+    survey: i64,
+    key: Option<&str>,
+    body: Value,
+    lang: &str,
+) -> Reply {
+    let mut req = Request::post(format!("/api/v1/surveys/{survey}/responses"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT_LANGUAGE, lang);
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    app.send(req.body(Body::from(body.to_string())).expect("request"))
+        .await
+}
+
+async fn touchpoint(app: &TestApp, name_part: &str) -> i64 {
+    app.store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints")
+        .into_iter()
+        .find(|t| t.name.get(cumbre_domain::Lang::En).contains(name_part))
+        .expect("touchpoint")
+        .id
+}
+
+async fn api_responses_are_idempotent_and_validated_per_field(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let manager = app.token("manager@demo.test").await;
+    let survey = app.survey_id("CSAT").await;
+    let unit = app.unit_id("CUN-REC").await;
+    let checkin = touchpoint(&app, "check-in").await;
+    let body = json!({"answers": {"csat": 5, "aspects": ["speed"]}, "unit_id": unit, "touchpoint_id": checkin});
+    let first = post_response(
+        &app,
+        &manager,
+        survey,
+        Some("visit-123"),
+        body.clone(),
+        "es",
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let again = post_response(
+        &app,
+        &manager,
+        survey,
+        Some("visit-123"),
+        body.clone(),
+        "es",
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        again.json()["id"],
+        first.json()["id"],
+        "the same key gives the same response"
+    );
+    assert_eq!(
+        app.responses(&manager, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    let invalid = json!({"answers": {"csat": 9, "aspects": ["wifi"], "bogus": 1}, "unit_id": app.unit_id("PDC").await, "touchpoint_id": checkin, "language": "fr"});
+    for (lang, csat_message) in [
+        ("en", "'9' is outside 1–5"),
+        ("es", "«9» está fuera de 1–5"),
+    ] {
+        let reply = post_response(
+            &app,
+            &manager,
+            survey,
+            Some("visit-999"),
+            invalid.clone(),
+            lang,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields = &reply.json()["fields"];
+        assert_eq!(fields["answers.csat"], csat_message, "{fields}");
+        for f in ["answers.aspects", "answers.bogus", "unit_id", "language"] {
+            assert!(fields[f].is_string(), "{f} reported: {fields}");
+        }
+    }
+    assert_eq!(
+        app.responses(&manager, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "nothing stored"
+    );
+    let no_answers =
+        post_response(&app, &manager, survey, None, json!({"unit_id": unit}), "en").await;
+    assert_eq!(no_answers.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let future = post_response(&app, &manager, survey, None, json!({"answers": {"csat": 3}, "unit_id": unit, "touchpoint_id": checkin, "submitted_at": "2030-01-01T00:00:00Z"}), "en").await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let history = post_response(&app, &manager, survey, None, json!({"answers": {"csat": 3}, "unit_id": unit, "touchpoint_id": checkin, "submitted_at": "2026-03-01T12:00:00Z"}), "en").await;
+    assert_eq!(history.status, StatusCode::CREATED);
+    let stored = app.responses(&manager, "").await;
+    assert_eq!(stored["items"][1]["submitted_at"], "2026-03-01T12:00:00Z");
+    assert_eq!(stored["items"][1]["source"], "import");
+}
+
+async fn editing_a_published_survey_makes_a_version_and_old_responses_keep_theirs(
+    backend: Backend,
+) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let survey = app.survey_id("CES").await;
+    let unit = app.unit_id("SA").await;
+    let call = touchpoint(&app, "Reservation").await;
+    let first = post_response(
+        &app,
+        &admin,
+        survey,
+        None,
+        json!({"answers": {"ces": 2}, "unit_id": unit, "touchpoint_id": call}),
+        "es",
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let mut def = app
+        .api(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/surveys/{survey}"),
+            None,
+        )
+        .await
+        .json()["definition"]
+        .clone();
+    def["questions"].as_array_mut().expect("questions").push(json!({"key": "agent", "type": "short_text", "prompt": {"es": "¿Quién le atendió?", "en": "Who helped you?"}}));
+    let saved = app
+        .api(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/surveys/{survey}/definition"),
+            Some(def.clone()),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.json()["version"], 2);
+    let second = post_response(
+        &app,
+        &admin,
+        survey,
+        None,
+        json!({"answers": {"ces": 1, "agent": "Luis"}, "unit_id": unit, "touchpoint_id": call}),
+        "es",
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let items = app.responses(&admin, &format!("?survey={survey}")).await["items"].clone();
+    let versions: Vec<i64> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["survey_version_id"].as_i64().expect("version"))
+        .collect();
+    assert_eq!(versions.len(), 2);
+    assert_ne!(
+        versions[0], versions[1],
+        "the old response keeps the version it answered"
+    );
+    // An invalid definition is refused with the path of each problem, and changes nothing.
+    def["questions"][0]["type"] = json!("rating");
+    def["questions"][0]["scale"] = json!(99);
+    let bad = app
+        .api(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/surveys/{survey}/definition"),
+            Some(def),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.json()["fields"]["questions[0].scale"].is_string(),
+        "{}",
+        bad.body
+    );
+    assert_eq!(
+        app.api(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/surveys/{survey}"),
+            None
+        )
+        .await
+        .json()["version"],
+        2
+    );
+    // A draft is edited in place.
+    let cun = app.unit_id("CUN").await;
+    let draft = app
+        .api(
+            &admin,
+            Method::POST,
+            "/api/v1/surveys",
+            Some(json!({"name": "Borrador", "owner_unit_id": cun, "template": "touchpoint-csat"})),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.body);
+    let draft_id = draft.json()["id"].as_i64().expect("id");
+    let def = draft.json()["definition"].clone();
+    let saved = app
+        .api(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/surveys/{draft_id}/definition"),
+            Some(def),
+        )
+        .await;
+    assert_eq!(saved.json()["version"], 1);
+    let answer = post_response(
+        &app,
+        &admin,
+        draft_id,
+        None,
+        json!({"answers": {"csat": 5}, "unit_id": cun, "touchpoint_id": call}),
+        "en",
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a draft takes no answers"
+    );
+}
+
+async fn responses_page_by_cursor_and_filter_within_scope(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let survey = app.survey_id("CSAT").await;
+    let checkin = touchpoint(&app, "check-in").await;
+    let room = touchpoint(&app, "Room").await;
+    let (cun, pdc) = (app.unit_id("CUN-AMA").await, app.unit_id("PDC").await);
+    for day in 1..=7 {
+        let (unit, tp) = if day % 2 == 0 {
+            (cun, room)
+        } else {
+            (pdc, checkin)
+        };
+        let at = format!("2026-10-{day:02}T09:00:00Z");
+        let r = post_response(&app, &admin, survey, None, json!({"answers": {"csat": day % 5 + 1}, "unit_id": unit, "touchpoint_id": tp, "submitted_at": at}), "es").await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app.responses(&admin, &format!("?limit=3{cursor}")).await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|r| r["submitted_at"].as_str().expect("at").to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (1..=7)
+        .rev()
+        .map(|d| format!("2026-10-{d:02}T09:00:00Z"))
+        .collect();
+    assert_eq!(seen, expected, "newest first, each once");
+    let rooms = app.responses(&admin, &format!("?touchpoint={room}")).await;
+    assert_eq!(rooms["items"].as_array().map(Vec::len), Some(3));
+    let window = app
+        .responses(&admin, "?from=2026-10-03T00:00:00Z&to=2026-10-05T00:00:00Z")
+        .await;
+    assert_eq!(window["items"].as_array().map(Vec::len), Some(2));
+    let cancun = app.unit_id("CUN").await;
+    assert_eq!(
+        app.responses(&admin, &format!("?unit={cancun}")).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "unit means its subtree"
+    );
+    let manager = app.token("manager@demo.test").await;
+    assert_eq!(
+        app.responses(&manager, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "only the manager's hotel"
+    );
+    assert_eq!(
+        app.responses(&manager, &format!("?unit={pdc}")).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let employee = app.token("employee@demo.test").await;
+    assert_eq!(
+        app.responses(&employee, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let bad = app
+        .api(
+            &admin,
+            Method::GET,
+            "/api/v1/responses?cursor=garbage",
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn managers_design_and_distribute_only_within_their_subtree(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let manager = app.token("manager@demo.test").await;
+    let (cun, pdc) = (app.unit_id("CUN").await, app.unit_id("PDC").await);
+    let listed = app
+        .api(&manager, Method::GET, "/api/v1/surveys", None)
+        .await
+        .json();
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(3),
+        "company-wide surveys apply to the hotel"
+    );
+    assert!(
+        listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|s| s["editable"] == false)
+    );
+    let company_survey = app.survey_id("NPS").await;
+    let edit = app
+        .api(
+            &manager,
+            Method::POST,
+            &format!("/api/v1/surveys/{company_survey}/status"),
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+
+    let own = app
+        .api(
+            &manager,
+            Method::POST,
+            "/api/v1/surveys",
+            Some(
+                json!({"name": "Spa Cancún", "owner_unit_id": cun, "template": "touchpoint-csat"}),
+            ),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.body);
+    let elsewhere = app
+        .api(
+            &manager,
+            Method::POST,
+            "/api/v1/surveys",
+            Some(json!({"name": "Spa Playa", "owner_unit_id": pdc, "template": "touchpoint-csat"})),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    let id = own.json()["id"].as_i64().expect("id");
+    app.api(
+        &manager,
+        Method::POST,
+        &format!("/api/v1/surveys/{id}/status"),
+        Some(json!({"status": "published"})),
+    )
+    .await;
+    let spa = app
+        .store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints")[4]
+        .id;
+    let link = app
+        .api(
+            &manager,
+            Method::POST,
+            &format!("/api/v1/surveys/{id}/links"),
+            Some(json!({"touchpoint_id": spa, "unit_id": app.unit_id("CUN-SPA").await})),
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.body);
+    let path = link.json()["path"].as_str().expect("path").to_owned();
+    assert_eq!(path.len(), "/s/".len() + 64, "a 256-bit token");
+    assert_eq!(app.get(None, &path).await.status, StatusCode::OK);
+    let sibling = app
+        .api(
+            &manager,
+            Method::POST,
+            &format!("/api/v1/surveys/{id}/links"),
+            Some(json!({"touchpoint_id": spa, "unit_id": pdc})),
+        )
+        .await;
+    assert_eq!(sibling.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let regional_other = app.token("regional@demo.test").await;
+    assert_eq!(
+        app.api(&regional_other, Method::GET, "/api/v1/surveys", None)
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(4),
+        "the region sees its hotel's survey"
+    );
+    let employee = app.token("employee@demo.test").await;
+    assert_eq!(
+        app.api(&employee, Method::GET, "/api/v1/surveys", None)
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    assert_eq!(
+        app.api(
+            &employee,
+            Method::GET,
+            &format!("/api/v1/surveys/{id}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
