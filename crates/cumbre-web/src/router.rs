@@ -2,7 +2,8 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, home, import, org, people, profile, respond, session, tokens, users,
+    assets, audit, home, import, org, people, profile, respond, session, surveys, tokens,
+    touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -42,6 +43,18 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(audit::show))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/surveys", get(surveys::list).post(surveys::create))
+        .route("/surveys/{id}", get(surveys::show))
+        .route("/surveys/{id}/status", post(surveys::set_status))
+        .route("/surveys/{id}/definition", post(surveys::save_definition))
+        .route("/surveys/{id}/links", post(surveys::create_link))
+        .route("/surveys/{id}/links/{link}/qr.svg", get(surveys::qr_svg))
+        .route("/surveys/{id}/links/{link}/qr.png", get(surveys::qr_png))
+        .route("/surveys/{id}/links/{link}/card", get(surveys::card))
+        .route(
+            "/touchpoints",
+            get(touchpoints::list).post(touchpoints::create),
+        )
         .route("/s/{token}", get(respond::show).post(respond::submit))
         .route("/s/{token}/thanks", get(respond::thanks))
         .route("/profile", get(profile::show))

@@ -11,6 +11,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a sign-in lasts.
     pub session_hours: i64,
+    /// The address customers reach, for survey links and QR codes (`https://cumbre.example`).
+    /// Without it, links use the Host the request came to.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -18,6 +21,7 @@ impl Default for WebConfig {
         Self {
             secure_cookies: false,
             session_hours: 12,
+            public_url: None,
         }
     }
 }
@@ -32,6 +36,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The absolute base for public links: the configured public URL, else this request's host.
+    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.config.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if self.config.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{host}")
+    }
+
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         Self {
             store,

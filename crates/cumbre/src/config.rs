@@ -7,6 +7,7 @@
 //! | `secure_cookies` | `CUMBRE_SECURE_COOKIES` | `false` (set `true` behind HTTPS) |
 //! | `session_hours` | `CUMBRE_SESSION_HOURS` | `12` |
 //! | `log_format` | `CUMBRE_LOG_FORMAT` | `text` (or `json`) |
+//! | `public_url` | `CUMBRE_PUBLIC_URL` | none: survey links use the request's host |
 //!
 //! The file is `--config FILE`, else `CUMBRE_CONFIG`, else `cumbre.toml` when present.
 //! Log verbosity follows `RUST_LOG` (default `info`).
@@ -23,6 +24,9 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_hours: i64,
     pub log_format: String,
+    /// The address customers reach (survey links, QR codes); empty → the request's host.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -33,6 +37,7 @@ impl Default for Config {
             secure_cookies: false,
             session_hours: 12,
             log_format: "text".into(),
+            public_url: None,
         }
     }
 }
@@ -45,6 +50,7 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_hours", &self.session_hours)
             .field("log_format", &self.log_format)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }

@@ -34,6 +34,7 @@ pub fn app_state(store: Store, config: &Config) -> AppState {
         WebConfig {
             secure_cookies: config.secure_cookies,
             session_hours: config.session_hours,
+            public_url: config.public_url.clone(),
         },
     )
 }

@@ -11,7 +11,9 @@ pub mod people;
 pub mod profile;
 pub mod respond;
 pub mod session;
+pub mod surveys;
 pub mod tokens;
+pub mod touchpoints;
 pub mod users;
 
 use crate::AppError;
@@ -94,6 +96,15 @@ impl Chrome {
 
     pub fn role_label(&self, role: &cumbre_domain::access::Role) -> &'static str {
         role.label(self.tr.lang)
+    }
+
+    /// The catalogue key naming a shipped survey template.
+    pub fn template_key(&self, template: &str) -> &'static str {
+        match template {
+            "post-stay-nps" => "surveys.template.post_stay",
+            "touchpoint-csat" => "surveys.template.csat",
+            _ => "surveys.template.ces",
+        }
     }
 
     pub fn nav_class(&self, section: &str) -> &'static str {

@@ -13,6 +13,8 @@ both!(
     editing_a_published_survey_makes_a_version_and_old_responses_keep_theirs,
     responses_page_by_cursor_and_filter_within_scope,
     managers_design_and_distribute_only_within_their_subtree,
+    survey_pages_distribute_with_links_qr_codes_and_cards,
+    the_journey_page_lists_touchpoints_and_admins_extend_it,
 );
 
 impl TestApp {
@@ -723,5 +725,190 @@ async fn managers_design_and_distribute_only_within_their_subtree(backend: Backe
         .await
         .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn survey_pages_distribute_with_links_qr_codes_and_cards(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let manager = app.login("manager@demo.test").await;
+    let list = app.get(Some(&manager), "/surveys").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Después de la estancia (NPS)") && list.body.contains("Publicada"));
+    // A survey of the manager's own, from a template, published and given a link.
+    let cun = app.unit_id("CUN").await.to_string();
+    let created = app
+        .post(
+            &manager,
+            "/surveys",
+            &[
+                ("name", "Spa Cancún"),
+                ("owner_unit_id", &cun),
+                ("template", "touchpoint-csat"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let survey_path = created
+        .location()
+        .split('?')
+        .next()
+        .expect("path")
+        .to_owned();
+    assert_eq!(
+        app.post(
+            &manager,
+            &format!("{survey_path}/status"),
+            &[("status", "published")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let spa = app.unit_id("CUN-SPA").await.to_string();
+    let pool = app
+        .store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints")[4]
+        .id
+        .to_string();
+    let link = app
+        .post(
+            &manager,
+            &format!("{survey_path}/links"),
+            &[
+                ("touchpoint_id", &pool),
+                ("unit_id", &spa),
+                ("label", "Recepción del spa"),
+            ],
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER, "{}", link.body);
+    let req = Request::get(&survey_path)
+        .header(header::COOKIE, &manager.cookie)
+        .header(header::HOST, "encuestas.sierraazul.example")
+        .body(Body::empty())
+        .expect("request");
+    let page = app.send(req).await;
+    assert!(page.body.contains("Publicada") && page.body.contains("Recepción del spa"));
+    let url_start = page
+        .body
+        .find("http://encuestas.sierraazul.example/s/")
+        .expect("an absolute link on the request's host");
+    let url = page.body[url_start..]
+        .split('"')
+        .next()
+        .expect("url")
+        .to_owned();
+    let public = app
+        .get(
+            None,
+            url.trim_start_matches("http://encuestas.sierraazul.example"),
+        )
+        .await;
+    assert_eq!(public.status, StatusCode::OK);
+    let qr_base = page
+        .body
+        .split("/qr.png")
+        .next()
+        .and_then(|s| s.rsplit("href=\"").next())
+        .expect("qr link")
+        .to_owned();
+    let png = app.get(Some(&manager), &format!("{qr_base}/qr.png")).await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert_eq!(
+        png.headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
+        Some(&b"image/png"[..])
+    );
+    let svg = app.get(Some(&manager), &format!("{qr_base}/qr.svg")).await;
+    assert!(svg.body.starts_with("<?xml") || svg.body.contains("<svg"));
+    let card = app.get(Some(&manager), &format!("{qr_base}/card")).await;
+    assert!(
+        card.body.contains("Spa · Cancún") || card.body.contains("Cancún"),
+        "the card names the place"
+    );
+    assert!(card.body.contains("Escanee"));
+    // The definition editor refuses bad JSON with the path of the problem and keeps the version.
+    let bad = app
+        .post(
+            &manager,
+            &format!("{survey_path}/definition"),
+            &[("definition", r#"{"title":{"es":"x"},"questions":[]}"#)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("title: Falta el texto en «en»"),
+        "{}",
+        bad.body
+    );
+    // Someone else's QR code is not found.
+    let other = app.login("supervisor@demo.test").await;
+    assert_eq!(
+        app.get(Some(&other), &format!("{qr_base}/qr.png"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let employee = app.login("employee@demo.test").await;
+    assert!(
+        app.get(Some(&employee), "/surveys")
+            .await
+            .body
+            .contains("Todavía no hay encuestas")
+    );
+}
+
+async fn the_journey_page_lists_touchpoints_and_admins_extend_it(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let manager = app.login("manager@demo.test").await;
+    let journey = app.get(Some(&manager), "/touchpoints").await.body;
+    let first = journey
+        .find("Llamada de reservación")
+        .expect("first moment");
+    let last = journey.find("Después de la estancia").expect("last moment");
+    assert!(first < last, "in journey order");
+    let denied = app
+        .post(
+            &manager,
+            "/touchpoints",
+            &[("name_es", "Spa"), ("name_en", "Spa"), ("position", "8")],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin@demo.test").await;
+    let missing_en = app
+        .post(
+            &admin,
+            "/touchpoints",
+            &[("name_es", "Spa"), ("name_en", ""), ("position", "8")],
+        )
+        .await;
+    assert_eq!(missing_en.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = app
+        .post(
+            &admin,
+            "/touchpoints",
+            &[
+                ("name_es", "Spa y masajes"),
+                ("name_en", "Spa and massage"),
+                ("position", "8"),
+                ("unit_codes", "CUN, TUL"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = app.get(Some(&admin), "/touchpoints").await.body;
+    assert!(
+        page.contains("Spa y masajes") && page.contains("Sierra Azul Cancún, Sierra Azul Tulum")
+    );
+    let token = app.token("admin@demo.test").await;
+    assert_eq!(
+        app.api(&token, Method::GET, "/api/v1/touchpoints", None)
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(8)
     );
 }
