@@ -23,6 +23,8 @@ pub enum AppError {
     Forbidden,
     #[error("the form expired or came from another site")]
     Csrf,
+    #[error("the request body is too large")]
+    TooLarge,
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
     #[error("internal error")]
@@ -52,6 +54,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +68,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
             AppError::Throttled { .. } => "throttled",
+            AppError::TooLarge => "too_large",
             AppError::Internal(_) => "internal",
         }
     }

@@ -55,7 +55,12 @@ pub fn router(state: AppState) -> Router {
             "/touchpoints",
             get(touchpoints::list).post(touchpoints::create),
         )
-        .route("/s/{token}", get(respond::show).post(respond::submit))
+        .route(
+            "/s/{token}",
+            get(respond::show)
+                .post(respond::submit)
+                .layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .route("/s/{token}/thanks", get(respond::thanks))
         .route("/profile", get(profile::show))
         .route("/profile/language", post(profile::set_language))

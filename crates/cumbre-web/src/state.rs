@@ -1,3 +1,4 @@
+use crate::auth::limits::RateLimits;
 use crate::auth::throttle::Throttle;
 use cumbre_domain::clock::Clock;
 use cumbre_store::Store;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     pub throttle: Arc<Throttle>,
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             throttle: Arc::new(Throttle::default()),
+            limits: Arc::new(RateLimits::default()),
         }
     }
 }

@@ -43,10 +43,13 @@ pub fn app_state(store: Store, config: &Config) -> AppState {
 pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyhow::Result<()> {
     let app = router(app_state(store.clone(), config));
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server failed")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod csrf;
+pub mod limits;
 pub mod password;
 pub mod secret;
 pub mod throttle;

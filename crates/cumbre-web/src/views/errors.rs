@@ -39,6 +39,7 @@ pub fn message(err: &AppError, lang: Lang) -> String {
         AppError::Throttled { retry_after_secs } => {
             tr.f("error.throttled", retry_after_secs.div_ceil(60))
         }
+        AppError::TooLarge => tr.t("error.too_large").to_owned(),
         AppError::Internal(_) => tr.t("error.internal").to_owned(),
     }
 }

@@ -4,6 +4,7 @@
 //! response twice for the same page view.
 
 use crate::auth::RequestLang;
+use crate::auth::limits::ClientAddr;
 use crate::auth::secret::random_token;
 use crate::i18n::Tr;
 use crate::views::{Chrome, page};
@@ -233,12 +234,19 @@ fn form_answers(fields: &[(String, String)], def: &SurveyDefinition) -> Map<Stri
     out
 }
 
+/// Per client and link: enough for a family answering on one phone, not for a script.
+const PER_CLIENT: (u32, i64) = (20, 10 * 60);
+/// Per link, all clients together: a busy lobby QR code at peak, with room to spare.
+const PER_LINK: (u32, i64) = (600, 60);
+
 pub async fn submit(
     State(state): State<AppState>,
     RequestLang(browser): RequestLang,
+    ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
+    let body = body.map_err(|_| AppError::TooLarge)?;
     let fields: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| cumbre_domain::InvalidInput::BadForm)?;
     let field = |name: &str| {
@@ -253,6 +261,25 @@ pub async fn submit(
     };
     if !link.active || link.status != SurveyStatus::Published {
         return closed_page(lang, StatusCode::GONE);
+    }
+    let now = state.clock.now();
+    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let per_client = state.limits.hit(
+        &format!("s:{}:{client}", link.link_id),
+        PER_CLIENT.0,
+        time::Duration::seconds(PER_CLIENT.1),
+        now,
+    );
+    let per_link = state.limits.hit(
+        &format!("s:{}", link.link_id),
+        PER_LINK.0,
+        time::Duration::seconds(PER_LINK.1),
+        now,
+    );
+    if let Err(wait) = per_client.and(per_link) {
+        return Err(AppError::Throttled {
+            retry_after_secs: wait,
+        });
     }
     let raw = form_answers(&fields, &link.definition);
     let answers = match check(&link.definition, &raw) {

@@ -15,6 +15,7 @@ both!(
     managers_design_and_distribute_only_within_their_subtree,
     survey_pages_distribute_with_links_qr_codes_and_cards,
     the_journey_page_lists_touchpoints_and_admins_extend_it,
+    submissions_are_throttled_per_client_and_bounded_in_size,
 );
 
 impl TestApp {
@@ -910,5 +911,52 @@ async fn the_journey_page_lists_touchpoints_and_admins_extend_it(backend: Backen
             .as_array()
             .map(Vec::len),
         Some(8)
+    );
+}
+
+async fn submissions_are_throttled_per_client_and_bounded_in_size(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let path = app.link_path("NPS", "Tulum").await;
+    for i in 0..20 {
+        let key = format!("page-{i}");
+        let reply = app
+            .public_post(&path, &[("idempotency_key", key.as_str()), ("q.nps", "8")])
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "submission {i}");
+    }
+    let limited = app
+        .public_post(&path, &[("idempotency_key", "page-21"), ("q.nps", "8")])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    assert!(limited.body.contains("Demasiados intentos"));
+    let ceo = app.token("ceo@demo.test").await;
+    assert_eq!(
+        app.responses(&ceo, "?limit=100").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(20)
+    );
+    // Ten minutes later the same client may answer again.
+    app.clock.advance(time::Duration::minutes(11));
+    assert_eq!(
+        app.public_post(&path, &[("idempotency_key", "page-22"), ("q.nps", "8")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // A body far larger than any honest answer is refused before it is read.
+    let other = app.link_path("NPS", "Oaxaca").await;
+    let huge = "x".repeat(200 * 1024);
+    let reply = app
+        .public_post(&other, &[("q.nps", "8"), ("q.fix", huge.as_str())])
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.body.contains("demasiado grande"), "{}", reply.body);
+    assert_eq!(
+        app.responses(&ceo, "?limit=100").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(21)
     );
 }
