@@ -2,8 +2,8 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, home, import, org, people, profile, respond, session, surveys, tokens,
-    touchpoints, users,
+    assets, audit, home, import, org, people, profile, respond, responses, session, surveys,
+    tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -51,6 +51,9 @@ pub fn router(state: AppState) -> Router {
         .route("/surveys/{id}/links/{link}/qr.svg", get(surveys::qr_svg))
         .route("/surveys/{id}/links/{link}/qr.png", get(surveys::qr_png))
         .route("/surveys/{id}/links/{link}/card", get(surveys::card))
+        .route("/responses", get(responses::list))
+        .route("/responses.csv", get(responses::export))
+        .route("/responses/{id}", get(responses::show))
         .route(
             "/touchpoints",
             get(touchpoints::list).post(touchpoints::create),

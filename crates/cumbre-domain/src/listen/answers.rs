@@ -51,6 +51,23 @@ impl Answers {
             })
     }
 
+    /// The free-text answers (and contact names), folded for accent- and case-blind search.
+    pub fn search_text(&self) -> String {
+        let mut parts = Vec::new();
+        for answer in self.0.values() {
+            match answer {
+                Answer::Text(t) => parts.push(t.as_str()),
+                Answer::Contact(c) => parts.extend(
+                    [c.name.as_deref(), c.email.as_deref()]
+                        .into_iter()
+                        .flatten(),
+                ),
+                _ => {}
+            }
+        }
+        crate::text::fold(&parts.join(" "))
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

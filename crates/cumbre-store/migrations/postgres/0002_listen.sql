@@ -71,6 +71,8 @@ CREATE TABLE responses (
     language           TEXT    NOT NULL,
     answers            TEXT    NOT NULL,
     nps                BIGINT,
+    -- Free-text answers, lower-cased and without accents, for search on both backends.
+    search_text        TEXT    NOT NULL DEFAULT '',
     idempotency_key    TEXT,
     submitted_at       BIGINT  NOT NULL,
     received_at        BIGINT  NOT NULL

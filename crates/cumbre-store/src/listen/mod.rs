@@ -6,6 +6,6 @@ pub mod surveys;
 pub mod touchpoints;
 
 pub use links::{LinkInput, PublicLink, SurveyLink};
-pub use responses::{NewResponse, Recorded, ResponseFilter, ResponsePage, StoredResponse};
+pub use responses::{Band, NewResponse, Recorded, ResponseFilter, ResponsePage, StoredResponse};
 pub use surveys::{Survey, SurveySummary};
 pub use touchpoints::Touchpoint;

@@ -69,9 +69,51 @@ pub struct ResponseFilter {
     pub survey: Option<i64>,
     pub from: Option<OffsetDateTime>,
     pub to: Option<OffsetDateTime>,
+    /// NPS band: `detractor` (0–6), `passive` (7–8) or `promoter` (9–10).
+    pub band: Option<Band>,
+    /// Words in the free-text answers, ignoring case and accents.
+    pub text: Option<String>,
     pub limit: i64,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    Detractor,
+    Passive,
+    Promoter,
+}
+
+impl Band {
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        match raw {
+            "detractor" => Ok(Band::Detractor),
+            "passive" => Ok(Band::Passive),
+            "promoter" => Ok(Band::Promoter),
+            other => Err(InvalidInput::NotOneOf {
+                field: Field::Answer,
+                value: other.to_owned(),
+                allowed: "detractor, passive, promoter",
+            }),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Band::Detractor => "detractor",
+            Band::Passive => "passive",
+            Band::Promoter => "promoter",
+        }
+    }
+
+    fn range(self) -> (i64, i64) {
+        match self {
+            Band::Detractor => (0, 6),
+            Band::Passive => (7, 8),
+            Band::Promoter => (9, 10),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +121,43 @@ pub struct ResponsePage {
     pub items: Vec<StoredResponse>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
+    r.person_id, r.source, r.language, r.submitted_at, r.answers, r.nps FROM responses r JOIN units u ON u.id = r.unit_id";
+
+/// Managers see their subtree's units; employees the responses that name them.
+fn push_response_scope(sql: &mut Sql, scope: &Scope) {
+    sql.push(" AND r.tenant_id = ").int(scope.tenant().0);
+    match scope {
+        Scope::Tenant(_) => {}
+        Scope::Subtree { path, .. } => {
+            sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
+        }
+        Scope::Own { person, .. } => {
+            sql.push(" AND r.person_id = ")
+                .int(person.map_or(-1, |p| p.0));
+        }
+    }
+}
+
+fn response_from_row(r: &sqlx::any::AnyRow) -> Result<StoredResponse, StoreError> {
+    let answers: String = col(r, "answers")?;
+    Ok(StoredResponse {
+        id: col(r, "id")?,
+        survey_id: col(r, "survey_id")?,
+        survey_version_id: col(r, "survey_version_id")?,
+        unit_id: UnitId(col(r, "unit_id")?),
+        unit_name: col(r, "unit_name")?,
+        touchpoint_id: col(r, "touchpoint_id")?,
+        employee_id: col::<Option<i64>>(r, "person_id")?.map(PersonId),
+        source: col(r, "source")?,
+        language: col(r, "language")?,
+        submitted_at: from_millis(col(r, "submitted_at")?),
+        answers: serde_json::from_str(&answers)
+            .map_err(|e| StoreError::Corrupt(format!("answers: {e}")))?,
+        nps: col(r, "nps")?,
+    })
 }
 
 fn parse_cursor(raw: &str) -> Result<(i64, i64), InvalidInput> {
@@ -124,8 +203,8 @@ impl Store {
         }
         let inserted = sqlx::query(
             "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
-             language, answers, nps, idempotency_key, submitted_at, received_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(new.tenant.0)
         .bind(new.survey_id)
@@ -141,6 +220,7 @@ impl Store {
         .bind(new.idempotency_key.clone())
         .bind(to_millis(new.submitted_at))
         .bind(to_millis(now))
+        .bind(new.answers.search_text())
         .fetch_one(&mut *w.tx)
         .await;
         match inserted {
@@ -162,6 +242,19 @@ impl Store {
         }
     }
 
+    /// One response the scope sees, with the definition of the version it answered.
+    pub async fn get_response(&self, scope: &Scope, id: i64) -> Result<StoredResponse, StoreError> {
+        let mut sql = Sql::new(&format!("{SELECT_RESPONSE} WHERE r.id = "));
+        sql.int(id);
+        push_response_scope(&mut sql, scope);
+        let row = sql
+            .query()?
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        response_from_row(&row)
+    }
+
     /// Newest first, in pages, of the responses the scope sees: managers their subtree's
     /// units, employees the responses that name them.
     pub async fn list_responses(
@@ -169,21 +262,8 @@ impl Store {
         scope: &Scope,
         filter: &ResponseFilter,
     ) -> Result<ResponsePage, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, r.person_id, r.source, \
-             r.language, r.submitted_at, r.answers, r.nps FROM responses r JOIN units u ON u.id = r.unit_id WHERE r.tenant_id = ",
-        );
-        sql.int(scope.tenant().0);
-        match scope {
-            Scope::Tenant(_) => {}
-            Scope::Subtree { path, .. } => {
-                sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
-            }
-            Scope::Own { person, .. } => {
-                sql.push(" AND r.person_id = ")
-                    .int(person.map_or(-1, |p| p.0));
-            }
-        }
+        let mut sql = Sql::new(&format!("{SELECT_RESPONSE} WHERE 1 = 1"));
+        push_response_scope(&mut sql, scope);
         if let Some(unit) = filter.unit {
             let pattern = match self.get_unit(scope, unit).await {
                 Ok(u) => u.path.subtree_pattern(),
@@ -204,6 +284,27 @@ impl Store {
         if let Some(to) = filter.to {
             sql.push(" AND r.submitted_at < ").int(to_millis(to));
         }
+        if let Some(band) = filter.band {
+            let (lo, hi) = band.range();
+            sql.push(" AND r.nps >= ")
+                .int(lo)
+                .push(" AND r.nps <= ")
+                .int(hi);
+        }
+        if let Some(text) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let pattern = format!(
+                "%{}%",
+                cumbre_domain::text::like_literal(&cumbre_domain::text::fold(text))
+            );
+            sql.push(" AND r.search_text LIKE ")
+                .text(pattern)
+                .push(" ESCAPE '\\'");
+        }
         if let Some(cursor) = &filter.cursor {
             let (at, id) = parse_cursor(cursor)?;
             sql.push(" AND (r.submitted_at < ")
@@ -218,25 +319,10 @@ impl Store {
         sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
             .int(limit + 1);
         let rows = sql.query()?.fetch_all(self.pool()).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let answers: String = col(r, "answers")?;
-            items.push(StoredResponse {
-                id: col(r, "id")?,
-                survey_id: col(r, "survey_id")?,
-                survey_version_id: col(r, "survey_version_id")?,
-                unit_id: UnitId(col(r, "unit_id")?),
-                unit_name: col(r, "unit_name")?,
-                touchpoint_id: col(r, "touchpoint_id")?,
-                employee_id: col::<Option<i64>>(r, "person_id")?.map(PersonId),
-                source: col(r, "source")?,
-                language: col(r, "language")?,
-                submitted_at: from_millis(col(r, "submitted_at")?),
-                answers: serde_json::from_str(&answers)
-                    .map_err(|e| StoreError::Corrupt(format!("answers: {e}")))?,
-                nps: col(r, "nps")?,
-            });
-        }
+        let mut items = rows
+            .iter()
+            .map(response_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let next_cursor = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items

@@ -339,19 +339,6 @@ async fn submit_response(
     })
 }
 
-#[derive(Deserialize)]
-struct ResponsesQuery {
-    unit: Option<i64>,
-    touchpoint: Option<i64>,
-    survey: Option<i64>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    from: Option<OffsetDateTime>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    to: Option<OffsetDateTime>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
 async fn list_responses(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -360,14 +347,81 @@ async fn list_responses(
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
-    let filter = ResponseFilter {
-        unit: q.unit.map(UnitId),
-        touchpoint: q.touchpoint,
-        survey: q.survey,
-        from: q.from,
-        to: q.to,
-        limit: q.limit.unwrap_or(100),
-        cursor: q.cursor,
-    };
+    let filter = q.filter(100)?;
     Ok(Json(state.store.list_responses(&ctx.scope, &filter).await?))
+}
+
+/// Filters shared by the API, the response browser and the CSV export. Empty values are
+/// ignored, so an HTML form can send every field.
+#[derive(Deserialize, Default, Clone)]
+pub struct ResponsesQuery {
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub touchpoint: String,
+    #[serde(default)]
+    pub survey: String,
+    /// A date (`YYYY-MM-DD`, from its start, UTC) or an RFC 3339 instant.
+    #[serde(default)]
+    pub from: String,
+    /// A date (up to its end, UTC) or an RFC 3339 instant (exclusive).
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub band: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub limit: String,
+    #[serde(default)]
+    pub cursor: String,
+}
+
+fn opt_id(raw: &str, field: Field) -> Result<Option<i64>, InvalidInput> {
+    crate::views::optional_id(raw, field)
+}
+
+fn instant(raw: &str, end_of_day: bool) -> Result<Option<OffsetDateTime>, InvalidInput> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = || InvalidInput::Date {
+        value: raw.to_owned(),
+    };
+    if raw.len() == 10 {
+        let date = time::Date::parse(
+            raw,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| bad())?;
+        let day = date.midnight().assume_utc();
+        return Ok(Some(if end_of_day {
+            day + time::Duration::days(1)
+        } else {
+            day
+        }));
+    }
+    OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .map(Some)
+        .map_err(|_| bad())
+}
+
+impl ResponsesQuery {
+    pub fn filter(&self, default_limit: i64) -> Result<ResponseFilter, InvalidInput> {
+        Ok(ResponseFilter {
+            unit: opt_id(&self.unit, Field::Unit)?.map(UnitId),
+            touchpoint: opt_id(&self.touchpoint, Field::Touchpoint)?,
+            survey: opt_id(&self.survey, Field::Survey)?,
+            from: instant(&self.from, false)?,
+            to: instant(&self.to, true)?,
+            band: match self.band.trim() {
+                "" => None,
+                b => Some(cumbre_store::listen::Band::parse(b)?),
+            },
+            text: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            limit: opt_id(&self.limit, Field::Answer)?.unwrap_or(default_limit),
+            cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
+        })
+    }
 }

@@ -26,8 +26,14 @@ pub fn areas() -> Vec<Area> {
         links: Vec::new(),
     };
     vec![
-        area("decide", "area.decide", "area.decide.summary"),
-        area("listen", "area.listen", "area.listen.summary"),
+        Area {
+            links: vec![("/touchpoints", "nav.touchpoints")],
+            ..area("decide", "area.decide", "area.decide.summary")
+        },
+        Area {
+            links: vec![("/surveys", "nav.surveys"), ("/responses", "nav.responses")],
+            ..area("listen", "area.listen", "area.listen.summary")
+        },
         area("recover", "area.recover", "area.recover.summary"),
         area("improve", "area.improve", "area.improve.summary"),
         area("lead", "area.lead", "area.lead.summary"),

@@ -10,6 +10,7 @@ pub mod org;
 pub mod people;
 pub mod profile;
 pub mod respond;
+pub mod responses;
 pub mod session;
 pub mod surveys;
 pub mod tokens;

@@ -16,6 +16,7 @@ both!(
     survey_pages_distribute_with_links_qr_codes_and_cards,
     the_journey_page_lists_touchpoints_and_admins_extend_it,
     submissions_are_throttled_per_client_and_bounded_in_size,
+    the_response_browser_filters_shows_and_exports_within_scope,
 );
 
 impl TestApp {
@@ -958,5 +959,116 @@ async fn submissions_are_throttled_per_client_and_bounded_in_size(backend: Backe
             .as_array()
             .map(Vec::len),
         Some(21)
+    );
+}
+
+async fn the_response_browser_filters_shows_and_exports_within_scope(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let cancun = app.link_path("NPS", "Cancún").await;
+    let playa = app.link_path("NPS", "Playa del Carmen").await;
+    app.public_post(
+        &cancun,
+        &[
+            ("idempotency_key", "a"),
+            ("q.nps", "10"),
+            ("q.best", "Carmen fue EXCELENTE en recepción"),
+            ("q.purpose", "family"),
+        ],
+    )
+    .await;
+    app.public_post(
+        &cancun,
+        &[
+            ("idempotency_key", "b"),
+            ("q.nps", "3"),
+            ("q.fix", "La espera en el check-in fue larguísima"),
+        ],
+    )
+    .await;
+    app.public_post(
+        &playa,
+        &[
+            ("idempotency_key", "c"),
+            ("q.nps", "8"),
+            ("q.fix", "El wifi de la habitación"),
+        ],
+    )
+    .await;
+    let manager = app.login("manager@demo.test").await;
+    let all = app.get(Some(&manager), "/responses").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(
+        all.body.matches("href=\"/responses/").count(),
+        2,
+        "only the manager's hotel"
+    );
+    assert!(!all.body.contains("wifi"));
+    let detractors = app
+        .get(Some(&manager), "/responses?band=detractor")
+        .await
+        .body;
+    assert!(detractors.contains("larguísima") && !detractors.contains("Carmen"));
+    let words = app.get(Some(&manager), "/responses?q=excelente").await.body;
+    assert!(
+        words.contains("Carmen") && !words.contains("larguísima"),
+        "case- and accent-blind words"
+    );
+    let id = words
+        .split("href=\"/responses/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a row")
+        .to_owned();
+    let detail = app
+        .get(Some(&manager), &format!("/responses/{id}"))
+        .await
+        .body;
+    assert!(
+        detail.contains("¿Qué tan probable es que nos recomiende") && detail.contains("10 / 10")
+    );
+    assert!(
+        detail.contains("Familia"),
+        "options show their label, not their code"
+    );
+    let ceo = app.login("ceo@demo.test").await;
+    let everything = app.get(Some(&ceo), "/responses").await.body;
+    let playa_id = everything
+        .split("href=\"/responses/")
+        .skip(1)
+        .find(|s| s.contains("Playa del Carmen"))
+        .and_then(|s| s.split('"').next())
+        .expect("Playa row")
+        .to_owned();
+    assert_eq!(
+        app.get(Some(&manager), &format!("/responses/{playa_id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let csv = app.get(Some(&manager), "/responses.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 3, "header and two rows: {}", csv.body);
+    assert!(lines[0].starts_with("id,submitted_at,survey_id"));
+    assert!(csv.body.contains("Carmen fue EXCELENTE"));
+    let filtered = app
+        .get(Some(&manager), "/responses.csv?band=promoter")
+        .await;
+    assert_eq!(filtered.body.lines().count(), 2);
+    let bad = app.get(Some(&manager), "/responses?from=ayer").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let employee = app.login("employee@demo.test").await;
+    assert!(
+        app.get(Some(&employee), "/responses")
+            .await
+            .body
+            .contains("Ninguna respuesta coincide")
     );
 }

@@ -1,0 +1,299 @@
+//! The response browser: the responses a manager's scope sees, filtered by unit subtree,
+//! touchpoint, survey, period, NPS band and words; one response as it was asked; and the
+//! filtered set as CSV, streamed page by page so it works for millions of rows.
+
+use crate::api::listen::ResponsesQuery;
+use crate::auth::PageCtx;
+use crate::views::{Chrome, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use cumbre_domain::Lang;
+use cumbre_domain::listen::QuestionKind;
+use cumbre_domain::listen::answers::Answer;
+use cumbre_store::listen::{StoredResponse, SurveySummary};
+use cumbre_store::org::Unit;
+
+const PAGE: i64 = 50;
+/// Rows fetched per step of the CSV export.
+const EXPORT_BATCH: i64 = 1000;
+
+pub struct Row {
+    pub response: StoredResponse,
+    pub when: String,
+    pub touchpoint: String,
+    pub survey: String,
+    pub excerpt: String,
+}
+
+#[derive(Template)]
+#[template(path = "responses.html")]
+struct ResponsesPage {
+    chrome: Chrome,
+    q: ResponsesQuery,
+    rows: Vec<Row>,
+    units: Vec<Unit>,
+    touchpoints: Vec<(i64, String)>,
+    surveys: Vec<SurveySummary>,
+    next_query: Option<String>,
+    export_query: String,
+}
+
+#[derive(Template)]
+#[template(path = "response.html")]
+struct ResponsePage {
+    chrome: Chrome,
+    row: Row,
+    version: i64,
+    /// (prompt, answer as text)
+    answers: Vec<(String, String)>,
+}
+
+fn when(r: &StoredResponse) -> String {
+    let at = r.submitted_at;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
+/// The first text answer, shortened for the list.
+fn excerpt(r: &StoredResponse) -> String {
+    let text = r
+        .answers
+        .as_object()
+        .and_then(|o| {
+            o.values()
+                .find_map(|v| v.as_str().filter(|s| s.contains(' ')))
+        })
+        .unwrap_or_default();
+    let mut out: String = text.chars().take(120).collect();
+    if text.chars().count() > 120 {
+        out.push('…');
+    }
+    out
+}
+
+async fn names(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+) -> Result<(Vec<(i64, String)>, Vec<SurveySummary>), AppError> {
+    let touchpoints = state
+        .store
+        .list_touchpoints(ctx.user.tenant)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
+        .collect();
+    Ok((touchpoints, state.store.list_surveys(&ctx.scope).await?))
+}
+
+fn row(r: StoredResponse, touchpoints: &[(i64, String)], surveys: &[SurveySummary]) -> Row {
+    Row {
+        when: when(&r),
+        touchpoint: touchpoints
+            .iter()
+            .find(|(id, _)| *id == r.touchpoint_id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default(),
+        survey: surveys
+            .iter()
+            .find(|s| s.id == r.survey_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        excerpt: excerpt(&r),
+        response: r,
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<ResponsesQuery>,
+) -> Result<Response, AppError> {
+    let filter = q.filter(PAGE)?;
+    let found = state.store.list_responses(&ctx.scope, &filter).await?;
+    let (touchpoints, surveys) = names(&state, &ctx).await?;
+    let without_cursor = ResponsesQuery {
+        cursor: String::new(),
+        limit: String::new(),
+        ..q.clone()
+    };
+    let export_query = serde_urlencoded::to_string([
+        ("unit", &without_cursor.unit),
+        ("touchpoint", &without_cursor.touchpoint),
+        ("survey", &without_cursor.survey),
+        ("from", &without_cursor.from),
+        ("to", &without_cursor.to),
+        ("band", &without_cursor.band),
+        ("q", &without_cursor.q),
+    ])
+    .unwrap_or_default();
+    let next_query = found
+        .next_cursor
+        .as_ref()
+        .map(|c| format!("{export_query}&cursor={c}"));
+    let units = match ctx.scope {
+        cumbre_domain::access::Scope::Own { .. } => Vec::new(),
+        _ => state.store.list_units(&ctx.scope).await?,
+    };
+    let rows = found
+        .items
+        .into_iter()
+        .map(|r| row(r, &touchpoints, &surveys))
+        .collect();
+    page(&ResponsesPage {
+        chrome: Chrome::for_user(&ctx, "responses"),
+        q,
+        rows,
+        units,
+        touchpoints,
+        surveys,
+        next_query,
+        export_query,
+    })
+}
+
+fn answer_text(answer: &Answer, kind: &QuestionKind, lang: Lang) -> String {
+    let label = |value: &str| {
+        kind.options()
+            .iter()
+            .find(|o| o.value == value)
+            .map_or(value.to_owned(), |o| o.label.get(lang).to_owned())
+    };
+    match answer {
+        Answer::Score(n) => match kind.score_range() {
+            Some((_, max)) => format!("{n} / {max}"),
+            None => n.to_string(),
+        },
+        Answer::Text(t) => match kind {
+            QuestionKind::SingleChoice { .. } => label(t),
+            _ => t.clone(),
+        },
+        Answer::Choices(list) => list.iter().map(|v| label(v)).collect::<Vec<_>>().join(", "),
+        Answer::Contact(c) => [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let response = state.store.get_response(&ctx.scope, id).await?;
+    let (version, definition) = state
+        .store
+        .survey_version(ctx.user.tenant, response.survey_version_id)
+        .await?;
+    let answers_map: cumbre_domain::listen::Answers =
+        serde_json::from_value(response.answers.clone()).unwrap_or_default();
+    let answers = definition
+        .questions
+        .iter()
+        .filter_map(|q| {
+            answers_map.0.get(&q.key).map(|a| {
+                (
+                    q.prompt.get(ctx.lang).to_owned(),
+                    answer_text(a, &q.kind, ctx.lang),
+                )
+            })
+        })
+        .collect();
+    let (touchpoints, surveys) = names(&state, &ctx).await?;
+    page(&ResponsePage {
+        chrome: Chrome::for_user(&ctx, "responses"),
+        row: row(response, &touchpoints, &surveys),
+        version,
+        answers,
+    })
+}
+
+/// The filtered responses as CSV, newest first, fetched and written in batches.
+pub async fn export(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<ResponsesQuery>,
+) -> Result<Response, AppError> {
+    let mut filter = q.filter(EXPORT_BATCH)?;
+    filter.limit = EXPORT_BATCH;
+    filter.cursor = None;
+    // Fail before the first byte on a bad filter; later failures can only end the stream.
+    let first = state.store.list_responses(&ctx.scope, &filter).await?;
+    let header_row = "id,submitted_at,survey_id,survey_version_id,unit_id,unit,touchpoint_id,employee_id,language,source,nps,answers\n";
+    let stream = futures_util::stream::unfold(
+        (Some(first), Some(header_row.to_owned()), state, ctx, filter),
+        |(page, head, state, ctx, mut filter)| async move {
+            if let Some(head) = head {
+                return Some((
+                    Ok::<_, std::io::Error>(head),
+                    (page, None, state, ctx, filter),
+                ));
+            }
+            let page = page?;
+            let chunk = csv_rows(&page.items);
+            let next = match page.next_cursor {
+                Some(cursor) => {
+                    filter.cursor = Some(cursor);
+                    match state.store.list_responses(&ctx.scope, &filter).await {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            tracing::error!(error = ?e, "export stopped");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            Some((Ok(chunk), (next, None, state, ctx, filter)))
+        },
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"responses.csv\"",
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+fn csv_rows(items: &[StoredResponse]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for r in items {
+        let at = r
+            .submitted_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let _ = w.write_record([
+            r.id.to_string(),
+            at,
+            r.survey_id.to_string(),
+            r.survey_version_id.to_string(),
+            r.unit_id.to_string(),
+            r.unit_name.clone(),
+            r.touchpoint_id.to_string(),
+            r.employee_id.map(|p| p.to_string()).unwrap_or_default(),
+            r.language.clone(),
+            r.source.clone(),
+            r.nps.map(|n| n.to_string()).unwrap_or_default(),
+            r.answers.to_string(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
