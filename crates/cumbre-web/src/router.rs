@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show).post(users::update))
         .route(
+            "/admin/import/responses",
+            post(import::submit_responses).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route(
             "/admin/import",
             get(import::show)
                 .post(import::submit)

@@ -6,7 +6,10 @@ use crate::demo::{self, DEMO_PASSWORD};
 use crate::server;
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
+use cumbre_domain::access::Scope;
 use cumbre_domain::access::{AdminGrant, NewPassword, Role};
+use cumbre_domain::listen::SurveyDefinition;
+use cumbre_domain::listen::import::{FileKind, file_kind, plan as response_plan};
 use cumbre_domain::org::Email;
 use cumbre_domain::org::import::plan;
 use cumbre_domain::{Lang, TenantId};
@@ -90,6 +93,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+    /// Export and import survey definitions as JSON.
+    Survey {
+        #[command(subcommand)]
+        command: SurveyCommand,
     },
     /// Import data from files.
     Import {
@@ -182,6 +190,53 @@ enum ImportCommand {
         /// Check every line and report problems; write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Import historical survey responses (with --survey) or external reviews (a file whose
+    /// header starts with `source`). All lines or none; a re-import skips what is in.
+    Responses {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The CSV file (see docs/IMPORT.md).
+        file: PathBuf,
+        /// The survey the responses answered; not needed for reviews.
+        #[arg(long, value_name = "ID")]
+        survey: Option<i64>,
+        /// Check every line and report problems; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SurveyCommand {
+    /// Print a survey's current definition as JSON.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The survey id.
+        id: i64,
+    },
+    /// Create a draft survey from a JSON definition, or save a new version of --survey.
+    Import {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The definition file (JSON, see docs/SURVEYS.md).
+        file: PathBuf,
+        /// Save as the next version of this survey instead of creating one.
+        #[arg(long, value_name = "ID")]
+        survey: Option<i64>,
+        /// Name of the new survey.
+        #[arg(long)]
+        name: Option<String>,
+        /// Code of the unit that owns the new survey (default: the top unit).
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
     },
 }
 
@@ -329,6 +384,15 @@ async fn build_demo_file(
         file.display()
     );
     Ok(format!("sqlite:{}?mode=rwc", file.display()))
+}
+
+/// A store "not found" as the command line says it.
+fn not_found(e: cumbre_store::StoreError, what: &str, id: i64) -> anyhow::Error {
+    match e {
+        cumbre_store::StoreError::NotFound => anyhow!("no {what} with id {id}"),
+        cumbre_store::StoreError::Invalid(i) => anyhow!("{i}"),
+        other => other.into(),
+    }
 }
 
 fn progress(len: usize, message: &'static str) -> ProgressBar {
@@ -546,6 +610,154 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 people_per_team: *people,
             };
             crate::bench::run(&store, shape, (*runs).max(1)).await
+        }
+        Command::Survey {
+            command: SurveyCommand::Export { db, tenant: t, id },
+        } => {
+            let config = config(&cli.config, db, None)?;
+            let store = open(&config).await?;
+            let tenant = tenant(&store, t).await?;
+            let survey = store
+                .get_survey(&Scope::Tenant(tenant), *id)
+                .await
+                .map_err(|e| not_found(e, "survey", *id))?;
+            println!("{}", serde_json::to_string_pretty(&survey.definition)?);
+            Ok(())
+        }
+        Command::Survey {
+            command:
+                SurveyCommand::Import {
+                    db,
+                    tenant: t,
+                    file,
+                    survey,
+                    name,
+                    unit,
+                },
+        } => {
+            let config = config(&cli.config, db, None)?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let definition = match SurveyDefinition::from_json(&text) {
+                Ok(d) => d,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!(
+                            "{}: {}: {}",
+                            file.display(),
+                            if e.path.is_empty() {
+                                "(document)"
+                            } else {
+                                &e.path
+                            },
+                            e.error
+                        );
+                    }
+                    bail!(
+                        "{} problem(s) in {}; nothing was saved",
+                        errors.len(),
+                        file.display()
+                    );
+                }
+            };
+            let store = open(&config).await?;
+            let tenant = tenant(&store, t).await?;
+            let scope = Scope::Tenant(tenant);
+            match survey {
+                Some(id) => {
+                    let version = store
+                        .save_survey_definition(&scope, *id, &definition, "cli", now)
+                        .await
+                        .map_err(|e| not_found(e, "survey", *id))?;
+                    println!("saved survey {id} as version {version}");
+                }
+                None => {
+                    let name = name
+                        .clone()
+                        .ok_or_else(|| anyhow!("--name is needed to create a survey"))?;
+                    let units = store.list_units(&scope).await?;
+                    let owner = match unit {
+                        Some(code) => units
+                            .iter()
+                            .find(|u| u.code.as_deref() == Some(code.as_str()))
+                            .ok_or_else(|| anyhow!("no unit with code {code}"))?,
+                        None => units
+                            .first()
+                            .ok_or_else(|| anyhow!("the organisation has no units yet"))?,
+                    };
+                    let id = store
+                        .create_survey(&scope, owner.id, &name, &definition, "cli", now)
+                        .await?;
+                    println!("created draft survey {id}");
+                }
+            }
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Responses {
+                    db,
+                    tenant: t,
+                    file,
+                    survey,
+                    dry_run,
+                },
+        } => {
+            let config = config(&cli.config, db, None)?;
+            let text =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = String::from_utf8(text)
+                .map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))?;
+            let store = open(&config).await?;
+            let tenant = tenant(&store, t).await?;
+            let grant = AdminGrant::operator(tenant);
+            let target = match (file_kind(&text), survey) {
+                (Some(FileKind::Reviews), _) => store.review_survey(&grant, now).await?,
+                (_, Some(id)) => store
+                    .get_survey(&Scope::Tenant(tenant), *id)
+                    .await
+                    .map_err(|e| not_found(e, "survey", *id))?,
+                (_, None) => bail!(
+                    "a responses file needs --survey ID (review files start with the column `source`)"
+                ),
+            };
+            let lookups = store.response_lookups(tenant).await?;
+            let rows = match response_plan(&text, &target.definition, &lookups, now) {
+                Ok((_, rows)) => rows,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}:{}: {}", file.display(), e.line, e.error);
+                    }
+                    bail!(
+                        "{} bad line(s) in {}; nothing was imported",
+                        errors.len(),
+                        file.display()
+                    );
+                }
+            };
+            if *dry_run {
+                println!(
+                    "{} is valid: {} lines for survey {}; nothing was written (dry run)",
+                    file.display(),
+                    rows.len(),
+                    target.summary.id
+                );
+                return Ok(());
+            }
+            let bar = progress(rows.len(), "importing");
+            let result = store
+                .import_responses(&grant, &target, &rows, "cli", now, |n| {
+                    bar.set_position(n as u64)
+                })
+                .await?;
+            bar.finish_and_clear();
+            println!(
+                "imported {}: {} new, {} already imported",
+                file.display(),
+                result.created,
+                result.skipped
+            );
+            Ok(())
         }
         Command::Import {
             command:

@@ -26,6 +26,8 @@ CREATE TABLE surveys (
     owner_unit_id       BIGINT  NOT NULL REFERENCES units(id),
     name                TEXT    NOT NULL,
     status              TEXT    NOT NULL,
+    -- 'survey', or 'reviews' for the tenant's one store of imported external reviews.
+    kind                TEXT    NOT NULL DEFAULT 'survey',
     current_version_id  BIGINT,
     created_at          BIGINT  NOT NULL,
     updated_at          BIGINT  NOT NULL

@@ -1,5 +1,6 @@
 //! Listen: touchpoints, surveys and their versions, links, and responses.
 
+pub mod imports;
 pub mod links;
 pub mod responses;
 pub mod surveys;

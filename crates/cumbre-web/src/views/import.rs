@@ -22,72 +22,163 @@ struct ImportPage {
     /// Lines checked by a dry run that found no problem.
     checked: Option<(usize, usize)>,
     applied: Option<ImportSummary>,
+    /// Surveys responses can be imported into.
+    surveys: Vec<cumbre_store::listen::SurveySummary>,
+    /// Lines checked by a dry run of a responses file.
+    responses_checked: Option<usize>,
+    responses_applied: Option<cumbre_store::listen::imports::ResponseImport>,
 }
 
-fn blank(chrome: Chrome) -> ImportPage {
+fn blank(chrome: Chrome, surveys: Vec<cumbre_store::listen::SurveySummary>) -> ImportPage {
     ImportPage {
         chrome,
         header: HEADER.join(","),
         errors: Vec::new(),
         checked: None,
         applied: None,
+        surveys,
+        responses_checked: None,
+        responses_applied: None,
     }
 }
 
-pub async fn show(PageCtx(ctx): PageCtx) -> Result<Response, AppError> {
-    ctx.admin()?;
-    page(&blank(Chrome::for_user(&ctx, "import")))
+/// The fields of an upload form: CSRF token, file text, dry-run box, chosen survey.
+struct Upload {
+    csrf: String,
+    text: Option<String>,
+    dry_run: bool,
+    survey: Option<i64>,
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    PageCtx(ctx): PageCtx,
-    mut multipart: Multipart,
-) -> Result<Response, AppError> {
-    let grant = ctx.admin()?;
-    let (mut csrf, mut text, mut dry_run) = (String::new(), None, false);
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
+    let mut upload = Upload {
+        csrf: String::new(),
+        text: None,
+        dry_run: false,
+        survey: None,
+    };
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|_| InvalidInput::BadForm)?
     {
         match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|_| InvalidInput::BadForm)?,
-            Some("dry_run") => dry_run = true,
+            Some("csrf") => upload.csrf = field.text().await.map_err(|_| InvalidInput::BadForm)?,
+            Some("dry_run") => upload.dry_run = true,
+            Some("survey") => {
+                let raw = field.text().await.map_err(|_| InvalidInput::BadForm)?;
+                upload.survey = crate::views::optional_id(&raw, cumbre_domain::Field::Survey)?;
+            }
             Some("file") => {
                 let bytes = field.bytes().await.map_err(|_| InvalidInput::BadForm)?;
-                text = Some(
-                    String::from_utf8(bytes.to_vec()).map_err(|_| InvalidInput::Csv {
-                        detail: "not UTF-8 text".into(),
-                    })?,
-                );
+                upload.text =
+                    Some(
+                        String::from_utf8(bytes.to_vec()).map_err(|_| InvalidInput::Csv {
+                            detail: "not UTF-8 text".into(),
+                        })?,
+                    );
             }
             _ => {}
         }
     }
-    if !tokens_match(&ctx.csrf, &csrf) {
+    Ok(upload)
+}
+
+async fn importable_surveys(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+) -> Result<Vec<cumbre_store::listen::SurveySummary>, AppError> {
+    Ok(state.store.list_surveys(&ctx.scope).await?)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+) -> Result<Response, AppError> {
+    ctx.admin()?;
+    let surveys = importable_surveys(&state, &ctx).await?;
+    page(&blank(Chrome::for_user(&ctx, "import"), surveys))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let grant = ctx.admin()?;
+    let upload = read_upload(multipart).await?;
+    if !tokens_match(&ctx.csrf, &upload.csrf) {
         return Err(AppError::Csrf);
     }
-    let text = text.ok_or(InvalidInput::EmptyFile)?;
+    let text = upload.text.ok_or(InvalidInput::EmptyFile)?;
     let now = state.clock.now();
     let existing = state.store.existing_org(grant.tenant()).await?;
-    let mut view = blank(Chrome::for_user(&ctx, "import"));
+    let mut view = blank(
+        Chrome::for_user(&ctx, "import"),
+        importable_surveys(&state, &ctx).await?,
+    );
     match plan(&text, &existing, now.date()) {
-        Err(errors) => {
-            view.errors = errors
-                .into_iter()
-                .map(|e| (e.line, e.error.message(ctx.lang)))
-                .collect();
-            let mut response = page(&view)?;
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
-        }
-        Ok(p) if dry_run => view.checked = Some((p.units.len(), p.people.len())),
+        Err(errors) => return refused(view, errors, ctx.lang),
+        Ok(p) if upload.dry_run => view.checked = Some((p.units.len(), p.people.len())),
         Ok(p) => {
             view.applied = Some(
                 state
                     .store
                     .apply_import(&grant, &p, &ctx.actor(), now, |_| {})
+                    .await?,
+            )
+        }
+    }
+    page(&view)
+}
+
+fn refused(
+    mut view: ImportPage,
+    errors: Vec<cumbre_domain::org::import::LineError>,
+    lang: cumbre_domain::Lang,
+) -> Result<Response, AppError> {
+    view.errors = errors
+        .into_iter()
+        .map(|e| (e.line, e.error.message(lang)))
+        .collect();
+    let mut response = page(&view)?;
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+/// Historical responses (into the chosen survey) or external reviews (a file whose header
+/// starts with `source`).
+pub async fn submit_responses(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    use cumbre_domain::listen::import::{FileKind, file_kind, plan as response_plan};
+    let grant = ctx.admin()?;
+    let upload = read_upload(multipart).await?;
+    if !tokens_match(&ctx.csrf, &upload.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let text = upload.text.ok_or(InvalidInput::EmptyFile)?;
+    let now = state.clock.now();
+    let target = match (file_kind(&text), upload.survey) {
+        (Some(FileKind::Reviews), _) => state.store.review_survey(&grant, now).await?,
+        (_, Some(id)) => state.store.get_survey(&ctx.scope, id).await?,
+        (_, None) => return Err(InvalidInput::Required(cumbre_domain::Field::Survey).into()),
+    };
+    let lookups = state.store.response_lookups(grant.tenant()).await?;
+    let mut view = blank(
+        Chrome::for_user(&ctx, "import"),
+        importable_surveys(&state, &ctx).await?,
+    );
+    match response_plan(&text, &target.definition, &lookups, now) {
+        Err(errors) => return refused(view, errors, ctx.lang),
+        Ok((_, rows)) if upload.dry_run => view.responses_checked = Some(rows.len()),
+        Ok((_, rows)) => {
+            view.responses_applied = Some(
+                state
+                    .store
+                    .import_responses(&grant, &target, &rows, &ctx.actor(), now, |_| {})
                     .await?,
             )
         }

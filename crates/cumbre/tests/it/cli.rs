@@ -32,6 +32,9 @@ fn every_command_has_help() {
         &["token", "create", "--help"],
         &["import", "org", "--help"],
         &["bench", "org", "--help"],
+        &["survey", "export", "--help"],
+        &["survey", "import", "--help"],
+        &["import", "responses", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");
@@ -417,4 +420,140 @@ fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> String
     let mut reply = String::new();
     stream.read_to_string(&mut reply).expect("read");
     reply
+}
+
+#[test]
+fn surveys_and_responses_move_in_and_out_through_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8");
+    assert!(
+        cumbre(&["demo", "--data-dir", data, "--no-serve"], None)
+            .status
+            .success()
+    );
+    let url = format!("sqlite:{data}/cumbre.db?mode=rwc");
+    let run = |args: &[&str]| cumbre(args, Some(&url));
+
+    // Export, edit, import as a new version.
+    let out = run(&["survey", "export", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut def: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON definition");
+    def["title"]["en"] = serde_json::json!("How was your holiday?");
+    let file = dir.path().join("def.json");
+    std::fs::write(&file, def.to_string()).expect("write");
+    let out = run(&[
+        "survey",
+        "import",
+        file.to_str().expect("path"),
+        "--survey",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "saved survey 1 as version 2");
+    let out = run(&[
+        "survey",
+        "import",
+        file.to_str().expect("path"),
+        "--name",
+        "Copia",
+        "--unit",
+        "CUN",
+    ]);
+    assert!(
+        text(&out.stdout).starts_with("created draft survey"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&file, r#"{"title":{"es":"x","en":"y"},"questions":[{"key":"A B","type":"nps","prompt":{"es":"a"}}]}"#).expect("write");
+    let out = run(&[
+        "survey",
+        "import",
+        file.to_str().expect("path"),
+        "--survey",
+        "1",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("questions[0].key") && err.contains("questions[0].prompt"),
+        "{err}"
+    );
+    assert!(
+        run(&["survey", "export", "999"])
+            .stderr
+            .starts_with(b"error: no survey with id 999")
+    );
+
+    // Historical responses: every bad line reported, then all in, then a re-import adds nothing.
+    let csv = dir.path().join("responses.csv");
+    let header = "unit,touchpoint,submitted_at,language,employee,external_id,nps,best,purpose\n";
+    std::fs::write(&csv, format!("{header}CUN,Después de la estancia,2025-07-14T18:20:00Z,es,E0005,crm-1,9,La alberca,family\nNOPE,7,2025-07-14,es,,crm-2,9,,\nCUN,After the stay,2025-07-15,en,,crm-3,11,,\n")).expect("write");
+    let out = run(&[
+        "import",
+        "responses",
+        csv.to_str().expect("path"),
+        "--survey",
+        "1",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(":3:") && err.contains(":4:") && err.contains("2 bad line(s)"),
+        "{err}"
+    );
+    std::fs::write(&csv, format!("{header}CUN,Después de la estancia,2025-07-14T18:20:00Z,es,E0005,crm-1,9,La alberca,family\nCUN,After the stay,2025-07-15,en,,crm-3,10,,\n")).expect("write");
+    let out = run(&[
+        "import",
+        "responses",
+        csv.to_str().expect("path"),
+        "--survey",
+        "1",
+        "--dry-run",
+    ]);
+    assert!(
+        text(&out.stdout).contains("2 lines for survey 1; nothing was written"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[
+        "import",
+        "responses",
+        csv.to_str().expect("path"),
+        "--survey",
+        "1",
+    ]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("imported {}: 2 new, 0 already imported", csv.display())
+    );
+    let out = run(&[
+        "import",
+        "responses",
+        csv.to_str().expect("path"),
+        "--survey",
+        "1",
+    ]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("imported {}: 0 new, 2 already imported", csv.display())
+    );
+    assert!(
+        !run(&["import", "responses", csv.to_str().expect("path")])
+            .status
+            .success(),
+        "responses need --survey"
+    );
+
+    // External reviews go to the tenant's review store, also without duplicates.
+    let reviews = dir.path().join("reviews.csv");
+    std::fs::write(&reviews, "source,external_id,unit,touchpoint,submitted_at,language,rating,text\nTripAdvisor,tr-1,CUN,7,2025-08-02,en,4,\"Great pool, slow check-in\"\ngoogle,g-1,PDC,7,2025-08-03,es,2,Ruido toda la noche\n").expect("write");
+    let out = run(&["import", "responses", reviews.to_str().expect("path")]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("imported {}: 2 new, 0 already imported", reviews.display()),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["import", "responses", reviews.to_str().expect("path")]);
+    assert!(text(&out.stdout).contains("0 new, 2 already imported"));
 }

@@ -6,7 +6,8 @@ use axum::http::{Method, Request, StatusCode, header};
 
 both!(
     upload_page_dry_run_reports_every_bad_line_and_writes_nothing,
-    upload_page_imports_and_updates_by_key
+    upload_page_imports_and_updates_by_key,
+    upload_page_imports_responses_and_reviews_once,
 );
 
 pub const HEADER: &str =
@@ -18,11 +19,27 @@ async fn upload(
     csv: &str,
     dry_run: bool,
 ) -> crate::harness::Reply {
+    upload_to(app, browser, "/admin/import", csv, dry_run, None).await
+}
+
+async fn upload_to(
+    app: &TestApp,
+    browser: &crate::harness::Browser,
+    path: &str,
+    csv: &str,
+    dry_run: bool,
+    survey: Option<i64>,
+) -> crate::harness::Reply {
     let boundary = "cumbreboundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
         browser.csrf
     );
+    if let Some(id) = survey {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"survey\"\r\n\r\n{id}\r\n"
+        ));
+    }
     if dry_run {
         body.push_str(&format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n"
@@ -31,7 +48,7 @@ async fn upload(
     body.push_str(&format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"org.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
     ));
-    let req = Request::post("/admin/import")
+    let req = Request::post(path)
         .header(header::COOKIE, &browser.cookie)
         .header(
             header::CONTENT_TYPE,
@@ -177,5 +194,113 @@ async fn upload_page_imports_and_updates_by_key(backend: Backend) {
         .await
         .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn upload_page_imports_responses_and_reviews_once(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.login("admin@demo.test").await;
+    let survey = app
+        .store
+        .list_surveys(&cumbre_domain::access::Scope::Tenant(app.tenant))
+        .await
+        .expect("surveys")[0]
+        .id;
+    let csv = "unit,touchpoint,submitted_at,language,employee,external_id,nps,best,purpose\n\
+               CUN,Después de la estancia,2025-07-14T18:20:00Z,es,E0005,crm-1,9,La alberca,family\n\
+               PDC,After the stay,2025-07-15,en,,crm-2,4,,business\n";
+    let bad = upload_to(
+        &app,
+        &admin,
+        "/admin/import/responses",
+        &csv.replace(",4,", ",44,"),
+        false,
+        Some(survey),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("<td>3</td>") && bad.body.contains("fuera de 0–10"));
+    let checked = upload_to(
+        &app,
+        &admin,
+        "/admin/import/responses",
+        csv,
+        true,
+        Some(survey),
+    )
+    .await;
+    assert!(
+        checked.body.contains("responses-checked") && checked.body.contains("2 líneas"),
+        "{}",
+        checked.body
+    );
+    let token = app.token("admin@demo.test").await;
+    async fn count(app: &TestApp, token: String) -> Option<usize> {
+        app.api(&token, Method::GET, "/api/v1/responses?limit=100", None)
+            .await
+            .json()["items"]
+            .as_array()
+            .map(Vec::len)
+    }
+    assert_eq!(
+        count(&app, token.clone()).await,
+        Some(0),
+        "a dry run writes nothing"
+    );
+    let applied = upload_to(
+        &app,
+        &admin,
+        "/admin/import/responses",
+        csv,
+        false,
+        Some(survey),
+    )
+    .await;
+    assert!(
+        applied.body.contains("2 nuevas") && applied.body.contains("0 ya estaban"),
+        "{}",
+        applied.body
+    );
+    let again = upload_to(
+        &app,
+        &admin,
+        "/admin/import/responses",
+        csv,
+        false,
+        Some(survey),
+    )
+    .await;
+    assert!(again.body.contains("0 nuevas") && again.body.contains("2 ya estaban"));
+    let reviews = "source,external_id,unit,touchpoint,submitted_at,language,rating,text\ngoogle,g-1,CUN,7,2025-08-03,es,2,Ruido toda la noche\n";
+    let r = upload_to(
+        &app,
+        &admin,
+        "/admin/import/responses",
+        reviews,
+        false,
+        None,
+    )
+    .await;
+    assert!(r.body.contains("1 nuevas"), "{}", r.body);
+    assert_eq!(count(&app, token.clone()).await, Some(3));
+    let stored = app
+        .api(&token, Method::GET, "/api/v1/responses?q=ruido", None)
+        .await
+        .json();
+    assert_eq!(stored["items"][0]["source"], "review:google");
+    assert_eq!(stored["items"][0]["answers"]["rating"], 2);
+    let manager = app.login("manager@demo.test").await;
+    assert_eq!(
+        upload_to(
+            &app,
+            &manager,
+            "/admin/import/responses",
+            csv,
+            false,
+            Some(survey)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
     );
 }

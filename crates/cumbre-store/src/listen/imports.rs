@@ -1,0 +1,157 @@
+//! Writing imported responses and reviews: one transaction, all or nothing, skipping what an
+//! earlier import of the same lines already wrote.
+
+use crate::audit::record;
+use crate::listen::surveys::Survey;
+use crate::store::col;
+use crate::{Store, StoreError};
+use cumbre_domain::TenantId;
+use cumbre_domain::access::{AdminGrant, Scope};
+use cumbre_domain::clock::to_millis;
+use cumbre_domain::listen::SurveyStatus;
+use cumbre_domain::listen::import::{Lookups, PlannedResponse, review_definition};
+use cumbre_domain::text::fold;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ResponseImport {
+    pub created: usize,
+    /// Lines an earlier import already brought in.
+    pub skipped: usize,
+}
+
+impl Store {
+    /// Unit codes, touchpoint names (folded, both languages) and ids, employee numbers.
+    pub async fn response_lookups(&self, tenant: TenantId) -> Result<Lookups, StoreError> {
+        let mut l = Lookups::default();
+        for r in sqlx::query("SELECT id, code FROM units WHERE tenant_id = $1 AND code IS NOT NULL")
+            .bind(tenant.0)
+            .fetch_all(self.pool())
+            .await?
+        {
+            l.units.insert(col(&r, "code")?, col(&r, "id")?);
+        }
+        for t in self.list_touchpoints(tenant).await? {
+            l.touchpoints.insert(t.id.to_string(), t.id);
+            for name in t.name.0.values() {
+                l.touchpoints.insert(fold(name), t.id);
+            }
+        }
+        for r in sqlx::query("SELECT id, employee_number FROM people WHERE tenant_id = $1 AND employee_number IS NOT NULL")
+            .bind(tenant.0)
+            .fetch_all(self.pool())
+            .await?
+        {
+            l.people.insert(col(&r, "employee_number")?, col(&r, "id")?);
+        }
+        Ok(l)
+    }
+
+    /// The tenant's store of external reviews, created (closed to links) on first use.
+    pub async fn review_survey(
+        &self,
+        grant: &AdminGrant,
+        now: OffsetDateTime,
+    ) -> Result<Survey, StoreError> {
+        let tenant = grant.tenant();
+        let scope = Scope::Tenant(tenant);
+        let existing =
+            sqlx::query("SELECT id FROM surveys WHERE tenant_id = $1 AND kind = 'reviews'")
+                .bind(tenant.0)
+                .fetch_optional(self.pool())
+                .await?;
+        if let Some(row) = existing {
+            return self.get_survey(&scope, col(&row, "id")?).await;
+        }
+        let root = self.root_unit(tenant).await?.ok_or(StoreError::NotFound)?;
+        let id = self
+            .create_survey(
+                &scope,
+                root.id,
+                "Reseñas externas · External reviews",
+                &review_definition(),
+                "system",
+                now,
+            )
+            .await?;
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE surveys SET kind = 'reviews', status = $1 WHERE id = $2")
+            .bind(SurveyStatus::Closed.code())
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        self.get_survey(&scope, id).await
+    }
+
+    /// Writes checked lines against `survey` (its current version).
+    pub async fn import_responses(
+        &self,
+        grant: &AdminGrant,
+        survey: &Survey,
+        rows: &[PlannedResponse],
+        actor: &str,
+        now: OffsetDateTime,
+        mut progress: impl FnMut(usize),
+    ) -> Result<ResponseImport, StoreError> {
+        let tenant = grant.tenant();
+        if survey.tenant != tenant {
+            return Err(StoreError::NotFound);
+        }
+        let mut result = ResponseImport::default();
+        let mut w = self.begin_write().await?;
+        for (i, row) in rows.iter().enumerate() {
+            let seen = sqlx::query(
+                "SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2",
+            )
+            .bind(tenant.0)
+            .bind(&row.key)
+            .fetch_optional(&mut *w.tx)
+            .await?;
+            if seen.is_some() {
+                result.skipped += 1;
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
+                 language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(tenant.0)
+            .bind(survey.summary.id)
+            .bind(survey.version_id)
+            .bind(row.unit_id)
+            .bind(row.touchpoint_id)
+            .bind(row.person_id)
+            .bind(&row.source)
+            .bind(row.language.code())
+            .bind(row.answers.to_json())
+            .bind(row.answers.nps(&survey.definition))
+            .bind(&row.key)
+            .bind(to_millis(row.submitted_at))
+            .bind(to_millis(now))
+            .bind(row.answers.search_text())
+            .execute(&mut *w.tx)
+            .await?;
+            result.created += 1;
+            progress(i + 1);
+        }
+        let detail = format!(
+            "survey {}: +{} (skipped {})",
+            survey.summary.id, result.created, result.skipped
+        );
+        record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "responses.import",
+            &format!("survey:{}", survey.summary.id),
+            &detail,
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(result)
+    }
+}
