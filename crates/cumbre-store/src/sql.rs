@@ -8,6 +8,7 @@ use sqlx::{Any, Arguments};
 pub(crate) enum Arg {
     Int(i64),
     Text(String),
+    NullableInt(Option<i64>),
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +58,7 @@ impl Sql {
             match a {
                 Arg::Int(v) => args.add(*v).map_err(sqlx::Error::Encode)?,
                 Arg::Text(v) => args.add(v.clone()).map_err(sqlx::Error::Encode)?,
+                Arg::NullableInt(v) => args.add(*v).map_err(sqlx::Error::Encode)?,
             }
         }
         Ok(sqlx::query_with(&self.text, args))

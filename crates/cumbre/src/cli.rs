@@ -73,6 +73,9 @@ enum Command {
         /// Build the database and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// How much response history to generate: 1 ≈ 160,000 responses over 18 months, 0 none.
+        #[arg(long, default_value_t = 1.0, value_name = "SCALE")]
+        responses_scale: f64,
     },
     /// Create organisations (tenants).
     Tenant {
@@ -340,6 +343,51 @@ async fn tenant(store: &Store, arg: &TenantArg) -> anyhow::Result<TenantId> {
     }
 }
 
+/// The demo organisation and its response history, with progress bars.
+async fn build_demo(
+    store: &Store,
+    org: &cumbre_domain::demo::DemoOrg,
+    seed: u64,
+    now: time::OffsetDateTime,
+    scale: f64,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bar = progress(
+        org.units.len() + org.people.len(),
+        "building the demo organisation",
+    );
+    let responses = progress(
+        demo::expected_responses(scale),
+        "generating response history",
+    );
+    responses.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    demo::build_with(
+        store,
+        seed,
+        now,
+        scale,
+        |n| bar.set_position(n as u64),
+        |n| {
+            if n > 0 && responses.is_hidden() {
+                bar.finish_and_clear();
+                responses.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            responses.set_position(n as u64);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    let written = responses.position();
+    responses.finish_and_clear();
+    if written > 0 {
+        println!(
+            "Generated {written} responses over 18 months in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 /// Builds the demo SQLite file in `data_dir` unless it exists; returns its URL.
 async fn build_demo_file(
     config: &Config,
@@ -347,6 +395,7 @@ async fn build_demo_file(
     org: &cumbre_domain::demo::DemoOrg,
     seed: u64,
     now: time::OffsetDateTime,
+    scale: f64,
 ) -> anyhow::Result<String> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
@@ -365,12 +414,7 @@ async fn build_demo_file(
         ..config.clone()
     })
     .await?;
-    let bar = progress(
-        org.units.len() + org.people.len(),
-        "building the demo organisation",
-    );
-    demo::build(&store, seed, now, |n| bar.set_position(n as u64)).await?;
-    bar.finish_and_clear();
+    build_demo(&store, org, seed, now, scale).await?;
     store.checkpoint().await?;
     store.close().await;
     for leftover in ["-wal", "-shm"] {
@@ -425,7 +469,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             seed,
             no_serve,
+            responses_scale,
         } => {
+            if !(0.0..=10.0).contains(responses_scale) {
+                bail!("--responses-scale must be between 0 and 10");
+            }
             let explicit_url = db
                 .database_url
                 .clone()
@@ -441,12 +489,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if store.list_tenants().await?.is_empty() {
                         // One transaction per step: a failed build leaves at most an
                         // empty organisation, which the next start reports.
-                        let bar = progress(
-                            org.units.len() + org.people.len(),
-                            "building the demo organisation",
-                        );
-                        demo::build(&store, *seed, now, |n| bar.set_position(n as u64)).await?;
-                        bar.finish_and_clear();
+                        build_demo(&store, &org, *seed, now, *responses_scale).await?;
                         println!(
                             "Built the demo organisation {} in {}",
                             org.company_name,
@@ -463,7 +506,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (_, dir) => {
                     let data_dir = dir.clone().unwrap_or_else(|| PathBuf::from("data"));
                     config.database_url =
-                        build_demo_file(&config, &data_dir, &org, *seed, now).await?;
+                        build_demo_file(&config, &data_dir, &org, *seed, now, *responses_scale)
+                            .await?;
                 }
             }
             let store = open(&config).await?;

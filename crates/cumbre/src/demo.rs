@@ -23,6 +23,24 @@ pub async fn build(
     now: OffsetDateTime,
     progress: impl FnMut(usize),
 ) -> anyhow::Result<(TenantId, DemoOrg)> {
+    build_with(store, seed, now, 0.0, progress, |_| {}).await
+}
+
+/// Expected number of history responses at `scale` (1.0 is the full demo).
+pub fn expected_responses(scale: f64) -> usize {
+    (160_000.0 * scale) as usize
+}
+
+/// Like [`build`], plus `scale` × about 160,000 responses over 18 months (0 for none);
+/// `response_progress` receives the number written so far.
+pub async fn build_with(
+    store: &Store,
+    seed: u64,
+    now: OffsetDateTime,
+    scale: f64,
+    progress: impl FnMut(usize),
+    response_progress: impl FnMut(usize),
+) -> anyhow::Result<(TenantId, DemoOrg)> {
     let org = organisation(seed);
     let tenant = store.create_tenant(&org.company_name, now).await?;
     let grant = AdminGrant::operator(tenant);
@@ -80,7 +98,20 @@ pub async fn build(
         };
         store.create_user(&grant, &new, "demo", now).await?;
     }
-    listen(store, tenant, now).await?;
+    let (touchpoints, surveys) = listen(store, tenant, now).await?;
+    if scale > 0.0 {
+        history(
+            store,
+            tenant,
+            seed,
+            now,
+            scale,
+            &touchpoints,
+            &surveys,
+            response_progress,
+        )
+        .await?;
+    }
     Ok((tenant, org))
 }
 
@@ -132,7 +163,11 @@ const JOURNEY: [(&str, &str, &str, &str); 7] = [
 
 /// Touchpoints, the three shipped survey templates published company-wide, and links for
 /// every hotel: post-stay NPS, check-in CSAT; and the reservation line's CES.
-async fn listen(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow::Result<()> {
+async fn listen(
+    store: &Store,
+    tenant: TenantId,
+    now: OffsetDateTime,
+) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
     use cumbre_domain::access::Scope;
     use cumbre_domain::listen::{SurveyStatus, TouchpointInput, templates::template};
     use cumbre_store::listen::LinkInput;
@@ -195,6 +230,90 @@ async fn listen(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow:
     store
         .create_link(&scope, &input, &token()?, "demo", now)
         .await?;
+    Ok((touchpoints, surveys))
+}
+
+/// Writes the generated history in batches, each its own transaction.
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename these.
+async fn history(
+    store: &Store,
+    tenant: TenantId,
+    seed: u64,
+    now: OffsetDateTime,
+    scale: f64,
+    touchpoints: &[i64],
+    surveys: &[i64],
+    mut progress: impl FnMut(usize),
+) -> anyhow::Result<()> {
+    use cumbre_domain::access::Scope;
+    use cumbre_domain::demo::responses::{Kind, Place, generate};
+    use cumbre_store::listen::imports::BulkResponse;
+    let scope = Scope::Tenant(tenant);
+    let units = store.list_units(&scope).await?;
+    let mut places = Vec::new();
+    for hotel in units
+        .iter()
+        .filter(|u| u.kind == cumbre_domain::org::UnitKind::Location)
+    {
+        let code = hotel.code.clone().unwrap_or_default();
+        let mut front_desk = Vec::new();
+        if let Some(desk) = units
+            .iter()
+            .find(|u| u.code.as_deref() == Some(&format!("{code}-REC")))
+        {
+            let filter = PeopleFilter {
+                unit: Some(desk.id),
+                limit: 3,
+                ..Default::default()
+            };
+            for p in store.list_people(&scope, &filter).await?.people {
+                let first = p.name.split(' ').next().unwrap_or_default().to_owned();
+                front_desk.push((p.id.0, first));
+            }
+        }
+        places.push(Place {
+            unit_id: hotel.id.0,
+            code,
+            front_desk,
+        });
+    }
+    let mut versions = Vec::new();
+    for id in surveys {
+        let s = store.get_survey(&scope, *id).await?;
+        versions.push((s.summary.id, s.version_id, s.definition));
+    }
+    let mut generated = Vec::new();
+    generate(seed, &places, now, scale, |g| generated.push(g));
+    let grant = AdminGrant::operator(tenant);
+    let mut written = 0;
+    for batch in generated.chunks(5_000) {
+        let mut rows = Vec::with_capacity(batch.len());
+        for g in batch {
+            let (survey_id, version_id, def) = &versions[match g.kind {
+                Kind::Nps => 0,
+                Kind::Csat => 1,
+                Kind::Ces => 2,
+            }];
+            let answers = cumbre_domain::listen::answers::check(def, &g.answers)
+                .map_err(|e| anyhow::anyhow!("generated answers are invalid: {e:?}"))?;
+            rows.push(BulkResponse {
+                survey_id: *survey_id,
+                version_id: *version_id,
+                unit_id: g.unit_id,
+                touchpoint_id: touchpoints[g.touchpoint],
+                person_id: g.person_id,
+                source: "link",
+                language: g.language,
+                nps: answers.nps(def),
+                answers,
+                submitted_at: g.submitted_at,
+            });
+        }
+        store.bulk_insert_responses(&grant, &rows, now).await?;
+        written += rows.len();
+        progress(written);
+    }
+    store.refresh_statistics().await?;
     Ok(())
 }
 

@@ -47,10 +47,40 @@ fn demo_is_built_once_then_reused() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
     let data = data.to_str().expect("utf-8 path");
-    let first = cumbre(&["demo", "--data-dir", data, "--no-serve"], None);
+    let first = cumbre(
+        &[
+            "demo",
+            "--data-dir",
+            data,
+            "--no-serve",
+            "--responses-scale",
+            "0.01",
+        ],
+        None,
+    );
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(text(&first.stdout).contains("Built the demo organisation"));
-    let second = cumbre(&["demo", "--data-dir", data, "--no-serve"], None);
+    let generated: usize = text(&first.stdout)
+        .split("Generated ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the demo reports its history");
+    assert!(
+        (1_000..3_000).contains(&generated),
+        "about 1% of the full history: {generated}"
+    );
+    let second = cumbre(
+        &[
+            "demo",
+            "--data-dir",
+            data,
+            "--no-serve",
+            "--responses-scale",
+            "0.01",
+        ],
+        None,
+    );
     assert!(text(&second.stdout).contains("Reusing the demo database"));
     assert!(dir.path().join("data/cumbre.db").exists());
     assert!(!dir.path().join("data/cumbre.db.building").exists());
@@ -270,7 +300,10 @@ async fn demo_builds_into_the_configured_database() {
         "Built the demo organisation",
         "Reusing the organisation already in",
     ] {
-        let out = cumbre(&["demo", "--no-serve"], Some(&db.url));
+        let out = cumbre(
+            &["demo", "--no-serve", "--responses-scale", "0.002"],
+            Some(&db.url),
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(
             text(&out.stdout).contains(expected),
@@ -313,9 +346,19 @@ fn acknowledged_writes_survive_a_crash() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().to_str().expect("utf-8");
     assert!(
-        cumbre(&["demo", "--data-dir", data, "--no-serve"], None)
-            .status
-            .success()
+        cumbre(
+            &[
+                "demo",
+                "--data-dir",
+                data,
+                "--no-serve",
+                "--responses-scale",
+                "0"
+            ],
+            None
+        )
+        .status
+        .success()
     );
     let url = format!("sqlite:{data}/cumbre.db?mode=rwc");
     let token = text(
@@ -427,9 +470,19 @@ fn surveys_and_responses_move_in_and_out_through_the_command_line() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().to_str().expect("utf-8");
     assert!(
-        cumbre(&["demo", "--data-dir", data, "--no-serve"], None)
-            .status
-            .success()
+        cumbre(
+            &[
+                "demo",
+                "--data-dir",
+                data,
+                "--no-serve",
+                "--responses-scale",
+                "0"
+            ],
+            None
+        )
+        .status
+        .success()
     );
     let url = format!("sqlite:{data}/cumbre.db?mode=rwc");
     let run = |args: &[&str]| cumbre(args, Some(&url));

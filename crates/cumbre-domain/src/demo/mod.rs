@@ -1056,3 +1056,6 @@ mod csv_tests {
         assert_eq!(plan.people.len(), org.people.len());
     }
 }
+
+pub mod comments;
+pub mod responses;
