@@ -17,6 +17,9 @@ pub enum AppError {
     InvalidFields(Vec<(String, InvalidInput)>),
     #[error("not found")]
     NotFound,
+    /// Existed, but is closed for good (a survey link that no longer takes answers).
+    #[error("gone")]
+    Gone,
     #[error("sign-in required")]
     Unauthorized,
     #[error("not allowed")]
@@ -51,6 +54,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -64,6 +68,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_input",
             AppError::NotFound => "not_found",
+            AppError::Gone => "gone",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",

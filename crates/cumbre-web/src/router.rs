@@ -63,6 +63,12 @@ pub fn router(state: AppState) -> Router {
             get(touchpoints::list).post(touchpoints::create),
         )
         .route(
+            "/s/{token}/kiosk",
+            get(respond::kiosk)
+                .post(respond::kiosk_submit)
+                .layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route(
             "/s/{token}",
             get(respond::show)
                 .post(respond::submit)
@@ -83,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route("/static/survey.js", get(assets::survey_js))
+        .route("/static/kiosk.js", get(assets::kiosk_js))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

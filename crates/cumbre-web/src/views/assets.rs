@@ -32,3 +32,13 @@ pub async fn survey_js() -> impl IntoResponse {
         include_str!("../../static/survey.js"),
     )
 }
+
+pub async fn kiosk_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/kiosk.js"),
+    )
+}

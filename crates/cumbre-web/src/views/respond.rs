@@ -69,6 +69,8 @@ struct RespondPage {
     questions: Vec<QuestionView>,
     idempotency_key: String,
     has_errors: bool,
+    /// In kiosk mode, the JSON endpoint the page's queue sends answers to.
+    kiosk: Option<String>,
 }
 
 #[derive(Template)]
@@ -156,6 +158,17 @@ fn render_form(
     views: Vec<QuestionView>,
     has_errors: bool,
 ) -> Result<Response, AppError> {
+    render_page(link, token, lang, views, has_errors, None)
+}
+
+fn render_page(
+    link: &PublicLink,
+    token: &str,
+    lang: Lang,
+    views: Vec<QuestionView>,
+    has_errors: bool,
+    kiosk: Option<String>,
+) -> Result<Response, AppError> {
     let def: &SurveyDefinition = &link.definition;
     let body = RespondPage {
         chrome: Chrome::anonymous(lang),
@@ -166,6 +179,7 @@ fn render_form(
         questions: views,
         idempotency_key: random_token().map_err(AppError::internal)?,
         has_errors,
+        kiosk,
     };
     let mut response = page(&body)?;
     if has_errors {
@@ -369,5 +383,136 @@ pub async fn thanks(
         chrome: Chrome::anonymous(lang),
         title: tr.t("respond.thanks_title").into(),
         message,
+    })
+}
+
+/// Kiosk mode: the same survey, full screen on a tablet at a desk. The page resets after each
+/// answer and queues answers in the browser, sending each with its own idempotency key
+/// when the network allows, so a cut loses nothing and a retry duplicates nothing.
+pub async fn kiosk(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    Path(token): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&q, browser);
+    let Some(link) = open_link(&state, &token).await? else {
+        return Err(AppError::NotFound);
+    };
+    if !link.active || link.status != SurveyStatus::Published {
+        return closed_page(lang, StatusCode::GONE);
+    }
+    let tr = Tr::new(lang);
+    let views = link
+        .definition
+        .questions
+        .iter()
+        .map(|q| question_view(q, lang, tr))
+        .collect();
+    render_page(
+        &link,
+        &token,
+        lang,
+        views,
+        false,
+        Some(format!("/s/{token}/kiosk")),
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct KioskAnswer {
+    key: String,
+    #[serde(default)]
+    lang: Option<String>,
+    answers: Map<String, Value>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    submitted_at: Option<time::OffsetDateTime>,
+}
+
+/// A kiosk device's answers per link: a busy desk, not a flood.
+const KIOSK_PER_CLIENT: (u32, i64) = (300, 10 * 60);
+/// How old a queued answer may be when it finally arrives.
+const KIOSK_MAX_AGE_DAYS: i64 = 7;
+
+pub async fn kiosk_submit(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    ClientAddr(client): ClientAddr,
+    Path(token): Path<String>,
+    payload: Result<axum::Json<KioskAnswer>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    use axum::Json;
+    let Some(link) = open_link(&state, &token).await? else {
+        return Err(AppError::NotFound);
+    };
+    if !link.active || link.status != SurveyStatus::Published {
+        return Err(AppError::Gone);
+    }
+    let item = payload
+        .map(|Json(v)| v)
+        .map_err(|e| cumbre_domain::InvalidInput::BadJson {
+            detail: e.body_text(),
+        })?;
+    if item.key.is_empty() || item.key.len() > 100 {
+        return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
+    }
+    let now = state.clock.now();
+    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let per_client = state.limits.hit(
+        &format!("k:{}:{client}", link.link_id),
+        KIOSK_PER_CLIENT.0,
+        time::Duration::seconds(KIOSK_PER_CLIENT.1),
+        now,
+    );
+    let per_link = state.limits.hit(
+        &format!("s:{}", link.link_id),
+        PER_LINK.0,
+        time::Duration::seconds(PER_LINK.1),
+        now,
+    );
+    if let Err(wait) = per_client.and(per_link) {
+        return Err(AppError::Throttled {
+            retry_after_secs: wait,
+        });
+    }
+    let lang = item
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or(browser);
+    let answers = check(&link.definition, &item.answers).map_err(AppError::InvalidFields)?;
+    // The device's clock says when it was answered; trust it within reason.
+    let submitted_at = item
+        .submitted_at
+        .filter(|at| {
+            *at <= now + time::Duration::minutes(5)
+                && *at >= now - time::Duration::days(KIOSK_MAX_AGE_DAYS)
+        })
+        .unwrap_or(now)
+        .min(now);
+    let new = NewResponse {
+        tenant: link.tenant,
+        survey_id: link.survey_id,
+        version_id: link.version_id,
+        unit_id: link.unit_id,
+        touchpoint_id: link.touchpoint_id,
+        person_id: link.person_id,
+        link_id: Some(link.link_id),
+        source: "kiosk",
+        language: lang,
+        nps: answers.nps(&link.definition),
+        answers,
+        idempotency_key: Some(format!("kiosk:{}:{}", link.link_id, item.key)),
+        submitted_at,
+    };
+    Ok(match state.store.record_response(&new, now).await? {
+        cumbre_store::listen::Recorded::Created(id) => {
+            (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response()
+        }
+        cumbre_store::listen::Recorded::Existing(id) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "id": id, "replayed": true })),
+        )
+            .into_response(),
     })
 }

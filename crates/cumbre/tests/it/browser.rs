@@ -7,7 +7,7 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const CHROME_FLAGS: [&str; 10] = [
+const CHROME_FLAGS: [&str; 9] = [
     "--lang=es-MX",
     "--headless",
     "--no-sandbox",
@@ -17,7 +17,6 @@ const CHROME_FLAGS: [&str; 10] = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    "--window-size=1280,1000",
 ];
 
 struct Driver(Child);
@@ -50,21 +49,17 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn manager_signs_in_and_sees_only_their_subtree() {
-    let Some(driver_path) = chromedriver() else {
-        return;
-    };
-    let app = TestApp::demo(Backend::Sqlite).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+/// A headless Chromium session driven through chromedriver; dropped with the test.
+struct Session {
+    client: fantoccini::Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
 
+async fn session(window: &str) -> Option<Session> {
+    let driver_path = chromedriver()?;
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(&driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -75,25 +70,62 @@ async fn manager_signs_in_and_sees_only_their_subtree() {
     let profile = tempfile::tempdir().expect("profile dir");
     let mut args: Vec<String> = CHROME_FLAGS.iter().map(|s| s.to_string()).collect();
     args.push(format!("--user-data-dir={}", profile.path().display()));
+    args.push(format!("--window-size={window}"));
     let mut caps = serde_json::Map::new();
     let binary =
         std::env::var("CUMBRE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args, "binary": binary, "prefs": { "intl.accept_languages": "es-MX,es" } }));
-    let mut client = None;
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": args, "binary": binary, "prefs": { "intl.accept_languages": "es-MX,es" } }),
+    );
     for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
+        if let Ok(client) =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
         {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            return Some(Session {
+                client,
+                _driver: driver,
+                _profile: profile,
+            });
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let c = client.expect("chromedriver accepts a session");
+    panic!("chromedriver accepts no session");
+}
+
+/// Serves the app on `addr` until the returned sender fires.
+async fn serve(
+    router: axum::Router,
+    addr: std::net::SocketAddr,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (stop, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manager_signs_in_and_sees_only_their_subtree() {
+    let Some(session) = session("1280,1000").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let base = format!("http://{addr}");
+    let _server = serve(app.router.clone(), addr).await;
 
     c.goto(&format!("{base}/org")).await.expect("open");
     // Not signed in: sent to the sign-in page, which then returns to /org.
@@ -134,5 +166,210 @@ async fn manager_signs_in_and_sees_only_their_subtree() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
     std::fs::create_dir_all(dir).expect("screenshot dir");
     std::fs::write(format!("{dir}/home.png"), png).expect("save screenshot");
+    c.close().await.expect("close");
+}
+
+async fn responses_stored(app: &TestApp) -> Vec<serde_json::Value> {
+    let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
+    let filter = cumbre_store::listen::ResponseFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    app.store
+        .list_responses(&scope, &filter)
+        .await
+        .expect("responses")
+        .items
+        .into_iter()
+        .map(|r| r.answers)
+        .collect()
+}
+
+async fn wait_for<F, Fut>(what: &str, mut ready: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if ready().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn link_path(app: &TestApp, survey: &str, unit: &str) -> String {
+    let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
+    let s = app
+        .store
+        .list_surveys(&scope)
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name.contains(survey))
+        .expect("survey");
+    let l = app
+        .store
+        .list_links(&scope, s.id)
+        .await
+        .expect("links")
+        .into_iter()
+        .find(|l| l.unit_name.contains(unit))
+        .expect("link");
+    format!("/s/{}", l.token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_answers_on_a_phone_in_spanish() {
+    let Some(session) = session("390,844").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let _server = serve(app.router.clone(), addr).await;
+    let path = link_path(&app, "NPS", "Cancún").await;
+    c.goto(&format!("http://{addr}{path}")).await.expect("open");
+    let title = c
+        .find(Locator::Css("h1"))
+        .await
+        .expect("title")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(title, "¿Cómo fue su estancia?");
+    // The question about what to improve stays hidden until a low score is chosen.
+    let fix = c
+        .find(Locator::Id("q-fix"))
+        .await
+        .expect("conditional question");
+    assert!(!fix.is_displayed().await.expect("displayed?"));
+    c.find(Locator::Css("input[name='q.nps'][value='4'] + span"))
+        .await
+        .expect("score 4")
+        .click()
+        .await
+        .expect("tap");
+    assert!(
+        fix.is_displayed().await.expect("displayed?"),
+        "a detractor is asked what to improve"
+    );
+    c.find(Locator::Css("textarea[name='q.fix']"))
+        .await
+        .expect("textarea")
+        .send_keys("La espera en recepción")
+        .await
+        .expect("type");
+    c.find(Locator::Css("button.send"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("tap");
+    c.wait()
+        .for_element(Locator::Css(".done"))
+        .await
+        .expect("thank-you page");
+    let stored = responses_stored(&app).await;
+    assert_eq!(
+        stored,
+        [serde_json::json!({"nps": 4, "fix": "La espera en recepción"})]
+    );
+    c.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_keeps_answers_through_a_network_cut_and_sends_each_once() {
+    let Some(session) = session("800,1100").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let (stop, server) = serve(app.router.clone(), addr).await;
+    let path = link_path(&app, "CSAT", "Cancún").await;
+    c.goto(&format!("http://{addr}{path}/kiosk"))
+        .await
+        .expect("open kiosk");
+
+    let answer = |score: u8| {
+        let c = c.clone();
+        async move {
+            // Wait for the thank-you overlay of the previous answer to go away.
+            for _ in 0..60 {
+                let hidden = c
+                    .execute(
+                        "return document.getElementById('kiosk-thanks').hidden",
+                        vec![],
+                    )
+                    .await
+                    .expect("js");
+                if hidden == serde_json::Value::Bool(true) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let pill = format!("input[name='q.csat'][value='{score}'] + span");
+            c.find(Locator::Css(&pill))
+                .await
+                .expect("score")
+                .click()
+                .await
+                .expect("tap");
+            c.find(Locator::Css("button.send"))
+                .await
+                .expect("send")
+                .click()
+                .await
+                .expect("tap");
+        }
+    };
+    let pending = |c: fantoccini::Client| async move {
+        c.execute(
+            "return document.getElementById('kiosk-status').dataset.pending",
+            vec![],
+        )
+        .await
+        .expect("js")
+        .as_str()
+        .unwrap_or("?")
+        .to_owned()
+    };
+
+    answer(5).await;
+    wait_for("the first answer to arrive", || async {
+        responses_stored(&app).await.len() == 1
+    })
+    .await;
+
+    // The network goes away: answers wait in the tablet's queue.
+    let _ = stop.send(());
+    server.await.expect("server stopped");
+    answer(2).await;
+    answer(4).await;
+    assert_eq!(pending(c.clone()).await, "2");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        responses_stored(&app).await.len(),
+        1,
+        "nothing arrives while offline"
+    );
+    assert_eq!(pending(c.clone()).await, "2", "and nothing is lost");
+
+    // The network returns: each queued answer is sent exactly once.
+    let _server = serve(app.router.clone(), addr).await;
+    wait_for("the queue to drain", || async {
+        pending(c.clone()).await == "0"
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut scores: Vec<i64> = responses_stored(&app)
+        .await
+        .iter()
+        .filter_map(|a| a["csat"].as_i64())
+        .collect();
+    scores.sort_unstable();
+    assert_eq!(scores, [2, 4, 5]);
     c.close().await.expect("close");
 }

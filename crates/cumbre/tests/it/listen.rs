@@ -17,6 +17,7 @@ both!(
     the_journey_page_lists_touchpoints_and_admins_extend_it,
     submissions_are_throttled_per_client_and_bounded_in_size,
     the_response_browser_filters_shows_and_exports_within_scope,
+    kiosk_answers_are_idempotent_validated_and_keep_their_time,
 );
 
 impl TestApp {
@@ -1071,4 +1072,75 @@ async fn the_response_browser_filters_shows_and_exports_within_scope(backend: Ba
             .body
             .contains("Ninguna respuesta coincide")
     );
+}
+
+async fn kiosk_post(app: &TestApp, path: &str, body: Value) -> Reply {
+    let req = Request::post(format!("{path}/kiosk"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    app.send(req).await
+}
+
+async fn kiosk_answers_are_idempotent_validated_and_keep_their_time(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let path = app.link_path("CSAT", "Cancún").await;
+    let page = app.get(None, &format!("{path}/kiosk")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("data-kiosk=\"{path}/kiosk\""))
+            && page.body.contains("/static/kiosk.js")
+    );
+    let answered = "2026-11-25T08:30:00Z";
+    let first = kiosk_post(&app, &path, json!({"key": "tablet-1-0001", "lang": "en", "submitted_at": answered, "answers": {"csat": "5", "aspects": ["speed"]}})).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let replay = kiosk_post(
+        &app,
+        &path,
+        json!({"key": "tablet-1-0001", "lang": "en", "answers": {"csat": "1"}}),
+    )
+    .await;
+    assert_eq!(replay.status, StatusCode::OK);
+    assert_eq!(replay.json()["id"], first.json()["id"]);
+    let invalid = kiosk_post(
+        &app,
+        &path,
+        json!({"key": "tablet-1-0002", "answers": {"csat": "9"}}),
+    )
+    .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let stale = kiosk_post(&app, &path, json!({"key": "tablet-1-0003", "submitted_at": "2026-09-01T10:00:00Z", "answers": {"csat": 3}})).await;
+    assert_eq!(stale.status, StatusCode::CREATED);
+    let admin = app.token("admin@demo.test").await;
+    let stored = app.responses(&admin, "").await;
+    let items = stored["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "one per key: {stored}");
+    assert_eq!(
+        items[0]["submitted_at"], "2026-11-25T10:00:00Z",
+        "too old a device time falls back to arrival"
+    );
+    assert_eq!(
+        items[1]["submitted_at"], answered,
+        "the device's time of answer is kept"
+    );
+    assert_eq!(items[1]["source"], "kiosk");
+    assert_eq!(
+        items[1]["answers"],
+        json!({"csat": 5, "aspects": ["speed"]})
+    );
+    let survey = app.survey_id("CSAT").await;
+    app.api(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/surveys/{survey}/status"),
+        Some(json!({"status": "closed"})),
+    )
+    .await;
+    let closed = kiosk_post(
+        &app,
+        &path,
+        json!({"key": "tablet-1-0004", "answers": {"csat": 4}}),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::GONE);
 }
