@@ -19,6 +19,28 @@ use tower_http::trace::TraceLayer;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// The public survey pages may be embedded in any website (the embed snippet). They hold no
+/// signed-in state, so framing them risks nothing; browsers ignore X-Frame-Options when a
+/// CSP `frame-ancestors` is present.
+const PUBLIC_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    form-action 'self'; frame-ancestors *; base-uri 'none'; object-src 'none'";
+
+/// The survey pages customers open from links, QR codes, kiosks and embeds.
+fn public_survey_routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{token}", get(respond::show).post(respond::submit))
+        .route(
+            "/s/{token}/kiosk",
+            get(respond::kiosk).post(respond::kiosk_submit),
+        )
+        .route("/s/{token}/thanks", get(respond::thanks))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PUBLIC_CSP),
+        ))
+}
+
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(home::show))
@@ -62,19 +84,7 @@ pub fn router(state: AppState) -> Router {
             "/touchpoints",
             get(touchpoints::list).post(touchpoints::create),
         )
-        .route(
-            "/s/{token}/kiosk",
-            get(respond::kiosk)
-                .post(respond::kiosk_submit)
-                .layer(DefaultBodyLimit::max(64 * 1024)),
-        )
-        .route(
-            "/s/{token}",
-            get(respond::show)
-                .post(respond::submit)
-                .layer(DefaultBodyLimit::max(64 * 1024)),
-        )
-        .route("/s/{token}/thanks", get(respond::thanks))
+        .merge(public_survey_routes())
         .route("/profile", get(profile::show))
         .route("/profile/language", post(profile::set_language))
         .route("/profile/password", post(profile::change_password));
@@ -91,7 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/survey.js", get(assets::survey_js))
         .route("/static/kiosk.js", get(assets::kiosk_js))
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))

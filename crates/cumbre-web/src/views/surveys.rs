@@ -31,6 +31,15 @@ pub struct LinkView {
     pub link: SurveyLink,
     pub url: String,
     pub touchpoint: String,
+    /// HTML to paste into a website: the survey in a frame.
+    pub embed: String,
+}
+
+fn embed_snippet(url: &str, title: &str) -> String {
+    let title = title.replace('"', "&quot;");
+    format!(
+        r#"<iframe src="{url}" title="{title}" style="width:100%;max-width:40rem;min-height:42rem;border:0" loading="lazy"></iframe>"#
+    )
 }
 
 #[derive(Template)]
@@ -131,10 +140,14 @@ pub async fn show(
         .list_links(&ctx.scope, id)
         .await?
         .into_iter()
-        .map(|link| LinkView {
-            url: format!("{base}/s/{}", link.token),
-            touchpoint: touchpoint_name(&touchpoints, link.touchpoint_id, ctx.lang),
-            link,
+        .map(|link| {
+            let url = format!("{base}/s/{}", link.token);
+            LinkView {
+                embed: embed_snippet(&url, &link.label),
+                touchpoint: touchpoint_name(&touchpoints, link.touchpoint_id, ctx.lang),
+                url,
+                link,
+            }
         })
         .collect();
     page(&SurveyPage {

@@ -825,6 +825,31 @@ async fn survey_pages_distribute_with_links_qr_codes_and_cards(backend: Backend)
     );
     let svg = app.get(Some(&manager), &format!("{qr_base}/qr.svg")).await;
     assert!(svg.body.starts_with("<?xml") || svg.body.contains("<svg"));
+    assert!(
+        page.body
+            .contains("&#60;iframe src=&#34;http://encuestas.sierraazul.example/s/"),
+        "an embed snippet per link"
+    );
+    let public_csp = public
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        public_csp.contains("frame-ancestors *"),
+        "survey pages can be embedded: {public_csp}"
+    );
+    let private_csp = page
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        private_csp.contains("frame-ancestors 'none'"),
+        "management pages cannot: {private_csp}"
+    );
     let card = app.get(Some(&manager), &format!("{qr_base}/card")).await;
     assert!(
         card.body.contains("Spa · Cancún") || card.body.contains("Cancún"),
