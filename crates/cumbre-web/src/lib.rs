@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 mod error;
 pub mod i18n;
+pub mod mail;
 pub mod qr;
 mod router;
 mod state;

@@ -2,8 +2,8 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, home, import, org, people, profile, respond, responses, session, surveys,
-    tokens, touchpoints, users,
+    assets, audit, home, import, invitations, org, people, profile, respond, responses, session,
+    surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -34,6 +34,10 @@ fn public_survey_routes() -> Router<AppState> {
             get(respond::kiosk).post(respond::kiosk_submit),
         )
         .route("/s/{token}/thanks", get(respond::thanks))
+        .route(
+            "/u/{token}",
+            get(respond::unsubscribe_page).post(respond::unsubscribe),
+        )
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -73,6 +77,14 @@ pub fn router(state: AppState) -> Router {
         .route("/surveys/{id}", get(surveys::show))
         .route("/surveys/{id}/status", post(surveys::set_status))
         .route("/surveys/{id}/definition", post(surveys::save_definition))
+        .route(
+            "/surveys/{id}/invitations",
+            post(invitations::upload).layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route(
+            "/surveys/{id}/invitations/{batch}",
+            get(invitations::recipients),
+        )
         .route("/surveys/{id}/links", post(surveys::create_link))
         .route("/surveys/{id}/links/{link}/qr.svg", get(surveys::qr_svg))
         .route("/surveys/{id}/links/{link}/qr.png", get(surveys::qr_png))

@@ -15,6 +15,8 @@ pub struct WebConfig {
     /// The address customers reach, for survey links and QR codes (`https://cumbre.example`).
     /// Without it, links use the Host the request came to.
     pub public_url: Option<String>,
+    /// Whether an SMTP server is configured (invitations are sent only then).
+    pub mail_enabled: bool,
 }
 
 impl Default for WebConfig {
@@ -23,6 +25,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_hours: 12,
             public_url: None,
+            mail_enabled: false,
         }
     }
 }

@@ -8,6 +8,8 @@
 //! | `session_hours` | `CUMBRE_SESSION_HOURS` | `12` |
 //! | `log_format` | `CUMBRE_LOG_FORMAT` | `text` (or `json`) |
 //! | `public_url` | `CUMBRE_PUBLIC_URL` | none: survey links use the request's host |
+//! | `smtp_url` | `CUMBRE_SMTP_URL` | none: invitations wait in the queue |
+//! | `mail_from` | `CUMBRE_MAIL_FROM` | `Cumbre <encuestas@localhost>` |
 //!
 //! The file is `--config FILE`, else `CUMBRE_CONFIG`, else `cumbre.toml` when present.
 //! Log verbosity follows `RUST_LOG` (default `info`).
@@ -27,6 +29,12 @@ pub struct Config {
     /// The address customers reach (survey links, QR codes); empty → the request's host.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// SMTP server for invitations (`smtp://host:587?tls=required`, `smtps://user:pw@host`);
+    /// none: invitations wait in the queue.
+    #[serde(default)]
+    pub smtp_url: Option<String>,
+    /// The sender of invitations.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -38,6 +46,8 @@ impl Default for Config {
             session_hours: 12,
             log_format: "text".into(),
             public_url: None,
+            smtp_url: None,
+            mail_from: "Cumbre <encuestas@localhost>".into(),
         }
     }
 }
@@ -51,6 +61,11 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("log_format", &self.log_format)
             .field("public_url", &self.public_url)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(cumbre_store::redact),
+            )
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }

@@ -35,13 +35,34 @@ pub fn app_state(store: Store, config: &Config) -> AppState {
             secure_cookies: config.secure_cookies,
             session_hours: config.session_hours,
             public_url: config.public_url.clone(),
+            mail_enabled: config.smtp_url.is_some(),
         },
     )
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes the pool.
 pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyhow::Result<()> {
-    let app = router(app_state(store.clone(), config));
+    let state = app_state(store.clone(), config);
+    let app = router(state.clone());
+    if let Some(url) = &config.smtp_url {
+        let mailer = cumbre_web::mail::Mailer::new(url, &config.mail_from)?;
+        let base = config.public_url.clone().unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                listener
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default()
+            )
+        });
+        cumbre_web::mail::spawn_invitation_job(
+            store.clone(),
+            mailer,
+            state.clock.clone(),
+            base.trim_end_matches('/').to_owned(),
+        );
+        tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
+    }
     tracing::info!(addr = %listener.local_addr()?, "serving");
     axum::serve(
         listener,

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod import;
+pub mod invitations;
 pub mod survey;
 pub mod templates;
 pub mod texts;

@@ -1,6 +1,7 @@
 //! Listen: touchpoints, surveys and their versions, links, and responses.
 
 pub mod imports;
+pub mod invitations;
 pub mod links;
 pub mod responses;
 pub mod surveys;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod errors;
 pub mod home;
 pub mod import;
+pub mod invitations;
 pub mod org;
 pub mod people;
 pub mod profile;
@@ -81,6 +82,8 @@ impl Chrome {
                 "moved" => "notice.moved",
                 "deactivated" => "notice.deactivated",
                 "activated" => "notice.activated",
+                "queued" => "notice.queued",
+                "checked" => "notice.checked",
                 _ => "notice.password",
             });
         self
@@ -97,6 +100,18 @@ impl Chrome {
 
     pub fn role_label(&self, role: &cumbre_domain::access::Role) -> &'static str {
         role.label(self.tr.lang)
+    }
+
+    /// The catalogue key of an invitation status.
+    pub fn invitation_status(&self, status: &str) -> &'static str {
+        match status {
+            "queued" => "invitations.status.queued",
+            "sending" => "invitations.status.sending",
+            "sent" => "invitations.status.sent",
+            "answered" => "invitations.status.answered",
+            "bounced" => "invitations.status.bounced",
+            _ => "invitations.status.unsubscribed",
+        }
     }
 
     /// The catalogue key naming a shipped survey template.

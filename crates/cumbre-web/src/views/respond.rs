@@ -139,16 +139,73 @@ fn closed_page(lang: Lang, status: StatusCode) -> Result<Response, AppError> {
     Ok((status, page(&body)?).into_response())
 }
 
-async fn open_link(state: &AppState, token: &str) -> Result<Option<PublicLink>, AppError> {
+fn plausible(token: &str) -> bool {
     // Tokens are long random strings; anything else is not worth a query.
-    if token.len() > 100
-        || !token
+    token.len() <= 100
+        && token
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+}
+
+async fn open_link(state: &AppState, token: &str) -> Result<Option<PublicLink>, AppError> {
+    if !plausible(token) {
         return Ok(None);
     }
     Ok(state.store.link_by_token(token).await?)
+}
+
+/// A personal invitation behind a `/s/{token}` address.
+struct Invitation {
+    id: i64,
+    answered: bool,
+    language: Lang,
+}
+
+/// A link token or an invitation token, as the page needs it.
+async fn open_target(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(PublicLink, Option<Invitation>)>, AppError> {
+    if let Some(link) = open_link(state, token).await? {
+        return Ok(Some((link, None)));
+    }
+    if !plausible(token) {
+        return Ok(None);
+    }
+    let Some(inv) = state.store.invitation_by_token(token).await? else {
+        return Ok(None);
+    };
+    let link = PublicLink {
+        link_id: 0,
+        tenant: inv.tenant,
+        active: true,
+        survey_id: inv.survey_id,
+        status: inv.status,
+        version_id: inv.version_id,
+        definition: inv.definition,
+        unit_id: inv.unit_id,
+        unit_name: inv.unit_name,
+        touchpoint_id: inv.touchpoint_id,
+        touchpoint: inv.touchpoint,
+        person_id: None,
+    };
+    Ok(Some((
+        link,
+        Some(Invitation {
+            id: inv.id,
+            answered: inv.answered,
+            language: inv.language,
+        }),
+    )))
+}
+
+fn answered_page(lang: Lang) -> Result<Response, AppError> {
+    let tr = Tr::new(lang);
+    page(&DonePage {
+        chrome: Chrome::anonymous(lang),
+        title: tr.t("respond.answered_title").into(),
+        message: tr.t("respond.answered").into(),
+    })
 }
 
 fn render_form(
@@ -194,12 +251,22 @@ pub async fn show(
     Path(token): Path<String>,
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&q, browser);
-    let Some(link) = open_link(&state, &token).await? else {
+    let Some((link, invitation)) = open_target(&state, &token).await? else {
         return Err(AppError::NotFound);
     };
+    // An invitation opens in the recipient's language unless they switch.
+    let lang = lang_of(&q, invitation.as_ref().map_or(browser, |i| i.language));
     if !link.active || link.status != SurveyStatus::Published {
         return closed_page(lang, StatusCode::GONE);
+    }
+    if let Some(inv) = &invitation {
+        if inv.answered {
+            return answered_page(lang);
+        }
+        state
+            .store
+            .invitation_opened(inv.id, state.clock.now())
+            .await?;
     }
     let tr = Tr::new(lang);
     let views = link
@@ -269,12 +336,15 @@ pub async fn submit(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let lang = field("lang").and_then(Lang::from_code).unwrap_or(browser);
-    let Some(link) = open_link(&state, &token).await? else {
+    let Some((link, invitation)) = open_target(&state, &token).await? else {
         return Err(AppError::NotFound);
     };
+    let lang = field("lang").and_then(Lang::from_code).unwrap_or(browser);
     if !link.active || link.status != SurveyStatus::Published {
         return closed_page(lang, StatusCode::GONE);
+    }
+    if invitation.as_ref().is_some_and(|i| i.answered) {
+        return answered_page(lang);
     }
     let now = state.clock.now();
     let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
@@ -300,10 +370,13 @@ pub async fn submit(
         Ok(a) => a,
         Err(errors) => return render_errors(&link, &token, lang, &raw, &errors),
     };
-    let key = field("idempotency_key")
-        .filter(|k| !k.is_empty() && k.len() <= 100)
-        .map(|k| format!("link:{}:{k}", link.link_id));
-    let now = state.clock.now();
+    // One response per invitation; per page view for a shared link.
+    let key = match &invitation {
+        Some(inv) => Some(format!("inv:{}", inv.id)),
+        None => field("idempotency_key")
+            .filter(|k| !k.is_empty() && k.len() <= 100)
+            .map(|k| format!("link:{}:{k}", link.link_id)),
+    };
     let new = NewResponse {
         tenant: link.tenant,
         survey_id: link.survey_id,
@@ -311,15 +384,25 @@ pub async fn submit(
         unit_id: link.unit_id,
         touchpoint_id: link.touchpoint_id,
         person_id: link.person_id,
-        link_id: Some(link.link_id),
-        source: "link",
+        link_id: invitation.is_none().then_some(link.link_id),
+        source: if invitation.is_some() {
+            "invitation"
+        } else {
+            "link"
+        },
         language: lang,
         nps: answers.nps(&link.definition),
         answers,
         idempotency_key: key,
         submitted_at: now,
     };
-    state.store.record_response(&new, now).await?;
+    let recorded = state.store.record_response(&new, now).await?;
+    if let Some(inv) = &invitation {
+        state
+            .store
+            .invitation_answered(inv.id, recorded.id(), now)
+            .await?;
+    }
     // Post/redirect/get: a reload of the thank-you page cannot resubmit.
     Ok(Redirect::to(&format!("/s/{token}/thanks?lang={}", lang.code())).into_response())
 }
@@ -371,7 +454,7 @@ pub async fn thanks(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&q, browser);
-    let Some(link) = open_link(&state, &token).await? else {
+    let Some((link, _)) = open_target(&state, &token).await? else {
         return Err(AppError::NotFound);
     };
     let tr = Tr::new(lang);
@@ -514,5 +597,56 @@ pub async fn kiosk_submit(
             Json(serde_json::json!({ "id": id, "replayed": true })),
         )
             .into_response(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage {
+    chrome: Chrome,
+    token: String,
+    done: bool,
+}
+
+/// `/u/{token}`: the unsubscribe link of an invitation e-mail, asking before acting (mail
+/// scanners follow links; only the button press unsubscribes).
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let inv = if plausible(&token) {
+        state.store.invitation_by_token(&token).await?
+    } else {
+        None
+    };
+    let Some(inv) = inv else {
+        return Err(AppError::NotFound);
+    };
+    let lang = if browser == Lang::default() {
+        inv.language
+    } else {
+        browser
+    };
+    page(&UnsubscribePage {
+        chrome: Chrome::anonymous(lang),
+        token,
+        done: false,
+    })
+}
+
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    RequestLang(browser): RequestLang,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if !plausible(&token) {
+        return Err(AppError::NotFound);
+    }
+    state.store.unsubscribe(&token, state.clock.now()).await?;
+    page(&UnsubscribePage {
+        chrome: Chrome::anonymous(browser),
+        token,
+        done: true,
     })
 }

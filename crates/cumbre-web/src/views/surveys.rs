@@ -53,6 +53,8 @@ struct SurveyPage {
     units: Vec<Unit>,
     touchpoints: Vec<(i64, String)>,
     definition_json: String,
+    batches: Vec<cumbre_store::listen::invitations::BatchSummary>,
+    mail_enabled: bool,
 }
 
 #[derive(Template)]
@@ -150,7 +152,10 @@ pub async fn show(
             }
         })
         .collect();
+    let batches = state.store.invitation_batches(&ctx.scope, id).await?;
     page(&SurveyPage {
+        batches,
+        mail_enabled: state.config.mail_enabled,
         chrome: Chrome::for_user(&ctx, "surveys").with_notice(n.ok.as_deref()),
         title: survey.definition.title.get(ctx.lang).to_owned(),
         questions: question_rows(&survey.definition, ctx.lang),
