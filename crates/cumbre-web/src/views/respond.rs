@@ -320,6 +320,34 @@ const PER_CLIENT: (u32, i64) = (20, 10 * 60);
 /// Per link, all clients together: a busy lobby QR code at peak, with room to spare.
 const PER_LINK: (u32, i64) = (600, 60);
 
+/// Counts a submission against the client's and the token's limits (keyed by token, so
+/// every link and every invitation has its own budget).
+fn admit(
+    state: &AppState,
+    channel: &str,
+    token: &str,
+    client: Option<std::net::IpAddr>,
+    per_client: (u32, i64),
+    now: time::OffsetDateTime,
+) -> Result<(), AppError> {
+    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let mine = state.limits.hit(
+        &format!("{channel}:{token}:{client}"),
+        per_client.0,
+        time::Duration::seconds(per_client.1),
+        now,
+    );
+    let all = state.limits.hit(
+        &format!("t:{token}"),
+        PER_LINK.0,
+        time::Duration::seconds(PER_LINK.1),
+        now,
+    );
+    mine.and(all).map_err(|wait| AppError::Throttled {
+        retry_after_secs: wait,
+    })
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     RequestLang(browser): RequestLang,
@@ -347,24 +375,7 @@ pub async fn submit(
         return answered_page(lang);
     }
     let now = state.clock.now();
-    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let per_client = state.limits.hit(
-        &format!("s:{}:{client}", link.link_id),
-        PER_CLIENT.0,
-        time::Duration::seconds(PER_CLIENT.1),
-        now,
-    );
-    let per_link = state.limits.hit(
-        &format!("s:{}", link.link_id),
-        PER_LINK.0,
-        time::Duration::seconds(PER_LINK.1),
-        now,
-    );
-    if let Err(wait) = per_client.and(per_link) {
-        return Err(AppError::Throttled {
-            retry_after_secs: wait,
-        });
-    }
+    admit(&state, "s", &token, client, PER_CLIENT, now)?;
     let raw = form_answers(&fields, &link.definition);
     let answers = match check(&link.definition, &raw) {
         Ok(a) => a,
@@ -540,24 +551,7 @@ pub async fn kiosk_submit(
         return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
     }
     let now = state.clock.now();
-    let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let per_client = state.limits.hit(
-        &format!("k:{}:{client}", link.link_id),
-        KIOSK_PER_CLIENT.0,
-        time::Duration::seconds(KIOSK_PER_CLIENT.1),
-        now,
-    );
-    let per_link = state.limits.hit(
-        &format!("s:{}", link.link_id),
-        PER_LINK.0,
-        time::Duration::seconds(PER_LINK.1),
-        now,
-    );
-    if let Err(wait) = per_client.and(per_link) {
-        return Err(AppError::Throttled {
-            retry_after_secs: wait,
-        });
-    }
+    admit(&state, "k", &token, client, KIOSK_PER_CLIENT, now)?;
     let lang = item
         .lang
         .as_deref()

@@ -9,7 +9,8 @@ use cumbre_web::mail::{Mailer, send_due};
 
 both!(
     invitations_go_out_once_are_answered_once_and_unsubscribes_last_forever,
-    a_send_interrupted_by_a_crash_is_never_repeated
+    a_send_interrupted_by_a_crash_is_never_repeated,
+    each_invitation_has_its_own_submission_budget,
 );
 
 const HEADER: &str = "name,email,language,unit,touchpoint,visit_date\n";
@@ -274,4 +275,31 @@ async fn a_send_interrupted_by_a_crash_is_never_repeated(backend: Backend) {
         "after a restart the claim counts as sent: at most once"
     );
     assert!(sink.mails().is_empty());
+}
+
+/// A front desk's shared connection answers many invitations; each has its own rate budget
+/// (they once shared one, so the 21st guest on the same network was refused).
+async fn each_invitation_has_its_own_submission_budget(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let sink = SmtpSink::start().await;
+    let mailer = Mailer::new(&sink.url(), "encuestas@sierraazul.example").expect("mailer");
+    let manager = app.login("manager@demo.test").await;
+    let survey = nps_survey(&app).await;
+    let rows: String = (0..25)
+        .map(|i| format!("Huésped {i},h{i}@guest.example,es,CUN,Después de la estancia,\n"))
+        .collect();
+    assert_eq!(
+        upload(&app, &manager, survey, &format!("{HEADER}{rows}"), "")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(send(&app, &mailer).await, 25);
+    for mail in sink.mails() {
+        let token = token_in(&mail, "/s/");
+        let reply = app
+            .post_raw(None, &format!("/s/{token}"), &[("q.nps", "10")])
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{:?}", mail.to);
+    }
 }
