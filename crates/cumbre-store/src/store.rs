@@ -55,6 +55,9 @@ pub struct Store {
     /// fails at once with SQLITE_BUSY instead of waiting. Serialising our own write
     /// transactions in-process avoids that; PostgreSQL needs no such lock.
     writer: Option<Arc<Mutex<()>>>,
+    /// The response writer: submissions are committed in groups (see `listen::responses`).
+    /// `None` in the writer's own copy of the store.
+    pub(crate) responses: Option<tokio::sync::mpsc::Sender<crate::listen::responses::Submission>>,
 }
 
 /// A write transaction; on SQLite it also holds the writer lock until commit or drop.
@@ -104,11 +107,14 @@ impl Store {
             Backend::Postgres => options.connect(url).await?,
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Self {
+        let mut store = Self {
             pool,
             backend,
             writer,
-        })
+            responses: None,
+        };
+        store.responses = Some(crate::listen::responses::spawn_writer(store.clone()));
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {

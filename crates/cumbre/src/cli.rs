@@ -160,6 +160,17 @@ enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// Durable response submission over HTTP on loopback, against a bare handler.
+    Responses {
+        #[command(flatten)]
+        db: Db,
+        /// Concurrent clients, one run each.
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
+        clients: Vec<usize>,
+        /// Seconds per run.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Build an organisation of regions × locations × teams × people and time reads,
     /// searches, moves and the import. Uses a temporary SQLite file unless --database-url
     /// names an empty database.
@@ -647,13 +658,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     cumbre_store::redact(&config.database_url)
                 );
             }
-            let shape = crate::bench::Shape {
+            let shape = crate::bench::org::Shape {
                 regions: *regions,
                 locations_per_region: *locations,
                 teams_per_location: *teams,
                 people_per_team: *people,
             };
-            crate::bench::run(&store, shape, (*runs).max(1)).await
+            crate::bench::org::run(&store, shape, (*runs).max(1)).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Responses {
+                    db,
+                    clients,
+                    seconds,
+                },
+        } => {
+            let dir = tempfile::tempdir().context("temporary directory")?;
+            let db = Db {
+                database_url: db.database_url.clone().or_else(|| {
+                    Some(format!(
+                        "sqlite:{}?mode=rwc",
+                        dir.path().join("bench.db").display()
+                    ))
+                }),
+            };
+            let config = config(&cli.config, &db, None)?;
+            let store = open(&config).await?;
+            if !store.list_tenants().await?.is_empty() {
+                bail!(
+                    "the bench needs an empty database; {} has data",
+                    cumbre_store::redact(&config.database_url)
+                );
+            }
+            crate::bench::responses::run(&store, clients, (*seconds).max(1)).await
         }
         Command::Survey {
             command: SurveyCommand::Export { db, tenant: t, id },

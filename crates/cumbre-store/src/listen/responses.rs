@@ -8,7 +8,9 @@ use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::listen::Answers;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, Clone)]
 pub struct NewResponse {
@@ -123,6 +125,32 @@ pub struct ResponsePage {
     pub next_cursor: Option<String>,
 }
 
+fn insert_response(
+    new: &NewResponse,
+    now: OffsetDateTime,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
+    sqlx::query(
+        "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
+         language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(new.tenant.0)
+    .bind(new.survey_id)
+    .bind(new.version_id)
+    .bind(new.unit_id.0)
+    .bind(new.touchpoint_id)
+    .bind(new.person_id.map(|p| p.0))
+    .bind(new.link_id)
+    .bind(new.source)
+    .bind(new.language.code())
+    .bind(new.answers.to_json())
+    .bind(new.nps)
+    .bind(new.idempotency_key.clone())
+    .bind(to_millis(new.submitted_at))
+    .bind(to_millis(now))
+    .bind(new.answers.search_text())
+}
+
 const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
     r.person_id, r.source, r.language, r.submitted_at, r.answers, r.nps FROM responses r JOIN units u ON u.id = r.unit_id";
 
@@ -170,10 +198,133 @@ fn parse_cursor(raw: &str) -> Result<(i64, i64), InvalidInput> {
         })
 }
 
+/// A response waiting for the writer, with where to send its outcome.
+pub(crate) type Submission = (
+    NewResponse,
+    OffsetDateTime,
+    oneshot::Sender<Result<Recorded, StoreError>>,
+);
+
+/// Most submissions committed together: enough to amortise a commit's fsync, small enough
+/// that one transaction stays short.
+const GROUP: usize = 256;
+
+/// Starts the response writer. Each loop takes every submission waiting (up to [`GROUP`]) and
+/// commits them in one transaction, then answers each: while one group's commit is on disk,
+/// the next group gathers, so a busy server commits often-hundreds at a time and a quiet one
+/// commits each at once. Nothing is acknowledged before its commit.
+pub(crate) fn spawn_writer(store: Store) -> mpsc::Sender<Submission> {
+    let (tx, mut rx) = mpsc::channel::<Submission>(4 * GROUP);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut group = vec![first];
+            while group.len() < GROUP {
+                match rx.try_recv() {
+                    Ok(next) => group.push(next),
+                    Err(_) => break,
+                }
+            }
+            let items: Vec<(NewResponse, OffsetDateTime)> =
+                group.iter().map(|(n, t, _)| (n.clone(), *t)).collect();
+            match store.record_group(&items).await {
+                Ok(results) => {
+                    for ((_, _, reply), result) in group.into_iter().zip(results) {
+                        let _ = reply.send(result);
+                    }
+                }
+                // One bad apple (or a lost race with another process) must not spoil the
+                // group: record each on its own.
+                Err(e) => {
+                    tracing::warn!(error = ?e, size = group.len(), "group commit failed; recording one by one");
+                    for (new, now, reply) in group {
+                        let _ = reply.send(store.record_response_alone(&new, now).await);
+                    }
+                }
+            }
+        }
+    });
+    tx
+}
+
 impl Store {
-    /// Records a response in one short transaction. With an idempotency key already used in
-    /// this tenant, nothing is written and the earlier response's id is returned.
+    /// Records a response durably: it returns once the response is committed. With an
+    /// idempotency key already used in this tenant, nothing is written and the earlier
+    /// response's id is returned.
     pub async fn record_response(
+        &self,
+        new: &NewResponse,
+        now: OffsetDateTime,
+    ) -> Result<Recorded, StoreError> {
+        let Some(writer) = &self.responses else {
+            return self.record_response_alone(new, now).await;
+        };
+        let (reply, outcome) = oneshot::channel();
+        writer
+            .send((new.clone(), now, reply))
+            .await
+            .map_err(|_| StoreError::Corrupt("the response writer has stopped".into()))?;
+        outcome
+            .await
+            .map_err(|_| StoreError::Corrupt("the response writer has stopped".into()))?
+    }
+
+    /// Commits a group in one transaction; per-item refusals are per-item results.
+    async fn record_group(
+        &self,
+        items: &[(NewResponse, OffsetDateTime)],
+    ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
+        let mut w = self.begin_write().await?;
+        let mut results = Vec::with_capacity(items.len());
+        let mut keys: HashMap<(i64, String), i64> = HashMap::new();
+        let mut touchpoints: HashSet<(i64, i64)> = HashSet::new();
+        for (new, now) in items {
+            if let Some(key) = &new.idempotency_key {
+                if let Some(id) = keys.get(&(new.tenant.0, key.clone())) {
+                    results.push(Ok(Recorded::Existing(*id)));
+                    continue;
+                }
+                let found = sqlx::query(
+                    "SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2",
+                )
+                .bind(new.tenant.0)
+                .bind(key)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+                if let Some(row) = found {
+                    results.push(Ok(Recorded::Existing(col(&row, "id")?)));
+                    continue;
+                }
+            }
+            if !touchpoints.contains(&(new.tenant.0, new.touchpoint_id)) {
+                let found =
+                    sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
+                        .bind(new.touchpoint_id)
+                        .bind(new.tenant.0)
+                        .fetch_optional(&mut *w.tx)
+                        .await?;
+                if found.is_none() {
+                    results.push(Err(InvalidInput::UnknownReference {
+                        field: Field::Touchpoint,
+                        value: new.touchpoint_id.to_string(),
+                    }
+                    .into()));
+                    continue;
+                }
+                touchpoints.insert((new.tenant.0, new.touchpoint_id));
+            }
+            let row = insert_response(new, *now).fetch_one(&mut *w.tx).await?;
+            let id: i64 = col(&row, "id")?;
+            if let Some(key) = &new.idempotency_key {
+                keys.insert((new.tenant.0, key.clone()), id);
+            }
+            results.push(Ok(Recorded::Created(id)));
+        }
+        w.commit().await?;
+        Ok(results)
+    }
+
+    /// Records one response in its own transaction (the writer's fallback).
+    pub(crate) async fn record_response_alone(
         &self,
         new: &NewResponse,
         now: OffsetDateTime,
@@ -201,28 +352,7 @@ impl Store {
             }
             .into());
         }
-        let inserted = sqlx::query(
-            "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
-             language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-        )
-        .bind(new.tenant.0)
-        .bind(new.survey_id)
-        .bind(new.version_id)
-        .bind(new.unit_id.0)
-        .bind(new.touchpoint_id)
-        .bind(new.person_id.map(|p| p.0))
-        .bind(new.link_id)
-        .bind(new.source)
-        .bind(new.language.code())
-        .bind(new.answers.to_json())
-        .bind(new.nps)
-        .bind(new.idempotency_key.clone())
-        .bind(to_millis(new.submitted_at))
-        .bind(to_millis(now))
-        .bind(new.answers.search_text())
-        .fetch_one(&mut *w.tx)
-        .await;
+        let inserted = insert_response(new, now).fetch_one(&mut *w.tx).await;
         match inserted {
             Ok(row) => {
                 let id: i64 = col(&row, "id")?;

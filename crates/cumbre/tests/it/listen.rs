@@ -18,6 +18,7 @@ both!(
     submissions_are_throttled_per_client_and_bounded_in_size,
     the_response_browser_filters_shows_and_exports_within_scope,
     kiosk_answers_are_idempotent_validated_and_keep_their_time,
+    concurrent_submissions_commit_in_groups_without_duplicates_or_loss,
 );
 
 impl TestApp {
@@ -1168,4 +1169,39 @@ async fn kiosk_answers_are_idempotent_validated_and_keep_their_time(backend: Bac
     )
     .await;
     assert_eq!(closed.status, StatusCode::GONE);
+}
+
+async fn concurrent_submissions_commit_in_groups_without_duplicates_or_loss(backend: Backend) {
+    let app = std::sync::Arc::new(TestApp::demo(backend).await);
+    let token = app.token("admin@demo.test").await;
+    let survey = app.survey_id("CSAT").await;
+    let unit = app.unit_id("CUN").await;
+    let checkin = touchpoint(&app, "check-in").await;
+    // 120 requests at once: 60 keys, each sent twice, plus a few with an unknown touchpoint.
+    let mut tasks = Vec::new();
+    for i in 0..120 {
+        let (app, token) = (app.clone(), token.clone());
+        let tp = if i % 40 == 39 { 987_654 } else { checkin };
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"answers": {"csat": i % 5 + 1}, "unit_id": unit, "touchpoint_id": tp});
+            let reply = post_response(&app, &token, survey, Some(&format!("burst-{}", i % 60)), body, "en").await;
+            (i % 60, reply.status, reply.body)
+        }));
+    }
+    let mut ids: std::collections::HashMap<usize, Vec<Value>> = std::collections::HashMap::new();
+    let mut refused = 0;
+    for t in tasks {
+        let (key, status, body) = t.await.expect("task");
+        match status {
+            StatusCode::CREATED | StatusCode::OK => ids.entry(key).or_default().push(serde_json::from_str::<Value>(&body).expect("json")["id"].clone()),
+            StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(refused >= 1, "the unknown touchpoint is refused on its own");
+    for (key, list) in &ids {
+        assert!(list.windows(2).all(|w| w[0] == w[1]), "key {key} answered with one id: {list:?}");
+    }
+    let stored = app.responses(&token, "?limit=1000").await;
+    assert_eq!(stored["items"].as_array().map(Vec::len), Some(ids.len()), "one row per accepted key, none lost");
 }
