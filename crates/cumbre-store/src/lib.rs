@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod audit;
+mod cache;
 mod error;
 pub mod listen;
 pub mod org;

@@ -58,17 +58,23 @@ pub struct Store {
     /// The response writer: submissions are committed in groups (see `listen::responses`).
     /// `None` in the writer's own copy of the store.
     pub(crate) responses: Option<tokio::sync::mpsc::Sender<crate::listen::responses::Submission>>,
+    pub(crate) cache: Arc<crate::cache::ReadCache>,
 }
 
 /// A write transaction; on SQLite it also holds the writer lock until commit or drop.
 pub struct WriteTx<'a> {
     pub(crate) tx: Transaction<'static, Any>,
     _writer: Option<MutexGuard<'a, ()>>,
+    /// Emptied again after commit, so no read made during the transaction survives it.
+    cache: Option<Arc<crate::cache::ReadCache>>,
 }
 
 impl WriteTx<'_> {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        if let Some(cache) = &self.cache {
+            cache.invalidate();
+        }
         Ok(())
     }
 }
@@ -112,6 +118,7 @@ impl Store {
             backend,
             writer,
             responses: None,
+            cache: Arc::default(),
         };
         store.responses = Some(crate::listen::responses::spawn_writer(store.clone()));
         Ok(store)
@@ -166,13 +173,27 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// A write transaction that may change what the read cache holds.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx<'_>, StoreError> {
+        self.cache.invalidate();
+        let mut w = self.begin_quiet_write().await?;
+        w.cache = Some(self.cache.clone());
+        Ok(w)
+    }
+
+    /// A write transaction that cannot change cached reads (responses, invitations,
+    /// sessions, token use), so the cache stays warm under heavy submission load.
+    pub(crate) async fn begin_quiet_write(&self) -> Result<WriteTx<'_>, StoreError> {
         let guard = match &self.writer {
             Some(lock) => Some(lock.lock().await),
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _writer: guard })
+        Ok(WriteTx {
+            tx,
+            _writer: guard,
+            cache: None,
+        })
     }
 }
 

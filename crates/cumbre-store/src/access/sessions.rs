@@ -18,7 +18,7 @@ impl Store {
         now: OffsetDateTime,
         expires: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         // Expired sessions are swept on the way in; no background job needed.
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(to_millis(now))
@@ -56,7 +56,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *w.tx)

@@ -66,6 +66,23 @@ impl Store {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
+        // Read the generation first: a write after this point makes what we cache stale.
+        let generation = self.cache.generation();
+        if let Some(user) = self.cache.tokens.get(generation, &token_hash.to_owned()) {
+            return Ok(user);
+        }
+        let user = self.api_token_user_uncached(token_hash, now).await?;
+        self.cache
+            .tokens
+            .put(generation, token_hash.to_owned(), user.clone());
+        Ok(user)
+    }
+
+    async fn api_token_user_uncached(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
             .fetch_optional(self.pool())
@@ -74,7 +91,7 @@ impl Store {
         let last: Option<i64> = col(&row, "last_used_at")?;
         // Write "last used" at most once a minute: API calls must not all become writes.
         if last.is_none_or(|l| to_millis(now) - l > 60_000) {
-            let mut w = self.begin_write().await?;
+            let mut w = self.begin_quiet_write().await?;
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(to_millis(now))
                 .bind(col::<i64>(&row, "id")?)

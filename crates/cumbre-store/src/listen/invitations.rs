@@ -178,7 +178,7 @@ impl Store {
         now: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<Outgoing>, StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         sqlx::query("UPDATE invitations SET status = 'sent', sent_at = next_attempt_at, last_error = 'delivery unconfirmed: the server stopped while sending' WHERE status = 'sending' AND next_attempt_at < $1")
             .bind(to_millis(now) - 10 * 60 * 1000)
             .execute(&mut *w.tx)
@@ -245,7 +245,7 @@ impl Store {
         if reminder {
             return Ok(());
         }
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         sqlx::query("UPDATE invitations SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2 AND status = 'sending'")
             .bind(to_millis(now))
             .bind(id)
@@ -263,7 +263,7 @@ impl Store {
         permanent: bool,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         let row = sqlx::query("SELECT attempts FROM invitations WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *w.tx)
@@ -326,7 +326,7 @@ impl Store {
     }
 
     pub async fn invitation_opened(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         sqlx::query("UPDATE invitations SET opened_at = $1 WHERE id = $2 AND opened_at IS NULL")
             .bind(to_millis(now))
             .bind(id)
@@ -342,7 +342,7 @@ impl Store {
         response_id: i64,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         sqlx::query("UPDATE invitations SET status = 'answered', answered_at = $1, response_id = $2 WHERE id = $3 AND answered_at IS NULL")
             .bind(to_millis(now))
             .bind(response_id)

@@ -273,7 +273,7 @@ impl Store {
         &self,
         items: &[(NewResponse, OffsetDateTime)],
     ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         let mut results = Vec::with_capacity(items.len());
         let mut keys: HashMap<(i64, String), i64> = HashMap::new();
         let mut touchpoints: HashSet<(i64, i64)> = HashSet::new();
@@ -339,7 +339,7 @@ impl Store {
         {
             return Ok(Recorded::Existing(col(&row, "id")?));
         }
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_quiet_write().await?;
         let touchpoint = sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
             .bind(new.touchpoint_id)
             .bind(new.tenant.0)

@@ -37,6 +37,8 @@ pub struct Survey {
     #[serde(skip)]
     pub version_id: i64,
     pub definition: SurveyDefinition,
+    #[serde(skip)]
+    pub owner_path: UnitPath,
 }
 
 const SELECT: &str = "SELECT s.id, s.tenant_id, s.name, s.status, s.owner_unit_id, o.name AS owner_name, o.path AS owner_path, \
@@ -92,6 +94,7 @@ fn survey_from_row(r: &AnyRow, scope: &Scope) -> Result<Survey, StoreError> {
         version_id: col(r, "version_id")?,
         definition: serde_json::from_str(&definition)
             .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+        owner_path,
     })
 }
 
@@ -124,15 +127,41 @@ impl Store {
     }
 
     pub async fn get_survey(&self, scope: &Scope, id: i64) -> Result<Survey, StoreError> {
-        let mut sql = Sql::new(SELECT);
-        sql.push(" AND s.id = ").int(id);
-        push_survey_scope(&mut sql, scope);
-        let row = sql
-            .query()?
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        survey_from_row(&row, scope)
+        let tenant = scope.tenant();
+        let generation = self.cache.generation();
+        let mut survey = match self.cache.surveys.get(generation, &(tenant.0, id)) {
+            Some(s) => s,
+            None => {
+                let mut sql = Sql::new(SELECT);
+                sql.push(" AND s.id = ")
+                    .int(id)
+                    .push(" AND s.tenant_id = ")
+                    .int(tenant.0);
+                let row = sql
+                    .query()?
+                    .fetch_optional(self.pool())
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let survey = survey_from_row(&row, &Scope::Tenant(tenant))?;
+                self.cache
+                    .surveys
+                    .put(generation, (tenant.0, id), survey.clone());
+                survey
+            }
+        };
+        // The same rule as `push_survey_scope`, applied in memory.
+        let visible = match scope {
+            Scope::Tenant(_) => true,
+            Scope::Subtree { path, .. } => {
+                survey.owner_path.is_within(path) || path.is_within(&survey.owner_path)
+            }
+            Scope::Own { .. } => false,
+        };
+        if !visible {
+            return Err(StoreError::NotFound);
+        }
+        survey.summary.editable = designs(scope, &survey.owner_path);
+        Ok(survey)
     }
 
     /// A new draft owned by `owner` (a unit the caller designs for).

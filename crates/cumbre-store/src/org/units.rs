@@ -87,15 +87,26 @@ impl Store {
 
     /// One unit, or `NotFound` when it does not exist or is outside the scope.
     pub async fn get_unit(&self, scope: &Scope, id: UnitId) -> Result<Unit, StoreError> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM units u WHERE u.id = "));
-        sql.int(id.0);
-        push_unit_scope(&mut sql, scope, "u");
-        let row = sql
-            .query()?
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        unit_from_row(&row)
+        let generation = self.cache.generation();
+        let unit = match self.cache.units.get(generation, &id.0) {
+            Some(unit) => unit,
+            None => {
+                let row = sqlx::query(&format!("SELECT {COLUMNS} FROM units u WHERE u.id = $1"))
+                    .bind(id.0)
+                    .fetch_optional(self.pool())
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let unit = unit_from_row(&row)?;
+                self.cache.units.put(generation, id.0, unit.clone());
+                unit
+            }
+        };
+        // The same rule as `push_unit_scope`, applied in memory.
+        if scope.sees_unit(unit.tenant, unit.id, &unit.path) {
+            Ok(unit)
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     /// The top unit of a tenant, if any.

@@ -1183,8 +1183,17 @@ async fn concurrent_submissions_commit_in_groups_without_duplicates_or_loss(back
         let (app, token) = (app.clone(), token.clone());
         let tp = if i % 40 == 39 { 987_654 } else { checkin };
         tasks.push(tokio::spawn(async move {
-            let body = json!({"answers": {"csat": i % 5 + 1}, "unit_id": unit, "touchpoint_id": tp});
-            let reply = post_response(&app, &token, survey, Some(&format!("burst-{}", i % 60)), body, "en").await;
+            let body =
+                json!({"answers": {"csat": i % 5 + 1}, "unit_id": unit, "touchpoint_id": tp});
+            let reply = post_response(
+                &app,
+                &token,
+                survey,
+                Some(&format!("burst-{}", i % 60)),
+                body,
+                "en",
+            )
+            .await;
             (i % 60, reply.status, reply.body)
         }));
     }
@@ -1193,15 +1202,25 @@ async fn concurrent_submissions_commit_in_groups_without_duplicates_or_loss(back
     for t in tasks {
         let (key, status, body) = t.await.expect("task");
         match status {
-            StatusCode::CREATED | StatusCode::OK => ids.entry(key).or_default().push(serde_json::from_str::<Value>(&body).expect("json")["id"].clone()),
+            StatusCode::CREATED | StatusCode::OK => ids
+                .entry(key)
+                .or_default()
+                .push(serde_json::from_str::<Value>(&body).expect("json")["id"].clone()),
             StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
             other => panic!("unexpected {other}: {body}"),
         }
     }
     assert!(refused >= 1, "the unknown touchpoint is refused on its own");
     for (key, list) in &ids {
-        assert!(list.windows(2).all(|w| w[0] == w[1]), "key {key} answered with one id: {list:?}");
+        assert!(
+            list.windows(2).all(|w| w[0] == w[1]),
+            "key {key} answered with one id: {list:?}"
+        );
     }
     let stored = app.responses(&token, "?limit=1000").await;
-    assert_eq!(stored["items"].as_array().map(Vec::len), Some(ids.len()), "one row per accepted key, none lost");
+    assert_eq!(
+        stored["items"].as_array().map(Vec::len),
+        Some(ids.len()),
+        "one row per accepted key, none lost"
+    );
 }
