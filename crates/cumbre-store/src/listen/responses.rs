@@ -132,7 +132,8 @@ fn insert_response(
     sqlx::query(
         "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
          language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(new.tenant.0)
     .bind(new.survey_id)
@@ -278,22 +279,11 @@ impl Store {
         let mut keys: HashMap<(i64, String), i64> = HashMap::new();
         let mut touchpoints: HashSet<(i64, i64)> = HashSet::new();
         for (new, now) in items {
-            if let Some(key) = &new.idempotency_key {
-                if let Some(id) = keys.get(&(new.tenant.0, key.clone())) {
-                    results.push(Ok(Recorded::Existing(*id)));
-                    continue;
-                }
-                let found = sqlx::query(
-                    "SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2",
-                )
-                .bind(new.tenant.0)
-                .bind(key)
-                .fetch_optional(&mut *w.tx)
-                .await?;
-                if let Some(row) = found {
-                    results.push(Ok(Recorded::Existing(col(&row, "id")?)));
-                    continue;
-                }
+            if let Some(key) = &new.idempotency_key
+                && let Some(id) = keys.get(&(new.tenant.0, key.clone()))
+            {
+                results.push(Ok(Recorded::Existing(*id)));
+                continue;
             }
             if !touchpoints.contains(&(new.tenant.0, new.touchpoint_id)) {
                 let found =
@@ -312,12 +302,19 @@ impl Store {
                 }
                 touchpoints.insert((new.tenant.0, new.touchpoint_id));
             }
-            let row = insert_response(new, *now).fetch_one(&mut *w.tx).await?;
-            let id: i64 = col(&row, "id")?;
+            // One statement in the common case: the key's unique index turns a replay into
+            // "no row", and only then do we look the earlier response up.
+            let recorded = match insert_response(new, *now)
+                .fetch_optional(&mut *w.tx)
+                .await?
+            {
+                Some(row) => Recorded::Created(col(&row, "id")?),
+                None => Recorded::Existing(existing_id(&mut w.tx, new).await?),
+            };
             if let Some(key) = &new.idempotency_key {
-                keys.insert((new.tenant.0, key.clone()), id);
+                keys.insert((new.tenant.0, key.clone()), recorded.id());
             }
-            results.push(Ok(Recorded::Created(id)));
+            results.push(Ok(recorded));
         }
         w.commit().await?;
         Ok(results)
@@ -352,24 +349,14 @@ impl Store {
             }
             .into());
         }
-        let inserted = insert_response(new, now).fetch_one(&mut *w.tx).await;
-        match inserted {
-            Ok(row) => {
-                let id: i64 = col(&row, "id")?;
-                w.commit().await?;
-                Ok(Recorded::Created(id))
-            }
-            // A concurrent request with the same key won the race: answer with its response.
-            Err(sqlx::Error::Database(db))
-                if db.is_unique_violation() && new.idempotency_key.is_some() =>
-            {
-                drop(w);
-                let key = new.idempotency_key.as_deref().unwrap_or_default();
-                let row = existing(key).fetch_one(self.pool()).await?;
-                Ok(Recorded::Existing(col(&row, "id")?))
-            }
-            Err(e) => Err(e.into()),
-        }
+        // With ON CONFLICT DO NOTHING a key already used (also by a concurrent request that
+        // committed first) gives no row: answer with the earlier response.
+        let recorded = match insert_response(new, now).fetch_optional(&mut *w.tx).await? {
+            Some(row) => Recorded::Created(col(&row, "id")?),
+            None => Recorded::Existing(existing_id(&mut w.tx, new).await?),
+        };
+        w.commit().await?;
+        Ok(recorded)
     }
 
     /// One response the scope sees, with the definition of the version it answered.
@@ -463,4 +450,17 @@ impl Store {
         };
         Ok(ResponsePage { items, next_cursor })
     }
+}
+
+/// The response an earlier submission with `new`'s key created.
+async fn existing_id(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    new: &NewResponse,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2")
+        .bind(new.tenant.0)
+        .bind(new.idempotency_key.clone())
+        .fetch_one(&mut **tx)
+        .await?;
+    col(&row, "id")
 }
