@@ -197,6 +197,12 @@ impl Store {
     }
 }
 
+/// Reads a JSON document stored in a TEXT column (definitions, answers, texts); a document
+/// that does not read back means the data is damaged.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
 /// Reads a column, turning a type mismatch into a store error instead of a panic.
 pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
 where

@@ -441,6 +441,55 @@ async fn build_demo_file(
     Ok(format!("sqlite:{}?mode=rwc", file.display()))
 }
 
+/// A UTF-8 text file (the CSV imports).
+fn read_text(file: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    String::from_utf8(bytes).map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))
+}
+
+/// Prints every refused line as `FILE:LINE: reason` and returns the one-line summary.
+fn refused(
+    file: &std::path::Path,
+    errors: &[cumbre_domain::org::import::LineError],
+) -> anyhow::Error {
+    for e in errors {
+        eprintln!("{}:{}: {}", file.display(), e.line, e.error);
+    }
+    anyhow!(
+        "{} bad line(s) in {}; nothing was imported",
+        errors.len(),
+        file.display()
+    )
+}
+
+/// The database a bench runs on: `--database-url` if given (it must be empty), else a
+/// temporary SQLite file that lives as long as the returned directory.
+async fn bench_store(
+    cli_file: &Option<PathBuf>,
+    db: &Db,
+) -> anyhow::Result<(Store, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().context("temporary directory")?;
+    let url = db
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite:{}?mode=rwc", dir.path().join("bench.db").display()));
+    let config = config(
+        cli_file,
+        &Db {
+            database_url: Some(url),
+        },
+        None,
+    )?;
+    let store = open(&config).await?;
+    if !store.list_tenants().await?.is_empty() {
+        bail!(
+            "the bench needs an empty database; {} has data",
+            cumbre_store::redact(&config.database_url)
+        );
+    }
+    Ok((store, dir))
+}
+
 /// A store "not found" as the command line says it.
 fn not_found(e: cumbre_store::StoreError, what: &str, id: i64) -> anyhow::Error {
     match e {
@@ -641,23 +690,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     runs,
                 },
         } => {
-            let dir = tempfile::tempdir().context("temporary directory")?;
-            let db = Db {
-                database_url: db.database_url.clone().or_else(|| {
-                    Some(format!(
-                        "sqlite:{}?mode=rwc",
-                        dir.path().join("bench.db").display()
-                    ))
-                }),
-            };
-            let config = config(&cli.config, &db, None)?;
-            let store = open(&config).await?;
-            if !store.list_tenants().await?.is_empty() {
-                bail!(
-                    "the bench needs an empty database; {} has data",
-                    cumbre_store::redact(&config.database_url)
-                );
-            }
+            let (store, _dir) = bench_store(&cli.config, db).await?;
             let shape = crate::bench::org::Shape {
                 regions: *regions,
                 locations_per_region: *locations,
@@ -674,23 +707,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     seconds,
                 },
         } => {
-            let dir = tempfile::tempdir().context("temporary directory")?;
-            let db = Db {
-                database_url: db.database_url.clone().or_else(|| {
-                    Some(format!(
-                        "sqlite:{}?mode=rwc",
-                        dir.path().join("bench.db").display()
-                    ))
-                }),
-            };
-            let config = config(&cli.config, &db, None)?;
-            let store = open(&config).await?;
-            if !store.list_tenants().await?.is_empty() {
-                bail!(
-                    "the bench needs an empty database; {} has data",
-                    cumbre_store::redact(&config.database_url)
-                );
-            }
+            let (store, _dir) = bench_store(&cli.config, db).await?;
             crate::bench::responses::run(&store, clients, (*seconds).max(1)).await
         }
         Command::Survey {
@@ -786,10 +803,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let config = config(&cli.config, db, None)?;
-            let text =
-                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let text = String::from_utf8(text)
-                .map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))?;
+            let text = read_text(file)?;
             let store = open(&config).await?;
             let tenant = tenant(&store, t).await?;
             let grant = AdminGrant::operator(tenant);
@@ -806,16 +820,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let lookups = store.response_lookups(tenant).await?;
             let rows = match response_plan(&text, &target.definition, &lookups, now) {
                 Ok((_, rows)) => rows,
-                Err(errors) => {
-                    for e in &errors {
-                        eprintln!("{}:{}: {}", file.display(), e.line, e.error);
-                    }
-                    bail!(
-                        "{} bad line(s) in {}; nothing was imported",
-                        errors.len(),
-                        file.display()
-                    );
-                }
+                Err(errors) => return Err(refused(file, &errors)),
             };
             if *dry_run {
                 println!(
@@ -851,25 +856,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let config = config(&cli.config, db, None)?;
-            let text =
-                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let text = String::from_utf8(text)
-                .map_err(|_| anyhow!("{} is not UTF-8 text", file.display()))?;
+            let text = read_text(file)?;
             let store = open(&config).await?;
             let tenant = tenant(&store, t).await?;
             let existing = store.existing_org(tenant).await?;
             let checked = match plan(&text, &existing, now.date()) {
                 Ok(p) => p,
-                Err(errors) => {
-                    for e in &errors {
-                        eprintln!("{}:{}: {}", file.display(), e.line, e.error);
-                    }
-                    bail!(
-                        "{} bad line(s) in {}; nothing was imported",
-                        errors.len(),
-                        file.display()
-                    );
-                }
+                Err(errors) => return Err(refused(file, &errors)),
             };
             if *dry_run {
                 println!(

@@ -217,8 +217,7 @@ impl Store {
                     .await?;
             }
             let def: String = col(r, "definition")?;
-            let def: SurveyDefinition = serde_json::from_str(&def)
-                .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?;
+            let def: SurveyDefinition = crate::store::json(&def, "definition")?;
             out.push(Outgoing {
                 id,
                 tenant: TenantId(col(r, "tenant_id")?),
@@ -312,13 +311,11 @@ impl Store {
             status: SurveyStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
             version_id: col(&r, "current_version_id")?,
-            definition: serde_json::from_str(&def)
-                .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+            definition: crate::store::json(&def, "definition")?,
             unit_id: UnitId(col(&r, "unit_id")?),
             unit_name: col(&r, "unit_name")?,
             touchpoint_id: col(&r, "touchpoint_id")?,
-            touchpoint: serde_json::from_str(&tp)
-                .map_err(|e| StoreError::Corrupt(format!("touchpoint: {e}")))?,
+            touchpoint: crate::store::json(&tp, "touchpoint")?,
             language: Lang::from_code(&col::<String>(&r, "language")?).unwrap_or_default(),
             answered: col::<Option<i64>>(&r, "answered_at")?.is_some(),
             unsubscribed: col::<String>(&r, "status")? == "unsubscribed",

@@ -183,13 +183,11 @@ impl Store {
             status: SurveyStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
             version_id: col(&r, "current_version_id")?,
-            definition: serde_json::from_str(&definition)
-                .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+            definition: crate::store::json(&definition, "definition")?,
             unit_id: UnitId(col(&r, "unit_id")?),
             unit_name: col(&r, "unit_name")?,
             touchpoint_id: col(&r, "touchpoint_id")?,
-            touchpoint: serde_json::from_str(&touchpoint)
-                .map_err(|e| StoreError::Corrupt(format!("touchpoint: {e}")))?,
+            touchpoint: crate::store::json(&touchpoint, "touchpoint")?,
             person_id: col::<Option<i64>>(&r, "person_id")?.map(PersonId),
         }))
     }

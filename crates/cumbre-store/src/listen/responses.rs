@@ -183,8 +183,7 @@ fn response_from_row(r: &sqlx::any::AnyRow) -> Result<StoredResponse, StoreError
         source: col(r, "source")?,
         language: col(r, "language")?,
         submitted_at: from_millis(col(r, "submitted_at")?),
-        answers: serde_json::from_str(&answers)
-            .map_err(|e| StoreError::Corrupt(format!("answers: {e}")))?,
+        answers: crate::store::json(&answers, "answers")?,
         nps: col(r, "nps")?,
     })
 }
@@ -286,18 +285,8 @@ impl Store {
                 continue;
             }
             if !touchpoints.contains(&(new.tenant.0, new.touchpoint_id)) {
-                let found =
-                    sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
-                        .bind(new.touchpoint_id)
-                        .bind(new.tenant.0)
-                        .fetch_optional(&mut *w.tx)
-                        .await?;
-                if found.is_none() {
-                    results.push(Err(InvalidInput::UnknownReference {
-                        field: Field::Touchpoint,
-                        value: new.touchpoint_id.to_string(),
-                    }
-                    .into()));
+                if !touchpoint_exists(&mut w.tx, new).await? {
+                    results.push(Err(unknown_touchpoint(new)));
                     continue;
                 }
                 touchpoints.insert((new.tenant.0, new.touchpoint_id));
@@ -326,28 +315,9 @@ impl Store {
         new: &NewResponse,
         now: OffsetDateTime,
     ) -> Result<Recorded, StoreError> {
-        let existing = |key: &str| {
-            sqlx::query("SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2")
-                .bind(new.tenant.0)
-                .bind(key.to_owned())
-        };
-        if let Some(key) = &new.idempotency_key
-            && let Some(row) = existing(key).fetch_optional(self.pool()).await?
-        {
-            return Ok(Recorded::Existing(col(&row, "id")?));
-        }
         let mut w = self.begin_quiet_write().await?;
-        let touchpoint = sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
-            .bind(new.touchpoint_id)
-            .bind(new.tenant.0)
-            .fetch_optional(&mut *w.tx)
-            .await?;
-        if touchpoint.is_none() {
-            return Err(InvalidInput::UnknownReference {
-                field: Field::Touchpoint,
-                value: new.touchpoint_id.to_string(),
-            }
-            .into());
+        if !touchpoint_exists(&mut w.tx, new).await? {
+            return Err(unknown_touchpoint(new));
         }
         // With ON CONFLICT DO NOTHING a key already used (also by a concurrent request that
         // committed first) gives no row: answer with the earlier response.
@@ -463,4 +433,25 @@ async fn existing_id(
         .fetch_one(&mut **tx)
         .await?;
     col(&row, "id")
+}
+
+/// Whether the response's touchpoint is its tenant's.
+async fn touchpoint_exists(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    new: &NewResponse,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
+        .bind(new.touchpoint_id)
+        .bind(new.tenant.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
+}
+
+fn unknown_touchpoint(new: &NewResponse) -> StoreError {
+    InvalidInput::UnknownReference {
+        field: Field::Touchpoint,
+        value: new.touchpoint_id.to_string(),
+    }
+    .into()
 }

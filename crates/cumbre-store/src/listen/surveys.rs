@@ -92,8 +92,7 @@ fn survey_from_row(r: &AnyRow, scope: &Scope) -> Result<Survey, StoreError> {
         },
         tenant: TenantId(col(r, "tenant_id")?),
         version_id: col(r, "version_id")?,
-        definition: serde_json::from_str(&definition)
-            .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+        definition: crate::store::json(&definition, "definition")?,
         owner_path,
     })
 }
@@ -326,8 +325,7 @@ impl Store {
         let def: String = col(&row, "definition")?;
         Ok((
             col(&row, "version")?,
-            serde_json::from_str(&def)
-                .map_err(|e| StoreError::Corrupt(format!("definition: {e}")))?,
+            crate::store::json(&def, "definition")?,
         ))
     }
 }

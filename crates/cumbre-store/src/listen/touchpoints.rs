@@ -21,7 +21,7 @@ pub struct Touchpoint {
 }
 
 fn texts(raw: &str) -> Result<Texts, StoreError> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("texts: {e}")))
+    crate::store::json(raw, "texts")
 }
 
 impl Store {

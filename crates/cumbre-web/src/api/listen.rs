@@ -377,10 +377,6 @@ pub struct ResponsesQuery {
     pub cursor: String,
 }
 
-fn opt_id(raw: &str, field: Field) -> Result<Option<i64>, InvalidInput> {
-    crate::views::optional_id(raw, field)
-}
-
 fn instant(raw: &str, end_of_day: bool) -> Result<Option<OffsetDateTime>, InvalidInput> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -410,9 +406,9 @@ fn instant(raw: &str, end_of_day: bool) -> Result<Option<OffsetDateTime>, Invali
 impl ResponsesQuery {
     pub fn filter(&self, default_limit: i64) -> Result<ResponseFilter, InvalidInput> {
         Ok(ResponseFilter {
-            unit: opt_id(&self.unit, Field::Unit)?.map(UnitId),
-            touchpoint: opt_id(&self.touchpoint, Field::Touchpoint)?,
-            survey: opt_id(&self.survey, Field::Survey)?,
+            unit: crate::views::optional_id(&self.unit, Field::Unit)?.map(UnitId),
+            touchpoint: crate::views::optional_id(&self.touchpoint, Field::Touchpoint)?,
+            survey: crate::views::optional_id(&self.survey, Field::Survey)?,
             from: instant(&self.from, false)?,
             to: instant(&self.to, true)?,
             band: match self.band.trim() {
@@ -420,7 +416,7 @@ impl ResponsesQuery {
                 b => Some(cumbre_store::listen::Band::parse(b)?),
             },
             text: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
-            limit: opt_id(&self.limit, Field::Answer)?.unwrap_or(default_limit),
+            limit: crate::views::optional_id(&self.limit, Field::Answer)?.unwrap_or(default_limit),
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
         })
     }

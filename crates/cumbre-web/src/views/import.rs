@@ -2,8 +2,7 @@
 //! import created and updated. A dry run checks the file and writes nothing.
 
 use crate::auth::PageCtx;
-use crate::auth::csrf::tokens_match;
-use crate::views::{Chrome, page};
+use crate::views::{Chrome, page, upload};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -42,48 +41,6 @@ fn blank(chrome: Chrome, surveys: Vec<cumbre_store::listen::SurveySummary>) -> I
     }
 }
 
-/// The fields of an upload form: CSRF token, file text, dry-run box, chosen survey.
-struct Upload {
-    csrf: String,
-    text: Option<String>,
-    dry_run: bool,
-    survey: Option<i64>,
-}
-
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
-    let mut upload = Upload {
-        csrf: String::new(),
-        text: None,
-        dry_run: false,
-        survey: None,
-    };
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| InvalidInput::BadForm)?
-    {
-        match field.name() {
-            Some("csrf") => upload.csrf = field.text().await.map_err(|_| InvalidInput::BadForm)?,
-            Some("dry_run") => upload.dry_run = true,
-            Some("survey") => {
-                let raw = field.text().await.map_err(|_| InvalidInput::BadForm)?;
-                upload.survey = crate::views::optional_id(&raw, cumbre_domain::Field::Survey)?;
-            }
-            Some("file") => {
-                let bytes = field.bytes().await.map_err(|_| InvalidInput::BadForm)?;
-                upload.text =
-                    Some(
-                        String::from_utf8(bytes.to_vec()).map_err(|_| InvalidInput::Csv {
-                            detail: "not UTF-8 text".into(),
-                        })?,
-                    );
-            }
-            _ => {}
-        }
-    }
-    Ok(upload)
-}
-
 async fn importable_surveys(
     state: &AppState,
     ctx: &crate::auth::Ctx,
@@ -106,18 +63,15 @@ pub async fn submit(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
-    let upload = read_upload(multipart).await?;
-    if !tokens_match(&ctx.csrf, &upload.csrf) {
-        return Err(AppError::Csrf);
-    }
-    let text = upload.text.ok_or(InvalidInput::EmptyFile)?;
+    let upload = upload::read(&ctx, multipart).await?;
+    let text = &upload.text;
     let now = state.clock.now();
     let existing = state.store.existing_org(grant.tenant()).await?;
     let mut view = blank(
         Chrome::for_user(&ctx, "import"),
         importable_surveys(&state, &ctx).await?,
     );
-    match plan(&text, &existing, now.date()) {
+    match plan(text, &existing, now.date()) {
         Err(errors) => return refused(view, errors, ctx.lang),
         Ok(p) if upload.dry_run => view.checked = Some((p.units.len(), p.people.len())),
         Ok(p) => {
@@ -155,13 +109,11 @@ pub async fn submit_responses(
 ) -> Result<Response, AppError> {
     use cumbre_domain::listen::import::{FileKind, file_kind, plan as response_plan};
     let grant = ctx.admin()?;
-    let upload = read_upload(multipart).await?;
-    if !tokens_match(&ctx.csrf, &upload.csrf) {
-        return Err(AppError::Csrf);
-    }
-    let text = upload.text.ok_or(InvalidInput::EmptyFile)?;
+    let upload = upload::read(&ctx, multipart).await?;
+    let text = &upload.text;
     let now = state.clock.now();
-    let target = match (file_kind(&text), upload.survey) {
+    let survey = crate::views::optional_id(upload.field("survey"), cumbre_domain::Field::Survey)?;
+    let target = match (file_kind(text), survey) {
         (Some(FileKind::Reviews), _) => state.store.review_survey(&grant, now).await?,
         (_, Some(id)) => state.store.get_survey(&ctx.scope, id).await?,
         (_, None) => return Err(InvalidInput::Required(cumbre_domain::Field::Survey).into()),
@@ -171,7 +123,7 @@ pub async fn submit_responses(
         Chrome::for_user(&ctx, "import"),
         importable_surveys(&state, &ctx).await?,
     );
-    match response_plan(&text, &target.definition, &lookups, now) {
+    match response_plan(text, &target.definition, &lookups, now) {
         Err(errors) => return refused(view, errors, ctx.lang),
         Ok((_, rows)) if upload.dry_run => view.responses_checked = Some(rows.len()),
         Ok((_, rows)) => {

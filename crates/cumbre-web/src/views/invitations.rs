@@ -2,7 +2,6 @@
 //! writes nothing), then follow each batch and each recipient's status.
 
 use crate::auth::PageCtx;
-use crate::auth::csrf::tokens_match;
 use crate::auth::secret::random_token;
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
@@ -26,37 +25,10 @@ pub async fn upload(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let (mut csrf, mut text, mut dry_run, mut reminder) =
-        (String::new(), None, false, String::new());
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| InvalidInput::BadForm)?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|_| InvalidInput::BadForm)?,
-            Some("dry_run") => dry_run = true,
-            Some("reminder_days") => {
-                reminder = field.text().await.map_err(|_| InvalidInput::BadForm)?
-            }
-            Some("file") => {
-                let bytes = field.bytes().await.map_err(|_| InvalidInput::BadForm)?;
-                text = Some(
-                    String::from_utf8(bytes.to_vec()).map_err(|_| InvalidInput::Csv {
-                        detail: "not UTF-8 text".into(),
-                    })?,
-                );
-            }
-            _ => {}
-        }
-    }
-    if !tokens_match(&ctx.csrf, &csrf) {
-        return Err(AppError::Csrf);
-    }
-    let reminder_days = crate::views::optional_id(&reminder, Field::Position)?;
-    let text = text.ok_or(InvalidInput::EmptyFile)?;
+    let upload = crate::views::upload::read(&ctx, multipart).await?;
+    let reminder_days = crate::views::optional_id(upload.field("reminder_days"), Field::Position)?;
     let now = state.clock.now();
     let mut lookups = state.store.response_lookups(ctx.user.tenant).await?;
     // Recipients may only be attributed to units the manager sees.
@@ -68,7 +40,7 @@ pub async fn upload(
         .map(|u| u.id.0)
         .collect();
     lookups.units.retain(|_, id| visible.contains(id));
-    let recipients = plan(&text, &lookups, now.date()).map_err(|errors| {
+    let recipients = plan(&upload.text, &lookups, now.date()).map_err(|errors| {
         AppError::InvalidFields(
             errors
                 .into_iter()
@@ -78,14 +50,11 @@ pub async fn upload(
     })?;
     // Visibility and survey status are checked even for a dry run.
     let survey = state.store.get_survey(&ctx.scope, id).await?;
-    if dry_run {
+    if upload.dry_run {
         if survey.summary.status != cumbre_domain::listen::SurveyStatus::Published {
             return Err(InvalidInput::SurveyClosed.into());
         }
-        return Ok(done(
-            &format!("/surveys/{id}?checked={}", recipients.len()),
-            "checked",
-        ));
+        return Ok(done(&format!("/surveys/{id}"), "checked"));
     }
     let tokens = recipients
         .iter()

@@ -15,6 +15,7 @@ pub mod responses;
 pub mod session;
 pub mod surveys;
 pub mod tokens;
+pub mod upload;
 pub mod touchpoints;
 pub mod users;
 

@@ -129,6 +129,16 @@ fn question_view(q: &Question, lang: Lang, tr: Tr) -> QuestionView {
     }
 }
 
+/// Every question of the link's survey, unanswered, in `lang`.
+fn blank_views(link: &PublicLink, lang: Lang) -> Vec<QuestionView> {
+    let tr = Tr::new(lang);
+    link.definition
+        .questions
+        .iter()
+        .map(|q| question_view(q, lang, tr))
+        .collect()
+}
+
 fn closed_page(lang: Lang, status: StatusCode) -> Result<Response, AppError> {
     let tr = Tr::new(lang);
     let body = DonePage {
@@ -268,13 +278,7 @@ pub async fn show(
             .invitation_opened(inv.id, state.clock.now())
             .await?;
     }
-    let tr = Tr::new(lang);
-    let views = link
-        .definition
-        .questions
-        .iter()
-        .map(|q| question_view(q, lang, tr))
-        .collect();
+    let views = blank_views(&link, lang);
     render_form(&link, &token, lang, views, false)
 }
 
@@ -496,13 +500,7 @@ pub async fn kiosk(
     if !link.active || link.status != SurveyStatus::Published {
         return closed_page(lang, StatusCode::GONE);
     }
-    let tr = Tr::new(lang);
-    let views = link
-        .definition
-        .questions
-        .iter()
-        .map(|q| question_view(q, lang, tr))
-        .collect();
+    let views = blank_views(&link, lang);
     render_page(
         &link,
         &token,
