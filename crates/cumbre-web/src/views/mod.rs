@@ -15,8 +15,8 @@ pub mod responses;
 pub mod session;
 pub mod surveys;
 pub mod tokens;
-pub mod upload;
 pub mod touchpoints;
+pub mod upload;
 pub mod users;
 
 use crate::AppError;
@@ -67,26 +67,17 @@ impl Chrome {
 
     /// Shows the confirmation named by `?ok=` when it is one we know.
     pub fn with_notice(mut self, ok: Option<&str>) -> Self {
-        const KNOWN: [&str; 6] = [
-            "saved",
-            "created",
-            "moved",
-            "deactivated",
-            "activated",
-            "password",
-        ];
-        self.notice = ok
-            .and_then(|k| KNOWN.iter().find(|known| **known == k))
-            .map(|k| match *k {
-                "saved" => "notice.saved",
-                "created" => "notice.created",
-                "moved" => "notice.moved",
-                "deactivated" => "notice.deactivated",
-                "activated" => "notice.activated",
-                "queued" => "notice.queued",
-                "checked" => "notice.checked",
-                _ => "notice.password",
-            });
+        self.notice = ok.and_then(|k| match k {
+            "saved" => Some("notice.saved"),
+            "created" => Some("notice.created"),
+            "moved" => Some("notice.moved"),
+            "deactivated" => Some("notice.deactivated"),
+            "activated" => Some("notice.activated"),
+            "password" => Some("notice.password"),
+            "queued" => Some("notice.queued"),
+            "checked" => Some("notice.checked"),
+            _ => None,
+        });
         self
     }
 

@@ -90,6 +90,11 @@ async fn invitations_go_out_once_are_answered_once_and_unsubscribes_last_forever
     );
     let queued = upload(&app, &manager, survey, &csv, "2").await;
     assert_eq!(queued.status, StatusCode::SEE_OTHER, "{}", queued.body);
+    let confirmation = app.get(Some(&manager), queued.location()).await;
+    assert!(
+        confirmation.body.contains("Invitaciones en cola"),
+        "the page confirms the upload"
+    );
 
     assert_eq!(
         send(&app, &mailer).await,
