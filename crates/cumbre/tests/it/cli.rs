@@ -322,6 +322,27 @@ async fn demo_builds_into_the_configured_database() {
 }
 
 #[test]
+fn bench_responses_compares_durable_submission_with_a_bare_handler() {
+    let out = cumbre(
+        &["bench", "responses", "--clients", "2", "--seconds", "1"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("| 2 |"))
+        .expect("a row for 2 clients");
+    assert!(row.ends_with("| 0 |"), "no failed submission: {row}");
+    let stored: usize = report
+        .split("responses stored: ")
+        .nth(1)
+        .and_then(|s| s.trim().parse().ok())
+        .expect("a count");
+    assert!(stored > 0);
+}
+
+#[test]
 fn bad_database_url_fails_with_one_line() {
     let out = cumbre(
         &[
