@@ -94,6 +94,9 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 options
+                    // A file connection does not go stale: skip the ping a pooled
+                    // connection otherwise costs on every acquire (a thread round trip).
+                    .test_before_acquire(false)
                     // case_sensitive_like: LIKE behaves as on PostgreSQL, and the subtree
                     // prefix match (`path LIKE '/1/4/%'`) can use the path index.
                     .after_connect(|conn, _| {
@@ -120,7 +123,7 @@ impl Store {
             responses: None,
             cache: Arc::default(),
         };
-        store.responses = Some(crate::listen::responses::spawn_writer(store.clone()));
+        store.responses = Some(crate::listen::responses::spawn_writer(store.clone())?);
         Ok(store)
     }
 
@@ -181,13 +184,18 @@ impl Store {
         Ok(w)
     }
 
+    /// On SQLite, the in-process writer lock (see `writer`); nothing on PostgreSQL.
+    pub(crate) async fn writer_lock(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+
     /// A write transaction that cannot change cached reads (responses, invitations,
     /// sessions, token use), so the cache stays warm under heavy submission load.
     pub(crate) async fn begin_quiet_write(&self) -> Result<WriteTx<'_>, StoreError> {
-        let guard = match &self.writer {
-            Some(lock) => Some(lock.lock().await),
-            None => None,
-        };
+        let guard = self.writer_lock().await;
         let tx = self.pool.begin().await?;
         Ok(WriteTx {
             tx,

@@ -30,14 +30,25 @@ impl Default for WebConfig {
     }
 }
 
-/// Everything a handler may use; no globals.
+/// Everything a handler may use; no globals. axum clones the state for every extractor
+/// and middleware of every request, so it is one shared pointer, not a bundle of them.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
-    pub config: Arc<WebConfig>,
-    pub throttle: Arc<Throttle>,
-    pub limits: Arc<RateLimits>,
+    pub config: WebConfig,
+    pub throttle: Throttle,
+    pub limits: RateLimits,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -59,12 +70,12 @@ impl AppState {
     }
 
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             store,
             clock,
-            config: Arc::new(config),
-            throttle: Arc::new(Throttle::default()),
-            limits: Arc::new(RateLimits::default()),
-        }
+            config,
+            throttle: Throttle::default(),
+            limits: RateLimits::default(),
+        }))
     }
 }

@@ -2,12 +2,14 @@
 
 use crate::sql::Sql;
 use crate::store::col;
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::listen::Answers;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
 use serde::Serialize;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Connection};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
@@ -125,31 +127,63 @@ pub struct ResponsePage {
     pub next_cursor: Option<String>,
 }
 
-fn insert_response(
-    new: &NewResponse,
-    now: OffsetDateTime,
-) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
-    sqlx::query(
-        "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
-         language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
-    )
-    .bind(new.tenant.0)
-    .bind(new.survey_id)
-    .bind(new.version_id)
-    .bind(new.unit_id.0)
-    .bind(new.touchpoint_id)
-    .bind(new.person_id.map(|p| p.0))
-    .bind(new.link_id)
-    .bind(new.source)
-    .bind(new.language.code())
-    .bind(new.answers.to_json())
-    .bind(new.nps)
-    .bind(new.idempotency_key.clone())
-    .bind(to_millis(new.submitted_at))
-    .bind(to_millis(now))
-    .bind(new.answers.search_text())
+/// The columns a new response fills, in the order [`bind_response`] binds them.
+const INSERT_COLUMNS: &str = "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, \
+     link_id, source, language, answers, nps, idempotency_key, submitted_at, received_at, search_text) VALUES ";
+const PER_ROW: usize = 15;
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING …` for `rows` responses: a
+/// replayed key gives no row back, so callers match the rows they get by key.
+///
+/// On SQLite the placeholders are anonymous `?`: SQLite finds a numbered one's name by a
+/// linear scan, which sqlx does for each, so a 960-parameter `$n` statement costs quadratic
+/// time in binding alone. PostgreSQL only knows `$n`.
+fn insert_sql(rows: usize, backend: Backend) -> String {
+    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * 80 + 120);
+    sql.push_str(INSERT_COLUMNS);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..PER_ROW {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(r * PER_ROW + c + 1).to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(
+        " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, tenant_id, idempotency_key",
+    );
+    sql
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_response<'q>(q: AnyQuery<'q>, new: &NewResponse, now: OffsetDateTime) -> AnyQuery<'q> {
+    q.bind(new.tenant.0)
+        .bind(new.survey_id)
+        .bind(new.version_id)
+        .bind(new.unit_id.0)
+        .bind(new.touchpoint_id)
+        .bind(new.person_id.map(|p| p.0))
+        .bind(new.link_id)
+        .bind(new.source)
+        .bind(new.language.code())
+        .bind(new.answers.to_json())
+        .bind(new.nps)
+        .bind(new.idempotency_key.clone())
+        .bind(to_millis(new.submitted_at))
+        .bind(to_millis(now))
+        .bind(new.answers.search_text())
 }
 
 const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
@@ -199,51 +233,105 @@ fn parse_cursor(raw: &str) -> Result<(i64, i64), InvalidInput> {
 }
 
 /// A response waiting for the writer, with where to send its outcome.
-pub(crate) type Submission = (
-    NewResponse,
-    OffsetDateTime,
-    oneshot::Sender<Result<Recorded, StoreError>>,
-);
+pub(crate) struct Submission {
+    new: NewResponse,
+    now: OffsetDateTime,
+    reply: oneshot::Sender<Result<Recorded, StoreError>>,
+}
 
 /// Most submissions committed together: enough to amortise a commit's fsync, small enough
 /// that one transaction stays short.
 const GROUP: usize = 256;
 
 /// Starts the response writer. Each loop takes every submission waiting (up to [`GROUP`]) and
-/// commits them in one transaction, then answers each: while one group's commit is on disk,
-/// the next group gathers, so a busy server commits often-hundreds at a time and a quiet one
-/// commits each at once. Nothing is acknowledged before its commit.
-pub(crate) fn spawn_writer(store: Store) -> mpsc::Sender<Submission> {
+/// commits them together, then answers each: while one group's commit is on disk, the next
+/// group gathers, so a busy server commits dozens at a time and a quiet one each at once.
+/// Nothing is acknowledged before its commit.
+///
+/// On SQLite the writer runs on a thread of its own: on the shared runtime its every wake-up
+/// (one per database round trip) queued behind the HTTP tasks, and the one writer SQLite
+/// allows sat idle in between.
+pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, StoreError> {
     let (tx, mut rx) = mpsc::channel::<Submission>(4 * GROUP);
-    tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut group = vec![first];
-            while group.len() < GROUP {
-                match rx.try_recv() {
-                    Ok(next) => group.push(next),
-                    Err(_) => break,
-                }
+    let on_own_thread = store.backend() == Backend::Sqlite;
+    let work = async move {
+        let mut group = Vec::with_capacity(GROUP);
+        // Touchpoints are never deleted nor moved between tenants: one found stays valid.
+        let mut known = HashSet::new();
+        // A connection of its own: SQLite keeps a page cache per connection and empties it
+        // when another connection wrote, so taking turns through the pool re-read pages
+        // from disk for every group.
+        let mut own: Option<PoolConnection<Any>> = None;
+        while rx.recv_many(&mut group, GROUP).await > 0 {
+            let outcome = match own.as_mut() {
+                Some(conn) => store.record_group(conn, &group, &mut known).await,
+                None => match store.pool().acquire().await {
+                    Ok(conn) => {
+                        store
+                            .record_group(own.insert(conn), &group, &mut known)
+                            .await
+                    }
+                    Err(e) => Err(e.into()),
+                },
+            };
+            if outcome.is_err() {
+                own = None;
             }
-            let items: Vec<(NewResponse, OffsetDateTime)> =
-                group.iter().map(|(n, t, _)| (n.clone(), *t)).collect();
-            match store.record_group(&items).await {
+            match outcome {
                 Ok(results) => {
-                    for ((_, _, reply), result) in group.into_iter().zip(results) {
-                        let _ = reply.send(result);
+                    for (s, result) in group.drain(..).zip(results) {
+                        let _ = s.reply.send(result);
                     }
                 }
                 // One bad apple (or a lost race with another process) must not spoil the
                 // group: record each on its own.
                 Err(e) => {
                     tracing::warn!(error = ?e, size = group.len(), "group commit failed; recording one by one");
-                    for (new, now, reply) in group {
-                        let _ = reply.send(store.record_response_alone(&new, now).await);
+                    for s in group.drain(..) {
+                        let _ = s
+                            .reply
+                            .send(store.record_response_alone(&s.new, s.now).await);
                     }
                 }
             }
         }
-    });
-    tx
+    };
+    if on_own_thread {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the response writer: {e}")))?;
+        std::thread::Builder::new()
+            .name("cumbre-writer".into())
+            .spawn(move || runtime.block_on(work))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the response writer: {e}")))?;
+    } else {
+        tokio::spawn(work);
+    }
+    Ok(tx)
+}
+
+/// Most rows in one INSERT. Each row count is a statement of its own, and 64 of them stay in
+/// sqlx's prepared-statement cache (100 per connection).
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// Inserts the `rows` of `group` with one statement; returns the rows it created (a key
+/// already used creates none).
+async fn insert_rows<'c, E>(
+    exec: E,
+    backend: Backend,
+    group: &[Submission],
+    rows: &[usize],
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let sql = insert_sql(rows.len(), backend);
+    let mut query = sqlx::query(&sql);
+    for &i in rows {
+        query = bind_response(query, &group[i].new, group[i].now);
+    }
+    Ok(query.fetch_all(exec).await?)
 }
 
 impl Store {
@@ -252,15 +340,16 @@ impl Store {
     /// response's id is returned.
     pub async fn record_response(
         &self,
-        new: &NewResponse,
+        new: NewResponse,
         now: OffsetDateTime,
     ) -> Result<Recorded, StoreError> {
         let Some(writer) = &self.responses else {
-            return self.record_response_alone(new, now).await;
+            return self.record_response_alone(&new, now).await;
         };
         let (reply, outcome) = oneshot::channel();
+        let submission = Submission { new, now, reply };
         writer
-            .send((new.clone(), now, reply))
+            .send(submission)
             .await
             .map_err(|_| StoreError::Corrupt("the response writer has stopped".into()))?;
         outcome
@@ -268,45 +357,101 @@ impl Store {
             .map_err(|_| StoreError::Corrupt("the response writer has stopped".into()))?
     }
 
-    /// Commits a group in one transaction; per-item refusals are per-item results.
+    /// Commits a group at once; per-item refusals are per-item results. The cost that limits
+    /// a busy writer is per statement, not per row, so keyed responses go in with multi-row
+    /// statements, and a group that fits one statement runs it as its own transaction (no
+    /// BEGIN, no COMMIT). Keyless responses (rare: API calls without `Idempotency-Key`) go
+    /// one per statement, since only a key tells which returned id is whose.
     async fn record_group(
         &self,
-        items: &[(NewResponse, OffsetDateTime)],
+        conn: &mut PoolConnection<Any>,
+        group: &[Submission],
+        known_touchpoints: &mut HashSet<(i64, i64)>,
     ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
-        let mut w = self.begin_quiet_write().await?;
-        let mut results = Vec::with_capacity(items.len());
-        let mut keys: HashMap<(i64, String), i64> = HashMap::new();
-        let mut touchpoints: HashSet<(i64, i64)> = HashSet::new();
-        for (new, now) in items {
-            if let Some(key) = &new.idempotency_key
-                && let Some(id) = keys.get(&(new.tenant.0, key.clone()))
-            {
-                results.push(Ok(Recorded::Existing(*id)));
+        let mut results: Vec<Option<Result<Recorded, StoreError>>> =
+            (0..group.len()).map(|_| None).collect();
+        // A touchpoint must be the response's tenant's.
+        for (i, s) in group.iter().enumerate() {
+            let pair = (s.new.tenant.0, s.new.touchpoint_id);
+            if known_touchpoints.contains(&pair) {
                 continue;
             }
-            if !touchpoints.contains(&(new.tenant.0, new.touchpoint_id)) {
-                if !touchpoint_exists(&mut w.tx, new).await? {
-                    results.push(Err(unknown_touchpoint(new)));
-                    continue;
-                }
-                touchpoints.insert((new.tenant.0, new.touchpoint_id));
+            if touchpoint_exists(self.pool(), &s.new).await? {
+                known_touchpoints.insert(pair);
+            } else {
+                results[i] = Some(Err(unknown_touchpoint(&s.new)));
             }
-            // One statement in the common case: the key's unique index turns a replay into
-            // "no row", and only then do we look the earlier response up.
-            let recorded = match insert_response(new, *now)
-                .fetch_optional(&mut *w.tx)
-                .await?
-            {
-                Some(row) => Recorded::Created(col(&row, "id")?),
-                None => Recorded::Existing(existing_id(&mut w.tx, new).await?),
-            };
-            if let Some(key) = &new.idempotency_key {
-                keys.insert((new.tenant.0, key.clone()), recorded.id());
-            }
-            results.push(Ok(recorded));
         }
-        w.commit().await?;
-        Ok(results)
+        // The first submission with a key inserts; later ones in the group repeat it.
+        let mut first_with_key: HashMap<(i64, &str), usize> = HashMap::new();
+        let mut repeats = Vec::new();
+        let mut keyed = Vec::new();
+        let mut statements: Vec<Vec<usize>> = Vec::new();
+        for (i, s) in group.iter().enumerate() {
+            if results[i].is_some() {
+                continue;
+            }
+            match s.new.idempotency_key.as_deref() {
+                Some(key) => match first_with_key.get(&(s.new.tenant.0, key)) {
+                    Some(&first) => repeats.push((i, first)),
+                    None => {
+                        first_with_key.insert((s.new.tenant.0, key), i);
+                        keyed.push(i);
+                    }
+                },
+                None => statements.push(vec![i]),
+            }
+        }
+        statements.extend(keyed.chunks(ROWS_PER_STATEMENT).map(<[usize]>::to_vec));
+        let mut created = Vec::with_capacity(statements.len());
+        match statements.as_slice() {
+            [] => {}
+            [only] => {
+                let _writer = self.writer_lock().await;
+                created.push(insert_rows(&mut **conn, self.backend(), group, only).await?);
+            }
+            many => {
+                let _writer = self.writer_lock().await;
+                let mut tx = conn.begin().await?;
+                for rows in many {
+                    created.push(insert_rows(&mut *tx, self.backend(), group, rows).await?);
+                }
+                tx.commit().await?;
+            }
+        }
+        for (rows, returned) in statements.iter().zip(created) {
+            for row in returned {
+                let id = col(&row, "id")?;
+                let i = match col::<Option<String>>(&row, "idempotency_key")? {
+                    Some(key) => first_with_key
+                        .get(&(col(&row, "tenant_id")?, key.as_str()))
+                        .copied(),
+                    None => rows.first().copied(),
+                };
+                if let Some(i) = i {
+                    results[i] = Some(Ok(Recorded::Created(id)));
+                }
+            }
+        }
+        // A key that created nothing was used before this group: that response is committed.
+        for &i in &keyed {
+            if results[i].is_none() {
+                let id = existing_id(self.pool(), &group[i].new).await?;
+                results[i] = Some(Ok(Recorded::Existing(id)));
+            }
+        }
+        for (i, first) in repeats {
+            results[i] = Some(match &results[first] {
+                Some(Ok(r)) => Ok(Recorded::Existing(r.id())),
+                _ => Err(StoreError::Corrupt(
+                    "a repeated key lost its first submission".into(),
+                )),
+            });
+        }
+        results
+            .into_iter()
+            .map(|r| r.ok_or_else(|| StoreError::Corrupt("a submission got no outcome".into())))
+            .collect()
     }
 
     /// Records one response in its own transaction (the writer's fallback).
@@ -316,14 +461,17 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Recorded, StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        if !touchpoint_exists(&mut w.tx, new).await? {
+        if !touchpoint_exists(&mut *w.tx, new).await? {
             return Err(unknown_touchpoint(new));
         }
         // With ON CONFLICT DO NOTHING a key already used (also by a concurrent request that
         // committed first) gives no row: answer with the earlier response.
-        let recorded = match insert_response(new, now).fetch_optional(&mut *w.tx).await? {
+        let recorded = match bind_response(sqlx::query(&insert_sql(1, self.backend())), new, now)
+            .fetch_optional(&mut *w.tx)
+            .await?
+        {
             Some(row) => Recorded::Created(col(&row, "id")?),
-            None => Recorded::Existing(existing_id(&mut w.tx, new).await?),
+            None => Recorded::Existing(existing_id(&mut *w.tx, new).await?),
         };
         w.commit().await?;
         Ok(recorded)
@@ -423,27 +571,27 @@ impl Store {
 }
 
 /// The response an earlier submission with `new`'s key created.
-async fn existing_id(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    new: &NewResponse,
-) -> Result<i64, StoreError> {
+async fn existing_id<'c, E>(exec: E, new: &NewResponse) -> Result<i64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let row = sqlx::query("SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2")
         .bind(new.tenant.0)
         .bind(new.idempotency_key.clone())
-        .fetch_one(&mut **tx)
+        .fetch_one(exec)
         .await?;
     col(&row, "id")
 }
 
 /// Whether the response's touchpoint is its tenant's.
-async fn touchpoint_exists(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    new: &NewResponse,
-) -> Result<bool, StoreError> {
+async fn touchpoint_exists<'c, E>(exec: E, new: &NewResponse) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let found = sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
         .bind(new.touchpoint_id)
         .bind(new.tenant.0)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(exec)
         .await?;
     Ok(found.is_some())
 }

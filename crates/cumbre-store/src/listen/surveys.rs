@@ -36,7 +36,8 @@ pub struct Survey {
     pub tenant: TenantId,
     #[serde(skip)]
     pub version_id: i64,
-    pub definition: SurveyDefinition,
+    /// Shared: the read cache hands out copies of a survey on every submission.
+    pub definition: std::sync::Arc<SurveyDefinition>,
     #[serde(skip)]
     pub owner_path: UnitPath,
 }

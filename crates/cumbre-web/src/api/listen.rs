@@ -331,7 +331,7 @@ async fn submit_response(
         idempotency_key: key,
         submitted_at,
     };
-    Ok(match state.store.record_response(&new, now).await? {
+    Ok(match state.store.record_response(new, now).await? {
         Recorded::Created(rid) => (StatusCode::CREATED, Json(json!({ "id": rid }))).into_response(),
         Recorded::Existing(rid) => {
             (StatusCode::OK, Json(json!({ "id": rid, "replayed": true }))).into_response()

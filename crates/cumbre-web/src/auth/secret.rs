@@ -1,7 +1,6 @@
 //! Random secrets (session, CSRF and API tokens) and the hashes we store instead of them.
 
 use sha2::{Digest, Sha256};
-use std::fmt::Write;
 
 /// 32 random bytes from the OS, hex encoded (256 bits: unguessable).
 pub fn random_token() -> anyhow::Result<String> {
@@ -16,10 +15,13 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// Lower-case hex; by table, since every API request hashes its token.
 fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(out, "{b:02x}");
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
     out
 }
@@ -29,4 +31,25 @@ pub const API_TOKEN_PREFIX: &str = "cumbre_";
 
 pub fn new_api_token() -> anyhow::Result<String> {
     Ok(format!("{API_TOKEN_PREFIX}{}", random_token()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_lower_case_hex_sha256() {
+        // FIPS 180-2's example: stored hashes must keep matching the tokens already issued.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let token = random_token().unwrap();
+        assert_eq!(token.len(), 64);
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+    }
 }

@@ -411,7 +411,7 @@ pub async fn submit(
         idempotency_key: key,
         submitted_at: now,
     };
-    let recorded = state.store.record_response(&new, now).await?;
+    let recorded = state.store.record_response(new, now).await?;
     if let Some(inv) = &invitation {
         state
             .store
@@ -580,7 +580,7 @@ pub async fn kiosk_submit(
         idempotency_key: Some(format!("kiosk:{}:{}", link.link_id, item.key)),
         submitted_at,
     };
-    Ok(match state.store.record_response(&new, now).await? {
+    Ok(match state.store.record_response(new, now).await? {
         cumbre_store::listen::Recorded::Created(id) => {
             (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response()
         }

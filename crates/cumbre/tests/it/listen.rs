@@ -1177,49 +1177,63 @@ async fn concurrent_submissions_commit_in_groups_without_duplicates_or_loss(back
     let survey = app.survey_id("CSAT").await;
     let unit = app.unit_id("CUN").await;
     let checkin = touchpoint(&app, "check-in").await;
-    // 120 requests at once: 60 keys, each sent twice, and 3 more with an unknown touchpoint.
+    // 133 requests at once: 60 keys, each sent twice, 3 with an unknown touchpoint and 10
+    // without a key (each of those is a response of its own).
     let mut tasks = Vec::new();
-    for i in 0..123 {
+    for i in 0..133 {
         let (app, token) = (app.clone(), token.clone());
-        let (tp, key) = if i >= 120 {
-            (987_654, format!("bad-{i}"))
-        } else {
-            (checkin, format!("burst-{}", i % 60))
+        let (tp, key) = match i {
+            0..120 => (checkin, Some(format!("burst-{}", i % 60))),
+            120..123 => (987_654, Some(format!("bad-{i}"))),
+            _ => (checkin, None),
         };
         tasks.push(tokio::spawn(async move {
             let body =
                 json!({"answers": {"csat": i % 5 + 1}, "unit_id": unit, "touchpoint_id": tp});
-            let reply = post_response(&app, &token, survey, Some(&key), body, "en").await;
-            (i % 60, reply.status, reply.body)
+            let reply = post_response(&app, &token, survey, key.as_deref(), body, "en").await;
+            (key, reply.status, reply.body)
         }));
     }
-    let mut ids: std::collections::HashMap<usize, Vec<Value>> = std::collections::HashMap::new();
+    let mut ids: std::collections::HashMap<String, Vec<(StatusCode, Value)>> =
+        std::collections::HashMap::new();
+    let mut keyless = std::collections::HashSet::new();
     let mut refused = 0;
     for t in tasks {
         let (key, status, body) = t.await.expect("task");
-        match status {
-            StatusCode::CREATED | StatusCode::OK => ids
-                .entry(key)
-                .or_default()
-                .push(serde_json::from_str::<Value>(&body).expect("json")["id"].clone()),
-            StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
-            other => panic!("unexpected {other}: {body}"),
+        let id = || serde_json::from_str::<Value>(&body).expect("json")["id"].clone();
+        match (status, key) {
+            (StatusCode::CREATED, None) => assert!(keyless.insert(id().to_string()), "a new id"),
+            (StatusCode::CREATED | StatusCode::OK, Some(key)) => {
+                ids.entry(key).or_default().push((status, id()))
+            }
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(_)) => refused += 1,
+            (other, _) => panic!("unexpected {other}: {body}"),
         }
     }
     assert_eq!(
         refused, 3,
         "the unknown touchpoints are refused on their own"
     );
+    assert_eq!(keyless.len(), 10, "every keyless submission is stored");
     for (key, list) in &ids {
         assert!(
-            list.windows(2).all(|w| w[0] == w[1]),
+            list.windows(2).all(|w| w[0].1 == w[1].1),
             "key {key} answered with one id: {list:?}"
+        );
+        let created = list
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count();
+        assert_eq!(created, 1, "key {key}: one 201, then replays: {list:?}");
+        assert!(
+            !keyless.contains(&list[0].1.to_string()),
+            "key {key} shares no id with a keyless response"
         );
     }
     let stored = app.responses(&token, "?limit=1000").await;
     assert_eq!(
         stored["items"].as_array().map(Vec::len),
-        Some(ids.len()),
-        "one row per accepted key, none lost"
+        Some(ids.len() + keyless.len()),
+        "one row per accepted key and keyless submission, none lost"
     );
 }
