@@ -2,8 +2,8 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, home, import, invitations, org, people, profile, respond, responses, session,
-    surveys, tokens, touchpoints, users,
+    assets, audit, builder, home, import, invitations, org, people, profile, respond, responses,
+    session, surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -77,6 +77,9 @@ pub fn router(state: AppState) -> Router {
         .route("/surveys/{id}", get(surveys::show))
         .route("/surveys/{id}/status", post(surveys::set_status))
         .route("/surveys/{id}/definition", post(surveys::save_definition))
+        .route("/surveys/{id}/edit", get(builder::edit))
+        .route("/surveys/{id}/check", post(builder::check))
+        .route("/surveys/{id}/preview", post(builder::preview))
         .route(
             "/surveys/{id}/invitations",
             post(invitations::upload).layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
@@ -112,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(assets::js))
         .route("/static/survey.js", get(assets::survey_js))
         .route("/static/kiosk.js", get(assets::kiosk_js))
+        .route("/static/builder.js", get(assets::builder_js))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

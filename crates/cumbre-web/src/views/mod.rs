@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod builder;
 pub mod errors;
 pub mod home;
 pub mod import;

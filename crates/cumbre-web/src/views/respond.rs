@@ -71,6 +71,8 @@ struct RespondPage {
     has_errors: bool,
     /// In kiosk mode, the JSON endpoint the page's queue sends answers to.
     kiosk: Option<String>,
+    /// The designer's preview of an unsaved definition: nothing to switch to or send.
+    preview: bool,
 }
 
 #[derive(Template)]
@@ -247,12 +249,37 @@ fn render_page(
         idempotency_key: random_token().map_err(AppError::internal)?,
         has_errors,
         kiosk,
+        preview: false,
     };
     let mut response = page(&body)?;
     if has_errors {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+/// The page a respondent would see for `def` in `lang`, for the survey designer's phone
+/// preview: the same template, so what the designer sees is what customers get.
+pub fn preview_html(def: &SurveyDefinition, lang: Lang, place: &str) -> Result<String, AppError> {
+    let tr = Tr::new(lang);
+    RespondPage {
+        chrome: Chrome::anonymous(lang),
+        token: "preview".into(),
+        title: def.title.get(lang).to_owned(),
+        intro: def.intro.get(lang).to_owned(),
+        place: place.to_owned(),
+        questions: def
+            .questions
+            .iter()
+            .map(|q| question_view(q, lang, tr))
+            .collect(),
+        idempotency_key: String::new(),
+        has_errors: false,
+        kiosk: None,
+        preview: true,
+    }
+    .render()
+    .map_err(AppError::internal)
 }
 
 pub async fn show(

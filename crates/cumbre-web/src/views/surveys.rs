@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::listen::templates::TEMPLATES;
-use cumbre_domain::listen::{Question, SurveyDefinition, SurveyStatus};
+use cumbre_domain::listen::{Question, QuestionKind, SurveyDefinition, SurveyStatus};
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, UnitId};
 use cumbre_store::listen::{LinkInput, Survey, SurveyLink, SurveySummary, Touchpoint};
 use cumbre_store::org::Unit;
@@ -52,7 +52,6 @@ struct SurveyPage {
     links: Vec<LinkView>,
     units: Vec<Unit>,
     touchpoints: Vec<(i64, String)>,
-    definition_json: String,
     batches: Vec<cumbre_store::listen::invitations::BatchSummary>,
     mail_enabled: bool,
 }
@@ -109,6 +108,21 @@ pub async fn list(
     })
 }
 
+/// The catalogue key naming a question's type.
+fn question_type_key(kind: &QuestionKind) -> &'static str {
+    match kind {
+        QuestionKind::Nps => "qtype.nps",
+        QuestionKind::Csat => "qtype.csat",
+        QuestionKind::Ces => "qtype.ces",
+        QuestionKind::Rating { .. } => "qtype.rating",
+        QuestionKind::SingleChoice { .. } => "qtype.single_choice",
+        QuestionKind::MultipleChoice { .. } => "qtype.multiple_choice",
+        QuestionKind::ShortText => "qtype.short_text",
+        QuestionKind::LongText => "qtype.long_text",
+        QuestionKind::Contact => "qtype.contact",
+    }
+}
+
 fn question_rows(
     def: &SurveyDefinition,
     lang: Lang,
@@ -118,7 +132,7 @@ fn question_rows(
         .map(|q: &Question| {
             (
                 q.key.clone(),
-                q.kind.code(),
+                crate::i18n::Tr::new(lang).t(question_type_key(&q.kind)),
                 q.prompt.get(lang).to_owned(),
                 q.required,
                 q.show_if.is_some(),
@@ -159,7 +173,6 @@ pub async fn show(
         chrome: Chrome::for_user(&ctx, "surveys").with_notice(n.ok.as_deref()),
         title: survey.definition.title.get(ctx.lang).to_owned(),
         questions: question_rows(&survey.definition, ctx.lang),
-        definition_json: serde_json::to_string_pretty(&survey.definition).unwrap_or_default(),
         survey,
         links,
         units: state.store.list_units(&ctx.scope).await?,
@@ -234,6 +247,9 @@ pub async fn set_status(
 pub struct DefinitionForm {
     #[serde(default)]
     definition: String,
+    /// `edit` when saved from the builder, which then stays open.
+    #[serde(default)]
+    back: String,
 }
 
 pub async fn save_definition(
@@ -252,7 +268,12 @@ pub async fn save_definition(
             state.clock.now(),
         )
         .await?;
-    Ok(done(&format!("/surveys/{id}"), "saved"))
+    let to = if f.form.back == "edit" {
+        format!("/surveys/{id}/edit")
+    } else {
+        format!("/surveys/{id}")
+    };
+    Ok(done(&to, "saved"))
 }
 
 #[derive(Deserialize)]

@@ -373,3 +373,270 @@ async fn the_kiosk_keeps_answers_through_a_network_cut_and_sends_each_once() {
     assert_eq!(scores, [2, 4, 5]);
     c.close().await.expect("close");
 }
+
+/// Signs in through the sign-in form and waits for the page it returns to.
+async fn sign_in(c: &fantoccini::Client, base: &str, email: &str, then: &str) {
+    c.goto(&format!("{base}/login?next={then}"))
+        .await
+        .expect("open");
+    let form = c
+        .form(Locator::Css("form[action='/login']"))
+        .await
+        .expect("sign-in form");
+    form.set_by_name("email", email).await.expect("email");
+    form.set_by_name("password", PASSWORD)
+        .await
+        .expect("password");
+    form.submit().await.expect("submit");
+    wait_for("the page after signing in", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path() == then.split('?').next().unwrap_or(then))
+    })
+    .await;
+}
+
+/// The definition the builder would save, read from its JSON field.
+async fn builder_json(c: &fantoccini::Client) -> serde_json::Value {
+    let raw = c
+        .execute("return document.getElementById('definition').value", vec![])
+        .await
+        .expect("read JSON");
+    serde_json::from_str(raw.as_str().expect("text")).expect("JSON")
+}
+
+async fn type_into(c: &fantoccini::Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(c: &fantoccini::Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// The preview frame's page, once it has caught up with the forms.
+async fn preview_html(c: &fantoccini::Client) -> String {
+    c.wait()
+        .for_element(Locator::Css("#phone[aria-busy='false']"))
+        .await
+        .expect("the preview catches up");
+    c.execute(
+        "return document.getElementById('preview-frame').contentDocument.body.innerHTML",
+        vec![],
+    )
+    .await
+    .expect("read the preview")
+    .as_str()
+    .expect("html")
+    .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_designs_a_survey_and_previews_it_as_a_phone() {
+    let Some(session) = session("1400,1100").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let base = format!("http://{addr}");
+    let _server = serve(app.router.clone(), addr).await;
+    sign_in(&c, &base, "manager@demo.test", "/surveys").await;
+
+    // A new draft from the touchpoint CSAT template (csat, aspects, comment).
+    let form = c
+        .form(Locator::Css("form[action='/surveys']"))
+        .await
+        .expect("new survey form");
+    form.set_by_name("name", "Desayuno").await.expect("name");
+    form.set_by_name("template", "touchpoint-csat")
+        .await
+        .expect("template");
+    form.submit().await.expect("create");
+    c.wait()
+        .for_element(Locator::Id("design"))
+        .await
+        .expect("design link")
+        .click()
+        .await
+        .expect("open the builder");
+    c.wait()
+        .for_element(Locator::Css("#builder .question-card"))
+        .await
+        .expect("the builder replaces the JSON editor");
+    assert_eq!(
+        c.find_all(Locator::Css(".question-card"))
+            .await
+            .expect("cards")
+            .len(),
+        3
+    );
+
+    // Add a single-choice question, with its texts in both languages and two options.
+    c.find(Locator::Css(".add-question select"))
+        .await
+        .expect("type picker")
+        .select_by_value("single_choice")
+        .await
+        .expect("pick a type");
+    click(&c, "#add-question").await;
+    let q = "[data-path='questions[3]']";
+    type_into(
+        &c,
+        &format!("{q} [data-path='questions[3].prompt.es']"),
+        "¿Qué le faltó?",
+    )
+    .await;
+    type_into(
+        &c,
+        &format!("{q} [data-path='questions[3].prompt.en']"),
+        "What was missing?",
+    )
+    .await;
+    let first = format!("{q} [data-path='questions[3].options[0].value']");
+    c.find(Locator::Css(&first))
+        .await
+        .expect("option value")
+        .clear()
+        .await
+        .expect("clear");
+    type_into(&c, &first, "fruta").await;
+    type_into(
+        &c,
+        &format!("{q} [data-path='questions[3].options[0].label.es']"),
+        "Fruta",
+    )
+    .await;
+    type_into(
+        &c,
+        &format!("{q} [data-path='questions[3].options[0].label.en']"),
+        "Fruit",
+    )
+    .await;
+    click(&c, &format!("{q} .options > button")).await;
+    type_into(
+        &c,
+        &format!("{q} [data-path='questions[3].options[1].label.es']"),
+        "Café",
+    )
+    .await;
+    // The English label is still missing: the server's check says so beside the field.
+    c.wait()
+        .for_element(Locator::Css(
+            "[data-path='questions[3].options[1].label'] .builder-error",
+        ))
+        .await
+        .expect("the missing translation is pointed out where it is");
+    type_into(
+        &c,
+        &format!("{q} [data-path='questions[3].options[1].label.en']"),
+        "Coffee",
+    )
+    .await;
+    wait_for("the check to pass", || async {
+        c.find_all(Locator::Css(".builder-error"))
+            .await
+            .is_ok_and(|e| e.is_empty())
+    })
+    .await;
+
+    // Only dissatisfied guests (CSAT 1 or 2) are asked.
+    c.find(Locator::Css("[data-path='questions[3].show_if.question']"))
+        .await
+        .expect("condition")
+        .select_by_value("csat")
+        .await
+        .expect("depends on csat");
+    for value in ["1", "2"] {
+        click(
+            &c,
+            &format!("[data-path='questions[3].show_if.in'] label:nth-of-type({value}) input"),
+        )
+        .await;
+    }
+    // Move it above the comment, then drop the aspects question.
+    click(
+        &c,
+        "[data-path='questions[3]'] .question-head button[aria-label^='Subir']",
+    )
+    .await;
+    click(
+        &c,
+        "[data-path='questions[1]'] .question-head button.danger",
+    )
+    .await;
+    let def = builder_json(&c).await;
+    let keys: Vec<&str> = def["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| q["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, ["csat", "single_choice", "comment"]);
+    assert_eq!(
+        def["questions"][1]["show_if"],
+        serde_json::json!({"question": "csat", "in": [1, 2]})
+    );
+
+    // The phone preview is the respondent's page for the unsaved definition.
+    let preview = preview_html(&c).await;
+    assert!(preview.contains("¿Qué le faltó?") && preview.contains("Fruta"));
+    assert!(!preview.contains("Rapidez"), "the deleted question is gone");
+    c.execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .expect("scroll");
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
+    std::fs::write(format!("{dir}/builder.png"), png).expect("save screenshot");
+    c.find(Locator::Id("preview-frame"))
+        .await
+        .expect("frame")
+        .enter_frame()
+        .await
+        .expect("enter the preview");
+    let asked = c
+        .find(Locator::Id("q-single_choice"))
+        .await
+        .expect("the question in the preview");
+    assert!(
+        !asked.is_displayed().await.expect("displayed?"),
+        "hidden until a low score, as for customers"
+    );
+    click(&c, "input[name='q.csat'][value='2'] + span").await;
+    assert!(asked.is_displayed().await.expect("displayed?"));
+    c.enter_parent_frame().await.expect("back");
+    click(&c, "[data-preview-lang='en']").await;
+    assert!(preview_html(&c).await.contains("What was missing?"));
+
+    // Saving stores the definition the builder showed.
+    click(&c, "#builder-save").await;
+    c.wait()
+        .for_element(Locator::Css(".notice"))
+        .await
+        .expect("saved");
+    let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
+    let saved = app
+        .store
+        .list_surveys(&scope)
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name == "Desayuno")
+        .expect("the new survey");
+    let saved = app
+        .store
+        .get_survey(&scope, saved.id)
+        .await
+        .expect("survey");
+    assert_eq!(serde_json::to_value(&*saved.definition).expect("json"), def);
+    c.close().await.expect("close");
+}

@@ -5,6 +5,7 @@ mod harness;
 
 mod access;
 mod browser;
+mod builder;
 mod cli;
 mod import;
 mod invitations;
