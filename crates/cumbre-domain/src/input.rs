@@ -188,6 +188,8 @@ pub enum InvalidInput {
     BadJson { detail: String },
     #[error("'{value}' is not a number")]
     NotANumber { field: Field, value: String },
+    #[error("this is not a delivery status report (RFC 3464): no Final-Recipient field")]
+    NotABounceReport,
 }
 
 impl InvalidInput {
@@ -278,6 +280,9 @@ impl InvalidInput {
             AlreadyAnswered => "Este enlace ya fue respondido".into(),
             BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),
             NotANumber { value, .. } => format!("«{value}» no es un número"),
+            NotABounceReport => {
+                "No es un informe de entrega (RFC 3464): falta el campo Final-Recipient".into()
+            }
         }
     }
 }

@@ -38,8 +38,11 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
+    /// Sends one invitation; `invitation` goes in a header, so a later bounce report (which
+    /// returns the original headers) names the invitation it is about.
     pub async fn send(
         &self,
+        invitation: i64,
         to_name: &str,
         to_email: &str,
         subject: &str,
@@ -64,6 +67,7 @@ impl Mailer {
             .to(to)
             .subject(subject)
             .header(ListUnsubscribe(format!("<{unsubscribe}>")))
+            .header(InvitationRef(invitation.to_string()))
             .singlepart(part)
             .map_err(|e| bad(format!("message: {e}")))?;
         self.transport
@@ -84,6 +88,24 @@ struct ListUnsubscribe(String);
 impl lettre::message::header::Header for ListUnsubscribe {
     fn name() -> lettre::message::header::HeaderName {
         lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `X-Cumbre-Invitation`: see [`cumbre_domain::listen::bounces`].
+#[derive(Clone)]
+struct InvitationRef(String);
+
+impl lettre::message::header::Header for InvitationRef {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str(
+            cumbre_domain::listen::bounces::INVITATION_HEADER,
+        )
     }
     fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self(s.to_owned()))
@@ -138,7 +160,7 @@ pub async fn send_due(
         for o in &due {
             let (subject, body, unsubscribe) = compose(o, base);
             match mailer
-                .send(&o.name, &o.email, &subject, body, &unsubscribe)
+                .send(o.id, &o.name, &o.email, &subject, body, &unsubscribe)
                 .await
             {
                 Ok(()) => {

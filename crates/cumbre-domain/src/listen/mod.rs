@@ -2,6 +2,7 @@
 //! the checking of a respondent's answers against the definition they answered.
 
 pub mod answers;
+pub mod bounces;
 pub mod import;
 pub mod invitations;
 pub mod survey;

@@ -287,6 +287,55 @@ impl Store {
         Ok(())
     }
 
+    /// A bounce report came back: marks as bounced the invitation its header names, when
+    /// that invitation went to the reported address, else the latest one sent there. Only a
+    /// sent invitation can bounce; returns it, or `None` when nothing matched (then nothing
+    /// changed). A bounced invitation gets no reminder.
+    pub async fn invitation_bounced(
+        &self,
+        tenant: TenantId,
+        invitation: Option<i64>,
+        bounce: &cumbre_domain::listen::bounces::Bounce,
+        now: OffsetDateTime,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut w = self.begin_quiet_write().await?;
+        let named = match invitation {
+            Some(id) => sqlx::query(
+                "SELECT id FROM invitations WHERE id = $1 AND tenant_id = $2 AND lower(email) = $3 AND status IN ('sent', 'sending')",
+            )
+            .bind(id)
+            .bind(tenant.0)
+            .bind(&bounce.recipient)
+            .fetch_optional(&mut *w.tx)
+            .await?,
+            None => None,
+        };
+        let found = match named {
+            Some(row) => Some(row),
+            None => sqlx::query(
+                "SELECT id FROM invitations WHERE tenant_id = $1 AND lower(email) = $2 AND status IN ('sent', 'sending') \
+                 ORDER BY COALESCE(sent_at, 0) DESC, id DESC LIMIT 1",
+            )
+            .bind(tenant.0)
+            .bind(&bounce.recipient)
+            .fetch_optional(&mut *w.tx)
+            .await?,
+        };
+        let Some(row) = found else {
+            return Ok(None);
+        };
+        let id: i64 = col(&row, "id")?;
+        let reason = format!("{} {}", bounce.status, bounce.diagnostic);
+        sqlx::query("UPDATE invitations SET status = 'bounced', last_error = $1, next_attempt_at = $2 WHERE id = $3")
+            .bind(reason.trim().chars().take(300).collect::<String>())
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(Some(id))
+    }
+
     pub async fn invitation_by_token(
         &self,
         token: &str,

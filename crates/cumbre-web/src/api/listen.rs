@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/surveys/{id}/responses", post(submit_response))
         .route("/api/v1/responses", get(list_responses))
+        .route(
+            "/api/v1/invitations/bounces",
+            post(report_bounce).layer(axum::extract::DefaultBodyLimit::max(MAX_REPORT)),
+        )
 }
 
 /// Definition problems as per-field errors, keyed by their path in the document.
@@ -420,4 +424,35 @@ impl ResponsesQuery {
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
         })
     }
+}
+
+/// Bounce reports are small; a whole returned message with attachments is not needed.
+const MAX_REPORT: usize = 1024 * 1024;
+
+/// `POST /api/v1/invitations/bounces`: a bounce report (RFC 3464), raw as the mail server
+/// returned it, from the mailbox of the invitations' sender. Administrators only (a mail
+/// system's token). Answers which invitations it marked bounced and which recipients
+/// matched none.
+async fn report_bounce(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, AppError> {
+    ctx.admin()?;
+    let text = String::from_utf8_lossy(&body);
+    let report = cumbre_domain::listen::bounces::read_report(&text)?;
+    let now = state.clock.now();
+    let mut bounced = Vec::new();
+    let mut unmatched = Vec::new();
+    for b in &report.bounces {
+        match state
+            .store
+            .invitation_bounced(ctx.user.tenant, report.invitation, b, now)
+            .await?
+        {
+            Some(id) => bounced.push(id),
+            None => unmatched.push(b.recipient.clone()),
+        }
+    }
+    Ok(Json(json!({ "bounced": bounced, "unmatched": unmatched })))
 }

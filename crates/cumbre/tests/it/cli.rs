@@ -35,6 +35,7 @@ fn every_command_has_help() {
         &["survey", "export", "--help"],
         &["survey", "import", "--help"],
         &["import", "responses", "--help"],
+        &["invitations", "bounces", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");
@@ -630,4 +631,112 @@ fn surveys_and_responses_move_in_and_out_through_the_command_line() {
     );
     let out = run(&["import", "responses", reviews.to_str().expect("path")]);
     assert!(text(&out.stdout).contains("0 new, 2 already imported"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounce_reports_from_a_mailbox_mark_invitations_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8").to_owned();
+    let built = cumbre(
+        &[
+            "demo",
+            "--data-dir",
+            &data,
+            "--no-serve",
+            "--responses-scale",
+            "0",
+        ],
+        None,
+    );
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let url = format!("sqlite:{data}/cumbre.db?mode=rwc");
+
+    // One invitation, sent; its bounce comes back without the original headers.
+    let store = cumbre_store::Store::connect(&url).await.expect("store");
+    let tenant = store.list_tenants().await.expect("tenants")[0].0;
+    let scope = cumbre_domain::access::Scope::Tenant(tenant);
+    let survey = store
+        .list_surveys(&scope)
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name.contains("NPS"))
+        .expect("survey");
+    let unit = store
+        .list_units(&scope)
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| u.code.as_deref() == Some("CUN"))
+        .expect("hotel");
+    let touchpoint = store.list_touchpoints(tenant).await.expect("touchpoints")[0].id;
+    let now = cumbre_domain::clock::Clock::now(&cumbre_domain::clock::SystemClock);
+    let recipient = cumbre_domain::listen::invitations::Recipient {
+        line: 2,
+        name: "Ana".into(),
+        email: cumbre_domain::org::Email::parse("ana@huesped.example").expect("email"),
+        language: cumbre_domain::Lang::Es,
+        unit_id: unit.id.0,
+        touchpoint_id: touchpoint,
+        visit_date: None,
+    };
+    store
+        .create_invitations(
+            &scope,
+            survey.id,
+            None,
+            &[recipient],
+            &["t0k3n".repeat(8)],
+            "test",
+            now,
+        )
+        .await
+        .expect("queued");
+    let due = store.claim_due_invitations(now, 10).await.expect("claimed");
+    store
+        .invitation_sent(due[0].id, false, now)
+        .await
+        .expect("sent");
+    drop(store);
+
+    let report = dir.path().join("bounce.eml");
+    std::fs::write(
+        &report,
+        "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; ana@huesped.example\nAction: failed\nStatus: 5.1.1\n",
+    )
+    .expect("write");
+    let reply = dir.path().join("reply.eml");
+    std::fs::write(&reply, "Subject: Re: encuesta\n\n¡Gracias!\n").expect("write");
+    let paths = [
+        report.to_str().expect("path"),
+        reply.to_str().expect("path"),
+    ];
+
+    // A file that is not a report: nothing changes, and the reason is one line per file.
+    let out = cumbre(&["invitations", "bounces", paths[0], paths[1]], Some(&url));
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("reply.eml: this is not a delivery status report"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+
+    let out = cumbre(&["invitations", "bounces", paths[0]], Some(&url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "invitation {} to ana@huesped.example bounced (5.1.1)",
+            due[0].id
+        )),
+        "{said}"
+    );
+    assert!(said.contains("1 invitation(s) marked bounced"), "{said}");
+    let store = cumbre_store::Store::connect(&url).await.expect("store");
+    let batches = store
+        .invitation_batches(&scope, survey.id)
+        .await
+        .expect("batches");
+    assert_eq!(batches[0].counts.get("bounced"), Some(&1), "{batches:?}");
 }

@@ -11,6 +11,7 @@ both!(
     invitations_go_out_once_are_answered_once_and_unsubscribes_last_forever,
     a_send_interrupted_by_a_crash_is_never_repeated,
     each_invitation_has_its_own_submission_budget,
+    bounce_reports_mark_the_invitation_and_stop_its_reminder,
 );
 
 const HEADER: &str = "name,email,language,unit,touchpoint,visit_date\n";
@@ -307,4 +308,110 @@ async fn each_invitation_has_its_own_submission_budget(backend: Backend) {
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{:?}", mail.to);
     }
+}
+
+/// A bounce report as Postfix returns it, for `to`, with the returned headers of `mail`.
+fn bounce_report(to: &str, returned: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.sierraazul.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+         --B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+         --B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.sierraazul.example\r\n\r\n\
+         Final-Recipient: rfc822; {to}\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\
+         --B\r\nContent-Type: text/rfc822-headers\r\n\r\n{returned}\r\n--B--\r\n"
+    )
+}
+
+async fn bounce_reports_mark_the_invitation_and_stop_its_reminder(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let sink = SmtpSink::start().await;
+    let mailer = Mailer::new(&sink.url(), "encuestas@sierraazul.example").expect("mailer");
+    let manager = app.login("manager@demo.test").await;
+    let survey = nps_survey(&app).await;
+    let csv = format!(
+        "{HEADER}Ana,ana@huesped.example,es,CUN,Después de la estancia,\nDora,dora@guest.example,es,CUN,Después de la estancia,\n"
+    );
+    assert_eq!(
+        upload(&app, &manager, survey, &csv, "2").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(send(&app, &mailer).await, 2);
+    let mails = sink.mails();
+    let ana = mails
+        .iter()
+        .find(|m| m.to == ["ana@huesped.example"])
+        .expect("Ana's invitation")
+        .text();
+    // The mail names its invitation; the report returns the original headers.
+    let returned: String = ana
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    assert!(returned.contains("X-Cumbre-Invitation: "), "{returned}");
+
+    let admin = app.token("admin@demo.test").await;
+    let post = |token: String, body: String| {
+        let app = &app;
+        async move {
+            let req = Request::post("/api/v1/invitations/bounces")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "message/rfc822")
+                .header(header::ACCEPT_LANGUAGE, "es")
+                .body(Body::from(body))
+                .expect("request");
+            app.send(req).await
+        }
+    };
+    // Not a report: refused, nothing changes. Not an administrator: refused.
+    let ordinary = post(
+        admin.clone(),
+        "Subject: Re: encuesta\r\n\r\n¡Gracias!\r\n".into(),
+    )
+    .await;
+    assert_eq!(ordinary.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        ordinary.body.contains("Final-Recipient"),
+        "{}",
+        ordinary.body
+    );
+    let token = app.token("manager@demo.test").await;
+    assert_eq!(
+        post(token, bounce_report("ana@huesped.example", &returned))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // A report for someone never invited matches nothing.
+    let stranger = post(admin.clone(), bounce_report("nadie@example.com", "")).await;
+    assert_eq!(stranger.status, StatusCode::OK, "{}", stranger.body);
+    assert_eq!(
+        stranger.json()["unmatched"],
+        serde_json::json!(["nadie@example.com"])
+    );
+
+    let reply = post(
+        admin.clone(),
+        bounce_report("Ana@Huesped.example", &returned),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["bounced"].as_array().map(Vec::len), Some(1));
+    // Reported twice (mail servers retry): still one bounce, nothing else touched.
+    let again = post(admin, bounce_report("ana@huesped.example", &returned)).await;
+    assert_eq!(again.json()["bounced"], serde_json::json!([]));
+    let batches = app
+        .store
+        .invitation_batches(&cumbre_domain::access::Scope::Tenant(app.tenant), survey)
+        .await
+        .expect("batches");
+    assert_eq!(batches[0].counts.get("bounced"), Some(&1), "{batches:?}");
+    assert_eq!(batches[0].counts.get("sent"), Some(&1), "{batches:?}");
+
+    // Two days on, only Dora is reminded.
+    app.clock.advance(time::Duration::days(2));
+    assert_eq!(send(&app, &mailer).await, 1);
+    let reminded: Vec<_> = sink.mails().into_iter().skip(2).map(|m| m.to).collect();
+    assert_eq!(reminded, [["dora@guest.example"]]);
 }
