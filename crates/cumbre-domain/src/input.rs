@@ -34,6 +34,12 @@ pub enum Field {
     Answer,
     Survey,
     Touchpoint,
+    Priority,
+    Condition,
+    Webhook,
+    TimeZone,
+    BusinessHours,
+    Words,
 }
 
 impl Field {
@@ -91,6 +97,17 @@ impl Field {
             (Survey, Lang::En) => "survey",
             (Touchpoint, Lang::Es) => "punto de contacto",
             (Touchpoint, Lang::En) => "touchpoint",
+            (Priority, Lang::Es) => "prioridad",
+            (Priority, Lang::En) => "priority",
+            (Condition, Lang::Es) => "condición",
+            (Condition, Lang::En) => "condition",
+            (Webhook, _) => "webhook",
+            (TimeZone, Lang::Es) => "zona horaria",
+            (TimeZone, Lang::En) => "time zone",
+            (BusinessHours, Lang::Es) => "horario laboral",
+            (BusinessHours, Lang::En) => "business hours",
+            (Words, Lang::Es) => "palabras clave",
+            (Words, Lang::En) => "keywords",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod input;
 pub mod lang;
 pub mod listen;
 pub mod org;
+pub mod recover;
 pub mod text;
 
 pub use ids::{DepartmentId, PersonId, TenantId, UnitId, UserId};
