@@ -13,6 +13,7 @@ mod cache;
 mod error;
 pub mod listen;
 pub mod org;
+pub mod recover;
 mod sql;
 mod store;
 pub mod tenants;

@@ -107,10 +107,27 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The recovery scheduler: rules over new responses, escalation of overdue cases.
+    Scheduler {
+        #[command(subcommand)]
+        command: SchedulerCommand,
+    },
     /// E-mail invitations.
     Invitations {
         #[command(subcommand)]
         command: InvitationsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SchedulerCommand {
+    /// Run one pass (the server runs one every few seconds) and print what it did.
+    RunOnce {
+        #[command(flatten)]
+        db: Db,
+        /// Act as of this instant (RFC 3339), e.g. to see what escalates tomorrow.
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
     },
 }
 
@@ -810,6 +827,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .await?;
                     println!("created draft survey {id}");
                 }
+            }
+            Ok(())
+        }
+        Command::Scheduler {
+            command: SchedulerCommand::RunOnce { db, now: at },
+        } => {
+            let at = match at {
+                None => now,
+                Some(raw) => {
+                    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+                        .map_err(|e| anyhow!("--now {raw}: not an RFC 3339 instant ({e})"))?
+                }
+            };
+            let config = config(&cli.config, db, None)?;
+            let store = open(&config).await?;
+            let pass = crate::scheduler::run_once(&store, at).await?;
+            println!(
+                "responses evaluated: {}, cases opened: {}, escalated: {}, notifications queued: {}",
+                pass.responses,
+                pass.cases_opened,
+                pass.escalated.len(),
+                pass.notifications
+            );
+            for (case, level) in &pass.escalated {
+                println!("case {case} escalated to level {level}");
             }
             Ok(())
         }

@@ -6,4 +6,5 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod scheduler;
 pub mod server;

@@ -6,6 +6,7 @@ use cumbre_domain::clock::SystemClock;
 use cumbre_store::Store;
 use cumbre_web::{AppState, WebConfig, router};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Logs go to stderr, as text or JSON lines; `RUST_LOG` sets the level.
@@ -63,6 +64,7 @@ pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyh
         );
         tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
     }
+    crate::scheduler::spawn(store.clone(), state.clock.clone(), Duration::from_secs(2));
     tracing::info!(addr = %listener.local_addr()?, "serving");
     axum::serve(
         listener,

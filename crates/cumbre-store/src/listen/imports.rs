@@ -36,11 +36,12 @@ pub struct BulkResponse {
     pub submitted_at: OffsetDateTime,
 }
 
-/// Rows per INSERT statement: 14 parameters each stays far below both databases' limits.
+/// Rows per INSERT statement: 15 parameters each stays far below both databases' limits.
 const ROWS_PER_STATEMENT: usize = 400;
 
 impl Store {
-    /// Writes many checked responses in one transaction with multi-row inserts.
+    /// Writes many checked responses in one transaction with multi-row inserts. They are
+    /// history: alert rules never see them (`evaluated_at` is set).
     pub async fn bulk_insert_responses(
         &self,
         grant: &AdminGrant,
@@ -52,7 +53,7 @@ impl Store {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut sql = crate::sql::Sql::new(
                 "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, source, \
-                 language, answers, nps, submitted_at, received_at, search_text) VALUES ",
+                 language, answers, nps, submitted_at, received_at, search_text, evaluated_at) VALUES ",
             );
             for (i, r) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -84,6 +85,8 @@ impl Store {
                     .int(to_millis(now))
                     .push(", ")
                     .text(r.answers.search_text())
+                    .push(", ")
+                    .int(to_millis(now))
                     .push(")");
             }
             sql.query()?.execute(&mut *w.tx).await?;

@@ -3,6 +3,7 @@
 //! Documented in `docs/API.md`.
 
 pub mod listen;
+pub mod recover;
 
 use crate::auth::ApiCtx;
 use crate::{AppError, AppState};
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/people", get(list_people).post(create_person))
         .route("/api/v1/people/{id}", get(get_person))
         .merge(listen::routes())
+        .merge(recover::routes())
 }
 
 pub(crate) fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {

@@ -36,6 +36,7 @@ fn every_command_has_help() {
         &["survey", "import", "--help"],
         &["import", "responses", "--help"],
         &["invitations", "bounces", "--help"],
+        &["scheduler", "run-once", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");
@@ -739,4 +740,28 @@ async fn bounce_reports_from_a_mailbox_mark_invitations_all_or_nothing() {
         .await
         .expect("batches");
     assert_eq!(batches[0].counts.get("bounced"), Some(&1), "{batches:?}");
+}
+
+#[test]
+fn the_scheduler_runs_one_pass_as_of_any_instant() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite:{}?mode=rwc", dir.path().join("c.db").display());
+    let out = cumbre(
+        &["scheduler", "run-once", "--now", "2026-12-01T09:00:00Z"],
+        Some(&url),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("responses evaluated: 0, cases opened: 0, escalated: 0"),
+        "{}",
+        text(&out.stdout)
+    );
+    let bad = cumbre(&["scheduler", "run-once", "--now", "tomorrow"], Some(&url));
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--now tomorrow: not an RFC 3339 instant"),
+        "{err}"
+    );
 }

@@ -13,6 +13,7 @@ mod listen;
 mod org;
 mod people;
 mod platform;
+mod recover;
 mod scope;
 mod smtp;
 mod store;

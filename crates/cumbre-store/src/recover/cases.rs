@@ -1,0 +1,344 @@
+//! Recovery cases: what a scope sees of them, their timeline, and the scheduler pass that
+//! escalates an overdue case to the next person up the tree.
+
+use crate::sql::Sql;
+use crate::store::col;
+use crate::{Store, StoreError};
+use cumbre_domain::access::Scope;
+use cumbre_domain::clock::{from_millis, to_millis};
+use cumbre_domain::org::UnitPath;
+use cumbre_domain::recover::{CaseStatus, Priority};
+use cumbre_domain::{Lang, TenantId, UnitId, UserId};
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub title: String,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub touchpoint_id: Option<i64>,
+    pub owner_id: Option<UserId>,
+    pub owner_email: Option<String>,
+    pub response_id: Option<i64>,
+    /// The deadline that escalates next (first contact while new, then resolution).
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_contact_due_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub resolve_due_at: OffsetDateTime,
+    /// Past its first-contact deadline while new, or its resolution deadline while open.
+    pub overdue: bool,
+    pub escalation_level: i64,
+    pub escalated_to: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEvent {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<UserId>,
+    pub actor_email: Option<String>,
+    pub kind: String,
+    pub detail: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: CaseSummary,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub customer_phone: String,
+    pub language: String,
+    pub timeline: Vec<CaseEvent>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    /// This unit and everything under it.
+    pub unit: Option<UnitId>,
+    pub overdue: bool,
+    pub owner: Option<UserId>,
+    pub limit: i64,
+}
+
+const SELECT: &str = "SELECT c.id, c.status, c.priority, c.title, c.unit_id, u.name AS unit_name, c.touchpoint_id, c.owner_id, \
+    o.email AS owner_email, c.response_id, c.due_at, c.first_contact_due_at, c.resolve_due_at, c.escalation_level, \
+    c.escalated_to, c.created_at, c.customer_name, c.customer_email, c.customer_phone, c.language \
+    FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN users o ON o.id = c.owner_id";
+
+fn overdue_at(
+    status: CaseStatus,
+    first: OffsetDateTime,
+    resolve: OffsetDateTime,
+    now: OffsetDateTime,
+) -> bool {
+    match status {
+        CaseStatus::New => first <= now || resolve <= now,
+        CaseStatus::Contacted => resolve <= now,
+        CaseStatus::Resolved | CaseStatus::Closed => false,
+    }
+}
+
+fn summary_from_row(r: &sqlx::any::AnyRow, now: OffsetDateTime) -> Result<CaseSummary, StoreError> {
+    let status = CaseStatus::parse(&col::<String>(r, "status")?)
+        .map_err(|_| StoreError::Corrupt("case status".into()))?;
+    let first = from_millis(col(r, "first_contact_due_at")?);
+    let resolve = from_millis(col(r, "resolve_due_at")?);
+    Ok(CaseSummary {
+        id: col(r, "id")?,
+        status,
+        priority: Priority::parse(&col::<String>(r, "priority")?)
+            .map_err(|_| StoreError::Corrupt("case priority".into()))?,
+        title: col(r, "title")?,
+        unit_id: UnitId(col(r, "unit_id")?),
+        unit_name: col(r, "unit_name")?,
+        touchpoint_id: col(r, "touchpoint_id")?,
+        owner_id: col::<Option<i64>>(r, "owner_id")?.map(UserId),
+        owner_email: col(r, "owner_email")?,
+        response_id: col(r, "response_id")?,
+        due_at: from_millis(col(r, "due_at")?),
+        first_contact_due_at: first,
+        resolve_due_at: resolve,
+        overdue: overdue_at(status, first, resolve, now),
+        escalation_level: col(r, "escalation_level")?,
+        escalated_to: col::<Option<i64>>(r, "escalated_to")?.map(UserId),
+        created_at: from_millis(col(r, "created_at")?),
+    })
+}
+
+/// Cases of the scope's units: a manager's subtree (which holds the cases escalated to
+/// them), the whole tenant for administrators and executives, none for others.
+fn push_case_scope(sql: &mut Sql, scope: &Scope) {
+    sql.push(" AND c.tenant_id = ").int(scope.tenant().0);
+    match scope {
+        Scope::Tenant(_) => {}
+        Scope::Subtree { path, .. } => {
+            sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
+        }
+        Scope::Own { .. } => {
+            sql.push(" AND 1 = 0");
+        }
+    }
+}
+
+/// Appends to a case's timeline; entries are never changed or removed.
+pub(crate) async fn append_event(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: TenantId,
+    case_id: i64,
+    actor: Option<UserId>,
+    kind: &str,
+    detail: &Value,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, tenant_id, at, actor_id, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(case_id)
+    .bind(tenant.0)
+    .bind(to_millis(now))
+    .bind(actor.map(|a| a.0))
+    .bind(kind)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Cases the scope sees, overdue first, then by deadline.
+    pub async fn list_cases(
+        &self,
+        scope: &Scope,
+        filter: &CaseFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let mut sql = Sql::new(&format!("{SELECT} WHERE 1 = 1"));
+        push_case_scope(&mut sql, scope);
+        if let Some(status) = filter.status {
+            sql.push(" AND c.status = ").text(status.code());
+        }
+        if let Some(unit) = filter.unit {
+            let pattern = match self.get_unit(scope, unit).await {
+                Ok(u) => u.path.subtree_pattern(),
+                Err(StoreError::NotFound) => "-".into(),
+                Err(e) => return Err(e),
+            };
+            sql.push(" AND u.path LIKE ").text(pattern);
+        }
+        if let Some(owner) = filter.owner {
+            sql.push(" AND (c.owner_id = ")
+                .int(owner.0)
+                .push(" OR c.escalated_to = ")
+                .int(owner.0)
+                .push(")");
+        }
+        let now_ms = to_millis(now);
+        let overdue_sql = |sql: &mut Sql| {
+            sql.push("((c.status = 'new' AND (c.first_contact_due_at <= ")
+                .int(now_ms)
+                .push(" OR c.resolve_due_at <= ")
+                .int(now_ms)
+                .push(")) OR (c.status = 'contacted' AND c.resolve_due_at <= ")
+                .int(now_ms)
+                .push("))");
+        };
+        if filter.overdue {
+            sql.push(" AND ");
+            overdue_sql(&mut sql);
+        }
+        sql.push(" ORDER BY CASE WHEN ");
+        overdue_sql(&mut sql);
+        sql.push(" THEN 0 ELSE 1 END, CASE WHEN c.status IN ('new', 'contacted') THEN 0 ELSE 1 END, c.due_at, c.id LIMIT ")
+            .int(filter.limit.clamp(1, 1000));
+        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        rows.iter().map(|r| summary_from_row(r, now)).collect()
+    }
+
+    /// One case the scope sees, with its timeline.
+    pub async fn get_case(
+        &self,
+        scope: &Scope,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<CaseDetail, StoreError> {
+        let mut sql = Sql::new(&format!("{SELECT} WHERE c.id = "));
+        sql.int(id);
+        push_case_scope(&mut sql, scope);
+        let row = sql
+            .query()?
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let events = sqlx::query(
+            "SELECT e.id, e.at, e.actor_id, a.email AS actor_email, e.kind, e.detail FROM case_events e \
+             LEFT JOIN users a ON a.id = e.actor_id WHERE e.case_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut timeline = Vec::with_capacity(events.len());
+        for e in &events {
+            let detail: String = col(e, "detail")?;
+            timeline.push(CaseEvent {
+                id: col(e, "id")?,
+                at: from_millis(col(e, "at")?),
+                actor_id: col::<Option<i64>>(e, "actor_id")?.map(UserId),
+                actor_email: col(e, "actor_email")?,
+                kind: col(e, "kind")?,
+                detail: crate::store::json(&detail, "case event")?,
+            });
+        }
+        Ok(CaseDetail {
+            case: summary_from_row(&row, now)?,
+            customer_name: col(&row, "customer_name")?,
+            customer_email: col(&row, "customer_email")?,
+            customer_phone: col(&row, "customer_phone")?,
+            language: col(&row, "language")?,
+            timeline,
+        })
+    }
+
+    /// The scheduler's escalation pass: each open case whose current deadline has passed
+    /// goes one level up the responsible chain, gets a fresh deadline for the phase it is in
+    /// and notifies the person it reached. The change is a compare-and-set on the level and
+    /// the deadline, so two schedulers sharing a database escalate each case once.
+    /// Returns the cases escalated, with their new level.
+    pub async fn escalate_due(&self, now: OffsetDateTime) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.tenant_id, c.status, c.priority, c.escalation_level, c.title, u.path FROM cases c \
+             JOIN units u ON u.id = c.unit_id WHERE c.status IN ('new', 'contacted') AND c.due_at <= $1 \
+             ORDER BY c.due_at, c.id LIMIT 200",
+        )
+        .bind(to_millis(now))
+        .fetch_all(self.pool())
+        .await?;
+        let mut escalated = Vec::new();
+        for r in &rows {
+            let id: i64 = col(r, "id")?;
+            let tenant = TenantId(col(r, "tenant_id")?);
+            let level: i64 = col(r, "escalation_level")?;
+            let status = CaseStatus::parse(&col::<String>(r, "status")?)
+                .map_err(|_| StoreError::Corrupt("case status".into()))?;
+            let priority = Priority::parse(&col::<String>(r, "priority")?)
+                .map_err(|_| StoreError::Corrupt("case priority".into()))?;
+            let title: String = col(r, "title")?;
+            let path: String = col(r, "path")?;
+            let path = UnitPath::from_stored(&path)
+                .ok_or_else(|| StoreError::Corrupt("unit path".into()))?;
+            let chain = self.responsible_chain(tenant, &path).await?;
+            // Past the top of the chain, the top person keeps being told.
+            let Some(target) = chain
+                .get((level + 1) as usize)
+                .or_else(|| chain.last())
+                .cloned()
+            else {
+                continue;
+            };
+            let sla = self.sla(tenant, priority).await?;
+            let minutes = if status == CaseStatus::New {
+                sla.first_contact_minutes
+            } else {
+                sla.resolve_minutes
+            };
+            let next_due = self.tenant_clock(tenant).await?.deadline(now, minutes);
+            let mut w = self.begin_quiet_write().await?;
+            let changed = sqlx::query(
+                "UPDATE cases SET escalation_level = $1, escalated_to = $2, due_at = $3, updated_at = $4 \
+                 WHERE id = $5 AND escalation_level = $6 AND due_at <= $4 AND status IN ('new', 'contacted')",
+            )
+            .bind(level + 1)
+            .bind(target.user.0)
+            .bind(to_millis(next_due))
+            .bind(to_millis(now))
+            .bind(id)
+            .bind(level)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                continue; // Another scheduler escalated it, or someone acted on it.
+            }
+            append_event(
+                &mut w.tx,
+                tenant,
+                id,
+                None,
+                "escalated",
+                &json!({"level": level + 1, "to": target.user.0, "to_email": target.email,
+                        "next_due_at": to_millis(next_due)}),
+                now,
+            )
+            .await?;
+            let subject = match target.lang {
+                Lang::Es => format!("Caso #{id} vencido y escalado a usted: {title}"),
+                Lang::En => format!("Case #{id} is overdue and escalated to you: {title}"),
+            };
+            crate::recover::evaluate::queue_notification(
+                &mut w.tx,
+                tenant,
+                Some(id),
+                "email",
+                &target.email,
+                &subject,
+                &json!({"case_id": id, "level": level + 1}).to_string(),
+                now,
+            )
+            .await?;
+            w.commit().await?;
+            escalated.push((id, level + 1));
+        }
+        Ok(escalated)
+    }
+}

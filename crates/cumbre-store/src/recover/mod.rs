@@ -1,0 +1,14 @@
+//! Recover: the tenant's clock and service levels, alert rules, the evaluator that turns
+//! responses into recovery cases exactly once, the cases with their timeline, and the
+//! scheduler pass that escalates what is overdue.
+
+pub mod cases;
+pub mod evaluate;
+pub mod people;
+pub mod rules;
+pub mod settings;
+
+pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary};
+pub use evaluate::Evaluated;
+pub use people::Responsible;
+pub use rules::{AlertRule, RuleInput};

@@ -1,0 +1,51 @@
+//! The recovery scheduler: evaluates new responses against the alert rules and escalates
+//! overdue cases. The server runs a pass every few seconds; `cumbre scheduler run-once`
+//! runs one (with `--now` to act as of another time). Every pass is safe to run on several
+//! servers sharing one PostgreSQL database: each response is claimed and each escalation
+//! is a compare-and-set, so nothing happens twice.
+
+use cumbre_domain::clock::Clock;
+use cumbre_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub responses: usize,
+    pub cases_opened: usize,
+    pub notifications: usize,
+    pub escalated: Vec<(i64, i64)>,
+}
+
+pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
+    let evaluated = store.evaluate_pending(now).await?;
+    let escalated = store.escalate_due(now).await?;
+    Ok(Pass {
+        responses: evaluated.responses,
+        cases_opened: evaluated.cases,
+        notifications: evaluated.notifications + escalated.len(),
+        escalated,
+    })
+}
+
+/// Runs a pass every `every`, for as long as the server runs.
+pub fn spawn(store: Store, clock: Arc<dyn Clock>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&store, clock.now()).await {
+                Ok(p) if p.cases_opened > 0 || !p.escalated.is_empty() => {
+                    tracing::info!(
+                        cases = p.cases_opened,
+                        escalated = p.escalated.len(),
+                        "recovery scheduler"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "recovery scheduler"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}

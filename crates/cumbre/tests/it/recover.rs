@@ -1,0 +1,297 @@
+//! Recover: alert rules open recovery cases exactly once, overdue cases escalate up the
+//! tree once per deadline even with two schedulers on one database, and cases stay within
+//! scope.
+
+use crate::harness::{Backend, TestApp, both};
+use axum::http::{Method, StatusCode};
+use cumbre::scheduler::run_once;
+use cumbre_domain::access::Scope;
+use cumbre_store::Store;
+use serde_json::{Value, json};
+
+both!(
+    rules_open_one_case_per_response_and_see_each_response_once,
+    two_schedulers_on_one_database_act_once,
+    overdue_cases_escalate_up_the_tree_once_per_deadline,
+);
+
+async fn survey(app: &TestApp, part: &str) -> i64 {
+    app.store
+        .list_surveys(&Scope::Tenant(app.tenant))
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name.contains(part))
+        .expect("survey")
+        .id
+}
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    app.store
+        .user_by_email(&cumbre_domain::org::Email::parse(email).expect("email"))
+        .await
+        .expect("user")
+        .id
+        .0
+}
+
+async fn first_touchpoint(app: &TestApp) -> i64 {
+    app.store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints")[0]
+        .id
+}
+
+/// A company-wide rule: any NPS of 6 or less opens a case of `priority`.
+async fn detractor_rule(app: &TestApp, token: &str, priority: &str) -> Value {
+    let company = app.unit_id("SA").await;
+    let reply = app
+        .api(
+            token,
+            Method::POST,
+            "/api/v1/rules",
+            Some(json!({
+                "name": "Detractor",
+                "unit_id": company,
+                "definition": {
+                    "conditions": [{"kind": "score", "type": "nps", "at_most": 6}],
+                    "open_case": priority,
+                    "notify": ["calidad@sierraazul.example"]
+                }
+            })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()
+}
+
+async fn answer(app: &TestApp, token: &str, unit: &str, nps: i64, imported: bool) -> i64 {
+    let survey = survey(app, "NPS").await;
+    let mut body = json!({
+        "answers": {"nps": nps, "fix": "La espera"},
+        "unit_id": app.unit_id(unit).await,
+        "touchpoint_id": first_touchpoint(app).await,
+    });
+    if imported {
+        body["submitted_at"] = json!("2026-10-01T12:00:00Z");
+    }
+    let reply = app
+        .api(
+            token,
+            Method::POST,
+            &format!("/api/v1/surveys/{survey}/responses"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()["id"].as_i64().expect("id")
+}
+
+async fn rules_open_one_case_per_response_and_see_each_response_once(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let manager = app.token("manager@demo.test").await;
+
+    // A rule that does nothing, or with a bad webhook, is refused with the path.
+    let bad = app
+        .api(
+            &admin,
+            Method::POST,
+            "/api/v1/rules",
+            Some(json!({"name": "x", "unit_id": app.unit_id("SA").await, "definition": {
+                "conditions": [{"kind": "score", "type": "nps", "at_most": 6}], "webhook": "ftp://x"}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.json()["fields"]["webhook"].is_string(), "{}", bad.body);
+    // A manager writes rules for their hotel, not for another.
+    let elsewhere = app
+        .api(
+            &manager,
+            Method::POST,
+            "/api/v1/rules",
+            Some(
+                json!({"name": "PDC", "unit_id": app.unit_id("PDC").await, "definition": {
+                "conditions": [{"kind": "keywords", "words": ["sucio"]}], "open_case": "low"}}),
+            ),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    detractor_rule(&app, &admin, "high").await;
+
+    let detractor = answer(&app, &admin, "CUN-REC", 3, false).await;
+    let promoter = answer(&app, &admin, "CUN-REC", 9, false).await;
+    let old = answer(&app, &admin, "CUN-REC", 2, true).await;
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    let pass = run_once(&app.store, now).await.expect("pass");
+    assert_eq!(pass.responses, 3, "every new response is seen");
+    assert_eq!(
+        pass.cases_opened, 1,
+        "the detractor only; imports are not watched by this rule"
+    );
+    let again = run_once(&app.store, now).await.expect("pass");
+    assert_eq!(
+        (again.responses, again.cases_opened),
+        (0, 0),
+        "and only once"
+    );
+
+    let cases = app
+        .api(&admin, Method::GET, "/api/v1/cases", None)
+        .await
+        .json()["items"]
+        .clone();
+    assert_eq!(cases.as_array().map(Vec::len), Some(1));
+    let case = &cases[0];
+    assert_eq!(case["response_id"], detractor);
+    assert_ne!(case["response_id"], promoter);
+    assert_ne!(case["response_id"], old);
+    assert_eq!(case["status"], "new");
+    assert_eq!(case["priority"], "high");
+    assert_eq!(case["escalation_level"], 0);
+    assert_eq!(
+        case["owner_id"],
+        user_id(&app, "supervisor@demo.test").await,
+        "the reception team's manager owns it"
+    );
+    assert_eq!(
+        case["due_at"], "2026-11-25T14:00:00Z",
+        "high priority: first contact within 4 hours"
+    );
+    let id = case["id"].as_i64().expect("id");
+    let detail = app
+        .api(&manager, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert_eq!(detail.json()["timeline"][0]["kind"], "opened");
+
+    // A case at another hotel is not the Cancún manager's to see.
+    let pdc = answer(&app, &admin, "PDC", 1, false).await;
+    run_once(&app.store, now).await.expect("pass");
+    let all = app
+        .api(&admin, Method::GET, "/api/v1/cases", None)
+        .await
+        .json();
+    let pdc_case = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["response_id"] == pdc)
+        .expect("the other hotel's case")["id"]
+        .clone();
+    assert_eq!(
+        app.api(
+            &manager,
+            Method::GET,
+            &format!("/api/v1/cases/{pdc_case}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let mine = app
+        .api(&manager, Method::GET, "/api/v1/cases", None)
+        .await
+        .json();
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{mine}");
+    let employee = app.token("employee@demo.test").await;
+    assert_eq!(
+        app.api(&employee, Method::GET, &format!("/api/v1/cases/{id}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let bad_filter = app
+        .api(&admin, Method::GET, "/api/v1/cases?status=lost", None)
+        .await;
+    assert_eq!(bad_filter.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn two_schedulers_on_one_database_act_once(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    detractor_rule(&app, &admin, "normal").await;
+    for i in 0..40 {
+        answer(
+            &app,
+            &admin,
+            if i % 2 == 0 { "CUN" } else { "PDC" },
+            i % 7,
+            false,
+        )
+        .await;
+    }
+    let other = Store::connect(&app._db.url).await.expect("a second server");
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    let (a, b) = tokio::join!(run_once(&app.store, now), run_once(&other, now));
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_eq!(a.responses + b.responses, 40, "{a:?} {b:?}");
+    assert_eq!(
+        a.cases_opened + b.cases_opened,
+        40,
+        "every answer here is 0–6"
+    );
+    let cases = app
+        .api(&admin, Method::GET, "/api/v1/cases?limit=1000", None)
+        .await
+        .json();
+    assert_eq!(cases["items"].as_array().map(Vec::len), Some(40));
+}
+
+async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    detractor_rule(&app, &admin, "urgent").await;
+    answer(&app, &admin, "CUN-REC", 0, false).await;
+    let start = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    run_once(&app.store, start).await.expect("opens the case");
+    let other = Store::connect(&app._db.url).await.expect("a second server");
+    let chain = [
+        user_id(&app, "manager@demo.test").await,
+        user_id(&app, "regional@demo.test").await,
+        user_id(&app, "ceo@demo.test").await,
+    ];
+    // Urgent: first contact within an hour. Not yet…
+    let at = start + time::Duration::minutes(59);
+    assert!(
+        run_once(&app.store, at)
+            .await
+            .expect("pass")
+            .escalated
+            .is_empty()
+    );
+    // …then one level per missed hour, whichever of two schedulers gets there first.
+    for (level, expected) in chain.iter().enumerate() {
+        app.clock.advance(time::Duration::minutes(61));
+        let at = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+        let (a, b) = tokio::join!(run_once(&app.store, at), run_once(&other, at));
+        let escalated = a.expect("a").escalated.len() + b.expect("b").escalated.len();
+        assert_eq!(escalated, 1, "level {}: once", level + 1);
+        let case = &app
+            .api(&admin, Method::GET, "/api/v1/cases", None)
+            .await
+            .json()["items"][0];
+        assert_eq!(case["escalation_level"], level as i64 + 1);
+        assert_eq!(case["escalated_to"], *expected, "level {}", level + 1);
+        assert_eq!(case["overdue"], true);
+    }
+    let id = app
+        .api(&admin, Method::GET, "/api/v1/cases", None)
+        .await
+        .json()["items"][0]["id"]
+        .clone();
+    let timeline = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json()["timeline"]
+        .clone();
+    let kinds: Vec<&str> = timeline
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["opened", "escalated", "escalated", "escalated"]);
+}
