@@ -844,10 +844,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&config).await?;
             let pass = crate::scheduler::run_once(&store, at).await?;
             println!(
-                "responses evaluated: {}, cases opened: {}, escalated: {}, notifications queued: {}",
+                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}",
                 pass.responses,
                 pass.cases_opened,
                 pass.escalated.len(),
+                pass.promises_broken,
                 pass.notifications
             );
             for (case, level) in &pass.escalated {

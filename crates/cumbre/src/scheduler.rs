@@ -17,12 +17,15 @@ pub struct Pass {
     pub cases_opened: usize,
     pub notifications: usize,
     pub escalated: Vec<(i64, i64)>,
+    pub promises_broken: usize,
 }
 
 pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
     let evaluated = store.evaluate_pending(now).await?;
     let escalated = store.escalate_due(now).await?;
+    let promises_broken = store.break_overdue_promises(now).await?;
     Ok(Pass {
+        promises_broken,
         responses: evaluated.responses,
         cases_opened: evaluated.cases,
         notifications: evaluated.notifications + escalated.len(),

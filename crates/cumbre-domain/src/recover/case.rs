@@ -160,3 +160,38 @@ mod tests {
         assert!(Priority::Urgent < Priority::Low, "urgent sorts first");
     }
 }
+
+/// How a case was resolved: what was done, why it happened, what the customer received and
+/// what the team learnt. Amounts are in cents of the tenant's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Resolution {
+    pub action_taken: String,
+    #[serde(default)]
+    pub root_cause_id: Option<i64>,
+    #[serde(default)]
+    pub compensation_type: String,
+    #[serde(default)]
+    pub compensation_cents: i64,
+    #[serde(default)]
+    pub lessons: String,
+}
+
+impl Resolution {
+    pub fn check(&self) -> Result<(), InvalidInput> {
+        crate::input::required_text(&self.action_taken, Field::Description, 4000)?;
+        crate::input::optional_text(&self.lessons, Field::Description, 4000)?;
+        crate::input::optional_text(&self.compensation_type, Field::Name, 120)?;
+        if !(0..=100_000_000).contains(&self.compensation_cents) {
+            return Err(InvalidInput::OutOfRange {
+                field: Field::Answer,
+                min: 0,
+                max: 100_000_000,
+                value: self.compensation_cents.to_string(),
+            });
+        }
+        if self.compensation_cents > 0 && self.compensation_type.trim().is_empty() {
+            return Err(InvalidInput::Required(Field::Name));
+        }
+        Ok(())
+    }
+}

@@ -6,6 +6,6 @@ pub mod case;
 pub mod rules;
 pub mod sla;
 
-pub use case::{CaseStatus, Priority};
+pub use case::{CaseStatus, Priority, Resolution};
 pub use rules::{Condition, RuleDefinition};
 pub use sla::{BusinessHours, Sla, TenantClock};

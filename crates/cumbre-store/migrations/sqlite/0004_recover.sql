@@ -138,6 +138,8 @@ CREATE TABLE approvals (
     amount_cents        BIGINT  NOT NULL,
     requested_by        BIGINT  NOT NULL REFERENCES users(id),
     approver_id         BIGINT  REFERENCES users(id),
+    -- The resolution waiting for the decision (JSON), applied when approved.
+    resolution          TEXT    NOT NULL,
     -- pending → approved or declined.
     status              TEXT    NOT NULL,
     reason              TEXT    NOT NULL DEFAULT '',

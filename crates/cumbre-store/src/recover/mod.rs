@@ -2,12 +2,14 @@
 //! responses into recovery cases exactly once, the cases with their timeline, and the
 //! scheduler pass that escalates what is overdue.
 
+pub mod actions;
 pub mod cases;
 pub mod evaluate;
 pub mod people;
 pub mod rules;
 pub mod settings;
 
+pub use actions::{Actor, Moved, NewCase, Promise};
 pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary};
 pub use evaluate::Evaluated;
 pub use people::Responsible;

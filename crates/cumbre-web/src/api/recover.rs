@@ -7,11 +7,13 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use cumbre_domain::recover::{CaseStatus, RuleDefinition};
-use cumbre_domain::{InvalidInput, UnitId};
-use cumbre_store::recover::{AlertRule, CaseDetail, CaseFilter, CaseSummary, RuleInput};
+use cumbre_domain::recover::{CaseStatus, Priority, Resolution, RuleDefinition};
+use cumbre_domain::{InvalidInput, UnitId, UserId};
+use cumbre_store::recover::{
+    Actor, AlertRule, CaseDetail, CaseFilter, CaseSummary, Moved, NewCase, Promise, RuleInput,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -19,8 +21,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/rules", get(list_rules).post(create_rule))
         .route("/api/v1/rules/{id}", put(update_rule))
-        .route("/api/v1/cases", get(list_cases))
+        .route("/api/v1/cases", get(list_cases).post(open_case))
         .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/status", post(move_case))
+        .route("/api/v1/cases/{id}/notes", post(add_note))
+        .route("/api/v1/cases/{id}/owner", post(reassign))
+        .route("/api/v1/cases/{id}/promises", post(add_promise))
+        .route("/api/v1/promises", get(list_promises))
+        .route("/api/v1/promises/{id}/kept", post(keep_promise))
+        .route("/api/v1/approvals/{id}", post(decide))
 }
 
 #[derive(Deserialize)]
@@ -166,4 +175,248 @@ async fn get_case(
             .get_case(&ctx.scope, id, state.clock.now())
             .await?,
     ))
+}
+
+fn actor(ctx: &crate::auth::Ctx) -> Actor {
+    Actor {
+        user: ctx.user.id,
+        role: ctx.user.role,
+        scope: ctx.scope.clone(),
+    }
+}
+
+fn instant(raw: &str) -> Result<time::OffsetDateTime, InvalidInput> {
+    time::OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339).map_err(
+        |_| InvalidInput::Date {
+            value: raw.to_owned(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct NewCaseBody {
+    unit_id: i64,
+    #[serde(default)]
+    touchpoint_id: Option<i64>,
+    title: String,
+    #[serde(default = "normal")]
+    priority: String,
+    #[serde(default)]
+    customer_name: String,
+    #[serde(default)]
+    customer_email: String,
+    #[serde(default)]
+    customer_phone: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn normal() -> String {
+    "normal".into()
+}
+
+async fn open_case(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<Json<NewCaseBody>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let b = body(payload)?;
+    let input = NewCase {
+        unit_id: UnitId(b.unit_id),
+        touchpoint_id: b.touchpoint_id,
+        title: b.title,
+        priority: Priority::parse(&b.priority)?,
+        customer_name: b.customer_name,
+        customer_email: b.customer_email,
+        customer_phone: b.customer_phone,
+        note: b.note,
+    };
+    let id = state
+        .store
+        .open_case(&actor(&ctx), &input, state.clock.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct MoveBody {
+    status: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    resolution: Option<Resolution>,
+}
+
+async fn move_case(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<MoveBody>, JsonRejection>,
+) -> Result<Json<Moved>, AppError> {
+    let b = body(payload)?;
+    let to = CaseStatus::parse(&b.status)?;
+    Ok(Json(
+        state
+            .store
+            .move_case(
+                &actor(&ctx),
+                id,
+                to,
+                &b.note,
+                b.resolution.as_ref(),
+                state.clock.now(),
+            )
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NoteBody {
+    text: String,
+    /// `note` (for the team, default) or `message` (with the customer).
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    channel: String,
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<NoteBody>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let b = body(payload)?;
+    let message = match b.kind.as_str() {
+        "" | "note" => false,
+        "message" => true,
+        other => {
+            return Err(InvalidInput::NotOneOf {
+                field: cumbre_domain::Field::Record,
+                value: other.to_owned(),
+                allowed: "note, message",
+            }
+            .into());
+        }
+    };
+    state
+        .store
+        .add_case_note(
+            &actor(&ctx),
+            id,
+            message,
+            &b.channel,
+            &b.text,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+struct OwnerBody {
+    owner_id: i64,
+}
+
+async fn reassign(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<OwnerBody>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let b = body(payload)?;
+    state
+        .store
+        .reassign_case(&actor(&ctx), id, UserId(b.owner_id), state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct PromiseBody {
+    text: String,
+    /// RFC 3339.
+    due_at: String,
+}
+
+async fn add_promise(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<PromiseBody>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let b = body(payload)?;
+    let due = instant(&b.due_at)?;
+    let pid = state
+        .store
+        .add_promise(&actor(&ctx), id, &b.text, due, state.clock.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": pid }))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct PromisesQuery {
+    #[serde(default)]
+    open: String,
+}
+
+async fn list_promises(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<PromisesQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    let items: Vec<Promise> = state
+        .store
+        .list_promises(&ctx.scope, flag(&q.open, "open")?, state.clock.now())
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn keep_promise(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    state
+        .store
+        .keep_promise(&actor(&ctx), id, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct DecisionBody {
+    /// `approve` or `decline`.
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+    payload: Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let b = body(payload)?;
+    let approve = match b.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        other => {
+            return Err(InvalidInput::NotOneOf {
+                field: cumbre_domain::Field::Record,
+                value: other.to_owned(),
+                allowed: "approve, decline",
+            }
+            .into());
+        }
+    };
+    state
+        .store
+        .decide_approval(&actor(&ctx), id, approve, &b.reason, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,7 @@ both!(
     rules_open_one_case_per_response_and_see_each_response_once,
     two_schedulers_on_one_database_act_once,
     overdue_cases_escalate_up_the_tree_once_per_deadline,
+    owners_contact_promise_and_resolve_within_their_authority,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -294,4 +295,313 @@ async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) 
         .map(|e| e["kind"].as_str().expect("kind"))
         .collect();
     assert_eq!(kinds, ["opened", "escalated", "escalated", "escalated"]);
+}
+
+async fn case_of(app: &TestApp, token: &str, response: i64) -> Value {
+    app.api(token, Method::GET, "/api/v1/cases?limit=1000", None)
+        .await
+        .json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["response_id"] == response)
+        .cloned()
+        .expect("the response's case")
+}
+
+async fn kinds(app: &TestApp, token: &str, id: i64) -> Vec<String> {
+    app.api(token, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json()["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind").to_owned())
+        .collect()
+}
+
+async fn owners_contact_promise_and_resolve_within_their_authority(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let supervisor = app.token("supervisor@demo.test").await;
+    let manager = app.token("manager@demo.test").await;
+    let regional = app.token("regional@demo.test").await;
+    let grant = cumbre_domain::access::AdminGrant::operator(app.tenant);
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    app.store
+        .set_authority_limit(
+            &grant,
+            None,
+            Some(cumbre_domain::access::Role::Manager),
+            5_000,
+            "test",
+            now,
+        )
+        .await
+        .expect("limit");
+    detractor_rule(&app, &admin, "normal").await;
+    let response = answer(&app, &admin, "CUN-REC", 2, false).await;
+    run_once(&app.store, now).await.expect("pass");
+    let case = case_of(&app, &admin, response).await;
+    let id = case["id"].as_i64().expect("id");
+    let path = |p: &str| format!("/api/v1/cases/{id}{p}");
+    let post = |token: &str, p: &str, body: Value| {
+        let (app, token, url) = (&app, token.to_owned(), path(p));
+        async move { app.api(&token, Method::POST, &url, Some(body)).await }
+    };
+
+    // First contact: the deadline becomes the resolution's.
+    let contacted = post(
+        &supervisor,
+        "/status",
+        json!({"status": "contacted", "note": "Llamé al huésped"}),
+    )
+    .await;
+    assert_eq!(contacted.status, StatusCode::OK, "{}", contacted.body);
+    let case = case_of(&app, &admin, response).await;
+    assert_eq!(case["status"], "contacted");
+    assert_eq!(case["due_at"], case["resolve_due_at"]);
+    let skip = post(&supervisor, "/status", json!({"status": "closed"})).await;
+    assert_eq!(
+        skip.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "resolved before closed"
+    );
+
+    // Promises: in the future only; kept once; one left to lapse is broken by the scheduler.
+    let past = post(
+        &supervisor,
+        "/promises",
+        json!({"text": "Llamar", "due_at": "2026-11-24T12:00:00Z"}),
+    )
+    .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let callback = post(
+        &supervisor,
+        "/promises",
+        json!({"text": "Le llamamos mañana antes de las 12:00", "due_at": "2026-11-26T18:00:00Z"}),
+    )
+    .await;
+    assert_eq!(callback.status, StatusCode::CREATED, "{}", callback.body);
+    let refund = post(
+        &supervisor,
+        "/promises",
+        json!({"text": "Reembolso de la noche", "due_at": "2026-11-25T11:00:00Z"}),
+    )
+    .await;
+    let callback = callback.json()["id"].clone();
+    let kept = app
+        .api(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/promises/{callback}/kept"),
+            None,
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::NO_CONTENT);
+    let twice = app
+        .api(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/promises/{callback}/kept"),
+            None,
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.clock.advance(time::Duration::hours(2));
+    let later = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    assert_eq!(
+        run_once(&app.store, later)
+            .await
+            .expect("pass")
+            .promises_broken,
+        1
+    );
+    let promises = app
+        .api(&manager, Method::GET, "/api/v1/promises", None)
+        .await
+        .json();
+    let states: Vec<&str> = promises["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["state"].as_str().expect("state"))
+        .collect();
+    assert_eq!(states.len(), 2, "{promises}");
+    assert!(
+        states.contains(&"kept") && states.contains(&"broken"),
+        "{states:?}"
+    );
+    assert_eq!(refund.status, StatusCode::CREATED);
+
+    // 120.00 is above a manager's 50.00: the hotel manager must approve.
+    let resolution = json!({"action_taken": "Cambio de habitación y disculpa", "compensation_type": "noche gratis",
+                            "compensation_cents": 12_000, "lessons": "Revisar el aire acondicionado antes de asignar"});
+    let asked = post(
+        &supervisor,
+        "/status",
+        json!({"status": "resolved", "resolution": resolution}),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let asked = asked.json();
+    assert_eq!(asked["outcome"], "approval_requested");
+    assert_eq!(
+        asked["approver_id"],
+        user_id(&app, "manager@demo.test").await
+    );
+    assert_eq!(
+        case_of(&app, &admin, response).await["status"],
+        "contacted",
+        "waits for the decision"
+    );
+    let again = post(
+        &supervisor,
+        "/status",
+        json!({"status": "resolved", "resolution": resolution}),
+    )
+    .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one request at a time"
+    );
+    let approval = format!("/api/v1/approvals/{}", asked["approval_id"]);
+    let not_theirs = app
+        .api(
+            &regional,
+            Method::POST,
+            &approval,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(
+        not_theirs.status,
+        StatusCode::FORBIDDEN,
+        "only the approver decides"
+    );
+    let no_reason = app
+        .api(
+            &manager,
+            Method::POST,
+            &approval,
+            Some(json!({"decision": "decline"})),
+        )
+        .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a decline says why"
+    );
+    let approved = app
+        .api(
+            &manager,
+            Method::POST,
+            &approval,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::NO_CONTENT, "{}", approved.body);
+    assert_eq!(case_of(&app, &admin, response).await["status"], "resolved");
+
+    // Close, then reopen: the case is back with a fresh resolution deadline.
+    assert_eq!(
+        post(&manager, "/status", json!({"status": "closed"}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(
+            &manager,
+            "/status",
+            json!({"status": "contacted", "note": "El huésped volvió a llamar"})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let reopened = case_of(&app, &admin, response).await;
+    assert_eq!(reopened["status"], "contacted");
+    assert_ne!(reopened["resolve_due_at"], case["resolve_due_at"]);
+
+    // Messages and hand-overs, within reach.
+    assert_eq!(post(&manager, "/notes", json!({"kind": "message", "channel": "teléfono", "text": "Confirmó la nueva habitación"})).await.status, StatusCode::CREATED);
+    assert_eq!(
+        post(&manager, "/notes", json!({"text": " "})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let manager_id = user_id(&app, "manager@demo.test").await;
+    let upward = post(&supervisor, "/owner", json!({"owner_id": manager_id})).await;
+    assert_eq!(
+        upward.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a team supervisor cannot hand to their boss"
+    );
+    let employee_id = user_id(&app, "employee@demo.test").await;
+    assert_eq!(
+        post(&admin, "/owner", json!({"owner_id": employee_id}))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        post(&admin, "/owner", json!({"owner_id": manager_id}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        case_of(&app, &admin, response).await["owner_id"],
+        manager_id
+    );
+    let timeline = kinds(&app, &admin, id).await;
+    assert_eq!(
+        timeline,
+        [
+            "opened",
+            "status",
+            "promise",
+            "promise",
+            "promise_kept",
+            "promise_broken",
+            "approval_requested",
+            "approved",
+            "status",
+            "status",
+            "status",
+            "message",
+            "reassigned"
+        ]
+    );
+
+    // A complaint at the desk opens a case by hand; the desk's manager owns it.
+    let desk = app
+        .api(&manager, Method::POST, "/api/v1/cases", Some(json!({"unit_id": app.unit_id("CUN-REC").await,
+            "title": "Queja en recepción: ruido", "priority": "urgent", "customer_name": "Sr. Pérez"})))
+        .await;
+    assert_eq!(desk.status, StatusCode::CREATED, "{}", desk.body);
+    let employee = app.token("employee@demo.test").await;
+    let refused = app
+        .api(
+            &employee,
+            Method::POST,
+            "/api/v1/cases",
+            Some(json!({"unit_id": app.unit_id("CUN-REC").await, "title": "x"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    // Nobody acts on a sibling hotel's case.
+    let pdc = answer(&app, &admin, "PDC", 0, false).await;
+    run_once(&app.store, later).await.expect("pass");
+    let pdc_case = case_of(&app, &admin, pdc).await["id"].clone();
+    let sibling = app
+        .api(
+            &manager,
+            Method::POST,
+            &format!("/api/v1/cases/{pdc_case}/status"),
+            Some(json!({"status": "contacted"})),
+        )
+        .await;
+    assert_eq!(sibling.status, StatusCode::NOT_FOUND);
 }
