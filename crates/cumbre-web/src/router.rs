@@ -2,8 +2,8 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, builder, home, import, invitations, org, people, profile, respond, responses,
-    session, surveys, tokens, touchpoints, users,
+    assets, audit, builder, cases, home, import, invitations, org, people, profile, respond,
+    responses, session, surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -93,6 +93,17 @@ pub fn router(state: AppState) -> Router {
         .route("/surveys/{id}/links/{link}/qr.png", get(surveys::qr_png))
         .route("/surveys/{id}/links/{link}/card", get(surveys::card))
         .route("/responses", get(responses::list))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/status", post(cases::set_status))
+        .route("/cases/{id}/notes", post(cases::add_note))
+        .route("/cases/{id}/promises", post(cases::add_promise))
+        .route(
+            "/cases/{id}/promises/{promise}/kept",
+            post(cases::keep_promise),
+        )
+        .route("/cases/{id}/approvals/{approval}", post(cases::decide))
+        .route("/promises", get(cases::promises))
         .route("/responses.csv", get(responses::export))
         .route("/responses/{id}", get(responses::show))
         .route(

@@ -99,6 +99,7 @@ pub async fn build_with(
         store.create_user(&grant, &new, "demo", now).await?;
     }
     let (touchpoints, surveys) = listen(store, tenant, now).await?;
+    recover(store, tenant, now).await?;
     if scale > 0.0 {
         history(
             store,
@@ -113,6 +114,90 @@ pub async fn build_with(
         .await?;
     }
     Ok((tenant, org))
+}
+
+/// The demo's recovery settings: the hotels' time zone, root causes, authority limits and
+/// two company-wide alert rules (detractors; complaints about dirt, noise or rudeness).
+async fn recover(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow::Result<()> {
+    use cumbre_domain::recover::{Condition, Priority, RuleDefinition};
+    let grant = AdminGrant::operator(tenant);
+    store
+        .set_tenant_clock(&grant, "America/Cancun", None, "demo", now)
+        .await?;
+    for cause in [
+        "Tiempo de espera",
+        "Limpieza",
+        "Mantenimiento",
+        "Trato del personal",
+        "Ruido",
+        "Facturación",
+    ] {
+        store.add_root_cause(&grant, cause).await?;
+    }
+    // Cents of Mexican pesos: a manager grants up to $1,500 alone, an executive without limit.
+    store
+        .set_authority_limit(&grant, None, Some(Role::Manager), 150_000, "demo", now)
+        .await?;
+    let company = store
+        .list_units(&cumbre_domain::access::Scope::Tenant(tenant))
+        .await?
+        .into_iter()
+        .find(|u| u.parent_id.is_none())
+        .context("the company unit")?;
+    let rules = [
+        (
+            "Detractor (NPS 0–6)",
+            RuleDefinition {
+                all: false,
+                conditions: vec![Condition::Score {
+                    question: None,
+                    question_type: Some("nps".into()),
+                    at_most: Some(6),
+                    at_least: None,
+                }],
+                open_case: Some(Priority::High),
+                notify: Vec::new(),
+                webhook: None,
+            },
+        ),
+        (
+            "Queja grave en el comentario",
+            RuleDefinition {
+                all: false,
+                conditions: vec![Condition::Keywords {
+                    words: [
+                        "sucio", "sucia", "ruido", "grosero", "dirty", "noise", "rude",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                }],
+                open_case: Some(Priority::Normal),
+                notify: Vec::new(),
+                webhook: None,
+            },
+        ),
+    ];
+    for (name, definition) in rules {
+        let input = cumbre_store::recover::RuleInput {
+            name: name.into(),
+            unit_id: company.id,
+            touchpoint_id: None,
+            survey_id: None,
+            include_imports: false,
+            definition,
+            active: true,
+        };
+        store
+            .save_rule(
+                &cumbre_domain::access::Scope::Tenant(tenant),
+                None,
+                &input,
+                "demo",
+                now,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// The demo journey, in order: (es, en, description es, description en).

@@ -154,6 +154,25 @@ impl TenantClock {
             .unwrap_or(Timestamp::MAX)
     }
 
+    /// `2026-11-25 14:00` in the tenant's zone, for people.
+    pub fn local(&self, at: OffsetDateTime) -> String {
+        to_timestamp(at)
+            .to_zoned(self.zone.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// Reads a local date and time as typed in a form (`2026-11-26T12:00`, the format of
+    /// `<input type="datetime-local">`) in the tenant's zone.
+    pub fn parse_local(&self, raw: &str) -> Result<OffsetDateTime, InvalidInput> {
+        let bad = || InvalidInput::Date {
+            value: raw.to_owned(),
+        };
+        let civil: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad())?;
+        let zoned = civil.to_zoned(self.zone.clone()).map_err(|_| bad())?;
+        Ok(from_timestamp(zoned.timestamp()))
+    }
+
     /// The local calendar date of an instant, for grouping by day.
     pub fn local_date(&self, at: OffsetDateTime) -> Date {
         to_timestamp(at).to_zoned(self.zone.clone()).date()
@@ -230,6 +249,17 @@ mod tests {
             c.deadline(datetime!(2026-03-27 16:00 UTC), 120),
             datetime!(2026-03-30 08:00 UTC)
         );
+    }
+
+    #[test]
+    fn local_times_read_and_print_in_the_tenant_zone() {
+        let c = clock("America/Cancun", None);
+        assert_eq!(c.local(datetime!(2026-11-26 17:00 UTC)), "2026-11-26 12:00");
+        assert_eq!(
+            c.parse_local("2026-11-26T12:00").expect("a time"),
+            datetime!(2026-11-26 17:00 UTC)
+        );
+        assert!(c.parse_local("mañana").is_err());
     }
 
     #[test]

@@ -735,6 +735,7 @@ impl Store {
         &self,
         scope: &Scope,
         open_only: bool,
+        case: Option<i64>,
         now: OffsetDateTime,
     ) -> Result<Vec<Promise>, StoreError> {
         let mut sql = crate::sql::Sql::new(
@@ -753,6 +754,9 @@ impl Store {
         }
         if open_only {
             sql.push(" AND p.outcome IS NULL");
+        }
+        if let Some(case) = case {
+            sql.push(" AND p.case_id = ").int(case);
         }
         sql.push(
             " ORDER BY CASE WHEN p.outcome IS NULL THEN 0 ELSE 1 END, p.due_at, p.id LIMIT 500",
@@ -780,6 +784,61 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The approval a case waits for, if any: (approval, approver, compensation, cents).
+    pub async fn pending_approval(
+        &self,
+        scope: &Scope,
+        case_id: i64,
+    ) -> Result<Option<(i64, UserId, String, i64)>, StoreError> {
+        self.core(scope, case_id).await?;
+        let row = sqlx::query(
+            "SELECT id, approver_id, compensation_type, amount_cents FROM approvals WHERE case_id = $1 AND status = 'pending'",
+        )
+        .bind(case_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok((
+                col(&r, "id")?,
+                UserId(col::<Option<i64>>(&r, "approver_id")?.unwrap_or_default()),
+                col(&r, "compensation_type")?,
+                col(&r, "amount_cents")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// The tenant's active root-cause categories: (id, name).
+    pub async fn root_causes(&self, tenant: TenantId) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name FROM root_causes WHERE tenant_id = $1 AND active = 1 ORDER BY name",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "name")?)))
+            .collect()
+    }
+
+    /// Adds a root-cause category (administrators).
+    pub async fn add_root_cause(
+        &self,
+        grant: &cumbre_domain::access::AdminGrant,
+        name: &str,
+    ) -> Result<i64, StoreError> {
+        let name = cumbre_domain::input::required_text(name, Field::Name, 120)?;
+        let mut w = self.begin_write().await?;
+        let row =
+            sqlx::query("INSERT INTO root_causes (tenant_id, name) VALUES ($1, $2) RETURNING id")
+                .bind(grant.tenant().0)
+                .bind(&name)
+                .fetch_one(&mut *w.tx)
+                .await?;
+        w.commit().await?;
+        col(&row, "id")
     }
 
     /// A case opened by hand (a complaint at the desk), owned by whoever answers for the unit.

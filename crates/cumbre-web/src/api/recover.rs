@@ -370,7 +370,7 @@ async fn list_promises(
     })?;
     let items: Vec<Promise> = state
         .store
-        .list_promises(&ctx.scope, flag(&q.open, "open")?, state.clock.now())
+        .list_promises(&ctx.scope, flag(&q.open, "open")?, None, state.clock.now())
         .await?;
     Ok(Json(json!({ "items": items })))
 }

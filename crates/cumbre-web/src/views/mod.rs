@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod audit;
 pub mod builder;
+pub mod cases;
 pub mod errors;
 pub mod home;
 pub mod import;
@@ -77,9 +78,34 @@ impl Chrome {
             "password" => Some("notice.password"),
             "queued" => Some("notice.queued"),
             "checked" => Some("notice.checked"),
+            "approval" => Some("notice.approval"),
             _ => None,
         });
         self
+    }
+
+    pub fn priority_label(&self, p: &cumbre_domain::recover::Priority) -> &'static str {
+        p.label(self.tr.lang)
+    }
+
+    /// The catalogue key of a case status code.
+    pub fn case_status_key(&self, code: &str) -> &'static str {
+        match code {
+            "new" => "case.status_new",
+            "contacted" => "case.status_contacted",
+            "resolved" => "case.status_resolved",
+            _ => "case.status_closed",
+        }
+    }
+
+    /// The catalogue key of a promise's state.
+    pub fn promise_state_key(&self, state: &str) -> &'static str {
+        match state {
+            "open" => "promises.open",
+            "overdue" => "promises.overdue",
+            "kept" => "promises.kept_state",
+            _ => "promises.broken",
+        }
     }
 
     /// Indentation for a unit in a drop-down, where markup cannot nest.

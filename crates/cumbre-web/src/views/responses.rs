@@ -186,12 +186,12 @@ fn answer_text(answer: &Answer, kind: &QuestionKind, lang: Lang) -> String {
     }
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    PageCtx(ctx): PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    let response = state.store.get_response(&ctx.scope, id).await?;
+/// Each answer with the prompt of the version it answered: (version, [(prompt, answer)]).
+pub(crate) async fn asked_answers(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    response: &cumbre_store::listen::StoredResponse,
+) -> Result<(i64, Vec<(String, String)>), AppError> {
     let (version, definition) = state
         .store
         .survey_version(ctx.user.tenant, response.survey_version_id)
@@ -210,6 +210,16 @@ pub async fn show(
             })
         })
         .collect();
+    Ok((version, answers))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let response = state.store.get_response(&ctx.scope, id).await?;
+    let (version, answers) = asked_answers(&state, &ctx, &response).await?;
     let (touchpoints, surveys) = names(&state, &ctx).await?;
     page(&ResponsePage {
         chrome: Chrome::for_user(&ctx, "responses"),

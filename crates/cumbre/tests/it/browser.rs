@@ -640,3 +640,136 @@ async fn a_manager_designs_a_survey_and_previews_it_as_a_phone() {
     assert_eq!(serde_json::to_value(&*saved.definition).expect("json"), def);
     c.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detractor_becomes_a_case_the_manager_contacts_promises_and_resolves() {
+    let Some(session) = session("1280,1000").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let base = format!("http://{addr}");
+    let _server = serve(app.router.clone(), addr).await;
+
+    // A guest of the Cancún hotel answers 3 out of 10.
+    let path = link_path(&app, "NPS", "Cancún").await;
+    c.goto(&format!("{base}{path}")).await.expect("open");
+    click(&c, "input[name='q.nps'][value='3'] + span").await;
+    type_into(
+        &c,
+        "textarea[name='q.fix']",
+        "Nadie nos ayudó con las maletas",
+    )
+    .await;
+    click(&c, "button.send").await;
+    c.wait()
+        .for_element(Locator::Css(".done"))
+        .await
+        .expect("thank-you page");
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    let pass = cumbre::scheduler::run_once(&app.store, now)
+        .await
+        .expect("scheduler");
+    assert_eq!(pass.cases_opened, 1, "the demo's detractor rule");
+
+    // The hotel manager finds it among their cases.
+    sign_in(&c, &base, "manager@demo.test", "/cases").await;
+    let row = c
+        .find(Locator::Css("#cases tbody tr td:nth-child(2) a"))
+        .await
+        .expect("the case in the list");
+    assert_eq!(row.text().await.expect("text"), "Detractor (NPS 0–6)");
+    row.click().await.expect("open the case");
+    c.wait()
+        .for_element(Locator::Id("contact-form"))
+        .await
+        .expect("the case page");
+    let page = c.source().await.expect("html");
+    assert!(
+        page.contains("Nadie nos ayudó con las maletas"),
+        "the guest's words are on the case"
+    );
+
+    // First contact, then a promise, then the resolution.
+    type_into(
+        &c,
+        "#contact-form textarea[name='note']",
+        "Llamé al huésped; se disculpó el botones",
+    )
+    .await;
+    click(&c, "#contact-form button").await;
+    c.wait()
+        .for_element(Locator::Id("promise-form"))
+        .await
+        .expect("back on the case");
+    type_into(
+        &c,
+        "#promise-form input[name='text']",
+        "Le llamamos mañana antes de las 12:00",
+    )
+    .await;
+    c.execute(
+        "document.querySelector('#promise-form input[name=due]').value = '2026-11-26T12:00'",
+        vec![],
+    )
+    .await
+    .expect("due time");
+    click(&c, "#promise-form button").await;
+    c.wait()
+        .for_element(Locator::Css(".promise-open"))
+        .await
+        .expect("the promise shows on the case");
+    type_into(
+        &c,
+        "#resolve-form textarea[name='action_taken']",
+        "Disculpa y cena de cortesía",
+    )
+    .await;
+    c.find(Locator::Css("#resolve-form select[name='root_cause_id']"))
+        .await
+        .expect("root causes")
+        .select_by_label("Trato del personal")
+        .await
+        .expect("a root cause");
+    type_into(&c, "#resolve-form input[name='compensation_type']", "cena").await;
+    type_into(&c, "#resolve-form input[name='compensation']", "850").await;
+    click(&c, "#resolve-form button").await;
+    wait_for("the case to show as resolved", || async {
+        c.find(Locator::Id("case-status")).await.ok().is_some()
+            && c.source()
+                .await
+                .is_ok_and(|h| h.contains("id=\"case-status\">resuelto"))
+    })
+    .await;
+
+    let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
+    let cases = app
+        .store
+        .list_cases(
+            &scope,
+            &cumbre_store::recover::CaseFilter {
+                limit: 10,
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .expect("cases");
+    let case = app
+        .store
+        .get_case(&scope, cases[0].id, now)
+        .await
+        .expect("case");
+    assert_eq!(
+        case.case.status,
+        cumbre_domain::recover::CaseStatus::Resolved
+    );
+    let kinds: Vec<&str> = case.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["opened", "status", "promise", "status"]);
+    assert_eq!(
+        case.timeline[3].detail["resolution"]["compensation_cents"], 85_000,
+        "within a manager's authority: no approval needed"
+    );
+    c.close().await.expect("close");
+}

@@ -1,0 +1,468 @@
+//! Recovery cases as managers work them: the list (mine, my team's, overdue first), the
+//! case page with its timeline, the customer's original answers and every action, and the
+//! promises due.
+
+use crate::auth::{CsrfForm, PageCtx};
+use crate::views::{Chrome, Notice, done, optional_id, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use cumbre_domain::recover::{CaseStatus, Resolution, TenantClock};
+use cumbre_domain::{Field, InvalidInput, UnitId};
+use cumbre_store::recover::{Actor, CaseDetail, CaseFilter, CaseSummary, Moved, Promise};
+use serde::Deserialize;
+
+fn actor(ctx: &crate::auth::Ctx) -> Actor {
+    Actor {
+        user: ctx.user.id,
+        role: ctx.user.role,
+        scope: ctx.scope.clone(),
+    }
+}
+
+/// A case row as the list shows it.
+pub struct CaseRow {
+    pub case: CaseSummary,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    chrome: Chrome,
+    rows: Vec<CaseRow>,
+    status: String,
+    overdue: bool,
+    mine: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CasesQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    mine: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<CasesQuery>,
+) -> Result<Response, AppError> {
+    let filter = CaseFilter {
+        status: match q.status.as_str() {
+            "" => None,
+            s => Some(CaseStatus::parse(s)?),
+        },
+        unit: optional_id(&q.unit, Field::Unit)?.map(UnitId),
+        overdue: q.overdue == "1",
+        owner: (q.mine == "1").then_some(ctx.user.id),
+        limit: 500,
+    };
+    let now = state.clock.now();
+    let clock = state.store.tenant_clock(ctx.user.tenant).await?;
+    let rows = state
+        .store
+        .list_cases(&ctx.scope, &filter, now)
+        .await?
+        .into_iter()
+        .map(|case| CaseRow {
+            due: clock.local(case.due_at),
+            case,
+        })
+        .collect();
+    page(&CasesPage {
+        chrome: Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref()),
+        rows,
+        status: q.status,
+        overdue: filter.overdue,
+        mine: filter.owner.is_some(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    chrome: Chrome,
+    case: CaseDetail,
+    first_due: String,
+    resolve_due: String,
+    /// (at, who, kind, text)
+    timeline: Vec<(String, String, String, String)>,
+    answers: Vec<(String, String)>,
+    promises: Vec<(Promise, String)>,
+    root_causes: Vec<(i64, String)>,
+    /// (approval id, compensation, amount, whether the viewer decides)
+    approval: Option<(i64, String, String, bool)>,
+    can_contact: bool,
+    can_resolve: bool,
+    can_close: bool,
+    can_reopen: bool,
+}
+
+fn money(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// One line of the timeline in words.
+fn event_text(kind: &str, detail: &serde_json::Value, clock: &TenantClock) -> String {
+    let s = |k: &str| {
+        detail
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    match kind {
+        "status" => {
+            let mut t = format!("{} → {}", s("from"), s("to"));
+            if let Some(r) = detail.get("resolution").filter(|r| !r.is_null()) {
+                let r: Resolution = serde_json::from_value(r.clone()).unwrap_or_default();
+                t.push_str(&format!(" · {}", r.action_taken));
+                if r.compensation_cents > 0 {
+                    t.push_str(&format!(
+                        " · {} {}",
+                        r.compensation_type,
+                        money(r.compensation_cents)
+                    ));
+                }
+            }
+            if !s("note").is_empty() {
+                t.push_str(&format!(" · {}", s("note")));
+            }
+            t
+        }
+        "note" | "message" => {
+            let channel = s("channel");
+            if channel.is_empty() {
+                s("text")
+            } else {
+                format!("[{channel}] {}", s("text"))
+            }
+        }
+        "promise" => {
+            let due = detail
+                .get("due_at")
+                .and_then(serde_json::Value::as_i64)
+                .map(|ms| clock.local(cumbre_domain::clock::from_millis(ms)))
+                .unwrap_or_default();
+            format!("{} ({due})", s("text"))
+        }
+        "escalated" => format!(
+            "→ {} ({})",
+            s("to_email"),
+            detail.get("level").cloned().unwrap_or_default()
+        ),
+        "approval_requested" => {
+            let cents = detail
+                .get("amount_cents")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            format!("{} {}", s("compensation_type"), money(cents))
+        }
+        "declined" => s("reason"),
+        _ => String::new(),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let case = state.store.get_case(&ctx.scope, id, now).await?;
+    let clock = state.store.tenant_clock(ctx.user.tenant).await?;
+    let chrome = Chrome::for_user(&ctx, "cases").with_notice(n.ok.as_deref());
+    let timeline = case
+        .timeline
+        .iter()
+        .map(|e| {
+            (
+                clock.local(e.at),
+                e.actor_email.clone().unwrap_or_else(|| "Cumbre".into()),
+                chrome.tr.t(case_event_key(&e.kind)).to_owned(),
+                event_text(&e.kind, &e.detail, &clock),
+            )
+        })
+        .collect();
+    let answers = match case.case.response_id {
+        Some(rid) => match state.store.get_response(&ctx.scope, rid).await {
+            Ok(r) => {
+                crate::views::responses::asked_answers(&state, &ctx, &r)
+                    .await?
+                    .1
+            }
+            Err(_) => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let promises = state
+        .store
+        .list_promises(&ctx.scope, false, Some(id), now)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let due = clock.local(p.due_at);
+            (p, due)
+        })
+        .collect();
+    let approval =
+        state
+            .store
+            .pending_approval(&ctx.scope, id)
+            .await?
+            .map(|(aid, approver, kind, cents)| {
+                (
+                    aid,
+                    kind,
+                    money(cents),
+                    approver == ctx.user.id || ctx.user.role == cumbre_domain::access::Role::Admin,
+                )
+            });
+    let status = case.case.status;
+    page(&CasePage {
+        first_due: clock.local(case.case.first_contact_due_at),
+        resolve_due: clock.local(case.case.resolve_due_at),
+        root_causes: state.store.root_causes(ctx.user.tenant).await?,
+        can_contact: status == CaseStatus::New,
+        can_resolve: status.can_move_to(CaseStatus::Resolved) && approval.is_none(),
+        can_close: status == CaseStatus::Resolved,
+        can_reopen: matches!(status, CaseStatus::Resolved | CaseStatus::Closed),
+        approval,
+        chrome,
+        case,
+        timeline,
+        answers,
+        promises,
+    })
+}
+
+/// The catalogue key naming a timeline entry.
+fn case_event_key(kind: &str) -> &'static str {
+    match kind {
+        "opened" => "case.ev_opened",
+        "status" => "case.ev_status",
+        "note" => "case.ev_note",
+        "message" => "case.ev_message",
+        "reassigned" => "case.ev_reassigned",
+        "escalated" => "case.ev_escalated",
+        "promise" => "case.ev_promise",
+        "promise_kept" => "case.ev_promise_kept",
+        "promise_broken" => "case.ev_promise_broken",
+        "approval_requested" => "case.ev_approval_requested",
+        "approved" => "case.ev_approved",
+        "declined" => "case.ev_declined",
+        _ => "case.ev_other",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    action_taken: String,
+    #[serde(default)]
+    root_cause_id: String,
+    #[serde(default)]
+    compensation_type: String,
+    /// In currency units, `120` or `120.50`.
+    #[serde(default)]
+    compensation: String,
+    #[serde(default)]
+    lessons: String,
+}
+
+/// `120.5` → 12050 cents.
+fn cents(raw: &str) -> Result<i64, InvalidInput> {
+    let raw = raw.trim().replace(',', ".");
+    if raw.is_empty() {
+        return Ok(0);
+    }
+    let bad = || InvalidInput::NotANumber {
+        field: Field::Answer,
+        value: raw.clone(),
+    };
+    let (units, fraction) = raw.split_once('.').unwrap_or((&raw, ""));
+    if fraction.len() > 2 {
+        return Err(bad());
+    }
+    let units: i64 = units.parse().map_err(|_| bad())?;
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<2}").parse().map_err(|_| bad())?
+    };
+    if units < 0 {
+        return Err(bad());
+    }
+    Ok(units * 100 + fraction)
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<StatusForm>,
+) -> Result<Response, AppError> {
+    let to = CaseStatus::parse(&f.form.status)?;
+    let resolution = (to == CaseStatus::Resolved)
+        .then(|| -> Result<Resolution, AppError> {
+            Ok(Resolution {
+                action_taken: f.form.action_taken.clone(),
+                root_cause_id: optional_id(&f.form.root_cause_id, Field::Record)?,
+                compensation_type: f.form.compensation_type.clone(),
+                compensation_cents: cents(&f.form.compensation)?,
+                lessons: f.form.lessons.clone(),
+            })
+        })
+        .transpose()?;
+    let moved = state
+        .store
+        .move_case(
+            &actor(&f.ctx),
+            id,
+            to,
+            &f.form.note,
+            resolution.as_ref(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(
+        &format!("/cases/{id}"),
+        match moved {
+            Moved::Done => "saved",
+            Moved::ApprovalRequested { .. } => "approval",
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    channel: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<NoteForm>,
+) -> Result<Response, AppError> {
+    state
+        .store
+        .add_case_note(
+            &actor(&f.ctx),
+            id,
+            f.form.kind == "message",
+            &f.form.channel,
+            &f.form.text,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(&format!("/cases/{id}"), "saved"))
+}
+
+#[derive(Deserialize)]
+pub struct PromiseForm {
+    #[serde(default)]
+    text: String,
+    /// Local date and time, `2026-11-26T12:00`.
+    #[serde(default)]
+    due: String,
+}
+
+pub async fn add_promise(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<PromiseForm>,
+) -> Result<Response, AppError> {
+    let clock = state.store.tenant_clock(f.ctx.user.tenant).await?;
+    let due = clock.parse_local(&f.form.due)?;
+    state
+        .store
+        .add_promise(&actor(&f.ctx), id, &f.form.text, due, state.clock.now())
+        .await?;
+    Ok(done(&format!("/cases/{id}"), "saved"))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn keep_promise(
+    State(state): State<AppState>,
+    Path((case, promise)): Path<(i64, i64)>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    state
+        .store
+        .keep_promise(&actor(&f.ctx), promise, state.clock.now())
+        .await?;
+    Ok(done(&format!("/cases/{case}"), "saved"))
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Path((case, approval)): Path<(i64, i64)>,
+    f: CsrfForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    state
+        .store
+        .decide_approval(
+            &actor(&f.ctx),
+            approval,
+            f.form.decision == "approve",
+            &f.form.reason,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(&format!("/cases/{case}"), "saved"))
+}
+
+#[derive(Template)]
+#[template(path = "promises.html")]
+struct PromisesPage {
+    chrome: Chrome,
+    rows: Vec<(Promise, String)>,
+}
+
+pub async fn promises(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let clock = state.store.tenant_clock(ctx.user.tenant).await?;
+    let rows = state
+        .store
+        .list_promises(&ctx.scope, false, None, now)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let due = clock.local(p.due_at);
+            (p, due)
+        })
+        .collect();
+    page(&PromisesPage {
+        chrome: Chrome::for_user(&ctx, "cases"),
+        rows,
+    })
+}
