@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 pub mod i18n;
 pub mod mail;
+pub mod notify;
 pub mod qr;
 mod router;
 mod state;

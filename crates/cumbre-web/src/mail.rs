@@ -81,6 +81,35 @@ impl Mailer {
     }
 }
 
+impl Mailer {
+    /// Sends a plain-text message to a colleague (case notifications).
+    pub async fn send_text(&self, to: &str, subject: &str, body: String) -> Result<(), SendError> {
+        let bad = |message: String| SendError {
+            permanent: true,
+            message,
+        };
+        let to: Mailbox = to.parse().map_err(|e| bad(format!("recipient: {e}")))?;
+        let part = SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .header(ContentTransferEncoding::QuotedPrintable)
+            .body(body);
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .singlepart(part)
+            .map_err(|e| bad(format!("message: {e}")))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            })
+    }
+}
+
 /// `List-Unsubscribe`, so mail clients offer a one-click way out.
 #[derive(Clone)]
 struct ListUnsubscribe(String);

@@ -843,8 +843,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = config(&cli.config, db, None)?;
             let store = open(&config).await?;
             let pass = crate::scheduler::run_once(&store, at).await?;
+            let mailer = match &config.smtp_url {
+                Some(url) => Some(cumbre_web::mail::Mailer::new(url, &config.mail_from)?),
+                None => None,
+            };
+            let base = config.public_url.clone().unwrap_or_default();
+            let delivery = cumbre_web::notify::Delivery::new(mailer, &base)?;
+            let delivered = crate::scheduler::deliver(
+                &store,
+                &delivery,
+                &cumbre_domain::clock::ManualClock::new(at),
+            )
+            .await?;
             println!(
-                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}",
+                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}, delivered: {delivered}",
                 pass.responses,
                 pass.cases_opened,
                 pass.escalated.len(),

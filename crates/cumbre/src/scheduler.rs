@@ -6,6 +6,7 @@
 
 use cumbre_domain::clock::Clock;
 use cumbre_store::Store;
+use cumbre_web::notify::Delivery;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -33,10 +34,27 @@ pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass
     })
 }
 
-/// Runs a pass every `every`, for as long as the server runs.
-pub fn spawn(store: Store, clock: Arc<dyn Clock>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Sends what the passes queued: webhooks always, e-mails when SMTP is configured.
+pub async fn deliver(
+    store: &Store,
+    delivery: &Delivery,
+    clock: &dyn Clock,
+) -> anyhow::Result<usize> {
+    cumbre_web::notify::deliver_due(store, delivery, clock).await
+}
+
+/// Runs a pass and delivers every `every`, for as long as the server runs.
+pub fn spawn(
+    store: Store,
+    delivery: Delivery,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            if let Err(e) = deliver(&store, &delivery, clock.as_ref()).await {
+                tracing::error!(error = ?e, "notification delivery");
+            }
             match run_once(&store, clock.now()).await {
                 Ok(p) if p.cases_opened > 0 || !p.escalated.is_empty() => {
                     tracing::info!(

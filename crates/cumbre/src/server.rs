@@ -45,26 +45,35 @@ pub fn app_state(store: Store, config: &Config) -> AppState {
 pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyhow::Result<()> {
     let state = app_state(store.clone(), config);
     let app = router(state.clone());
-    if let Some(url) = &config.smtp_url {
-        let mailer = cumbre_web::mail::Mailer::new(url, &config.mail_from)?;
-        let base = config.public_url.clone().unwrap_or_else(|| {
-            format!(
-                "http://{}",
-                listener
-                    .local_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default()
-            )
-        });
+    let base = config.public_url.clone().unwrap_or_else(|| {
+        format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        )
+    });
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(cumbre_web::mail::Mailer::new(url, &config.mail_from)?),
+        None => None,
+    };
+    if let (Some(mailer), Some(url)) = (&mailer, &config.smtp_url) {
         cumbre_web::mail::spawn_invitation_job(
             store.clone(),
-            mailer,
+            mailer.clone(),
             state.clock.clone(),
             base.trim_end_matches('/').to_owned(),
         );
         tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
     }
-    crate::scheduler::spawn(store.clone(), state.clock.clone(), Duration::from_secs(2));
+    let delivery = cumbre_web::notify::Delivery::new(mailer, &base)?;
+    crate::scheduler::spawn(
+        store.clone(),
+        delivery,
+        state.clock.clone(),
+        Duration::from_secs(2),
+    );
     tracing::info!(addr = %listener.local_addr()?, "serving");
     axum::serve(
         listener,

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod cases;
 pub mod evaluate;
+pub mod notifications;
 pub mod people;
 pub mod rules;
 pub mod settings;
@@ -12,5 +13,6 @@ pub mod settings;
 pub use actions::{Actor, Moved, NewCase, Promise};
 pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary};
 pub use evaluate::Evaluated;
+pub use notifications::Notification;
 pub use people::Responsible;
 pub use rules::{AlertRule, RuleInput};

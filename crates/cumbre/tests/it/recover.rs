@@ -14,6 +14,7 @@ both!(
     two_schedulers_on_one_database_act_once,
     overdue_cases_escalate_up_the_tree_once_per_deadline,
     owners_contact_promise_and_resolve_within_their_authority,
+    alerts_reach_their_mailboxes_and_webhooks_once,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -604,4 +605,126 @@ async fn owners_contact_promise_and_resolve_within_their_authority(backend: Back
         )
         .await;
     assert_eq!(sibling.status, StatusCode::NOT_FOUND);
+}
+
+/// A loopback webhook receiver: records each call, answers `status`.
+async fn receiver(
+    status: u16,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+) {
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let seen = seen.clone();
+            async move {
+                let id = headers
+                    .get("x-cumbre-notification")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                seen.lock()
+                    .expect("lock")
+                    .push((id, serde_json::from_str(&body).unwrap_or(Value::Null)));
+                StatusCode::from_u16(status).expect("status")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, calls)
+}
+
+async fn alerts_reach_their_mailboxes_and_webhooks_once(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let sink = crate::smtp::SmtpSink::start().await;
+    let (ok_url, ok_calls) = receiver(204).await;
+    let (down_url, down_calls) = receiver(503).await;
+    let company = app.unit_id("SA").await;
+    for (name, url) in [("Webhook", ok_url.as_str()), ("Caído", down_url.as_str())] {
+        let reply = app
+            .api(
+                &admin,
+                Method::POST,
+                "/api/v1/rules",
+                Some(json!({"name": name, "unit_id": company, "definition": {
+                "conditions": [{"kind": "score", "type": "nps", "at_most": 2}],
+                "notify": ["calidad@sierraazul.example"], "webhook": url}})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    let response = answer(&app, &admin, "CUN", 1, false).await;
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    run_once(&app.store, now).await.expect("pass");
+    let mailer =
+        cumbre_web::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example").expect("mailer");
+    let delivery =
+        cumbre_web::notify::Delivery::new(Some(mailer), "https://cumbre.sierraazul.example")
+            .expect("delivery");
+    let sent = cumbre::scheduler::deliver(&app.store, &delivery, app.clock.as_ref())
+        .await
+        .expect("deliver");
+    // Two rule e-mails, the owner's new-case e-mail (the demo's detractor rule) and one webhook.
+    assert_eq!(sent, 4);
+    assert_eq!(
+        cumbre::scheduler::deliver(&app.store, &delivery, app.clock.as_ref())
+            .await
+            .expect("again"),
+        0,
+        "never twice"
+    );
+    let calls = ok_calls.lock().expect("lock").clone();
+    assert_eq!(calls.len(), 1);
+    assert!(!calls[0].0.is_empty(), "the call names its notification");
+    assert_eq!(calls[0].1["response"]["id"], response);
+    assert_eq!(calls[0].1["response"]["answers"]["nps"], 1);
+    let mails = sink.mails();
+    let owner_mail = mails
+        .iter()
+        .find(|m| m.to == ["manager@demo.test"])
+        .expect("the hotel manager hears of the case");
+    assert!(
+        owner_mail
+            .text()
+            .contains("https://cumbre.sierraazul.example/cases/"),
+        "{}",
+        owner_mail.text()
+    );
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.to == ["calidad@sierraazul.example"])
+            .count(),
+        2
+    );
+    // The receiver that was down is tried again later, not at once.
+    assert_eq!(down_calls.lock().expect("lock").len(), 1);
+    app.clock.advance(time::Duration::minutes(6));
+    cumbre::scheduler::deliver(&app.store, &delivery, app.clock.as_ref())
+        .await
+        .expect("retry");
+    assert_eq!(
+        down_calls.lock().expect("lock").len(),
+        2,
+        "retried after the back-off"
+    );
+    let counts = app
+        .store
+        .notification_counts(app.tenant)
+        .await
+        .expect("counts");
+    assert!(
+        counts.contains(&("webhook".into(), "queued".into(), 1)),
+        "{counts:?}"
+    );
 }

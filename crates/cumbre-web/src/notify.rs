@@ -1,0 +1,115 @@
+//! Delivers the notification outbox: e-mails to colleagues over SMTP and webhook calls over
+//! HTTP(S). A webhook receives the JSON the rule produced, with `X-Cumbre-Notification`
+//! carrying the notification's id so a receiver can drop a repeat; 2xx is delivered, other
+//! 4xx refusals are final, anything else is retried later.
+
+use crate::mail::Mailer;
+use cumbre_domain::clock::Clock;
+use cumbre_store::Store;
+use cumbre_store::recover::Notification;
+use std::time::Duration;
+
+/// What delivering needs: the mailer (none without SMTP: e-mails wait), an HTTP client and
+/// the address of the web pages, for links to cases.
+#[derive(Clone)]
+pub struct Delivery {
+    pub mailer: Option<Mailer>,
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Delivery {
+    pub fn new(mailer: Option<Mailer>, base: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent("Cumbre")
+            .build()?;
+        Ok(Self {
+            mailer,
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+/// The e-mail text: a link to the case and, for rule alerts, the answers that tripped it.
+fn email_text(n: &Notification, base: &str) -> String {
+    let mut text = String::new();
+    if let Some(case) = n.case_id {
+        text.push_str(&format!("{base}/cases/{case}\n\n"));
+    }
+    if let Ok(body) = serde_json::from_str::<serde_json::Value>(&n.body)
+        && let Some(answers) = body
+            .pointer("/response/answers")
+            .and_then(|a| a.as_object())
+    {
+        for (key, value) in answers {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            text.push_str(&format!("{key}: {value}\n"));
+        }
+    }
+    text
+}
+
+/// Sends everything due now; returns how many went out.
+pub async fn deliver_due(
+    store: &Store,
+    delivery: &Delivery,
+    clock: &dyn Clock,
+) -> anyhow::Result<usize> {
+    let channels: &[&str] = if delivery.mailer.is_some() {
+        &["email", "webhook"]
+    } else {
+        &["webhook"]
+    };
+    let mut sent = 0;
+    loop {
+        let due = store.claim_notifications(channels, clock.now(), 50).await?;
+        if due.is_empty() {
+            return Ok(sent);
+        }
+        for n in &due {
+            let outcome = match (n.channel.as_str(), &delivery.mailer) {
+                ("email", Some(mailer)) => mailer
+                    .send_text(&n.target, &n.subject, email_text(n, &delivery.base))
+                    .await
+                    .map_err(|e| (e.permanent, e.message)),
+                _ => webhook(&delivery.http, n).await,
+            };
+            match outcome {
+                Ok(()) => {
+                    store.notification_sent(n.id, clock.now()).await?;
+                    sent += 1;
+                }
+                Err((permanent, message)) => {
+                    tracing::warn!(notification = n.id, channel = %n.channel, permanent, error = %message, "notification not delivered");
+                    store
+                        .notification_failed(n.id, &message, permanent, clock.now())
+                        .await?;
+                }
+            }
+        }
+    }
+}
+
+async fn webhook(http: &reqwest::Client, n: &Notification) -> Result<(), (bool, String)> {
+    let response = http
+        .post(&n.target)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("X-Cumbre-Notification", n.id.to_string())
+        .body(n.body.clone())
+        .send()
+        .await
+        .map_err(|e| (false, e.to_string()))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        let permanent = status.is_client_error()
+            && status != reqwest::StatusCode::REQUEST_TIMEOUT
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
+        Err((permanent, format!("HTTP {status}")))
+    }
+}
