@@ -104,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/cases/{id}/approvals/{approval}", post(cases::decide))
         .route("/promises", get(cases::promises))
+        .route("/cases/{id}/winback", post(cases::winback))
+        .route("/recovery", get(cases::recovery))
         .route("/responses.csv", get(responses::export))
         .route("/responses/{id}", get(responses::show))
         .route(

@@ -177,6 +177,42 @@ async fn recover(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow
             },
         ),
     ];
+    // The short survey a recovered guest receives: are they back?
+    let winback = cumbre_domain::listen::SurveyDefinition::from_json(
+        &serde_json::json!({
+            "title": {"es": "¿Cómo lo resolvimos?", "en": "How did we put it right?"},
+            "intro": {"es": "Una pregunta sobre cómo atendimos su queja.", "en": "One question about how we handled your complaint."},
+            "questions": [
+                {"key": "nps", "type": "nps", "required": true,
+                 "prompt": {"es": "Después de cómo lo resolvimos, ¿nos recomendaría?", "en": "After how we resolved it, would you recommend us?"}},
+                {"key": "comment", "type": "long_text",
+                 "prompt": {"es": "¿Algo más que debamos saber?", "en": "Anything else we should know?"}}
+            ]
+        })
+        .to_string(),
+    )
+    .map_err(|e| anyhow::anyhow!("win-back survey: {:?}", e))?;
+    let scope = cumbre_domain::access::Scope::Tenant(tenant);
+    let survey = store
+        .create_survey(
+            &scope,
+            company.id,
+            "Seguimiento tras la recuperación",
+            &winback,
+            "demo",
+            now,
+        )
+        .await?;
+    store
+        .set_survey_status(
+            &scope,
+            survey,
+            cumbre_domain::listen::SurveyStatus::Published,
+            "demo",
+            now,
+        )
+        .await?;
+    store.set_winback_survey(&grant, Some(survey)).await?;
     for (name, definition) in rules {
         let input = cumbre_store::recover::RuleInput {
             name: name.into(),

@@ -6,6 +6,8 @@
 -- (JSON: {"days": [[540, 1080], …, null]}, Monday first).
 ALTER TABLE tenants ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 ALTER TABLE tenants ADD COLUMN business_hours TEXT;
+-- The short survey sent after a resolution to ask whether the customer is won back.
+ALTER TABLE tenants ADD COLUMN winback_survey_id BIGINT;
 
 -- Per priority; a priority without a row uses the built-in defaults.
 CREATE TABLE sla_targets (
@@ -90,6 +92,8 @@ CREATE TABLE cases (
     compensation_type       TEXT    NOT NULL DEFAULT '',
     compensation_cents      BIGINT  NOT NULL DEFAULT 0,
     lessons                 TEXT    NOT NULL DEFAULT '',
+    -- The win-back invitation sent after resolution, if any.
+    winback_invitation_id   BIGINT  REFERENCES invitations(id),
     search_text             TEXT    NOT NULL DEFAULT '',
     created_by              TEXT    NOT NULL,
     created_at              BIGINT  NOT NULL,

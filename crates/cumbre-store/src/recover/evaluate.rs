@@ -41,13 +41,14 @@ struct Pending {
     submitted_at: OffsetDateTime,
 }
 
-/// The customer's contact details, when they consented to be contacted.
+/// The customer's contact details: a stored contact answer exists only with their consent
+/// (without it the details are dropped before storage).
 fn consented_contact(def: &SurveyDefinition, answers: &Value) -> (String, String, String) {
     def.questions
         .iter()
         .filter(|q| matches!(q.kind, QuestionKind::Contact))
         .filter_map(|q| answers.get(&q.key))
-        .find(|c| c.get("consent").and_then(Value::as_bool) == Some(true))
+        .find(|c| c.is_object())
         .map(|c| {
             let field = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
             (field("name"), field("email"), field("phone"))

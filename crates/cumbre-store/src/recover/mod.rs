@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod cases;
 pub mod evaluate;
+pub mod metrics;
 pub mod notifications;
 pub mod people;
 pub mod rules;
@@ -13,6 +14,7 @@ pub mod settings;
 pub use actions::{Actor, Moved, NewCase, Promise};
 pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary};
 pub use evaluate::Evaluated;
+pub use metrics::{Share, UnitRecovery};
 pub use notifications::Notification;
 pub use people::Responsible;
 pub use rules::{AlertRule, RuleInput};

@@ -30,6 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/promises", get(list_promises))
         .route("/api/v1/promises/{id}/kept", post(keep_promise))
         .route("/api/v1/approvals/{id}", post(decide))
+        .route("/api/v1/cases/{id}/winback", post(winback))
+        .route("/api/v1/recovery", get(recovery))
+        .route("/api/v1/settings/winback", put(set_winback))
 }
 
 #[derive(Deserialize)]
@@ -418,5 +421,93 @@ async fn decide(
         .store
         .decide_approval(&actor(&ctx), id, approve, &b.reason, state.clock.now())
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn winback(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let token = crate::auth::secret::random_token().map_err(AppError::internal)?;
+    let invitation = state
+        .store
+        .send_winback(&actor(&ctx), id, &token, state.clock.now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "invitation_id": invitation })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// `[from, to)` from two dates (`2026-10-01`, UTC), by default the last 90 days.
+pub(crate) fn period(
+    from: &str,
+    to: &str,
+    now: time::OffsetDateTime,
+) -> Result<(time::OffsetDateTime, time::OffsetDateTime), InvalidInput> {
+    let day = |raw: &str| -> Result<time::OffsetDateTime, InvalidInput> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(raw.trim(), &format)
+            .map(|d| d.midnight().assume_utc())
+            .map_err(|_| InvalidInput::Date {
+                value: raw.to_owned(),
+            })
+    };
+    // Whole days: the default runs to the end of today.
+    let to = if to.trim().is_empty() {
+        now.date().midnight().assume_utc() + time::Duration::days(1)
+    } else {
+        day(to)? + time::Duration::days(1)
+    };
+    let from = if from.trim().is_empty() {
+        to - time::Duration::days(90)
+    } else {
+        day(from)?
+    };
+    Ok((from, to))
+}
+
+async fn recovery(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    let now = state.clock.now();
+    let (from, to) = period(&q.from, &q.to, now)?;
+    let rows = state
+        .store
+        .recovery_metrics(&ctx.scope, from, to, now)
+        .await?;
+    Ok(Json(
+        json!({ "min_sample": cumbre_store::recover::metrics::MIN_SAMPLE, "items": rows }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct WinbackBody {
+    survey_id: Option<i64>,
+}
+
+async fn set_winback(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<Json<WinbackBody>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let grant = ctx.admin()?;
+    let b = body(payload)?;
+    state.store.set_winback_survey(&grant, b.survey_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -466,3 +466,106 @@ pub async fn promises(
         rows,
     })
 }
+
+pub async fn winback(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let token = crate::auth::secret::random_token().map_err(AppError::internal)?;
+    state
+        .store
+        .send_winback(&actor(&f.ctx), id, &token, state.clock.now())
+        .await?;
+    Ok(done(&format!("/cases/{id}"), "queued"))
+}
+
+/// One row of the recovery table, formatted.
+pub struct MetricRow {
+    pub name: String,
+    pub cases: usize,
+    pub open: usize,
+    pub first_contact: String,
+    pub resolve: String,
+    pub contact_in_time: (String, bool),
+    pub resolved_in_time: (String, bool),
+    pub compensation: String,
+    pub recovered: (String, bool),
+}
+
+fn duration(minutes: Option<i64>) -> String {
+    match minutes {
+        None => "—".into(),
+        Some(m) if m < 120 => format!("{m} min"),
+        Some(m) if m < 48 * 60 => format!("{:.1} h", m as f64 / 60.0),
+        Some(m) => format!("{:.1} d", m as f64 / 1440.0),
+    }
+}
+
+/// `83 % (25/30)`, and whether the sample is large enough to be read as a fact.
+fn share(s: cumbre_store::recover::Share) -> (String, bool) {
+    match s.value() {
+        None => ("—".into(), false),
+        Some(v) => (
+            format!("{:.0} % ({}/{})", v * 100.0, s.hits, s.n),
+            s.sufficient(),
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "recovery.html")]
+struct RecoveryPage {
+    chrome: Chrome,
+    rows: Vec<MetricRow>,
+    from: String,
+    to: String,
+    min_sample: usize,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+pub async fn recovery(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let (from, to) = crate::api::recover::period(&q.from, &q.to, now)?;
+    let chrome = Chrome::for_user(&ctx, "cases");
+    let all = chrome.tr.t("recovery.all").to_owned();
+    let rows = state
+        .store
+        .recovery_metrics(&ctx.scope, from, to, now)
+        .await?
+        .into_iter()
+        .map(|m| MetricRow {
+            name: if m.unit_id.is_none() {
+                all.clone()
+            } else {
+                m.unit_name.clone()
+            },
+            cases: m.cases,
+            open: m.open,
+            first_contact: duration(m.median_first_contact_minutes),
+            resolve: duration(m.median_resolve_minutes),
+            contact_in_time: share(m.first_contact_in_time),
+            resolved_in_time: share(m.resolved_in_time),
+            compensation: money(m.compensation_cents),
+            recovered: share(m.recovered),
+        })
+        .collect();
+    page(&RecoveryPage {
+        chrome,
+        rows,
+        from: from.date().to_string(),
+        to: (to - time::Duration::days(1)).date().to_string(),
+        min_sample: cumbre_store::recover::metrics::MIN_SAMPLE,
+    })
+}

@@ -623,8 +623,8 @@ async fn managers_design_and_distribute_only_within_their_subtree(backend: Backe
         .json();
     assert_eq!(
         listed.as_array().map(Vec::len),
-        Some(3),
-        "company-wide surveys apply to the hotel"
+        Some(4),
+        "company-wide surveys (three templates and the win-back follow-up) apply to the hotel"
     );
     assert!(
         listed
@@ -707,8 +707,8 @@ async fn managers_design_and_distribute_only_within_their_subtree(backend: Backe
             .json()
             .as_array()
             .map(Vec::len),
-        Some(4),
-        "the region sees its hotel's survey"
+        Some(5),
+        "the region sees the four company surveys and its hotel's"
     );
     let employee = app.token("employee@demo.test").await;
     assert_eq!(

@@ -15,6 +15,7 @@ both!(
     overdue_cases_escalate_up_the_tree_once_per_deadline,
     owners_contact_promise_and_resolve_within_their_authority,
     alerts_reach_their_mailboxes_and_webhooks_once,
+    a_recovered_customer_is_asked_again_and_counted_won_back,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -726,5 +727,133 @@ async fn alerts_reach_their_mailboxes_and_webhooks_once(backend: Backend) {
     assert!(
         counts.contains(&("webhook".into(), "queued".into(), 1)),
         "{counts:?}"
+    );
+}
+
+async fn a_recovered_customer_is_asked_again_and_counted_won_back(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let survey = survey(&app, "NPS").await;
+    // Consent to be contacted puts the e-mail on the case; without it there is none.
+    let reply = app
+        .api(&admin, Method::POST, &format!("/api/v1/surveys/{survey}/responses"), Some(json!({
+            "answers": {"nps": 2, "contact": {"name": "Ana López", "email": "ana@huesped.example", "phone": "", "consent": true}},
+            "unit_id": app.unit_id("CUN").await, "touchpoint_id": first_touchpoint(&app).await})))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let response = reply.json()["id"].as_i64().expect("id");
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    run_once(&app.store, now).await.expect("pass");
+    let case = case_of(&app, &admin, response).await;
+    let id = case["id"].as_i64().expect("id");
+    let detail = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(detail["customer_email"], "ana@huesped.example");
+    assert_eq!(detail["customer_name"], "Ana López");
+
+    // Not before it is resolved; then once.
+    let early = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/winback"),
+            None,
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let resolved = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/status"),
+            Some(json!({"status": "resolved",
+            "resolution": {"action_taken": "Cambio de habitación"}})),
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+    let sent = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/winback"),
+            None,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    let twice = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/winback"),
+            None,
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The invitation job sends it; Ana answers 10.
+    let sink = crate::smtp::SmtpSink::start().await;
+    let mailer =
+        cumbre_web::mail::Mailer::new(&sink.url(), "encuestas@sierraazul.example").expect("mailer");
+    let base = "https://encuestas.sierraazul.example";
+    assert_eq!(
+        cumbre_web::mail::send_due(&app.store, &mailer, app.clock.as_ref(), base)
+            .await
+            .expect("sent"),
+        1
+    );
+    let mail = sink.mails()[0].text();
+    assert!(mail.contains("ana@huesped.example"));
+    let start = mail.find(&format!("{base}/s/")).expect("a link") + base.len() + 3;
+    let token: String = mail[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let page = app.get(None, &format!("/s/{token}")).await;
+    assert!(
+        page.body.contains("Después de cómo lo resolvimos"),
+        "the follow-up survey"
+    );
+    let marker = "name=\"idempotency_key\" value=\"";
+    let at = page.body.find(marker).expect("key") + marker.len();
+    let key: String = page.body[at..].chars().take_while(|c| *c != '"').collect();
+    let body = serde_urlencoded::to_string([
+        ("lang", "es"),
+        ("idempotency_key", key.as_str()),
+        ("q.nps", "10"),
+    ])
+    .expect("form");
+    let answered = app
+        .send(
+            axum::http::Request::post(format!("/s/{token}"))
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+
+    let metrics = app
+        .api(&admin, Method::GET, "/api/v1/recovery", None)
+        .await
+        .json();
+    let total = &metrics["items"][0];
+    assert_eq!(total["recovered"], json!({"hits": 1, "n": 1}));
+    assert_eq!(total["cases"], 1);
+    assert_eq!(
+        metrics["min_sample"], 30,
+        "one answer is shown, but as insufficient"
+    );
+    let page = app
+        .get(Some(&app.login("admin@demo.test").await), "/recovery")
+        .await;
+    assert!(
+        page.body.contains("100 % (1/1)") && page.body.contains("datos insuficientes"),
+        "{}",
+        page.body
     );
 }
