@@ -112,6 +112,8 @@ pub async fn build_with(
             response_progress,
         )
         .await?;
+        // Two weeks of cases, replayed through the rules (needs that history).
+        crate::demo_recovery::replay(store, tenant, seed, now, 14).await?;
     }
     Ok((tenant, org))
 }

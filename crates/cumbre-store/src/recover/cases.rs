@@ -278,12 +278,13 @@ impl Store {
             let path = UnitPath::from_stored(&path)
                 .ok_or_else(|| StoreError::Corrupt("unit path".into()))?;
             let chain = self.responsible_chain(tenant, &path).await?;
-            // Past the top of the chain, the top person keeps being told.
-            let Some(target) = chain
-                .get((level + 1) as usize)
-                .or_else(|| chain.last())
-                .cloned()
-            else {
+            // Past the top of the chain the level stays and the top person is reminded each
+            // period; the compare-and-set then rests on the deadline alone.
+            let Some(top) = chain.len().checked_sub(1) else {
+                continue;
+            };
+            let next_level = (level + 1).min(top as i64).max(level);
+            let Some(target) = chain.get((next_level as usize).min(top)).cloned() else {
                 continue;
             };
             let sla = self.sla(tenant, priority).await?;
@@ -298,7 +299,7 @@ impl Store {
                 "UPDATE cases SET escalation_level = $1, escalated_to = $2, due_at = $3, updated_at = $4 \
                  WHERE id = $5 AND escalation_level = $6 AND due_at <= $4 AND status IN ('new', 'contacted')",
             )
-            .bind(level + 1)
+            .bind(next_level)
             .bind(target.user.0)
             .bind(to_millis(next_due))
             .bind(to_millis(now))
@@ -315,8 +316,12 @@ impl Store {
                 tenant,
                 id,
                 None,
-                "escalated",
-                &json!({"level": level + 1, "to": target.user.0, "to_email": target.email,
+                if next_level > level {
+                    "escalated"
+                } else {
+                    "reminded"
+                },
+                &json!({"level": next_level, "to": target.user.0, "to_email": target.email,
                         "next_due_at": to_millis(next_due)}),
                 now,
             )
@@ -332,12 +337,12 @@ impl Store {
                 "email",
                 &target.email,
                 &subject,
-                &json!({"case_id": id, "level": level + 1}).to_string(),
+                &json!({"case_id": id, "level": next_level}).to_string(),
                 now,
             )
             .await?;
             w.commit().await?;
-            escalated.push((id, level + 1));
+            escalated.push((id, next_level));
         }
         Ok(escalated)
     }

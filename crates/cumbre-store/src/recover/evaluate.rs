@@ -20,11 +20,13 @@ use time::OffsetDateTime;
 const BATCH: i64 = 200;
 
 /// What one pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evaluated {
     pub responses: usize,
     pub cases: usize,
     pub notifications: usize,
+    /// The cases opened, in order.
+    pub opened: Vec<i64>,
 }
 
 struct Pending {
@@ -57,8 +59,38 @@ fn consented_contact(def: &SurveyDefinition, answers: &Value) -> (String, String
 }
 
 impl Store {
+    /// Offers responses submitted since `since` to the rules again (the demo, whose history
+    /// is written before its rules exist).
+    pub async fn reopen_for_rules(
+        &self,
+        tenant: TenantId,
+        since: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let mut w = self.begin_quiet_write().await?;
+        let n = sqlx::query(
+            "UPDATE responses SET evaluated_at = NULL WHERE tenant_id = $1 AND submitted_at >= $2 AND source <> 'import'",
+        )
+        .bind(tenant.0)
+        .bind(to_millis(since))
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        w.commit().await?;
+        Ok(n)
+    }
+
     /// Runs the rules over every response not yet evaluated. Returns what it did.
     pub async fn evaluate_pending(&self, now: OffsetDateTime) -> Result<Evaluated, StoreError> {
+        self.evaluate_pending_before(now, None).await
+    }
+
+    /// Like [`Store::evaluate_pending`], only for responses submitted before `before` (the
+    /// demo replays its history hour by hour).
+    pub async fn evaluate_pending_before(
+        &self,
+        now: OffsetDateTime,
+        before: Option<OffsetDateTime>,
+    ) -> Result<Evaluated, StoreError> {
         let mut done = Evaluated::default();
         let mut rules: HashMap<TenantId, Vec<AlertRule>> = HashMap::new();
         let mut definitions: HashMap<i64, SurveyDefinition> = HashMap::new();
@@ -67,10 +99,11 @@ impl Store {
             let rows = sqlx::query(
                 "SELECT r.id, r.tenant_id, r.survey_id, r.survey_version_id, r.unit_id, u.path, r.touchpoint_id, r.source, \
                  r.language, r.answers, r.submitted_at FROM responses r JOIN units u ON u.id = r.unit_id \
-                 WHERE r.evaluated_at IS NULL AND r.id > $1 ORDER BY r.id LIMIT $2",
+                 WHERE r.evaluated_at IS NULL AND r.id > $1 AND r.submitted_at < $3 ORDER BY r.id LIMIT $2",
             )
             .bind(after)
             .bind(BATCH)
+            .bind(before.map_or(i64::MAX, to_millis))
             .fetch_all(self.pool())
             .await?;
             if rows.is_empty() {
@@ -153,7 +186,9 @@ impl Store {
                     Some(plan) => {
                         done.cases += 1;
                         done.notifications += usize::from(plan.owner.is_some());
-                        Some(plan.open(&mut w.tx, p, now).await?)
+                        let id = plan.open(&mut w.tx, p, now).await?;
+                        done.opened.push(id);
+                        Some(id)
                     }
                     None => None,
                 };

@@ -155,7 +155,7 @@ fn event_text(kind: &str, detail: &serde_json::Value, clock: &TenantClock) -> St
                 .unwrap_or_default();
             format!("{} ({due})", s("text"))
         }
-        "escalated" => format!(
+        "escalated" | "reminded" => format!(
             "→ {} ({})",
             s("to_email"),
             detail.get("level").cloned().unwrap_or_default()
@@ -255,6 +255,8 @@ fn case_event_key(kind: &str) -> &'static str {
         "message" => "case.ev_message",
         "reassigned" => "case.ev_reassigned",
         "escalated" => "case.ev_escalated",
+        "reminded" => "case.ev_reminded",
+        "winback_sent" => "case.ev_winback_sent",
         "promise" => "case.ev_promise",
         "promise_kept" => "case.ev_promise_kept",
         "promise_broken" => "case.ev_promise_broken",

@@ -255,6 +255,9 @@ async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) 
         user_id(&app, "manager@demo.test").await,
         user_id(&app, "regional@demo.test").await,
         user_id(&app, "ceo@demo.test").await,
+        user_id(&app, "admin@demo.test").await,
+        // Past the top: the administrator keeps being reminded, the level stays.
+        user_id(&app, "admin@demo.test").await,
     ];
     // Urgent: first contact within an hour. Not yet…
     let at = start + time::Duration::minutes(59);
@@ -276,7 +279,7 @@ async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) 
             .api(&admin, Method::GET, "/api/v1/cases", None)
             .await
             .json()["items"][0];
-        assert_eq!(case["escalation_level"], level as i64 + 1);
+        assert_eq!(case["escalation_level"], (level as i64 + 1).min(4));
         assert_eq!(case["escalated_to"], *expected, "level {}", level + 1);
         assert_eq!(case["overdue"], true);
     }
@@ -296,7 +299,17 @@ async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) 
         .iter()
         .map(|e| e["kind"].as_str().expect("kind"))
         .collect();
-    assert_eq!(kinds, ["opened", "escalated", "escalated", "escalated"]);
+    assert_eq!(
+        kinds,
+        [
+            "opened",
+            "escalated",
+            "escalated",
+            "escalated",
+            "escalated",
+            "reminded"
+        ]
+    );
 }
 
 async fn case_of(app: &TestApp, token: &str, response: i64) -> Value {
