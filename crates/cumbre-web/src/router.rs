@@ -3,7 +3,7 @@
 use crate::auth::context::resolve;
 use crate::views::{
     assets, audit, builder, cases, home, import, invitations, org, people, profile, respond,
-    responses, session, surveys, tokens, touchpoints, users,
+    responses, rules, session, surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/promises", get(cases::promises))
         .route("/cases/{id}/winback", post(cases::winback))
         .route("/recovery", get(cases::recovery))
+        .route("/rules", get(rules::list).post(rules::create))
         .route("/responses.csv", get(responses::export))
         .route("/responses/{id}", get(responses::show))
         .route(

@@ -14,6 +14,7 @@ pub mod people;
 pub mod profile;
 pub mod respond;
 pub mod responses;
+pub mod rules;
 pub mod session;
 pub mod surveys;
 pub mod tokens;
@@ -86,6 +87,16 @@ impl Chrome {
 
     pub fn priority_label(&self, p: &cumbre_domain::recover::Priority) -> &'static str {
         p.label(self.tr.lang)
+    }
+
+    /// The catalogue key of a priority code.
+    pub fn priority_key(&self, code: &str) -> &'static str {
+        match code {
+            "urgent" => "priority.urgent",
+            "high" => "priority.high",
+            "normal" => "priority.normal",
+            _ => "priority.low",
+        }
     }
 
     /// The catalogue key of a case status code.

@@ -16,6 +16,7 @@ both!(
     owners_contact_promise_and_resolve_within_their_authority,
     alerts_reach_their_mailboxes_and_webhooks_once,
     a_recovered_customer_is_asked_again_and_counted_won_back,
+    managers_write_rules_for_their_units_on_the_rules_page,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -869,4 +870,65 @@ async fn a_recovered_customer_is_asked_again_and_counted_won_back(backend: Backe
         "{}",
         page.body
     );
+}
+
+async fn managers_write_rules_for_their_units_on_the_rules_page(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let manager = app.login("manager@demo.test").await;
+    let page = app.get(Some(&manager), "/rules").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Detractor (NPS 0–6)"),
+        "the company's rules apply to the hotel"
+    );
+    let cun = app.unit_id("CUN").await.to_string();
+    let nothing = app
+        .post(
+            &manager,
+            "/rules",
+            &[("name", "Vacía"), ("unit_id", &cun), ("priority", "high")],
+        )
+        .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing.body.contains("conditions"), "{}", nothing.body);
+    let created = app
+        .post(
+            &manager,
+            "/rules",
+            &[
+                ("name", "Ruido en Cancún"),
+                ("unit_id", &cun),
+                ("words", "ruido, fiesta"),
+                ("score_type", "csat"),
+                ("at_most", "2"),
+                ("combine", "any"),
+                ("priority", "urgent"),
+                ("notify", "gerencia.cun@sierraazul.example"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = app.get(Some(&manager), "/rules").await;
+    assert!(
+        page.body.contains("Ruido en Cancún")
+            && page
+                .body
+                .contains("CSAT ≤ 2 o Palabras en el comentario: ruido, fiesta"),
+        "{}",
+        page.body
+    );
+    let pdc = app.unit_id("PDC").await.to_string();
+    let elsewhere = app
+        .post(
+            &manager,
+            "/rules",
+            &[
+                ("name", "PDC"),
+                ("unit_id", &pdc),
+                ("words", "ruido"),
+                ("priority", "low"),
+            ],
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
 }

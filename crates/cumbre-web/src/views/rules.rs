@@ -1,0 +1,206 @@
+//! Alert rules as managers write them: the list of rules that apply to their units, and a
+//! form for the usual kinds (a low score, words in the comment, a chosen option) with what
+//! to do. Any rule the API accepts shows here; the form writes the common ones.
+
+use crate::auth::{CsrfForm, PageCtx};
+use crate::views::{Chrome, Notice, done, optional_id, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use cumbre_domain::recover::{Condition, Priority, RuleDefinition};
+use cumbre_domain::{Field, InvalidInput, UnitId};
+use cumbre_store::org::Unit;
+use cumbre_store::recover::{AlertRule, RuleInput};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    chrome: Chrome,
+    /// (rule, conditions in words, actions in words)
+    rows: Vec<(AlertRule, String, String)>,
+    units: Vec<Unit>,
+    touchpoints: Vec<(i64, String)>,
+}
+
+fn describe(def: &RuleDefinition, chrome: &Chrome) -> (String, String) {
+    let t = |k: &'static str| chrome.tr.t(k).to_owned();
+    let conditions: Vec<String> = def
+        .conditions
+        .iter()
+        .map(|c| match c {
+            Condition::Score {
+                question,
+                question_type,
+                at_most,
+                at_least,
+            } => {
+                let what = question
+                    .clone()
+                    .or_else(|| question_type.as_ref().map(|q| q.to_uppercase()))
+                    .unwrap_or_default();
+                match (at_least, at_most) {
+                    (Some(lo), Some(hi)) => format!("{what} {lo}–{hi}"),
+                    (None, Some(hi)) => format!("{what} ≤ {hi}"),
+                    (Some(lo), None) => format!("{what} ≥ {lo}"),
+                    (None, None) => what,
+                }
+            }
+            Condition::Choice { question, values } => format!("{question} ∈ {}", values.join(", ")),
+            Condition::Keywords { words } => format!("{}: {}", t("rules.words"), words.join(", ")),
+        })
+        .collect();
+    let joiner = if def.all {
+        t("rules.and")
+    } else {
+        t("rules.or")
+    };
+    let mut actions = Vec::new();
+    if let Some(p) = def.open_case {
+        actions.push(format!(
+            "{} ({})",
+            t("rules.opens_case"),
+            p.label(chrome.tr.lang)
+        ));
+    }
+    if !def.notify.is_empty() {
+        actions.push(format!("{} {}", t("rules.emails"), def.notify.join(", ")));
+    }
+    if let Some(w) = &def.webhook {
+        actions.push(format!("webhook {w}"));
+    }
+    (conditions.join(&format!(" {joiner} ")), actions.join(" · "))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
+    let chrome = Chrome::for_user(&ctx, "cases").with_notice(n.ok.as_deref());
+    let rows = state
+        .store
+        .list_rules(&ctx.scope)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let (c, a) = describe(&r.definition, &chrome);
+            (r, c, a)
+        })
+        .collect();
+    let touchpoints = state
+        .store
+        .list_touchpoints(ctx.user.tenant)
+        .await?
+        .iter()
+        .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
+        .collect();
+    page(&RulesPage {
+        rows,
+        units: state.store.list_units(&ctx.scope).await?,
+        touchpoints,
+        chrome,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    touchpoint_id: String,
+    /// `nps`, `csat`, `ces` or empty.
+    #[serde(default)]
+    score_type: String,
+    #[serde(default)]
+    at_most: String,
+    /// Comma-separated.
+    #[serde(default)]
+    words: String,
+    /// `any` or `all`.
+    #[serde(default)]
+    combine: String,
+    #[serde(default)]
+    priority: String,
+    /// Comma-separated addresses.
+    #[serde(default)]
+    notify: String,
+    #[serde(default)]
+    webhook: String,
+    #[serde(default)]
+    include_imports: String,
+}
+
+fn list_of(raw: &str) -> Vec<String> {
+    raw.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    f: CsrfForm<RuleForm>,
+) -> Result<Response, AppError> {
+    let form = &f.form;
+    let mut conditions = Vec::new();
+    if !form.score_type.is_empty() {
+        let at_most = form
+            .at_most
+            .trim()
+            .parse()
+            .map_err(|_| InvalidInput::NotANumber {
+                field: Field::Scale,
+                value: form.at_most.clone(),
+            })?;
+        conditions.push(Condition::Score {
+            question: None,
+            question_type: Some(form.score_type.clone()),
+            at_most: Some(at_most),
+            at_least: None,
+        });
+    }
+    let words = list_of(&form.words);
+    if !words.is_empty() {
+        conditions.push(Condition::Keywords { words });
+    }
+    let definition = RuleDefinition {
+        all: form.combine == "all",
+        conditions,
+        open_case: match form.priority.as_str() {
+            "" => None,
+            p => Some(Priority::parse(p)?),
+        },
+        notify: list_of(&form.notify),
+        webhook: Some(form.webhook.trim().to_owned()).filter(|w| !w.is_empty()),
+    };
+    definition
+        .check()
+        .map_err(crate::api::listen::definition_errors)?;
+    let input = RuleInput {
+        name: form.name.clone(),
+        unit_id: UnitId(
+            optional_id(&form.unit_id, Field::Unit)?.ok_or(InvalidInput::Required(Field::Unit))?,
+        ),
+        touchpoint_id: optional_id(&form.touchpoint_id, Field::Touchpoint)?,
+        survey_id: None,
+        include_imports: form.include_imports == "1",
+        definition,
+        active: true,
+    };
+    state
+        .store
+        .save_rule(
+            &f.ctx.scope,
+            None,
+            &input,
+            &f.ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done("/rules", "created"))
+}
