@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/approvals/{approval}", post(cases::decide))
         .route("/promises", get(cases::promises))
         .route("/cases/{id}/winback", post(cases::winback))
+        .route("/cases/{id}/owner", post(cases::reassign))
         .route("/recovery", get(cases::recovery))
         .route("/rules", get(rules::list).post(rules::create))
         .route("/responses.csv", get(responses::export))

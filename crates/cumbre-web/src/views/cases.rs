@@ -101,6 +101,8 @@ struct CasePage {
     root_causes: Vec<(i64, String)>,
     /// (approval id, compensation, amount, whether the viewer decides)
     approval: Option<(i64, String, String, bool)>,
+    /// People who answer for the case's unit, to hand it to: (user id, e-mail).
+    owners: Vec<(i64, String)>,
     can_contact: bool,
     can_resolve: bool,
     can_close: bool,
@@ -229,7 +231,17 @@ pub async fn show(
                 )
             });
     let status = case.case.status;
+    let unit = state.store.get_unit(&ctx.scope, case.case.unit_id).await?;
+    let owners = state
+        .store
+        .responsible_chain(ctx.user.tenant, &unit.path)
+        .await?
+        .into_iter()
+        .filter(|p| Some(p.user) != case.case.owner_id)
+        .map(|p| (p.user.0, p.email))
+        .collect();
     page(&CasePage {
+        owners,
         first_due: clock.local(case.case.first_contact_due_at),
         resolve_due: clock.local(case.case.resolve_due_at),
         root_causes: state.store.root_causes(ctx.user.tenant).await?,
@@ -570,4 +582,29 @@ pub async fn recovery(
         to: (to - time::Duration::days(1)).date().to_string(),
         min_sample: cumbre_store::recover::metrics::MIN_SAMPLE,
     })
+}
+
+#[derive(Deserialize)]
+pub struct OwnerForm {
+    #[serde(default)]
+    owner_id: String,
+}
+
+pub async fn reassign(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<OwnerForm>,
+) -> Result<Response, AppError> {
+    let owner = optional_id(&f.form.owner_id, Field::Person)?
+        .ok_or(InvalidInput::Required(Field::Person))?;
+    state
+        .store
+        .reassign_case(
+            &actor(&f.ctx),
+            id,
+            cumbre_domain::UserId(owner),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(&format!("/cases/{id}"), "saved"))
 }

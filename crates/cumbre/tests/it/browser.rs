@@ -742,6 +742,9 @@ async fn a_detractor_becomes_a_case_the_manager_contacts_promises_and_resolves()
                 .is_ok_and(|h| h.contains("id=\"case-status\">resuelto"))
     })
     .await;
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
+    std::fs::write(format!("{dir}/case.png"), png).expect("save screenshot");
 
     let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
     let cases = app
