@@ -2,8 +2,8 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, builder, cases, home, import, invitations, org, people, profile, respond,
-    responses, rules, session, surveys, tokens, touchpoints, users,
+    assets, audit, builder, cases, home, import, invitations, org, people, profile,
+    recovery_settings, respond, responses, rules, session, surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -71,6 +71,15 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
         .route("/admin/audit", get(audit::show))
+        .route("/admin/recovery", get(recovery_settings::show))
+        .route("/admin/recovery/clock", post(recovery_settings::save_clock))
+        .route("/admin/recovery/sla", post(recovery_settings::save_sla))
+        .route("/admin/recovery/limit", post(recovery_settings::save_limit))
+        .route("/admin/recovery/causes", post(recovery_settings::add_cause))
+        .route(
+            "/admin/recovery/winback",
+            post(recovery_settings::save_winback),
+        )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/surveys", get(surveys::list).post(surveys::create))

@@ -911,6 +911,37 @@ impl Store {
         Ok(invitation)
     }
 
+    /// The tenant's authority limits: (unit, role, cents), the tenant default first.
+    pub async fn authority_limits(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<(Option<UnitId>, Option<String>, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT unit_id, role, amount_cents FROM authority_limits WHERE tenant_id = $1 ORDER BY unit_id, role",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col::<Option<i64>>(r, "unit_id")?.map(UnitId),
+                    col(r, "role")?,
+                    col(r, "amount_cents")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The survey sent to win customers back, if chosen.
+    pub async fn winback_survey(&self, tenant: TenantId) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT winback_survey_id FROM tenants WHERE id = $1")
+            .bind(tenant.0)
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "winback_survey_id")
+    }
+
     /// The approval a case waits for, if any: (approval, approver, compensation, cents).
     pub async fn pending_approval(
         &self,

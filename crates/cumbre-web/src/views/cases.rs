@@ -298,7 +298,7 @@ pub struct StatusForm {
 }
 
 /// `120.5` → 12050 cents.
-fn cents(raw: &str) -> Result<i64, InvalidInput> {
+pub(crate) fn cents(raw: &str) -> Result<i64, InvalidInput> {
     let raw = raw.trim().replace(',', ".");
     if raw.is_empty() {
         return Ok(0);

@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod org;
 pub mod people;
 pub mod profile;
+pub mod recovery_settings;
 pub mod respond;
 pub mod responses;
 pub mod rules;
@@ -87,6 +88,30 @@ impl Chrome {
 
     pub fn priority_label(&self, p: &cumbre_domain::recover::Priority) -> &'static str {
         p.label(self.tr.lang)
+    }
+
+    /// Monday to Sunday, in the page's language.
+    pub fn weekdays(&self) -> [&'static str; 7] {
+        match self.tr.lang {
+            cumbre_domain::Lang::Es => [
+                "lunes",
+                "martes",
+                "miércoles",
+                "jueves",
+                "viernes",
+                "sábado",
+                "domingo",
+            ],
+            cumbre_domain::Lang::En => [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ],
+        }
     }
 
     /// The catalogue key of a priority code.

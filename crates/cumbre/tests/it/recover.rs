@@ -17,6 +17,7 @@ both!(
     alerts_reach_their_mailboxes_and_webhooks_once,
     a_recovered_customer_is_asked_again_and_counted_won_back,
     managers_write_rules_for_their_units_on_the_rules_page,
+    administrators_set_business_hours_and_deadlines_that_cases_follow,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -931,4 +932,85 @@ async fn managers_write_rules_for_their_units_on_the_rules_page(backend: Backend
         )
         .await;
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+}
+
+async fn administrators_set_business_hours_and_deadlines_that_cases_follow(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.login("admin@demo.test").await;
+    let manager = app.login("manager@demo.test").await;
+    assert_eq!(
+        app.get(Some(&manager), "/admin/recovery").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = app.get(Some(&admin), "/admin/recovery").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("America/Cancun"), "the demo's zone");
+    let bad = app
+        .post(
+            &admin,
+            "/admin/recovery/clock",
+            &[("zone", "Luna/Tranquilidad")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Monday to Friday, 09:00–18:00 in Cancún; urgent cases get two business hours.
+    let mut clock = vec![
+        ("zone", "America/Cancun"),
+        ("business", "1"),
+        ("opens", "09:00"),
+        ("closes", "18:00"),
+    ];
+    clock.extend([
+        ("d0", "1"),
+        ("d1", "1"),
+        ("d2", "1"),
+        ("d3", "1"),
+        ("d4", "1"),
+    ]);
+    assert_eq!(
+        app.post(&admin, "/admin/recovery/clock", &clock)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let sla = app
+        .post(
+            &admin,
+            "/admin/recovery/sla",
+            &[
+                ("priority", "urgent"),
+                ("first_contact_hours", "2"),
+                ("resolve_hours", "16"),
+            ],
+        )
+        .await;
+    assert_eq!(sla.status, StatusCode::SEE_OTHER, "{}", sla.body);
+    assert_eq!(
+        app.post(
+            &admin,
+            "/admin/recovery/sla",
+            &[
+                ("priority", "urgent"),
+                ("first_contact_hours", "0"),
+                ("resolve_hours", "1")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Opened on Wednesday at 05:00 in Cancún: first contact by 11:00, resolution by
+    // Thursday 16:00 (9 hours on Wednesday, 7 on Thursday).
+    let token = app.token("manager@demo.test").await;
+    let opened = app
+        .api(&token, Method::POST, "/api/v1/cases", Some(json!({"unit_id": app.unit_id("CUN").await, "title": "Queja", "priority": "urgent"})))
+        .await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
+    let id = opened.json()["id"].clone();
+    let case = app
+        .api(&token, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(case["first_contact_due_at"], "2026-11-25T16:00:00Z");
+    assert_eq!(case["resolve_due_at"], "2026-11-26T21:00:00Z");
 }
