@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/owner", post(cases::reassign))
         .route("/recovery", get(cases::recovery))
         .route("/rules", get(rules::list).post(rules::create))
+        .route("/rules/{id}/active", post(rules::set_active))
         .route("/responses.csv", get(responses::export))
         .route("/responses/{id}", get(responses::show))
         .route(

@@ -122,10 +122,7 @@ impl Store {
         })?;
         let name =
             cumbre_domain::input::required_text(&input.name, cumbre_domain::Field::Name, 120)?;
-        let unit = self.get_unit(scope, input.unit_id).await?;
-        if !designs(scope, &unit.path) {
-            return Err(StoreError::Forbidden);
-        }
+        // A rule set above the caller is visible to them but not theirs to change.
         if let Some(existing) = id {
             let rule = self
                 .list_rules(scope)
@@ -136,6 +133,10 @@ impl Store {
             if !designs(scope, &rule.unit_path) {
                 return Err(StoreError::Forbidden);
             }
+        }
+        let unit = self.get_unit(scope, input.unit_id).await?;
+        if !designs(scope, &unit.path) {
+            return Err(StoreError::Forbidden);
         }
         let tenant = scope.tenant();
         if let Some(t) = input.touchpoint_id

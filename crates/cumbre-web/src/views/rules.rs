@@ -204,3 +204,44 @@ pub async fn create(
         .await?;
     Ok(done("/rules", "created"))
 }
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    active: String,
+}
+
+/// Switches a rule on or off; everything else about it stays.
+pub async fn set_active(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    f: CsrfForm<ActiveForm>,
+) -> Result<Response, AppError> {
+    let rule = state
+        .store
+        .list_rules(&f.ctx.scope)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    let input = RuleInput {
+        name: rule.name,
+        unit_id: rule.unit_id,
+        touchpoint_id: rule.touchpoint_id,
+        survey_id: rule.survey_id,
+        include_imports: rule.include_imports,
+        definition: rule.definition,
+        active: f.form.active == "1",
+    };
+    state
+        .store
+        .save_rule(
+            &f.ctx.scope,
+            Some(id),
+            &input,
+            &f.ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done("/rules", "saved"))
+}

@@ -918,6 +918,62 @@ async fn managers_write_rules_for_their_units_on_the_rules_page(backend: Backend
         "{}",
         page.body
     );
+    // A manager cannot switch off the company's rule, only their own.
+    let rules = app
+        .api(
+            &app.token("manager@demo.test").await,
+            Method::GET,
+            "/api/v1/rules",
+            None,
+        )
+        .await
+        .json();
+    let id_of = |name: &str| {
+        rules
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["name"] == name)
+            .expect("rule")["id"]
+            .clone()
+    };
+    let company = id_of("Detractor (NPS 0–6)");
+    let own = id_of("Ruido en Cancún");
+    assert_eq!(
+        app.post(
+            &manager,
+            &format!("/rules/{company}/active"),
+            &[("active", "0")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(
+            &manager,
+            &format!("/rules/{own}/active"),
+            &[("active", "0")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let token = app.token("manager@demo.test").await;
+    let after = app
+        .api(&token, Method::GET, "/api/v1/rules", None)
+        .await
+        .json();
+    let state = |id: &Value| {
+        after
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["id"] == *id)
+            .expect("rule")["active"]
+            .clone()
+    };
+    assert_eq!((state(&company), state(&own)), (json!(true), json!(false)));
     let pdc = app.unit_id("PDC").await.to_string();
     let elsewhere = app
         .post(
