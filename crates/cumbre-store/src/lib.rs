@@ -14,6 +14,7 @@ mod error;
 pub mod listen;
 pub mod org;
 pub mod recover;
+mod retry;
 mod sql;
 mod store;
 pub mod tenants;

@@ -69,9 +69,6 @@ pub struct PublicInvitation {
     pub unsubscribed: bool,
 }
 
-/// Send attempts before an address counts as bounced.
-const MAX_ATTEMPTS: i64 = 5;
-
 impl Store {
     /// Queues one invitation per recipient; returns (batch id, queued, suppressed because the
     /// address unsubscribed earlier).
@@ -268,13 +265,9 @@ impl Store {
             .fetch_one(&mut *w.tx)
             .await?;
         let attempts: i64 = col(&row, "attempts")?;
-        let (status, next) = if permanent || attempts >= MAX_ATTEMPTS {
-            ("bounced", now)
-        } else {
-            (
-                "queued",
-                now + time::Duration::minutes(attempts * attempts * 5),
-            )
+        let (status, next) = match crate::retry::next_attempt(attempts, permanent, now) {
+            Some(at) => ("queued", at),
+            None => ("bounced", now),
         };
         sqlx::query("UPDATE invitations SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4 AND status = 'sending'")
             .bind(status)

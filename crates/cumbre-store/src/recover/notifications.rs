@@ -8,9 +8,6 @@ use cumbre_domain::TenantId;
 use cumbre_domain::clock::to_millis;
 use time::OffsetDateTime;
 
-/// Attempts before a notification is given up.
-const MAX_ATTEMPTS: i64 = 5;
-
 #[derive(Debug, Clone)]
 pub struct Notification {
     pub id: i64,
@@ -92,7 +89,7 @@ impl Store {
     }
 
     /// A failed attempt: permanent failures and the last attempt give up (`failed`), others
-    /// wait 5, 20, 45, 80 minutes.
+    /// wait (see `retry`).
     pub async fn notification_failed(
         &self,
         id: i64,
@@ -106,13 +103,9 @@ impl Store {
             .fetch_one(&mut *w.tx)
             .await?;
         let attempts: i64 = col(&row, "attempts")?;
-        let (status, next) = if permanent || attempts >= MAX_ATTEMPTS {
-            ("failed", now)
-        } else {
-            (
-                "queued",
-                now + time::Duration::minutes(attempts * attempts * 5),
-            )
+        let (status, next) = match crate::retry::next_attempt(attempts, permanent, now) {
+            Some(at) => ("queued", at),
+            None => ("failed", now),
         };
         sqlx::query(
             "UPDATE notifications SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4 AND status = 'sending'",
