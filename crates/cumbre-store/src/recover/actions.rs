@@ -740,18 +740,9 @@ impl Store {
     ) -> Result<Vec<Promise>, StoreError> {
         let mut sql = crate::sql::Sql::new(
             "SELECT p.id, p.case_id, c.title, p.unit_id, u.name AS unit_name, p.text, p.due_at, p.outcome \
-             FROM promises p JOIN cases c ON c.id = p.case_id JOIN units u ON u.id = p.unit_id WHERE p.tenant_id = ",
+             FROM promises p JOIN cases c ON c.id = p.case_id JOIN units u ON u.id = p.unit_id WHERE 1 = 1",
         );
-        sql.int(scope.tenant().0);
-        match scope {
-            Scope::Tenant(_) => {}
-            Scope::Subtree { path, .. } => {
-                sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
-            }
-            Scope::Own { .. } => {
-                sql.push(" AND 1 = 0");
-            }
-        }
+        crate::recover::cases::push_case_scope(&mut sql, scope);
         if open_only {
             sql.push(" AND p.outcome IS NULL");
         }

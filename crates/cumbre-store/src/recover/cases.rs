@@ -118,8 +118,9 @@ fn summary_from_row(r: &sqlx::any::AnyRow, now: OffsetDateTime) -> Result<CaseSu
 }
 
 /// Cases of the scope's units: a manager's subtree (which holds the cases escalated to
-/// them), the whole tenant for administrators and executives, none for others.
-fn push_case_scope(sql: &mut Sql, scope: &Scope) {
+/// them), the whole tenant for administrators and executives, none for others. Needs the
+/// case as `c` and its unit as `u` (promises and metrics join them the same way).
+pub(crate) fn push_case_scope(sql: &mut Sql, scope: &Scope) {
     sql.push(" AND c.tenant_id = ").int(scope.tenant().0);
     match scope {
         Scope::Tenant(_) => {}

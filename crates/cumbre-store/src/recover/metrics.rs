@@ -101,18 +101,9 @@ impl Store {
             "SELECT c.unit_id, u.name, c.status, c.created_at, c.contacted_at, c.resolved_at, c.first_contact_due_at, \
              c.resolve_due_at, c.compensation_cents, i.answered_at, r.nps FROM cases c JOIN units u ON u.id = c.unit_id \
              LEFT JOIN invitations i ON i.id = c.winback_invitation_id LEFT JOIN responses r ON r.id = i.response_id \
-             WHERE c.tenant_id = ",
+             WHERE 1 = 1",
         );
-        sql.int(scope.tenant().0);
-        match scope {
-            Scope::Tenant(_) => {}
-            Scope::Subtree { path, .. } => {
-                sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
-            }
-            Scope::Own { .. } => {
-                sql.push(" AND 1 = 0");
-            }
-        }
+        crate::recover::cases::push_case_scope(&mut sql, scope);
         sql.push(" AND c.created_at >= ")
             .int(to_millis(from))
             .push(" AND c.created_at < ")

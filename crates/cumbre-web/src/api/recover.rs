@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use cumbre_domain::recover::{CaseStatus, Priority, Resolution, RuleDefinition};
 use cumbre_domain::{InvalidInput, UnitId, UserId};
 use cumbre_store::recover::{
-    Actor, AlertRule, CaseDetail, CaseFilter, CaseSummary, Moved, NewCase, Promise, RuleInput,
+    AlertRule, CaseDetail, CaseFilter, CaseSummary, Moved, NewCase, Promise, RuleInput,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -180,14 +180,6 @@ async fn get_case(
     ))
 }
 
-fn actor(ctx: &crate::auth::Ctx) -> Actor {
-    Actor {
-        user: ctx.user.id,
-        role: ctx.user.role,
-        scope: ctx.scope.clone(),
-    }
-}
-
 fn instant(raw: &str) -> Result<time::OffsetDateTime, InvalidInput> {
     time::OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339).map_err(
         |_| InvalidInput::Date {
@@ -236,7 +228,7 @@ async fn open_case(
     };
     let id = state
         .store
-        .open_case(&actor(&ctx), &input, state.clock.now())
+        .open_case(&ctx.acting(), &input, state.clock.now())
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
@@ -262,7 +254,7 @@ async fn move_case(
         state
             .store
             .move_case(
-                &actor(&ctx),
+                &ctx.acting(),
                 id,
                 to,
                 &b.note,
@@ -305,7 +297,7 @@ async fn add_note(
     state
         .store
         .add_case_note(
-            &actor(&ctx),
+            &ctx.acting(),
             id,
             message,
             &b.channel,
@@ -330,7 +322,7 @@ async fn reassign(
     let b = body(payload)?;
     state
         .store
-        .reassign_case(&actor(&ctx), id, UserId(b.owner_id), state.clock.now())
+        .reassign_case(&ctx.acting(), id, UserId(b.owner_id), state.clock.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -352,7 +344,7 @@ async fn add_promise(
     let due = instant(&b.due_at)?;
     let pid = state
         .store
-        .add_promise(&actor(&ctx), id, &b.text, due, state.clock.now())
+        .add_promise(&ctx.acting(), id, &b.text, due, state.clock.now())
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": pid }))).into_response())
 }
@@ -385,7 +377,7 @@ async fn keep_promise(
 ) -> Result<StatusCode, AppError> {
     state
         .store
-        .keep_promise(&actor(&ctx), id, state.clock.now())
+        .keep_promise(&ctx.acting(), id, state.clock.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -419,7 +411,7 @@ async fn decide(
     };
     state
         .store
-        .decide_approval(&actor(&ctx), id, approve, &b.reason, state.clock.now())
+        .decide_approval(&ctx.acting(), id, approve, &b.reason, state.clock.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -432,7 +424,7 @@ async fn winback(
     let token = crate::auth::secret::random_token().map_err(AppError::internal)?;
     let invitation = state
         .store
-        .send_winback(&actor(&ctx), id, &token, state.clock.now())
+        .send_winback(&ctx.acting(), id, &token, state.clock.now())
         .await?;
     Ok((
         StatusCode::CREATED,

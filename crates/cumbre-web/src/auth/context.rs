@@ -38,6 +38,15 @@ impl Ctx {
     }
 
     /// "user@x (id 5)", the actor recorded in the audit trail.
+    /// The user as the recovery actions know them: who, with what role, seeing what.
+    pub fn acting(&self) -> cumbre_store::recover::Actor {
+        cumbre_store::recover::Actor {
+            user: self.user.id,
+            role: self.user.role,
+            scope: self.scope.clone(),
+        }
+    }
+
     pub fn actor(&self) -> String {
         format!("{} (user {})", self.user.email, self.user.id)
     }

@@ -10,16 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use cumbre_domain::recover::{CaseStatus, Resolution, TenantClock};
 use cumbre_domain::{Field, InvalidInput, UnitId};
-use cumbre_store::recover::{Actor, CaseDetail, CaseFilter, CaseSummary, Moved, Promise};
+use cumbre_store::recover::{CaseDetail, CaseFilter, CaseSummary, Moved, Promise};
 use serde::Deserialize;
-
-fn actor(ctx: &crate::auth::Ctx) -> Actor {
-    Actor {
-        user: ctx.user.id,
-        role: ctx.user.role,
-        scope: ctx.scope.clone(),
-    }
-}
 
 /// A case row as the list shows it.
 pub struct CaseRow {
@@ -343,7 +335,7 @@ pub async fn set_status(
     let moved = state
         .store
         .move_case(
-            &actor(&f.ctx),
+            &f.ctx.acting(),
             id,
             to,
             &f.form.note,
@@ -378,7 +370,7 @@ pub async fn add_note(
     state
         .store
         .add_case_note(
-            &actor(&f.ctx),
+            &f.ctx.acting(),
             id,
             f.form.kind == "message",
             &f.form.channel,
@@ -407,7 +399,7 @@ pub async fn add_promise(
     let due = clock.parse_local(&f.form.due)?;
     state
         .store
-        .add_promise(&actor(&f.ctx), id, &f.form.text, due, state.clock.now())
+        .add_promise(&f.ctx.acting(), id, &f.form.text, due, state.clock.now())
         .await?;
     Ok(done(&format!("/cases/{id}"), "saved"))
 }
@@ -422,7 +414,7 @@ pub async fn keep_promise(
 ) -> Result<Response, AppError> {
     state
         .store
-        .keep_promise(&actor(&f.ctx), promise, state.clock.now())
+        .keep_promise(&f.ctx.acting(), promise, state.clock.now())
         .await?;
     Ok(done(&format!("/cases/{case}"), "saved"))
 }
@@ -442,7 +434,7 @@ pub async fn decide(
     state
         .store
         .decide_approval(
-            &actor(&f.ctx),
+            &f.ctx.acting(),
             approval,
             f.form.decision == "approve",
             &f.form.reason,
@@ -489,7 +481,7 @@ pub async fn winback(
     let token = crate::auth::secret::random_token().map_err(AppError::internal)?;
     state
         .store
-        .send_winback(&actor(&f.ctx), id, &token, state.clock.now())
+        .send_winback(&f.ctx.acting(), id, &token, state.clock.now())
         .await?;
     Ok(done(&format!("/cases/{id}"), "queued"))
 }
@@ -600,7 +592,7 @@ pub async fn reassign(
     state
         .store
         .reassign_case(
-            &actor(&f.ctx),
+            &f.ctx.acting(),
             id,
             cumbre_domain::UserId(owner),
             state.clock.now(),
