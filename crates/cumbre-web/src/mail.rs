@@ -49,27 +49,44 @@ impl Mailer {
         body: String,
         unsubscribe: &str,
     ) -> Result<(), SendError> {
-        let bad = |message: String| SendError {
-            permanent: true,
-            message,
-        };
         let to: Mailbox = format!("{} <{to_email}>", to_name.replace(['<', '>', '"'], ""))
             .parse()
             .or_else(|_| to_email.parse())
-            .map_err(|e| bad(format!("recipient: {e}")))?;
+            .map_err(|e| refused(format!("recipient: {e}")))?;
+        let headers = self
+            .headers(to, subject)
+            .header(ListUnsubscribe(format!("<{unsubscribe}>")))
+            .header(InvitationRef(invitation.to_string()));
+        self.deliver(headers, body).await
+    }
+
+    /// Sends a plain-text message to a colleague (case notifications).
+    pub async fn send_text(&self, to: &str, subject: &str, body: String) -> Result<(), SendError> {
+        let to: Mailbox = to.parse().map_err(|e| refused(format!("recipient: {e}")))?;
+        self.deliver(self.headers(to, subject), body).await
+    }
+
+    fn headers(&self, to: Mailbox, subject: &str) -> lettre::message::MessageBuilder {
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+    }
+
+    /// Adds the plain-text body and hands the message to the SMTP server.
+    async fn deliver(
+        &self,
+        headers: lettre::message::MessageBuilder,
+        body: String,
+    ) -> Result<(), SendError> {
         // Quoted-printable keeps the links readable in the raw message and to filters.
         let part = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .header(ContentTransferEncoding::QuotedPrintable)
             .body(body);
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .header(ListUnsubscribe(format!("<{unsubscribe}>")))
-            .header(InvitationRef(invitation.to_string()))
+        let message = headers
             .singlepart(part)
-            .map_err(|e| bad(format!("message: {e}")))?;
+            .map_err(|e| refused(format!("message: {e}")))?;
         self.transport
             .send(message)
             .await
@@ -81,32 +98,11 @@ impl Mailer {
     }
 }
 
-impl Mailer {
-    /// Sends a plain-text message to a colleague (case notifications).
-    pub async fn send_text(&self, to: &str, subject: &str, body: String) -> Result<(), SendError> {
-        let bad = |message: String| SendError {
-            permanent: true,
-            message,
-        };
-        let to: Mailbox = to.parse().map_err(|e| bad(format!("recipient: {e}")))?;
-        let part = SinglePart::builder()
-            .header(ContentType::TEXT_PLAIN)
-            .header(ContentTransferEncoding::QuotedPrintable)
-            .body(body);
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .singlepart(part)
-            .map_err(|e| bad(format!("message: {e}")))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| SendError {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
-            })
+/// A message we could not even build: sending it again will not help.
+fn refused(message: String) -> SendError {
+    SendError {
+        permanent: true,
+        message,
     }
 }
 
