@@ -266,6 +266,9 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let mut escalated = Vec::new();
+        // Read once per pass: many overdue cases share a unit and a tenant.
+        let mut chains = std::collections::HashMap::new();
+        let mut clocks = std::collections::HashMap::new();
         for r in &rows {
             let id: i64 = col(r, "id")?;
             let tenant = TenantId(col(r, "tenant_id")?);
@@ -278,7 +281,11 @@ impl Store {
             let path: String = col(r, "path")?;
             let path = UnitPath::from_stored(&path)
                 .ok_or_else(|| StoreError::Corrupt("unit path".into()))?;
-            let chain = self.responsible_chain(tenant, &path).await?;
+            if !chains.contains_key(path.as_str()) {
+                let chain = self.responsible_chain(tenant, &path).await?;
+                chains.insert(path.as_str().to_owned(), chain);
+            }
+            let chain = &chains[path.as_str()];
             // Past the top of the chain the level stays and the top person is reminded each
             // period; the compare-and-set then rests on the deadline alone.
             let Some(top) = chain.len().checked_sub(1) else {
@@ -294,7 +301,10 @@ impl Store {
             } else {
                 sla.resolve_minutes
             };
-            let next_due = self.tenant_clock(tenant).await?.deadline(now, minutes);
+            if let std::collections::hash_map::Entry::Vacant(e) = clocks.entry(tenant) {
+                e.insert(self.tenant_clock(tenant).await?);
+            }
+            let next_due = clocks[&tenant].deadline(now, minutes);
             let mut w = self.begin_quiet_write().await?;
             let changed = sqlx::query(
                 "UPDATE cases SET escalation_level = $1, escalated_to = $2, due_at = $3, updated_at = $4 \
