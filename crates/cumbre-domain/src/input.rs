@@ -40,6 +40,9 @@ pub enum Field {
     TimeZone,
     BusinessHours,
     Words,
+    Status,
+    RootCause,
+    Amount,
 }
 
 impl Field {
@@ -108,6 +111,12 @@ impl Field {
             (BusinessHours, Lang::En) => "business hours",
             (Words, Lang::Es) => "palabras clave",
             (Words, Lang::En) => "keywords",
+            (Status, Lang::Es) => "estado",
+            (Status, Lang::En) => "status",
+            (RootCause, Lang::Es) => "causa raíz",
+            (RootCause, Lang::En) => "root cause",
+            (Amount, Lang::Es) => "importe",
+            (Amount, Lang::En) => "amount",
         }
     }
 }
@@ -207,6 +216,8 @@ pub enum InvalidInput {
     NotANumber { field: Field, value: String },
     #[error("this is not a delivery status report (RFC 3464): no Final-Recipient field")]
     NotABounceReport,
+    #[error("only a notification that failed can be sent again")]
+    NotFailed,
 }
 
 impl InvalidInput {
@@ -300,6 +311,7 @@ impl InvalidInput {
             NotABounceReport => {
                 "No es un informe de entrega (RFC 3464): falta el campo Final-Recipient".into()
             }
+            NotFailed => "Solo se puede reenviar un aviso que falló".into(),
         }
     }
 }

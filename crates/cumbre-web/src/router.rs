@@ -2,8 +2,9 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, builder, cases, home, import, invitations, org, people, profile,
-    recovery_settings, respond, responses, rules, session, surveys, tokens, touchpoints, users,
+    assets, audit, builder, cases, home, import, invitations, lessons, notifications, org, people,
+    profile, recovery_settings, respond, responses, rules, session, surveys, tokens, touchpoints,
+    users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -117,6 +118,13 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/owner", post(cases::reassign))
         .route("/recovery", get(cases::recovery))
         .route("/rules", get(rules::list).post(rules::create))
+        .route("/lessons", get(lessons::list))
+        .route("/admin/notifications", get(notifications::list))
+        .route(
+            "/admin/notifications/{id}/retry",
+            post(notifications::retry),
+        )
+        .route("/rules/{id}", get(rules::show).post(rules::update))
         .route("/rules/{id}/active", post(rules::set_active))
         .route("/responses.csv", get(responses::export))
         .route("/responses/{id}", get(responses::show))

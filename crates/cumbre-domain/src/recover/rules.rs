@@ -182,10 +182,10 @@ impl RuleDefinition {
                     if at_most.is_none() && at_least.is_none() {
                         fail(at(".at_most"), InvalidInput::Required(Field::Scale));
                     }
-                    for v in at_most.iter().chain(at_least.iter()) {
-                        if !(0..=10).contains(v) {
+                    for (part, v) in [(".at_most", at_most), (".at_least", at_least)] {
+                        if let Some(v) = v.filter(|v| !(0..=10).contains(v)) {
                             fail(
-                                at(".at_most"),
+                                at(part),
                                 InvalidInput::OutOfRange {
                                     field: Field::Scale,
                                     min: 0,
@@ -194,6 +194,20 @@ impl RuleDefinition {
                                 },
                             );
                         }
+                    }
+                    // A range no score can fall in would be a rule that never fires.
+                    if let (Some(lo), Some(hi)) = (at_least, at_most)
+                        && lo > hi
+                    {
+                        fail(
+                            at(".at_least"),
+                            InvalidInput::OutOfRange {
+                                field: Field::Scale,
+                                min: 0,
+                                max: *hi,
+                                value: lo.to_string(),
+                            },
+                        );
                     }
                 }
                 Condition::Choice { question, values } => {
@@ -368,5 +382,17 @@ mod tests {
         )
         .expect_err("a rule must do something");
         assert_eq!(nothing_to_do[0].path, "open_case");
+        let empty_range = RuleDefinition::from_json(
+            &json!({"conditions": [{"kind": "score", "question": "nps", "at_least": 9, "at_most": 3}], "open_case": "high"})
+                .to_string(),
+        )
+        .expect_err("a range no score falls in never fires");
+        assert_eq!(empty_range[0].path, "conditions[0].at_least");
+        let high = RuleDefinition::from_json(
+            &json!({"conditions": [{"kind": "score", "type": "nps", "at_least": 11}], "open_case": "high"})
+                .to_string(),
+        )
+        .expect_err("out of the scale");
+        assert_eq!(high[0].path, "conditions[0].at_least");
     }
 }

@@ -69,7 +69,22 @@ pub struct CaseFilter {
     pub unit: Option<UnitId>,
     pub overdue: bool,
     pub owner: Option<UserId>,
+    /// Words that must all appear (accents and case ignored) in the case's title, the
+    /// customer's comment, what was done or the lessons learned.
+    pub text: Option<String>,
     pub limit: i64,
+}
+
+/// Appends one `search_text LIKE` per word of `text`, so every word must appear.
+pub(crate) fn push_words(sql: &mut Sql, column: &str, text: Option<&str>) {
+    let Some(text) = text else { return };
+    for word in cumbre_domain::text::fold(text).split_whitespace() {
+        sql.push(" AND ")
+            .push(column)
+            .push(" LIKE ")
+            .text(format!("%{}%", cumbre_domain::text::like_literal(word)))
+            .push(" ESCAPE '\\'");
+    }
 }
 
 const SELECT: &str = "SELECT c.id, c.status, c.priority, c.title, c.unit_id, u.name AS unit_name, c.touchpoint_id, c.owner_id, \
@@ -195,6 +210,7 @@ impl Store {
                 .int(now_ms)
                 .push("))");
         };
+        push_words(&mut sql, "c.search_text", filter.text.as_deref());
         if filter.overdue {
             sql.push(" AND ");
             overdue_sql(&mut sql);
@@ -356,5 +372,64 @@ impl Store {
             escalated.push((id, next_level));
         }
         Ok(escalated)
+    }
+}
+
+/// What one resolved case taught: found again when a similar failure happens.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lesson {
+    pub case_id: i64,
+    pub title: String,
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub root_cause: Option<String>,
+    pub action_taken: String,
+    pub lessons: String,
+    pub compensation_type: String,
+    pub compensation_cents: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub resolved_at: OffsetDateTime,
+}
+
+impl Store {
+    /// Resolved (and closed) cases that recorded a lesson, newest first; `text` must match
+    /// all its words in the case (title, the guest's words, what was done, the lesson).
+    pub async fn list_lessons(
+        &self,
+        scope: &Scope,
+        text: Option<&str>,
+        root_cause: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Lesson>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT c.id, c.title, c.unit_id, u.name AS unit_name, rc.name AS root_cause, c.action_taken, c.lessons, \
+             c.compensation_type, c.compensation_cents, c.resolved_at FROM cases c JOIN units u ON u.id = c.unit_id \
+             LEFT JOIN root_causes rc ON rc.id = c.root_cause_id \
+             WHERE c.status IN ('resolved', 'closed') AND c.lessons <> '' AND c.resolved_at IS NOT NULL",
+        );
+        push_case_scope(&mut sql, scope);
+        push_words(&mut sql, "c.search_text", text);
+        if let Some(cause) = root_cause {
+            sql.push(" AND c.root_cause_id = ").int(cause);
+        }
+        sql.push(" ORDER BY c.resolved_at DESC, c.id DESC LIMIT ")
+            .int(limit.clamp(1, 1000));
+        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Lesson {
+                    case_id: col(r, "id")?,
+                    title: col(r, "title")?,
+                    unit_id: UnitId(col(r, "unit_id")?),
+                    unit_name: col(r, "unit_name")?,
+                    root_cause: col(r, "root_cause")?,
+                    action_taken: col(r, "action_taken")?,
+                    lessons: col(r, "lessons")?,
+                    compensation_type: col(r, "compensation_type")?,
+                    compensation_cents: col(r, "compensation_cents")?,
+                    resolved_at: from_millis(col(r, "resolved_at")?),
+                })
+            })
+            .collect()
     }
 }

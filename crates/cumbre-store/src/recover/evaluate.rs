@@ -43,6 +43,25 @@ struct Pending {
     submitted_at: OffsetDateTime,
 }
 
+/// What a case is found by: its title and the guest's own words (comments, chosen
+/// options, consented contact), folded like every search text.
+fn search_text(title: &str, answers: &Value) -> String {
+    fn strings(v: &Value, out: &mut String) {
+        match v {
+            Value::String(s) => {
+                out.push(' ');
+                out.push_str(s);
+            }
+            Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Object(map) => map.values().for_each(|i| strings(i, out)),
+            _ => {}
+        }
+    }
+    let mut text = title.to_owned();
+    strings(answers, &mut text);
+    cumbre_domain::text::fold(&text)
+}
+
 /// The customer's contact details: a stored contact answer exists only with their consent
 /// (without it the details are dropped before storage).
 fn consented_contact(def: &SurveyDefinition, answers: &Value) -> (String, String, String) {
@@ -302,7 +321,7 @@ impl CasePlan {
         .bind(self.owner.as_ref().map(|o| o.user.0))
         .bind(to_millis(self.first_contact_due))
         .bind(to_millis(self.resolve_due))
-        .bind(cumbre_domain::text::fold(&self.title))
+        .bind(search_text(&self.title, &p.answers))
         .bind(to_millis(now))
         .fetch_one(&mut **tx)
         .await?;

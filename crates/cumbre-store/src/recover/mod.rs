@@ -12,9 +12,9 @@ pub mod rules;
 pub mod settings;
 
 pub use actions::{Actor, Moved, NewCase, Promise};
-pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary};
+pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary, Lesson};
 pub use evaluate::Evaluated;
 pub use metrics::{Share, UnitRecovery};
-pub use notifications::Notification;
+pub use notifications::{Notification, NotificationRow};
 pub use people::Responsible;
 pub use rules::{AlertRule, RuleInput};

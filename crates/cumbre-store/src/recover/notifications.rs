@@ -136,3 +136,99 @@ impl Store {
             .collect()
     }
 }
+
+/// One outbox entry as the operator sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub channel: String,
+    pub target: String,
+    pub subject: String,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_attempt_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+impl Store {
+    /// The tenant's most recent notifications, newest first, optionally of one status.
+    pub async fn list_notifications(
+        &self,
+        tenant: TenantId,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<NotificationRow>, StoreError> {
+        use cumbre_domain::clock::from_millis;
+        let mut sql = crate::sql::Sql::new(
+            "SELECT id, case_id, channel, target, subject, status, attempts, last_error, created_at, next_attempt_at, sent_at \
+             FROM notifications WHERE tenant_id = ",
+        );
+        sql.int(tenant.0);
+        if let Some(status) = status {
+            sql.push(" AND status = ").text(status);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .int(limit.clamp(1, 1000));
+        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(NotificationRow {
+                    id: col(r, "id")?,
+                    case_id: col(r, "case_id")?,
+                    channel: col(r, "channel")?,
+                    target: col(r, "target")?,
+                    subject: col(r, "subject")?,
+                    status: col(r, "status")?,
+                    attempts: col(r, "attempts")?,
+                    last_error: col(r, "last_error")?,
+                    created_at: from_millis(col(r, "created_at")?),
+                    next_attempt_at: from_millis(col(r, "next_attempt_at")?),
+                    sent_at: col::<Option<i64>>(r, "sent_at")?.map(from_millis),
+                })
+            })
+            .collect()
+    }
+
+    /// Sends a failed notification again (after the operator fixed the address or the
+    /// endpoint): it is queued with a fresh set of attempts. Only failed ones can be retried,
+    /// so nothing that went out goes twice.
+    pub async fn retry_notification(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut w = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE notifications SET status = 'queued', attempts = 0, next_attempt_at = $1 \
+             WHERE id = $2 AND tenant_id = $3 AND status = 'failed'",
+        )
+        .bind(to_millis(now))
+        .bind(id)
+        .bind(tenant.0)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            let exists =
+                sqlx::query("SELECT status FROM notifications WHERE id = $1 AND tenant_id = $2")
+                    .bind(id)
+                    .bind(tenant.0)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            return Err(match exists {
+                None => StoreError::NotFound,
+                Some(_) => StoreError::Invalid(cumbre_domain::InvalidInput::NotFailed),
+            });
+        }
+        w.commit().await?;
+        Ok(())
+    }
+}

@@ -31,6 +31,14 @@ pub struct AlertRule {
     pub unit_path: UnitPath,
 }
 
+impl AlertRule {
+    /// Whether `scope` may change this rule: rules set above the caller apply to their
+    /// units and are shown to them, but are not theirs to change.
+    pub fn editable_by(&self, scope: &Scope) -> bool {
+        designs(scope, &self.unit_path)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RuleInput {
     pub name: String,
@@ -130,7 +138,7 @@ impl Store {
                 .into_iter()
                 .find(|r| r.id == existing)
                 .ok_or(StoreError::NotFound)?;
-            if !designs(scope, &rule.unit_path) {
+            if !rule.editable_by(scope) {
                 return Err(StoreError::Forbidden);
             }
         }

@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/approvals/{id}", post(decide))
         .route("/api/v1/cases/{id}/winback", post(winback))
         .route("/api/v1/recovery", get(recovery))
+        .route("/api/v1/lessons", get(list_lessons))
+        .route("/api/v1/notifications", get(list_notifications))
+        .route("/api/v1/notifications/{id}/retry", post(retry_notification))
         .route("/api/v1/settings/winback", put(set_winback))
 }
 
@@ -114,6 +117,9 @@ async fn update_rule(
 struct CasesQuery {
     #[serde(default)]
     status: String,
+    /// Words to find in the case (title, the guest's words, resolution, lessons).
+    #[serde(default)]
+    q: String,
     #[serde(default)]
     unit: String,
     #[serde(default)]
@@ -136,6 +142,16 @@ fn flag(raw: &str, name: &'static str) -> Result<bool, InvalidInput> {
     }
 }
 
+fn limit(raw: &str) -> Result<i64, InvalidInput> {
+    match raw.trim() {
+        "" => Ok(100),
+        l => l.parse().map_err(|_| InvalidInput::NotANumber {
+            field: cumbre_domain::Field::Record,
+            value: l.to_owned(),
+        }),
+    }
+}
+
 async fn list_cases(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -152,13 +168,8 @@ async fn list_cases(
         unit: crate::views::optional_id(&q.unit, cumbre_domain::Field::Unit)?.map(UnitId),
         overdue: flag(&q.overdue, "overdue")?,
         owner: flag(&q.mine, "mine")?.then_some(ctx.user.id),
-        limit: match q.limit.trim() {
-            "" => 100,
-            l => l.parse().map_err(|_| InvalidInput::NotANumber {
-                field: cumbre_domain::Field::Record,
-                value: l.to_owned(),
-            })?,
-        },
+        text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
+        limit: limit(&q.limit)?,
     };
     let items: Vec<CaseSummary> = state
         .store
@@ -501,5 +512,91 @@ async fn set_winback(
     let grant = ctx.admin()?;
     let b = body(payload)?;
     state.store.set_winback_survey(&grant, b.survey_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+struct LessonsQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    root_cause: String,
+    #[serde(default)]
+    limit: String,
+}
+
+/// Lessons learned from resolved cases in the caller's scope, searchable by words.
+async fn list_lessons(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<LessonsQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    let items = state
+        .store
+        .list_lessons(
+            &ctx.scope,
+            Some(q.q.as_str()),
+            crate::views::optional_id(&q.root_cause, cumbre_domain::Field::RootCause)?,
+            limit(&q.limit)?,
+        )
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize, Default)]
+struct NotificationsQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    limit: String,
+}
+
+/// Checks an outbox status filter: one of the four states or nothing.
+pub(crate) fn notification_status(raw: &str) -> Result<Option<&str>, InvalidInput> {
+    match raw.trim() {
+        "" => Ok(None),
+        s @ ("queued" | "sending" | "sent" | "failed") => Ok(Some(s)),
+        other => Err(InvalidInput::NotOneOf {
+            field: cumbre_domain::Field::Status,
+            value: other.to_owned(),
+            allowed: "queued, sending, sent, failed",
+        }),
+    }
+}
+
+/// The notification outbox, for administrators: what went out, what is waiting, what failed.
+async fn list_notifications(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<NotificationsQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    ctx.admin()?;
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    let items = state
+        .store
+        .list_notifications(
+            ctx.user.tenant,
+            notification_status(&q.status)?,
+            limit(&q.limit)?,
+        )
+        .await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn retry_notification(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    ctx.admin()?;
+    state
+        .store
+        .retry_notification(ctx.user.tenant, id, state.clock.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

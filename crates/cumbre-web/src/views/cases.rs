@@ -27,12 +27,15 @@ struct CasesPage {
     status: String,
     overdue: bool,
     mine: bool,
+    q: String,
 }
 
 #[derive(Deserialize, Default)]
 pub struct CasesQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    q: String,
     #[serde(default)]
     overdue: String,
     #[serde(default)]
@@ -56,6 +59,7 @@ pub async fn list(
         unit: optional_id(&q.unit, Field::Unit)?.map(UnitId),
         overdue: q.overdue == "1",
         owner: (q.mine == "1").then_some(ctx.user.id),
+        text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
         limit: 500,
     };
     let now = state.clock.now();
@@ -76,6 +80,7 @@ pub async fn list(
         status: q.status,
         overdue: filter.overdue,
         mine: filter.owner.is_some(),
+        q: q.q,
     })
 }
 
@@ -101,7 +106,7 @@ struct CasePage {
     can_reopen: bool,
 }
 
-fn money(cents: i64) -> String {
+pub fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 

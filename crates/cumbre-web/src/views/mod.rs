@@ -9,6 +9,8 @@ pub mod errors;
 pub mod home;
 pub mod import;
 pub mod invitations;
+pub mod lessons;
+pub mod notifications;
 pub mod org;
 pub mod people;
 pub mod profile;
@@ -157,6 +159,11 @@ impl Chrome {
         role.label(self.tr.lang)
     }
 
+    /// A role's name from its stored code.
+    pub fn role_name(&self, code: &str) -> &'static str {
+        cumbre_domain::access::Role::parse(code).map_or("", |r| r.label(self.tr.lang))
+    }
+
     /// The catalogue key of an invitation status.
     pub fn invitation_status(&self, status: &str) -> &'static str {
         match status {
@@ -166,6 +173,14 @@ impl Chrome {
             "answered" => "invitations.status.answered",
             "bounced" => "invitations.status.bounced",
             _ => "invitations.status.unsubscribed",
+        }
+    }
+
+    /// The catalogue key of a notification's state in the outbox.
+    pub fn outbox_status_key(&self, status: &str) -> &'static str {
+        match status {
+            "failed" => "notifications.failed",
+            other => self.invitation_status(other),
         }
     }
 

@@ -25,7 +25,9 @@ struct SettingsPage {
     closes: String,
     /// (priority code, first-contact hours, resolution hours)
     slas: Vec<(&'static str, String, String)>,
-    manager_limit: String,
+    /// (unit id or "", unit name or "", role code or "", amount)
+    limits: Vec<(String, String, String, String)>,
+    units: Vec<cumbre_store::org::Unit>,
     causes: Vec<(i64, String)>,
     surveys: Vec<(i64, String)>,
     winback: Option<i64>,
@@ -71,13 +73,24 @@ pub async fn show(
             hours(sla.resolve_minutes),
         ));
     }
-    let manager_limit = state
+    let units = state.store.list_units(&Scope::Tenant(tenant)).await?;
+    let limits = state
         .store
         .authority_limits(tenant)
         .await?
         .into_iter()
-        .find(|(unit, role, _)| unit.is_none() && role.as_deref() == Some("manager"))
-        .map_or(0, |l| l.2);
+        .map(|(unit, role, cents)| {
+            let name = unit
+                .and_then(|u| units.iter().find(|x| x.id == u))
+                .map_or(String::new(), |u| u.name.clone());
+            (
+                unit.map_or(String::new(), |u| u.0.to_string()),
+                name,
+                role.unwrap_or_default(),
+                crate::views::cases::money(cents),
+            )
+        })
+        .collect();
     let surveys = state
         .store
         .list_surveys(&Scope::Tenant(tenant))
@@ -106,7 +119,8 @@ pub async fn show(
         opens: hhmm(first_open.0),
         closes: hhmm(first_open.1),
         slas,
-        manager_limit: format!("{}.{:02}", manager_limit / 100, manager_limit % 100),
+        limits,
+        units,
         causes: state.store.root_causes(tenant).await?,
         surveys,
         winback: state.store.winback_survey(tenant).await?,
@@ -230,26 +244,50 @@ pub async fn save_sla(
 
 #[derive(Deserialize)]
 pub struct LimitForm {
+    /// Empty: the whole company.
+    #[serde(default)]
+    unit_id: String,
+    /// Empty: any role.
+    #[serde(default)]
+    role: String,
     #[serde(default)]
     amount: String,
+    /// `1` removes the limit instead, so the next one up applies.
+    #[serde(default)]
+    remove: String,
 }
 
+/// Sets (or removes) a compensation limit for the whole company, a unit and what lies
+/// under it, a role, or a role within a unit.
 pub async fn save_limit(
     State(state): State<AppState>,
     f: CsrfForm<LimitForm>,
 ) -> Result<Response, AppError> {
     let grant = f.ctx.admin()?;
-    let cents = crate::views::cases::cents(&f.form.amount)?;
+    let form = &f.form;
+    let unit = optional_id(&form.unit_id, Field::Unit)?.map(cumbre_domain::UnitId);
+    if let Some(u) = unit {
+        state
+            .store
+            .get_unit(&Scope::Tenant(grant.tenant()), u)
+            .await?;
+    }
+    let role = match form.role.trim() {
+        "" => None,
+        r => Some(Role::parse(r)?),
+    };
+    let now = state.clock.now();
+    if form.remove == "1" {
+        state
+            .store
+            .remove_authority_limit(&grant, unit, role, &f.ctx.actor(), now)
+            .await?;
+        return Ok(done("/admin/recovery", "saved"));
+    }
+    let cents = crate::views::cases::cents(&form.amount)?;
     state
         .store
-        .set_authority_limit(
-            &grant,
-            None,
-            Some(Role::Manager),
-            cents,
-            &f.ctx.actor(),
-            state.clock.now(),
-        )
+        .set_authority_limit(&grant, unit, role, cents, &f.ctx.actor(), now)
         .await?;
     Ok(done("/admin/recovery", "saved"))
 }

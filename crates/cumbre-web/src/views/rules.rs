@@ -132,6 +132,13 @@ pub struct RuleForm {
     webhook: String,
     #[serde(default)]
     include_imports: String,
+    /// The whole definition as JSON (the editor for rules beyond the usual kinds); when
+    /// given, the simple fields above are ignored.
+    #[serde(default)]
+    definition: String,
+    /// On edit: `1` keeps the rule on.
+    #[serde(default)]
+    active: String,
 }
 
 fn list_of(raw: &str) -> Vec<String> {
@@ -142,11 +149,12 @@ fn list_of(raw: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    f: CsrfForm<RuleForm>,
-) -> Result<Response, AppError> {
-    let form = &f.form;
+/// The definition a form describes: its JSON editor when filled, else the usual kinds.
+fn definition_from(form: &RuleForm) -> Result<RuleDefinition, AppError> {
+    if !form.definition.trim().is_empty() {
+        return RuleDefinition::from_json(&form.definition)
+            .map_err(crate::api::listen::definition_errors);
+    }
     let mut conditions = Vec::new();
     if !form.score_type.is_empty() {
         let at_most = form
@@ -181,17 +189,32 @@ pub async fn create(
     definition
         .check()
         .map_err(crate::api::listen::definition_errors)?;
-    let input = RuleInput {
+    Ok(definition)
+}
+
+fn input_from(
+    form: &RuleForm,
+    survey_id: Option<i64>,
+    active: bool,
+) -> Result<RuleInput, AppError> {
+    Ok(RuleInput {
         name: form.name.clone(),
         unit_id: UnitId(
             optional_id(&form.unit_id, Field::Unit)?.ok_or(InvalidInput::Required(Field::Unit))?,
         ),
         touchpoint_id: optional_id(&form.touchpoint_id, Field::Touchpoint)?,
-        survey_id: None,
+        survey_id,
         include_imports: form.include_imports == "1",
-        definition,
-        active: true,
-    };
+        definition: definition_from(form)?,
+        active,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    f: CsrfForm<RuleForm>,
+) -> Result<Response, AppError> {
+    let input = input_from(&f.form, None, true)?;
     state
         .store
         .save_rule(
@@ -203,6 +226,143 @@ pub async fn create(
         )
         .await?;
     Ok(done("/rules", "created"))
+}
+
+/// The usual kinds the simple form writes: at most one score condition on a question type
+/// with an upper bound, and at most one list of words.
+pub struct SimpleRule {
+    score_type: String,
+    at_most: String,
+    words: String,
+}
+
+fn simple(def: &RuleDefinition) -> Option<SimpleRule> {
+    let mut out = SimpleRule {
+        score_type: String::new(),
+        at_most: String::new(),
+        words: String::new(),
+    };
+    for c in &def.conditions {
+        match c {
+            Condition::Score {
+                question: None,
+                question_type: Some(t),
+                at_most: Some(hi),
+                at_least: None,
+            } if out.score_type.is_empty() => {
+                out.score_type = t.clone();
+                out.at_most = hi.to_string();
+            }
+            Condition::Keywords { words } if out.words.is_empty() => {
+                out.words = words.join(", ");
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+#[derive(Template)]
+#[template(path = "rule.html")]
+struct RulePage {
+    chrome: Chrome,
+    rule: AlertRule,
+    units: Vec<Unit>,
+    touchpoints: Vec<(i64, String)>,
+    /// The simple fields, when the rule fits them and JSON was not asked for.
+    simple: Option<SimpleRule>,
+    json: String,
+    notify: String,
+    webhook: String,
+    priority: String,
+    /// False for a rule set above the viewer: shown, not changeable.
+    editable: bool,
+}
+
+impl RulePage {
+    fn is_unit(&self, id: &UnitId) -> bool {
+        self.rule.unit_id == *id
+    }
+    fn is_touchpoint(&self, id: &&i64) -> bool {
+        self.rule.touchpoint_id == Some(**id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RuleQuery {
+    #[serde(default)]
+    json: String,
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+async fn rule_in_reach(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    id: i64,
+) -> Result<AlertRule, AppError> {
+    state
+        .store
+        .list_rules(&ctx.scope)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// One rule's edit page: the simple form when the rule fits it, else (or on request) the
+/// JSON editor for any rule the API accepts.
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Query(q): Query<RuleQuery>,
+) -> Result<Response, AppError> {
+    let rule = rule_in_reach(&state, &ctx, id).await?;
+    let touchpoints = state
+        .store
+        .list_touchpoints(ctx.user.tenant)
+        .await?
+        .iter()
+        .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
+        .collect();
+    let def = &rule.definition;
+    page(&RulePage {
+        chrome: Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref()),
+        simple: if q.json == "1" { None } else { simple(def) },
+        json: serde_json::to_string_pretty(def).map_err(AppError::internal)?,
+        notify: def.notify.join(", "),
+        webhook: def.webhook.clone().unwrap_or_default(),
+        priority: def.open_case.map_or("", Priority::code).to_owned(),
+        editable: rule.editable_by(&ctx.scope),
+        units: state.store.list_units(&ctx.scope).await?,
+        touchpoints,
+        rule,
+    })
+}
+
+/// Saves an edited rule; it stays on or off as the form says.
+pub async fn update(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    f: CsrfForm<RuleForm>,
+) -> Result<Response, AppError> {
+    let rule = rule_in_reach(&state, &f.ctx, id).await?;
+    if !rule.editable_by(&f.ctx.scope) {
+        return Err(AppError::Forbidden);
+    }
+    let input = input_from(&f.form, rule.survey_id, f.form.active == "1")?;
+    state
+        .store
+        .save_rule(
+            &f.ctx.scope,
+            Some(id),
+            &input,
+            &f.ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(&format!("/rules/{id}"), "saved"))
 }
 
 #[derive(Deserialize)]
@@ -217,13 +377,7 @@ pub async fn set_active(
     axum::extract::Path(id): axum::extract::Path<i64>,
     f: CsrfForm<ActiveForm>,
 ) -> Result<Response, AppError> {
-    let rule = state
-        .store
-        .list_rules(&f.ctx.scope)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(AppError::NotFound)?;
+    let rule = rule_in_reach(&state, &f.ctx, id).await?;
     let input = RuleInput {
         name: rule.name,
         unit_id: rule.unit_id,

@@ -14,6 +14,7 @@ mod org;
 mod people;
 mod platform;
 mod recover;
+mod recover_pages;
 mod scope;
 mod smtp;
 mod store;

@@ -20,7 +20,7 @@ both!(
     administrators_set_business_hours_and_deadlines_that_cases_follow,
 );
 
-async fn survey(app: &TestApp, part: &str) -> i64 {
+pub(crate) async fn survey(app: &TestApp, part: &str) -> i64 {
     app.store
         .list_surveys(&Scope::Tenant(app.tenant))
         .await
@@ -31,7 +31,7 @@ async fn survey(app: &TestApp, part: &str) -> i64 {
         .id
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn user_id(app: &TestApp, email: &str) -> i64 {
     app.store
         .user_by_email(&cumbre_domain::org::Email::parse(email).expect("email"))
         .await
@@ -40,7 +40,7 @@ async fn user_id(app: &TestApp, email: &str) -> i64 {
         .0
 }
 
-async fn first_touchpoint(app: &TestApp) -> i64 {
+pub(crate) async fn first_touchpoint(app: &TestApp) -> i64 {
     app.store
         .list_touchpoints(app.tenant)
         .await
@@ -71,7 +71,13 @@ async fn detractor_rule(app: &TestApp, token: &str, priority: &str) -> Value {
     reply.json()
 }
 
-async fn answer(app: &TestApp, token: &str, unit: &str, nps: i64, imported: bool) -> i64 {
+pub(crate) async fn answer(
+    app: &TestApp,
+    token: &str,
+    unit: &str,
+    nps: i64,
+    imported: bool,
+) -> i64 {
     let survey = survey(app, "NPS").await;
     let mut body = json!({
         "answers": {"nps": nps, "fix": "La espera"},
@@ -314,7 +320,7 @@ async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) 
     );
 }
 
-async fn case_of(app: &TestApp, token: &str, response: i64) -> Value {
+pub(crate) async fn case_of(app: &TestApp, token: &str, response: i64) -> Value {
     app.api(token, Method::GET, "/api/v1/cases?limit=1000", None)
         .await
         .json()["items"]
@@ -326,7 +332,7 @@ async fn case_of(app: &TestApp, token: &str, response: i64) -> Value {
         .expect("the response's case")
 }
 
-async fn kinds(app: &TestApp, token: &str, id: i64) -> Vec<String> {
+pub(crate) async fn kinds(app: &TestApp, token: &str, id: i64) -> Vec<String> {
     app.api(token, Method::GET, &format!("/api/v1/cases/{id}"), None)
         .await
         .json()["timeline"]

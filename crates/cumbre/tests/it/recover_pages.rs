@@ -1,0 +1,721 @@
+//! Recover through its pages: the case page's forms, the promises list, authority limits
+//! per unit, editing a rule, lessons learned and the notification outbox.
+
+use crate::harness::{Backend, Browser, TestApp, both};
+use crate::recover::{answer, case_of, kinds, user_id};
+use axum::http::{Method, StatusCode};
+use cumbre::scheduler::run_once;
+use serde_json::{Value, json};
+
+both!(
+    the_case_page_records_notes_hand_overs_and_approvals,
+    authority_limits_hold_for_the_units_under_them,
+    rules_are_edited_on_their_page_in_the_simple_form_or_as_json,
+    lessons_learned_are_found_by_words_within_scope,
+    administrators_see_failed_notifications_and_send_them_again,
+);
+
+/// A detractor at `unit` becomes a case (the demo's company rule opens it); its id.
+async fn detractor_case(app: &TestApp, admin: &str, unit: &str) -> i64 {
+    let response = answer(app, admin, unit, 2, false).await;
+    run_once(
+        &app.store,
+        cumbre_domain::clock::Clock::now(app.clock.as_ref()),
+    )
+    .await
+    .expect("pass");
+    case_of(app, admin, response).await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+async fn form(app: &TestApp, who: &Browser, path: &str, fields: &[(&str, &str)]) -> StatusCode {
+    let reply = app.post(who, path, fields).await;
+    assert!(
+        reply.status == StatusCode::SEE_OTHER || reply.status.is_client_error(),
+        "{path}: {} {}",
+        reply.status,
+        reply.body
+    );
+    reply.status
+}
+
+async fn the_case_page_records_notes_hand_overs_and_approvals(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let supervisor = app.login("supervisor@demo.test").await;
+    let manager = app.login("manager@demo.test").await;
+    let id = detractor_case(&app, &admin, "CUN-REC").await;
+    let case = format!("/cases/{id}");
+
+    // A message to the guest and an internal note, from the page.
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/notes"),
+            &[
+                ("kind", "message"),
+                ("channel", "WhatsApp"),
+                ("text", "Le escribimos para disculparnos")
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/notes"),
+            &[("kind", "note"), ("text", "  ")]
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty note is refused"
+    );
+    let page = app.get(Some(&supervisor), &case).await;
+    assert!(
+        page.body.contains("Le escribimos para disculparnos") && page.body.contains("WhatsApp"),
+        "{}",
+        page.body
+    );
+
+    // A promise with the tenant's local time; it shows on the case and on /promises.
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/promises"),
+            &[
+                ("text", "Le llamamos mañana a las 12:00"),
+                ("due", "2026-11-26T12:00")
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/promises"),
+            &[("text", "Ayer"), ("due", "2026-11-20T12:00")]
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a promise is for the future"
+    );
+    let promises = app.get(Some(&manager), "/promises").await;
+    assert_eq!(promises.status, StatusCode::OK);
+    assert!(
+        promises.body.contains("Le llamamos mañana a las 12:00")
+            && promises.body.contains("2026-11-26 12:00"),
+        "{}",
+        promises.body
+    );
+    let regional_of_elsewhere = app.login("employee@demo.test").await;
+    let theirs = app.get(Some(&regional_of_elsewhere), "/promises").await;
+    assert!(
+        !theirs.body.contains("Le llamamos mañana"),
+        "an employee sees no team promises"
+    );
+
+    // Contact, then resolve above the supervisor's authority: the manager decides on the page.
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/status"),
+            &[("status", "contacted"), ("note", "Hablé con el huésped")]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/status"),
+            &[
+                ("status", "resolved"),
+                ("action_taken", "Dos noches de cortesía"),
+                ("compensation_type", "noches"),
+                ("compensation", "3000.00")
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let detail = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(detail["status"], "contacted", "waits for approval");
+    let page = app.get(Some(&manager), &case).await;
+    let marker = format!("action=\"{case}/approvals/");
+    let at = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("the approver sees the decision form: {}", page.body))
+        + marker.len();
+    let approval: String = page.body[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let decide = format!("{case}/approvals/{approval}");
+    assert_eq!(
+        form(&app, &supervisor, &decide, &[("decision", "approve")]).await,
+        StatusCode::FORBIDDEN,
+        "the one who asked does not approve"
+    );
+    assert_eq!(
+        form(&app, &manager, &decide, &[("decision", "decline")]).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a decline says why"
+    );
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            &decide,
+            &[("decision", "decline"), ("reason", "Una noche basta")]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let page = app.get(Some(&supervisor), &case).await;
+    assert!(
+        page.body.contains("Una noche basta"),
+        "the reason is on the timeline"
+    );
+
+    // Handing the case over: only to someone who answers for the unit.
+    let employee = user_id(&app, "employee@demo.test").await.to_string();
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            &format!("{case}/owner"),
+            &[("owner_id", &employee)]
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let me = user_id(&app, "manager@demo.test").await;
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            &format!("{case}/owner"),
+            &[("owner_id", &me.to_string())]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let detail = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(detail["owner_id"], me);
+    assert_eq!(
+        kinds(&app, &admin, id).await,
+        [
+            "opened",
+            "message",
+            "promise",
+            "status",
+            "approval_requested",
+            "declined",
+            "reassigned"
+        ]
+    );
+    // Win-back needs a resolved case; the page refuses it before.
+    assert_eq!(
+        form(&app, &manager, &format!("{case}/winback"), &[]).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A sibling hotel's case is out of the manager's sight.
+    let sibling = format!("/cases/{}", detractor_case(&app, &admin, "PDC").await);
+    assert_eq!(
+        app.get(Some(&manager), &sibling).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            &format!("{sibling}/notes"),
+            &[("text", "x")]
+        )
+        .await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn resolve(app: &TestApp, token: &str, id: i64, cents: i64) -> Value {
+    let reply = app
+        .api(token, Method::POST, &format!("/api/v1/cases/{id}/status"), Some(json!({"status": "resolved",
+            "resolution": {"action_taken": "Cortesía", "compensation_type": "cena", "compensation_cents": cents}})))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.json()
+}
+
+async fn authority_limits_hold_for_the_units_under_them(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin_token = app.token("admin@demo.test").await;
+    let supervisor = app.token("supervisor@demo.test").await;
+    let admin = app.login("admin@demo.test").await;
+    let region = app.unit_id("SA-CMX").await.to_string();
+    let desk = app.unit_id("CUN-REC").await.to_string();
+
+    // Bad input changes nothing.
+    for (fields, why) in [
+        (
+            vec![
+                ("unit_id", region.as_str()),
+                ("role", "manager"),
+                ("amount", "cien"),
+            ],
+            "amount",
+        ),
+        (
+            vec![("unit_id", "999999"), ("role", "manager"), ("amount", "10")],
+            "unit",
+        ),
+        (
+            vec![("unit_id", ""), ("role", "rey"), ("amount", "10")],
+            "role",
+        ),
+    ] {
+        assert!(
+            form(&app, &admin, "/admin/recovery/limit", &fields)
+                .await
+                .is_client_error(),
+            "{why}"
+        );
+    }
+    let before = app
+        .store
+        .authority_limits(app.tenant)
+        .await
+        .expect("limits");
+    assert_eq!(
+        before.len(),
+        1,
+        "only the demo's manager-wide limit: {before:?}"
+    );
+
+    // The region's managers grant up to 100.00: that holds for the desk under it.
+    assert_eq!(
+        form(
+            &app,
+            &admin,
+            "/admin/recovery/limit",
+            &[("unit_id", &region), ("role", "manager"), ("amount", "100")]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let page = app.get(Some(&admin), "/admin/recovery").await;
+    let limits = &page.body[page.body.find("id=\"limits\"").expect("the limits table")..];
+    assert!(
+        limits.contains("100.00")
+            && limits.contains("Toda la empresa")
+            && limits.contains("1500.00"),
+        "{limits}"
+    );
+    let first = detractor_case(&app, &admin_token, "CUN-REC").await;
+    assert_eq!(
+        resolve(&app, &supervisor, first, 12_000).await["outcome"],
+        "approval_requested"
+    );
+
+    // The desk's own limit beats the region's.
+    assert_eq!(
+        form(
+            &app,
+            &admin,
+            "/admin/recovery/limit",
+            &[("unit_id", &desk), ("role", "manager"), ("amount", "200")]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let second = detractor_case(&app, &admin_token, "CUN-REC").await;
+    assert_eq!(
+        resolve(&app, &supervisor, second, 12_000).await["outcome"],
+        "done"
+    );
+
+    // Removing it brings the region's back.
+    assert_eq!(
+        form(
+            &app,
+            &admin,
+            "/admin/recovery/limit",
+            &[("unit_id", &desk), ("role", "manager"), ("remove", "1")]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        form(
+            &app,
+            &admin,
+            "/admin/recovery/limit",
+            &[("unit_id", &desk), ("role", "manager"), ("remove", "1")]
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "nothing left to remove"
+    );
+    let third = detractor_case(&app, &admin_token, "CUN-REC").await;
+    assert_eq!(
+        resolve(&app, &supervisor, third, 12_000).await["outcome"],
+        "approval_requested"
+    );
+    let manager = app.login("manager@demo.test").await;
+    assert_eq!(
+        app.post(&manager, "/admin/recovery/limit", &[("amount", "1")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn rules_are_edited_on_their_page_in_the_simple_form_or_as_json(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let manager = app.login("manager@demo.test").await;
+    let token = app.token("manager@demo.test").await;
+    let cun = app.unit_id("CUN").await.to_string();
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            "/rules",
+            &[
+                ("name", "Ruido"),
+                ("unit_id", &cun),
+                ("words", "ruido"),
+                ("priority", "normal")
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let rules = app
+        .api(&token, Method::GET, "/api/v1/rules", None)
+        .await
+        .json();
+    let rule = |rules: &Value, name: &str| {
+        rules
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .expect("rule")
+    };
+    let id = rule(&rules, "Ruido")["id"].clone();
+    let page = app.get(Some(&manager), &format!("/rules/{id}")).await;
+    assert!(
+        page.body.contains("value=\"ruido\"")
+            && !page.body.contains("<textarea name=\"definition\""),
+        "the simple form: {}",
+        page.body
+    );
+
+    // The simple form: more words, a CSAT bound, all conditions, urgent.
+    let saved = form(
+        &app,
+        &manager,
+        &format!("/rules/{id}"),
+        &[
+            ("name", "Ruido o fiesta"),
+            ("unit_id", &cun),
+            ("words", "ruido, fiesta"),
+            ("score_type", "csat"),
+            ("at_most", "2"),
+            ("combine", "all"),
+            ("priority", "urgent"),
+            ("active", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(saved, StatusCode::SEE_OTHER);
+    let after = rule(
+        &app.api(&token, Method::GET, "/api/v1/rules", None)
+            .await
+            .json(),
+        "Ruido o fiesta",
+    );
+    assert_eq!(after["definition"]["all"], true);
+    assert_eq!(after["definition"]["open_case"], "urgent");
+    assert_eq!(
+        after["definition"]["conditions"]
+            .as_array()
+            .expect("conditions")
+            .len(),
+        2
+    );
+    assert_eq!(after["active"], true);
+
+    // As JSON: a condition the simple form cannot write; a broken one is refused with its path.
+    let page = app
+        .get(Some(&manager), &format!("/rules/{id}?json=1"))
+        .await;
+    assert!(
+        page.body.contains("<textarea name=\"definition\""),
+        "{}",
+        page.body
+    );
+    let bad = app.post(&manager, &format!("/rules/{id}"), &[("name", "Ruido o fiesta"), ("unit_id", &cun), ("active", "1"),
+        ("definition", r#"{"conditions": [{"kind": "score", "question": "nps", "at_least": 9, "at_most": 3}], "open_case": "high"}"#)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("conditions[0]") || bad.body.contains("conditions.0"),
+        "{}",
+        bad.body
+    );
+    let unchanged = rule(
+        &app.api(&token, Method::GET, "/api/v1/rules", None)
+            .await
+            .json(),
+        "Ruido o fiesta",
+    );
+    assert_eq!(unchanged["definition"], after["definition"]);
+    let json_rule = r#"{"conditions": [{"kind": "score", "question": "nps", "at_least": 0, "at_most": 3}], "open_case": "high"}"#;
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            &format!("/rules/{id}"),
+            &[
+                ("name", "NPS muy bajo"),
+                ("unit_id", &cun),
+                ("definition", json_rule)
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let edited = rule(
+        &app.api(&token, Method::GET, "/api/v1/rules", None)
+            .await
+            .json(),
+        "NPS muy bajo",
+    );
+    assert_eq!(edited["definition"]["conditions"][0]["question"], "nps");
+    assert_eq!(edited["active"], false, "left unticked, the rule is off");
+    let page = app.get(Some(&manager), &format!("/rules/{id}")).await;
+    assert!(
+        page.body.contains("<textarea name=\"definition\""),
+        "a rule beyond the simple form opens as JSON"
+    );
+
+    // The company's rule is visible but not the manager's to change; a sibling's is not found.
+    let company = rule(
+        &app.api(&token, Method::GET, "/api/v1/rules", None)
+            .await
+            .json(),
+        "Detractor (NPS 0–6)",
+    )["id"]
+        .clone();
+    assert_eq!(
+        app.post(
+            &manager,
+            &format!("/rules/{company}"),
+            &[("name", "x"), ("unit_id", &cun), ("words", "x")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.token("admin@demo.test").await;
+    let elsewhere = app.api(&admin, Method::POST, "/api/v1/rules", Some(json!({"name": "PDC", "unit_id": app.unit_id("PDC").await,
+        "definition": {"conditions": [{"kind": "keywords", "words": ["ruido"]}], "open_case": "low"}}))).await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED, "{}", elsewhere.body);
+    let pdc_rule = elsewhere.json()["id"].clone();
+    assert_eq!(
+        app.get(Some(&manager), &format!("/rules/{pdc_rule}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn lessons_learned_are_found_by_words_within_scope(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let id = detractor_case(&app, &admin, "CUN-REC").await;
+    let other = detractor_case(&app, &admin, "PDC").await;
+    for (case, lesson) in [
+        (
+            id,
+            "Revisar el aire acondicionado antes de asignar la habitación",
+        ),
+        (other, "Confirmar la reserva del restaurante por teléfono"),
+    ] {
+        let reply = app.api(&admin, Method::POST, &format!("/api/v1/cases/{case}/status"),
+            Some(json!({"status": "resolved", "resolution": {"action_taken": "Cambio de habitación", "lessons": lesson}}))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let found = |token: String, q: &'static str| {
+        let app = &app;
+        async move {
+            app.api(&token, Method::GET, &format!("/api/v1/lessons?q={q}"), None)
+                .await
+                .json()["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|l| l["case_id"].as_i64().expect("id"))
+                .collect::<Vec<_>>()
+        }
+    };
+    // Accents and case do not matter; every word must match.
+    assert_eq!(found(admin.clone(), "AIRE%20habitacion").await, [id]);
+    assert_eq!(
+        found(admin.clone(), "aire%20restaurante").await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(found(admin.clone(), "").await.len(), 2);
+    // The Cancún manager finds Cancún's lesson, not Playa del Carmen's.
+    let manager = app.token("manager@demo.test").await;
+    assert_eq!(found(manager.clone(), "").await, [id]);
+    assert_eq!(found(manager, "restaurante").await, Vec::<i64>::new());
+    let page = app
+        .get(
+            Some(&app.login("manager@demo.test").await),
+            "/lessons?q=aire",
+        )
+        .await;
+    assert!(
+        page.body.contains("Revisar el aire acondicionado") && !page.body.contains("restaurante"),
+        "{}",
+        page.body
+    );
+    // The same words find the case in the case list.
+    let listed = app
+        .api(&admin, Method::GET, "/api/v1/cases?q=acondicionado", None)
+        .await
+        .json();
+    let ids: Vec<i64> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, [id]);
+    let bad = app
+        .api(&admin, Method::GET, "/api/v1/lessons?root_cause=abc", None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn administrators_see_failed_notifications_and_send_them_again(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin_token = app.token("admin@demo.test").await;
+    // A rule calling a webhook nobody listens on: every attempt fails until it gives up.
+    let company = app.unit_id("SA").await;
+    let rule = app.api(&admin_token, Method::POST, "/api/v1/rules", Some(json!({"name": "Webhook", "unit_id": company,
+        "definition": {"conditions": [{"kind": "score", "type": "nps", "at_most": 6}], "webhook": "http://127.0.0.1:9/hook"}}))).await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    detractor_case(&app, &admin_token, "CUN-REC").await;
+    let delivery =
+        cumbre_web::notify::Delivery::new(None, "https://cumbre.example").expect("delivery");
+    for _ in 0..6 {
+        cumbre_web::notify::deliver_due(&app.store, &delivery, app.clock.as_ref())
+            .await
+            .expect("deliver");
+        app.clock.advance(time::Duration::hours(2));
+    }
+    let failed = app
+        .api(
+            &admin_token,
+            Method::GET,
+            "/api/v1/notifications?status=failed",
+            None,
+        )
+        .await
+        .json();
+    let items = failed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{failed}");
+    assert_eq!(items[0]["channel"], "webhook");
+    assert!(items[0]["last_error"].is_string());
+    let nid = items[0]["id"].as_i64().expect("id");
+
+    let admin = app.login("admin@demo.test").await;
+    let page = app
+        .get(Some(&admin), "/admin/notifications?status=failed")
+        .await;
+    assert!(
+        page.body.contains("http://127.0.0.1:9/hook")
+            && page
+                .body
+                .contains(&format!("/admin/notifications/{nid}/retry")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        form(
+            &app,
+            &admin,
+            &format!("/admin/notifications/{nid}/retry"),
+            &[]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        form(
+            &app,
+            &admin,
+            &format!("/admin/notifications/{nid}/retry"),
+            &[]
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "queued again, not failed"
+    );
+    let queued = app
+        .api(
+            &admin_token,
+            Method::GET,
+            "/api/v1/notifications?status=queued",
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        queued["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|n| n["id"] == nid && n["attempts"] == 0)
+    );
+    assert_eq!(
+        app.api(
+            &admin_token,
+            Method::GET,
+            "/api/v1/notifications?status=lost",
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let manager = app.login("manager@demo.test").await;
+    assert_eq!(
+        app.get(Some(&manager), "/admin/notifications").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&manager, &format!("/admin/notifications/{nid}/retry"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
