@@ -19,6 +19,10 @@ enum Step {
     KeepPromise(i64),
     Resolve,
     Approve(i64, UserId),
+    /// Ask the recovered guest (who consented to contact) how we did.
+    Winback,
+    /// The guest answers the follow-up sent with this token.
+    WinbackAnswer(String),
     Close,
 }
 
@@ -65,6 +69,11 @@ pub async fn replay(
             if rng.f64() < 0.9 {
                 let resolve = contact + Duration::minutes(rng.i64(120..3600));
                 plan.push((resolve, case, Step::Resolve));
+                plan.push((
+                    resolve + Duration::hours(rng.i64(2..10)),
+                    case,
+                    Step::Winback,
+                ));
                 if rng.f64() < 0.7 {
                     plan.push((
                         resolve + Duration::hours(rng.i64(12..72)),
@@ -125,13 +134,14 @@ pub async fn replay(
                         8 => ("noche gratis", rng.i64(180_000..320_000)),
                         _ => ("ascenso de habitación", rng.i64(60_000..160_000)),
                     };
+                    let cause = causes.get(rng.usize(0..causes.len().max(1)));
                     let resolution = Resolution {
                         action_taken: "Se corrigió el problema y se habló con el huésped.".into(),
-                        root_cause_id: causes.get(rng.usize(0..causes.len().max(1))).map(|c| c.0),
+                        root_cause_id: cause.map(|c| c.0),
                         compensation_type: kind.into(),
                         compensation_cents: cents,
                         lessons: if rng.f64() < 0.3 {
-                            "Revisar la habitación antes de entregarla.".into()
+                            lesson(cause.map_or("", |c| c.1.as_str())).into()
                         } else {
                             String::new()
                         },
@@ -167,6 +177,26 @@ pub async fn replay(
                         .decide_approval(&approver, approval, true, "", at)
                         .await
                 }
+                Step::Winback
+                    if detail.case.status == CaseStatus::Resolved
+                        && !detail.customer_email.is_empty() =>
+                {
+                    let token = cumbre_web::auth::secret::random_token()?;
+                    store.send_winback(&actor, case, &token, at).await?;
+                    // Most recovered guests answer within a couple of days.
+                    if rng.f64() < 0.6 {
+                        plan.push((
+                            at + Duration::hours(rng.i64(3..48)),
+                            case,
+                            Step::WinbackAnswer(token),
+                        ));
+                    }
+                    Ok(())
+                }
+                Step::WinbackAnswer(token) => {
+                    answer_winback(store, &mut rng, &token, at).await?;
+                    Ok(())
+                }
                 Step::Close if detail.case.status == CaseStatus::Resolved => store
                     .move_case(&actor, case, CaseStatus::Closed, "", None, at)
                     .await
@@ -179,6 +209,76 @@ pub async fn replay(
         store.break_overdue_promises(tick).await?;
     }
     Ok(opened)
+}
+
+/// What a manager writes down after a case of this root cause.
+fn lesson(cause: &str) -> &'static str {
+    match cause {
+        "Tiempo de espera" => {
+            "Abrir una segunda fila en recepción cuando llegan dos grupos a la vez."
+        }
+        "Limpieza" => "Revisar la habitación antes de entregarla; el supervisor firma la lista.",
+        "Mantenimiento" => {
+            "Probar el aire acondicionado antes de asignar la habitación en temporada alta."
+        }
+        "Trato del personal" => {
+            "Repasar con el turno de noche cómo ofrecer una disculpa y una alternativa."
+        }
+        "Ruido" => "No asignar habitaciones junto al salón los días con evento.",
+        "Facturación" => "Confirmar los cargos con el huésped antes de cerrar la cuenta.",
+        _ => "Llamar al huésped el mismo día en que se queja.",
+    }
+}
+
+/// A recovered guest's answer to the follow-up: about half won back (9–10), some lukewarm,
+/// a few still unhappy (whose answer the rules treat like any other detractor's).
+async fn answer_winback(
+    store: &Store,
+    rng: &mut fastrand::Rng,
+    token: &str,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let inv = store
+        .invitation_by_token(token)
+        .await?
+        .context("the win-back invitation")?;
+    let (nps, comment) = match rng.u8(0..10) {
+        0..=4 => (
+            rng.i64(9..=10),
+            "Quedé muy satisfecho con cómo lo resolvieron.",
+        ),
+        5..=7 => (rng.i64(7..=8), ""),
+        _ => (rng.i64(2..=6), "La solución llegó tarde."),
+    };
+    let mut raw = serde_json::Map::new();
+    raw.insert("nps".into(), nps.into());
+    if !comment.is_empty() {
+        raw.insert("comment".into(), comment.into());
+    }
+    let answers = cumbre_domain::listen::answers::check(&inv.definition, &raw)
+        .map_err(|e| anyhow::anyhow!("win-back answer: {e:?}"))?;
+    let recorded = store
+        .record_response(
+            cumbre_store::listen::NewResponse {
+                tenant: inv.tenant,
+                survey_id: inv.survey_id,
+                version_id: inv.version_id,
+                unit_id: inv.unit_id,
+                touchpoint_id: inv.touchpoint_id,
+                person_id: None,
+                link_id: None,
+                source: "invitation",
+                language: inv.language,
+                nps: answers.nps(&inv.definition),
+                answers,
+                idempotency_key: None,
+                submitted_at: at,
+            },
+            at,
+        )
+        .await?;
+    store.invitation_answered(inv.id, recorded.id(), at).await?;
+    Ok(())
 }
 
 async fn actor(
