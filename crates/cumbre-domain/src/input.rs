@@ -43,6 +43,8 @@ pub enum Field {
     Status,
     RootCause,
     Amount,
+    Metric,
+    Interval,
 }
 
 impl Field {
@@ -117,6 +119,10 @@ impl Field {
             (RootCause, Lang::En) => "root cause",
             (Amount, Lang::Es) => "importe",
             (Amount, Lang::En) => "amount",
+            (Metric, Lang::Es) => "métrica",
+            (Metric, Lang::En) => "metric",
+            (Interval, Lang::Es) => "intervalo",
+            (Interval, Lang::En) => "interval",
         }
     }
 }

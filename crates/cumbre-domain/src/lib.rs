@@ -8,6 +8,7 @@ pub mod access;
 pub mod clock;
 pub mod demo;
 pub mod ids;
+pub mod improve;
 pub mod input;
 pub mod lang;
 pub mod listen;

@@ -1,0 +1,115 @@
+//! The counts a set of responses adds up to. Everything is a sum, so tallies of days add up
+//! to a month's, of units to their parent's: that is what makes roll-ups exact.
+
+use crate::listen::{Answer, Answers, QuestionKind, SurveyDefinition};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Responses, whatever they answered.
+    pub responses: i64,
+    /// NPS: answers 9–10, 7–8 and 0–6 to the survey's first NPS question.
+    pub promoters: i64,
+    pub passives: i64,
+    pub detractors: i64,
+    /// CSAT (1–5) histogram of the first CSAT question: `csat[0]` counts the 1s.
+    pub csat: [i64; 5],
+    /// CES (1–7) of the first CES question: count, sum and sum of squares.
+    pub ces_n: i64,
+    pub ces_sum: i64,
+    pub ces_sumsq: i64,
+}
+
+fn first_score(def: &SurveyDefinition, answers: &Answers, kind: QuestionKind) -> Option<i64> {
+    def.questions
+        .iter()
+        .filter(|q| q.kind == kind)
+        .find_map(|q| match answers.0.get(&q.key) {
+            Some(Answer::Score(n)) => Some(*n),
+            _ => None,
+        })
+}
+
+impl Tally {
+    /// One response's contribution. The headline question of each kind is the survey's
+    /// first one, as for the NPS filters and the alert rules.
+    pub fn of_response(def: &SurveyDefinition, answers: &Answers) -> Self {
+        let mut t = Tally {
+            responses: 1,
+            ..Tally::default()
+        };
+        match first_score(def, answers, QuestionKind::Nps) {
+            Some(9..=10) => t.promoters = 1,
+            Some(7..=8) => t.passives = 1,
+            Some(0..=6) => t.detractors = 1,
+            _ => {}
+        }
+        if let Some(c @ 1..=5) = first_score(def, answers, QuestionKind::Csat) {
+            t.csat[(c - 1) as usize] = 1;
+        }
+        if let Some(c @ 1..=7) = first_score(def, answers, QuestionKind::Ces) {
+            t.ces_n = 1;
+            t.ces_sum = c;
+            t.ces_sumsq = c * c;
+        }
+        t
+    }
+
+    pub fn add(&mut self, o: &Tally) {
+        self.responses += o.responses;
+        self.promoters += o.promoters;
+        self.passives += o.passives;
+        self.detractors += o.detractors;
+        for (a, b) in self.csat.iter_mut().zip(o.csat) {
+            *a += b;
+        }
+        self.ces_n += o.ces_n;
+        self.ces_sum += o.ces_sum;
+        self.ces_sumsq += o.ces_sumsq;
+    }
+
+    /// The opposite of `add`: what remains once `o`'s responses are taken out.
+    pub fn subtract(&mut self, o: &Tally) {
+        self.add(&o.negated());
+    }
+
+    pub fn negated(&self) -> Tally {
+        Tally {
+            responses: -self.responses,
+            promoters: -self.promoters,
+            passives: -self.passives,
+            detractors: -self.detractors,
+            csat: self.csat.map(|c| -c),
+            ces_n: -self.ces_n,
+            ces_sum: -self.ces_sum,
+            ces_sumsq: -self.ces_sumsq,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Tally::default()
+    }
+
+    pub fn nps_n(&self) -> i64 {
+        self.promoters + self.passives + self.detractors
+    }
+
+    pub fn csat_n(&self) -> i64 {
+        self.csat.iter().sum()
+    }
+
+    /// Satisfied: 4 or 5.
+    pub fn csat_hits(&self) -> i64 {
+        self.csat[3] + self.csat[4]
+    }
+}
+
+impl std::iter::Sum for Tally {
+    fn sum<I: Iterator<Item = Tally>>(iter: I) -> Tally {
+        let mut t = Tally::default();
+        for x in iter {
+            t.add(&x);
+        }
+        t
+    }
+}
