@@ -11,6 +11,7 @@ pub mod access;
 pub mod audit;
 mod cache;
 mod error;
+pub mod improve;
 pub mod listen;
 pub mod org;
 pub mod recover;

@@ -64,3 +64,30 @@ impl Sql {
         Ok(sqlx::query_with(&self.text, args))
     }
 }
+
+/// `(?, ?), (?, ?)` (SQLite) or `($1, $2), ($3, $4)` (PostgreSQL) for `rows` rows of
+/// `per_row` values. SQLite gets anonymous placeholders: it finds a numbered one's name by
+/// a linear scan, which makes binding a long statement quadratic.
+pub(crate) fn values(backend: crate::Backend, rows: usize, per_row: usize) -> String {
+    let mut sql = String::with_capacity(rows * per_row * 4);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..per_row {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                crate::Backend::Sqlite => sql.push('?'),
+                crate::Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(r * per_row + c + 1).to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}

@@ -142,6 +142,7 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await?;
+        self.build_stale_rollups().await?;
         Ok(())
     }
 

@@ -117,6 +117,12 @@ enum Command {
         #[command(subcommand)]
         command: InvitationsCommand,
     },
+    /// Recompute the dashboards' roll-ups from the raw responses (after a restore, or to
+    /// check them): what is stored is replaced by what the responses add up to.
+    RebuildRollups {
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -828,6 +834,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("created draft survey {id}");
                 }
             }
+            Ok(())
+        }
+        Command::RebuildRollups { db } => {
+            let config = config(&cli.config, db, None)?;
+            let store = open(&config).await?;
+            let started = std::time::Instant::now();
+            for (tenant, counted) in store.rebuild_all_rollups().await? {
+                println!("tenant {}: {counted} responses rolled up", tenant.0);
+            }
+            println!("rebuilt in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Scheduler {

@@ -11,4 +11,4 @@ pub mod tally;
 pub use change::{Change, compare};
 pub use period::{Interval, Period};
 pub use stats::{Estimate, MIN_SAMPLE, Metric};
-pub use tally::Tally;
+pub use tally::{Headline, Tally};

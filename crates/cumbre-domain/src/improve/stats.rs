@@ -59,9 +59,10 @@ impl Metric {
         }
     }
 
-    /// Whether a higher value is better (true for all three: CES here is "ease", 7 = easy).
+    /// Whether a higher value is better: not for CES, where 1 is "very easy" and 7 "very
+    /// hard" (the shipped CES question's wording).
     pub fn higher_is_better(self) -> bool {
-        true
+        !matches!(self, Metric::Ces)
     }
 
     /// The estimate of this metric in `t`.

@@ -30,24 +30,43 @@ fn first_score(def: &SurveyDefinition, answers: &Answers, kind: QuestionKind) ->
         })
 }
 
+/// A response's headline scores: the first NPS, CSAT and CES question of its survey.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Headline {
+    pub nps: Option<i64>,
+    pub csat: Option<i64>,
+    pub ces: Option<i64>,
+}
+
+impl Headline {
+    /// The headline scores of `answers` to `def`; the first question of each kind counts,
+    /// as for the NPS filters and the alert rules.
+    pub fn of(def: &SurveyDefinition, answers: &Answers) -> Self {
+        Headline {
+            nps: first_score(def, answers, QuestionKind::Nps),
+            csat: first_score(def, answers, QuestionKind::Csat),
+            ces: first_score(def, answers, QuestionKind::Ces),
+        }
+    }
+}
+
 impl Tally {
-    /// One response's contribution. The headline question of each kind is the survey's
-    /// first one, as for the NPS filters and the alert rules.
-    pub fn of_response(def: &SurveyDefinition, answers: &Answers) -> Self {
+    /// One response's contribution.
+    pub fn of_response(h: Headline) -> Self {
         let mut t = Tally {
             responses: 1,
             ..Tally::default()
         };
-        match first_score(def, answers, QuestionKind::Nps) {
+        match h.nps {
             Some(9..=10) => t.promoters = 1,
             Some(7..=8) => t.passives = 1,
             Some(0..=6) => t.detractors = 1,
             _ => {}
         }
-        if let Some(c @ 1..=5) = first_score(def, answers, QuestionKind::Csat) {
+        if let Some(c @ 1..=5) = h.csat {
             t.csat[(c - 1) as usize] = 1;
         }
-        if let Some(c @ 1..=7) = first_score(def, answers, QuestionKind::Ces) {
+        if let Some(c @ 1..=7) = h.ces {
             t.ces_n = 1;
             t.ces_sum = c;
             t.ces_sumsq = c * c;

@@ -36,7 +36,7 @@ pub struct BulkResponse {
     pub submitted_at: OffsetDateTime,
 }
 
-/// Rows per INSERT statement: 15 parameters each stays far below both databases' limits.
+/// Rows per INSERT statement: 16 parameters each stays far below both databases' limits.
 const ROWS_PER_STATEMENT: usize = 400;
 
 impl Store {
@@ -50,12 +50,47 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tenant = grant.tenant();
         let mut w = self.begin_write().await?;
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        // Their roll-ups go in with them.
+        let mut definitions = crate::improve::rollups::Definitions::default();
+        let mut headlines = Vec::with_capacity(rows.len());
+        for r in rows {
+            headlines.push(
+                definitions
+                    .headline(&mut w.tx, r.version_id, &r.answers)
+                    .await?,
+            );
+        }
+        let found = crate::improve::rollups::places(
+            &mut w.tx,
+            self.backend(),
+            rows.iter().map(|r| r.unit_id),
+        )
+        .await?;
+        let mut delta = crate::improve::rollups::Delta::default();
+        for (r, h) in rows.iter().zip(&headlines) {
+            let place = found.get(&r.unit_id).ok_or(StoreError::NotFound)?;
+            let facts = crate::improve::rollups::Facts {
+                tenant,
+                unit: r.unit_id,
+                touchpoint: r.touchpoint_id,
+                survey: r.survey_id,
+                person: r.person_id,
+                source: r.source.to_owned(),
+                language: r.language.code().to_owned(),
+                submitted_at: r.submitted_at,
+                headline: cumbre_domain::improve::Headline { nps: r.nps, ..*h },
+            };
+            delta.add(place, &facts, 1);
+        }
+        for (chunk, chunk_headlines) in rows
+            .chunks(ROWS_PER_STATEMENT)
+            .zip(headlines.chunks(ROWS_PER_STATEMENT))
+        {
             let mut sql = crate::sql::Sql::new(
                 "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, source, \
-                 language, answers, nps, submitted_at, received_at, search_text, evaluated_at) VALUES ",
+                 language, answers, nps, submitted_at, received_at, search_text, evaluated_at, csat, ces) VALUES ",
             );
-            for (i, r) in chunk.iter().enumerate() {
+            for (i, (r, h)) in chunk.iter().zip(chunk_headlines).enumerate() {
                 if i > 0 {
                     sql.push(", ");
                 }
@@ -87,10 +122,15 @@ impl Store {
                     .text(r.answers.search_text())
                     .push(", ")
                     .int(to_millis(now))
+                    .push(", ")
+                    .bind(crate::sql::Arg::NullableInt(h.csat))
+                    .push(", ")
+                    .bind(crate::sql::Arg::NullableInt(h.ces))
                     .push(")");
             }
             sql.query()?.execute(&mut *w.tx).await?;
         }
+        delta.write(&mut w.tx, self.backend()).await?;
         w.commit().await?;
         Ok(())
     }

@@ -1,10 +1,12 @@
 //! Responses: written once, durable before acknowledged, idempotent by key.
 
+use crate::improve::rollups::{Definitions, Delta, Facts, places};
 use crate::sql::Sql;
 use crate::store::col;
 use crate::{Backend, Store, StoreError};
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::{from_millis, to_millis};
+use cumbre_domain::improve::Headline;
 use cumbre_domain::listen::Answers;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
 use serde::Serialize;
@@ -129,46 +131,26 @@ pub struct ResponsePage {
 
 /// The columns a new response fills, in the order [`bind_response`] binds them.
 const INSERT_COLUMNS: &str = "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, \
-     link_id, source, language, answers, nps, idempotency_key, submitted_at, received_at, search_text) VALUES ";
-const PER_ROW: usize = 15;
+     link_id, source, language, answers, nps, idempotency_key, submitted_at, received_at, search_text, csat, ces) VALUES ";
+const PER_ROW: usize = 17;
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING …` for `rows` responses: a
 /// replayed key gives no row back, so callers match the rows they get by key.
-///
-/// On SQLite the placeholders are anonymous `?`: SQLite finds a numbered one's name by a
-/// linear scan, which sqlx does for each, so a 960-parameter `$n` statement costs quadratic
-/// time in binding alone. PostgreSQL only knows `$n`.
 fn insert_sql(rows: usize, backend: Backend) -> String {
-    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * 80 + 120);
-    sql.push_str(INSERT_COLUMNS);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..PER_ROW {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&(r * PER_ROW + c + 1).to_string());
-                }
-            }
-        }
-        sql.push(')');
-    }
-    sql.push_str(
-        " ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, tenant_id, idempotency_key",
-    );
-    sql
+    format!(
+        "{INSERT_COLUMNS}{} ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, tenant_id, idempotency_key",
+        crate::sql::values(backend, rows, PER_ROW)
+    )
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-fn bind_response<'q>(q: AnyQuery<'q>, new: &NewResponse, now: OffsetDateTime) -> AnyQuery<'q> {
+fn bind_response<'q>(
+    q: AnyQuery<'q>,
+    new: &NewResponse,
+    headline: Headline,
+    now: OffsetDateTime,
+) -> AnyQuery<'q> {
     q.bind(new.tenant.0)
         .bind(new.survey_id)
         .bind(new.version_id)
@@ -184,6 +166,27 @@ fn bind_response<'q>(q: AnyQuery<'q>, new: &NewResponse, now: OffsetDateTime) ->
         .bind(to_millis(new.submitted_at))
         .bind(to_millis(now))
         .bind(new.answers.search_text())
+        .bind(headline.csat)
+        .bind(headline.ces)
+}
+
+/// What roll-ups need of a new response.
+fn facts(new: &NewResponse, headline: Headline) -> Facts {
+    Facts {
+        tenant: new.tenant,
+        unit: new.unit_id.0,
+        touchpoint: new.touchpoint_id,
+        survey: new.survey_id,
+        person: new.person_id.map(|p| p.0),
+        source: new.source.to_owned(),
+        language: new.language.code().to_owned(),
+        submitted_at: new.submitted_at,
+        // The caller's NPS is the stored one; the definition gives CSAT and CES.
+        headline: Headline {
+            nps: new.nps,
+            ..headline
+        },
+    }
 }
 
 const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
@@ -256,8 +259,7 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, Sto
     let on_own_thread = store.backend() == Backend::Sqlite;
     let work = async move {
         let mut group = Vec::with_capacity(GROUP);
-        // Touchpoints are never deleted nor moved between tenants: one found stays valid.
-        let mut known = HashSet::new();
+        let mut known = Known::default();
         // A connection of its own: SQLite keeps a page cache per connection and empties it
         // when another connection wrote, so taking turns through the pool re-read pages
         // from disk for every group.
@@ -311,6 +313,14 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, Sto
     Ok(tx)
 }
 
+/// What the writer remembers between groups: facts that never change once true.
+#[derive(Default)]
+pub(crate) struct Known {
+    /// Touchpoints are never deleted nor moved between tenants: one found stays valid.
+    touchpoints: HashSet<(i64, i64)>,
+    definitions: Definitions,
+}
+
 /// Most rows in one INSERT. Each row count is a statement of its own, and 64 of them stay in
 /// sqlx's prepared-statement cache (100 per connection).
 const ROWS_PER_STATEMENT: usize = 64;
@@ -322,6 +332,7 @@ async fn insert_rows<'c, E>(
     backend: Backend,
     group: &[Submission],
     rows: &[usize],
+    headlines: &[Headline],
 ) -> Result<Vec<sqlx::any::AnyRow>, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
@@ -329,7 +340,7 @@ where
     let sql = insert_sql(rows.len(), backend);
     let mut query = sqlx::query(&sql);
     for &i in rows {
-        query = bind_response(query, &group[i].new, group[i].now);
+        query = bind_response(query, &group[i].new, headlines[i], group[i].now);
     }
     Ok(query.fetch_all(exec).await?)
 }
@@ -366,8 +377,9 @@ impl Store {
         &self,
         conn: &mut PoolConnection<Any>,
         group: &[Submission],
-        known_touchpoints: &mut HashSet<(i64, i64)>,
+        known: &mut Known,
     ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
+        let known_touchpoints = &mut known.touchpoints;
         let mut results: Vec<Option<Result<Recorded, StoreError>>> =
             (0..group.len()).map(|_| None).collect();
         // A touchpoint must be the response's tenant's.
@@ -403,35 +415,53 @@ impl Store {
             }
         }
         statements.extend(keyed.chunks(ROWS_PER_STATEMENT).map(<[usize]>::to_vec));
-        let mut created = Vec::with_capacity(statements.len());
-        match statements.as_slice() {
-            [] => {}
-            [only] => {
-                let _writer = self.writer_lock().await;
-                created.push(insert_rows(&mut **conn, self.backend(), group, only).await?);
-            }
-            many => {
-                let _writer = self.writer_lock().await;
-                let mut tx = conn.begin().await?;
-                for rows in many {
-                    created.push(insert_rows(&mut *tx, self.backend(), group, rows).await?);
-                }
-                tx.commit().await?;
+        let mut headlines = vec![Headline::default(); group.len()];
+        for rows in &statements {
+            for &i in rows {
+                let new = &group[i].new;
+                headlines[i] = known
+                    .definitions
+                    .headline(conn, new.version_id, &new.answers)
+                    .await?;
             }
         }
-        for (rows, returned) in statements.iter().zip(created) {
-            for row in returned {
-                let id = col(&row, "id")?;
-                let i = match col::<Option<String>>(&row, "idempotency_key")? {
-                    Some(key) => first_with_key
-                        .get(&(col(&row, "tenant_id")?, key.as_str()))
-                        .copied(),
-                    None => rows.first().copied(),
-                };
-                if let Some(i) = i {
-                    results[i] = Some(Ok(Recorded::Created(id)));
+        if !statements.is_empty() {
+            // The responses and their roll-ups commit together.
+            let _writer = self.writer_lock().await;
+            let mut tx = conn.begin().await?;
+            let mut created = Vec::with_capacity(group.len());
+            for rows in &statements {
+                let returned =
+                    insert_rows(&mut *tx, self.backend(), group, rows, &headlines).await?;
+                for row in returned {
+                    let id = col(&row, "id")?;
+                    let i = match col::<Option<String>>(&row, "idempotency_key")? {
+                        Some(key) => first_with_key
+                            .get(&(col(&row, "tenant_id")?, key.as_str()))
+                            .copied(),
+                        None => rows.first().copied(),
+                    };
+                    if let Some(i) = i {
+                        results[i] = Some(Ok(Recorded::Created(id)));
+                        created.push(i);
+                    }
                 }
             }
+            let found = places(
+                &mut tx,
+                self.backend(),
+                created.iter().map(|&i| group[i].new.unit_id.0),
+            )
+            .await?;
+            let mut delta = Delta::default();
+            for &i in &created {
+                let place = found
+                    .get(&group[i].new.unit_id.0)
+                    .ok_or(StoreError::NotFound)?;
+                delta.add(place, &facts(&group[i].new, headlines[i]), 1);
+            }
+            delta.write(&mut tx, self.backend()).await?;
+            tx.commit().await?;
         }
         // A key that created nothing was used before this group: that response is committed.
         for &i in &keyed {
@@ -464,17 +494,80 @@ impl Store {
         if !touchpoint_exists(&mut *w.tx, new).await? {
             return Err(unknown_touchpoint(new));
         }
+        let headline = Definitions::default()
+            .headline(&mut w.tx, new.version_id, &new.answers)
+            .await?;
         // With ON CONFLICT DO NOTHING a key already used (also by a concurrent request that
         // committed first) gives no row: answer with the earlier response.
-        let recorded = match bind_response(sqlx::query(&insert_sql(1, self.backend())), new, now)
-            .fetch_optional(&mut *w.tx)
-            .await?
+        let recorded = match bind_response(
+            sqlx::query(&insert_sql(1, self.backend())),
+            new,
+            headline,
+            now,
+        )
+        .fetch_optional(&mut *w.tx)
+        .await?
         {
-            Some(row) => Recorded::Created(col(&row, "id")?),
+            Some(row) => {
+                let found = places(&mut w.tx, self.backend(), [new.unit_id.0]).await?;
+                let place = found.get(&new.unit_id.0).ok_or(StoreError::NotFound)?;
+                let mut delta = Delta::default();
+                delta.add(place, &facts(new, headline), 1);
+                delta.write(&mut w.tx, self.backend()).await?;
+                Recorded::Created(col(&row, "id")?)
+            }
             None => Recorded::Existing(existing_id(&mut *w.tx, new).await?),
         };
         w.commit().await?;
         Ok(recorded)
+    }
+
+    /// Erases a response (a guest's request, spam, a test entry): it leaves the roll-ups in
+    /// the same transaction, and a case opened from it keeps its own record but loses the
+    /// link. Administrators only; recorded in the audit trail.
+    pub async fn delete_response(
+        &self,
+        grant: &cumbre_domain::access::AdminGrant,
+        id: i64,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let tenant = grant.tenant();
+        let mut w = self.begin_quiet_write().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM responses WHERE id = $1 AND tenant_id = $2",
+            crate::improve::rollups::FACT_COLUMNS
+        ))
+        .bind(id)
+        .bind(tenant.0)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let f = Facts::from_row(&row)?;
+        for sql in [
+            "UPDATE cases SET response_id = NULL WHERE response_id = $1",
+            "UPDATE invitations SET response_id = NULL WHERE response_id = $1",
+            "DELETE FROM responses WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *w.tx).await?;
+        }
+        let found = places(&mut w.tx, self.backend(), [f.unit]).await?;
+        let place = found.get(&f.unit).ok_or(StoreError::NotFound)?;
+        let mut delta = Delta::default();
+        delta.add(place, &f, -1);
+        delta.write(&mut w.tx, self.backend()).await?;
+        crate::audit::record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "response.delete",
+            &id.to_string(),
+            "",
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
     }
 
     /// One response the scope sees, with the definition of the version it answered.

@@ -375,5 +375,6 @@ pub(crate) async fn move_unit_tx(
         .bind(id.0)
         .execute(&mut **tx)
         .await?;
+    crate::improve::rollups::move_subtree(tx, tenant, id, &old, &new).await?;
     Ok(())
 }

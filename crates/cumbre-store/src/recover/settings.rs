@@ -41,6 +41,13 @@ impl Store {
         }
         let name = zone_checked.iana_name().unwrap_or(zone.trim()).to_owned();
         let mut w = self.begin_write().await?;
+        let before: String = crate::store::col(
+            &sqlx::query("SELECT time_zone FROM tenants WHERE id = $1")
+                .bind(grant.tenant().0)
+                .fetch_one(&mut *w.tx)
+                .await?,
+            "time_zone",
+        )?;
         sqlx::query("UPDATE tenants SET time_zone = $1, business_hours = $2 WHERE id = $3")
             .bind(&name)
             .bind(hours.map(|h| serde_json::to_string(h).unwrap_or_default()))
@@ -61,6 +68,10 @@ impl Store {
             now,
         )
         .await?;
+        // Days are the tenant's local days: another zone moves responses between days.
+        if before != name {
+            crate::improve::rollups::rebuild_in(&mut w.tx, self.backend(), grant.tenant()).await?;
+        }
         w.commit().await?;
         Ok(())
     }

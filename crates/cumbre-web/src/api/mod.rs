@@ -2,6 +2,7 @@
 //! A token acts with its owner's role and scope, exactly like their browser session.
 //! Documented in `docs/API.md`.
 
+pub mod improve;
 pub mod listen;
 pub mod recover;
 
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/people/{id}", get(get_person))
         .merge(listen::routes())
         .merge(recover::routes())
+        .merge(improve::routes())
 }
 
 pub(crate) fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {

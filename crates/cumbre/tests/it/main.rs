@@ -8,6 +8,7 @@ mod browser;
 mod builder;
 mod cli;
 mod import;
+mod improve;
 mod invitations;
 mod listen;
 mod org;

@@ -1,0 +1,324 @@
+//! Metric queries over the roll-ups: a subtree's tally per period, per (unit, touchpoint)
+//! cell for the map, per person. A range is read as whole months from the month rows and
+//! the rest as days from the day rows, so three years cost 36 rows per cell, not 1,095.
+
+use crate::improve::rollups::{DAY, MONTH, summed, tally_from_row};
+use crate::org::Unit;
+use crate::sql::Sql;
+use crate::store::col;
+use crate::{Store, StoreError};
+use cumbre_domain::access::Scope;
+use cumbre_domain::improve::period::{day_key, from_day_key};
+use cumbre_domain::improve::{Interval, Period, Tally};
+use cumbre_domain::{TenantId, UnitId};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use std::collections::HashMap;
+
+/// What to add up: a unit's subtree (the scope's top unit if none), optionally one
+/// touchpoint and one survey, over local days `from..=to`.
+#[derive(Debug, Clone)]
+pub struct MetricQuery {
+    pub unit: Option<UnitId>,
+    pub touchpoint: Option<i64>,
+    pub survey: Option<i64>,
+    pub from: Date,
+    pub to: Date,
+}
+
+/// The (grain, first key, last key) ranges that cover `from..=to` exactly: whole months
+/// from the month rows, the days of partial months from the day rows.
+pub(crate) fn cover(from: Date, to: Date) -> Vec<(i64, i64, i64)> {
+    let mut out = Vec::new();
+    extend_cover(&mut out, from, to);
+    out
+}
+
+/// Appends the cover of `from..=to` (which must follow what `out` covers). A range of the
+/// same grain as the last one continues it: nothing of the other grain lies between.
+fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
+    let mut push = |grain: i64, a: Date, b: Date| {
+        let (a, b) = (day_key(a), day_key(b));
+        match out.last_mut() {
+            Some(last) if last.0 == grain => last.2 = b,
+            _ => out.push((grain, a, b)),
+        }
+    };
+    let mut month = from.first_of_month();
+    while month <= to {
+        let last = month.last_of_month();
+        if month >= from && last <= to {
+            push(MONTH, month, month);
+        } else {
+            push(DAY, month.max(from), last.min(to));
+        }
+        month = month.checked_add(1.month()).unwrap_or(Date::MAX);
+    }
+}
+
+fn push_cover(sql: &mut Sql, ranges: &[(i64, i64, i64)]) {
+    sql.push(" AND (");
+    for (i, (grain, a, b)) in ranges.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push("(grain = ")
+            .int(*grain)
+            .push(" AND day BETWEEN ")
+            .int(*a)
+            .push(" AND ")
+            .int(*b)
+            .push(")");
+    }
+    if ranges.is_empty() {
+        sql.push("1 = 0");
+    }
+    sql.push(")");
+}
+
+/// Which period a row of `grain` starting on `day` belongs to.
+fn period_of(periods: &[Period], day: Date) -> Option<usize> {
+    let i = periods.partition_point(|p| p.last < day);
+    (i < periods.len() && periods[i].start <= day).then_some(i)
+}
+
+impl Store {
+    /// The unit a scope's dashboards start from: the tenant's top unit, or the manager's.
+    pub async fn dashboard_root(&self, scope: &Scope) -> Result<Unit, StoreError> {
+        match scope {
+            Scope::Subtree { root, .. } => self.get_unit(scope, *root).await,
+            Scope::Tenant(tenant) => {
+                let row = sqlx::query(
+                    "SELECT id FROM units WHERE tenant_id = $1 AND parent_id IS NULL ORDER BY id LIMIT 1",
+                )
+                .bind(tenant.0)
+                .fetch_optional(self.pool())
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                self.get_unit(scope, UnitId(col(&row, "id")?)).await
+            }
+            Scope::Own { .. } => Err(StoreError::NotFound),
+        }
+    }
+
+    /// The tenant's minimum sample: below it numbers are shown as insufficient.
+    pub async fn min_sample(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT min_sample FROM tenants WHERE id = $1")
+            .bind(tenant.0)
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "min_sample")
+    }
+
+    pub async fn set_min_sample(
+        &self,
+        grant: &cumbre_domain::access::AdminGrant,
+        n: i64,
+    ) -> Result<(), StoreError> {
+        if !(1..=10_000).contains(&n) {
+            return Err(cumbre_domain::InvalidInput::OutOfRange {
+                field: cumbre_domain::Field::Record,
+                min: 1,
+                max: 10_000,
+                value: n.to_string(),
+            }
+            .into());
+        }
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE tenants SET min_sample = $1 WHERE id = $2")
+            .bind(n)
+            .bind(grant.tenant().0)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// A subtree's tally for each period of `interval` within the range (one period for
+    /// the whole range without an interval). An employee's scope reads their own answers.
+    pub async fn metric_series(
+        &self,
+        scope: &Scope,
+        q: &MetricQuery,
+        interval: Option<Interval>,
+    ) -> Result<Vec<(Period, Tally)>, StoreError> {
+        let periods = match interval {
+            Some(i) => i.periods(q.from, q.to),
+            None => vec![Period {
+                start: q.from,
+                last: q.to,
+                label_start: q.from,
+            }],
+        };
+        let mut tallies = vec![Tally::default(); periods.len()];
+        // Days and weeks read day rows; longer periods their whole months and edge days.
+        let ranges = match interval {
+            Some(Interval::Day | Interval::Week) => {
+                vec![(DAY, day_key(q.from), day_key(q.to))]
+            }
+            _ => {
+                let mut out = Vec::new();
+                for p in &periods {
+                    extend_cover(&mut out, p.start, p.last);
+                }
+                out
+            }
+        };
+        let mut sql = match scope {
+            Scope::Own { person, tenant, .. } => {
+                let mut sql = Sql::new(&format!(
+                    "SELECT grain, day, {} FROM rollup_slices WHERE tenant_id = ",
+                    summed()
+                ));
+                sql.int(tenant.0)
+                    .push(" AND kind = 'person' AND value = ")
+                    .text(person.map_or("-".to_owned(), |p| p.0.to_string()));
+                sql
+            }
+            _ => {
+                let unit = match q.unit {
+                    Some(u) => self.get_unit(scope, u).await?,
+                    None => self.dashboard_root(scope).await?,
+                };
+                let mut sql = Sql::new(&format!(
+                    "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
+                    summed()
+                ));
+                sql.int(scope.tenant().0)
+                    .push(" AND unit_id = ")
+                    .int(unit.id.0);
+                if let Some(s) = q.survey {
+                    sql.push(" AND survey_id = ").int(s);
+                }
+                sql
+            }
+        };
+        if let Some(t) = q.touchpoint {
+            sql.push(" AND touchpoint_id = ").int(t);
+        }
+        push_cover(&mut sql, &ranges);
+        sql.push(" GROUP BY grain, day");
+        for r in sql.query()?.fetch_all(self.pool()).await? {
+            let Some(day) = from_day_key(col(&r, "day")?) else {
+                continue;
+            };
+            if let Some(i) = period_of(&periods, day) {
+                tallies[i].add(&tally_from_row(&r)?);
+            }
+        }
+        Ok(periods.into_iter().zip(tallies).collect())
+    }
+
+    /// Each (unit, touchpoint) cell's tally over the range, for `units` (each its whole
+    /// subtree), within the scope. Touchpoint 0 holds each unit's total over all of them.
+    pub async fn metric_cells(
+        &self,
+        scope: &Scope,
+        units: &[UnitId],
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<(UnitId, i64), Tally>, StoreError> {
+        let mut out: HashMap<(UnitId, i64), Tally> = HashMap::new();
+        let mut visible = Vec::with_capacity(units.len());
+        for &u in units {
+            match self.get_unit(scope, u).await {
+                Ok(unit) => visible.push(unit.id.0),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if visible.is_empty() {
+            return Ok(out);
+        }
+        let mut sql = Sql::new(&format!(
+            "SELECT unit_id, touchpoint_id, {} FROM rollups WHERE tenant_id = ",
+            summed()
+        ));
+        sql.int(scope.tenant().0).push(" AND unit_id IN (");
+        for (i, u) in visible.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.int(*u);
+        }
+        sql.push(")");
+        push_cover(&mut sql, &cover(from, to));
+        sql.push(" GROUP BY unit_id, touchpoint_id");
+        for r in sql.query()?.fetch_all(self.pool()).await? {
+            let unit = UnitId(col(&r, "unit_id")?);
+            let t = tally_from_row(&r)?;
+            out.entry((unit, col(&r, "touchpoint_id")?))
+                .or_default()
+                .add(&t);
+            out.entry((unit, 0)).or_default().add(&t);
+        }
+        Ok(out)
+    }
+
+    /// Every roll-up row of a tenant, in key order (for checks and the rebuild test).
+    pub async fn rollup_rows(&self, tenant: TenantId) -> Result<Vec<(String, Tally)>, StoreError> {
+        let mut out = Vec::new();
+        for r in sqlx::query(
+            "SELECT * FROM rollups WHERE tenant_id = $1 ORDER BY unit_id, grain, day, touchpoint_id, survey_id",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?
+        {
+            let key = format!(
+                "unit {} grain {} day {} tp {} survey {}",
+                col::<i64>(&r, "unit_id")?,
+                col::<i64>(&r, "grain")?,
+                col::<i64>(&r, "day")?,
+                col::<i64>(&r, "touchpoint_id")?,
+                col::<i64>(&r, "survey_id")?
+            );
+            out.push((key, tally_from_row(&r)?));
+        }
+        for r in sqlx::query(
+            "SELECT * FROM rollup_slices WHERE tenant_id = $1 ORDER BY kind, value, grain, day, unit_id, touchpoint_id",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?
+        {
+            let key = format!(
+                "{} {} grain {} day {} unit {} tp {}",
+                col::<String>(&r, "kind")?,
+                col::<String>(&r, "value")?,
+                col::<i64>(&r, "grain")?,
+                col::<i64>(&r, "day")?,
+                col::<i64>(&r, "unit_id")?,
+                col::<i64>(&r, "touchpoint_id")?
+            );
+            out.push((key, tally_from_row(&r)?));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_range_is_whole_months_plus_the_days_around_them() {
+        assert_eq!(
+            cover(date(2026, 1, 15), date(2026, 4, 10)),
+            [
+                (DAY, 20260115, 20260131),
+                (MONTH, 20260201, 20260301),
+                (DAY, 20260401, 20260410)
+            ]
+        );
+        assert_eq!(
+            cover(date(2026, 3, 1), date(2026, 3, 31)),
+            [(MONTH, 20260301, 20260301)]
+        );
+        assert_eq!(
+            cover(date(2026, 3, 5), date(2026, 3, 6)),
+            [(DAY, 20260305, 20260306)]
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Improve: the roll-ups dashboards read (maintained with every response, rebuilt on
+//! demand) and the metric queries over them.
+
+pub mod metrics;
+pub(crate) mod rollups;
+
+pub use metrics::MetricQuery;

@@ -1,0 +1,598 @@
+//! Roll-ups: what the responses of each (unit, period, touchpoint, survey) cell add up to.
+//!
+//! A response counts in its own unit's cells and in those of every unit above it, for its
+//! local day and its local month, so any subtree over any range is read from a handful of
+//! rows. The same [`Delta`] code serves every write path (the response writer, imports,
+//! deletions, unit moves) and the rebuild, so incremental and rebuilt roll-ups agree
+//! exactly; a test holds them to it.
+
+use crate::store::col;
+use crate::{Backend, Store, StoreError};
+use cumbre_domain::TenantId;
+use cumbre_domain::clock::from_millis;
+use cumbre_domain::improve::period::{day_key, local_day};
+use cumbre_domain::improve::{Headline, Tally};
+use cumbre_domain::listen::SurveyDefinition;
+use cumbre_domain::org::UnitPath;
+use jiff::tz::TimeZone;
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+pub(crate) const DAY: i64 = 0;
+pub(crate) const MONTH: i64 = 1;
+
+/// The counters of a roll-up row, in column order.
+pub(crate) const COUNTERS: [&str; 12] = [
+    "responses",
+    "promoters",
+    "passives",
+    "detractors",
+    "csat1",
+    "csat2",
+    "csat3",
+    "csat4",
+    "csat5",
+    "ces_n",
+    "ces_sum",
+    "ces_sumsq",
+];
+
+fn counters(t: &Tally) -> [i64; 12] {
+    [
+        t.responses,
+        t.promoters,
+        t.passives,
+        t.detractors,
+        t.csat[0],
+        t.csat[1],
+        t.csat[2],
+        t.csat[3],
+        t.csat[4],
+        t.ces_n,
+        t.ces_sum,
+        t.ces_sumsq,
+    ]
+}
+
+/// Reads the counters of a roll-up row (selected with their own names, or summed `AS` them).
+pub(crate) fn tally_from_row(r: &sqlx::any::AnyRow) -> Result<Tally, StoreError> {
+    let mut v = [0i64; 12];
+    for (slot, name) in v.iter_mut().zip(COUNTERS) {
+        *slot = col::<Option<i64>>(r, name)?.unwrap_or(0);
+    }
+    Ok(Tally {
+        responses: v[0],
+        promoters: v[1],
+        passives: v[2],
+        detractors: v[3],
+        csat: [v[4], v[5], v[6], v[7], v[8]],
+        ces_n: v[9],
+        ces_sum: v[10],
+        ces_sumsq: v[11],
+    })
+}
+
+/// `SUM(responses) AS responses, …` for queries that add rows up.
+pub(crate) fn summed() -> String {
+    COUNTERS
+        .iter()
+        // PostgreSQL sums BIGINT into NUMERIC; cast back so both read as i64.
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a unit sits (its chain from the top unit down to itself) and the calendar its
+/// tenant counts days in.
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    pub chain: Vec<i64>,
+    pub zone: TimeZone,
+}
+
+fn zone_of(name: &str) -> TimeZone {
+    TimeZone::get(name).unwrap_or(TimeZone::UTC)
+}
+
+/// The places of `units`, read inside the caller's transaction. On PostgreSQL the unit rows
+/// are share-locked until commit, so a concurrent move of the tree waits for this write
+/// (and this write, for a move) instead of crediting the old ancestors after the move
+/// transferred their rows.
+pub(crate) async fn places(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    units: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Place>, StoreError> {
+    let mut ids: Vec<i64> = units.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let lock = match backend {
+            Backend::Postgres => " FOR SHARE OF u",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "SELECT u.id, u.path, t.time_zone FROM units u JOIN tenants t ON t.id = u.tenant_id WHERE u.id IN ({list}){lock}"
+        );
+        for r in sqlx::query(&sql).fetch_all(&mut *conn).await? {
+            let path: String = col(&r, "path")?;
+            let path = UnitPath::from_stored(&path)
+                .ok_or_else(|| StoreError::Corrupt(format!("unit path {path}")))?;
+            out.insert(
+                col(&r, "id")?,
+                Place {
+                    chain: path.ids().into_iter().map(|u| u.0).collect(),
+                    zone: zone_of(&col::<String>(&r, "time_zone")?),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Survey versions never change once published: their definitions are cached for good.
+#[derive(Default)]
+pub(crate) struct Definitions(HashMap<i64, Option<Arc<SurveyDefinition>>>);
+
+impl Definitions {
+    pub async fn get(
+        &mut self,
+        conn: &mut AnyConnection,
+        version: i64,
+    ) -> Result<Option<Arc<SurveyDefinition>>, StoreError> {
+        if let Some(d) = self.0.get(&version) {
+            return Ok(d.clone());
+        }
+        let row = sqlx::query("SELECT definition FROM survey_versions WHERE id = $1")
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let def = match row {
+            Some(r) => Some(Arc::new(crate::store::json::<SurveyDefinition>(
+                &col::<String>(&r, "definition")?,
+                "survey definition",
+            )?)),
+            None => None,
+        };
+        self.0.insert(version, def.clone());
+        Ok(def)
+    }
+
+    /// The headline scores of `answers` to `version` (none if the version is unknown: the
+    /// insert then fails on its foreign key anyway).
+    pub async fn headline(
+        &mut self,
+        conn: &mut AnyConnection,
+        version: i64,
+        answers: &cumbre_domain::listen::Answers,
+    ) -> Result<Headline, StoreError> {
+        Ok(self
+            .get(conn, version)
+            .await?
+            .map_or_else(Headline::default, |d| Headline::of(&d, answers)))
+    }
+}
+
+/// What one response is, as far as roll-ups care.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    pub tenant: TenantId,
+    pub unit: i64,
+    pub touchpoint: i64,
+    pub survey: i64,
+    pub person: Option<i64>,
+    pub source: String,
+    pub language: String,
+    pub submitted_at: OffsetDateTime,
+    pub headline: Headline,
+}
+
+impl Facts {
+    /// From a `responses` row selected with [`FACT_COLUMNS`].
+    pub fn from_row(r: &sqlx::any::AnyRow) -> Result<Self, StoreError> {
+        Ok(Facts {
+            tenant: TenantId(col(r, "tenant_id")?),
+            unit: col(r, "unit_id")?,
+            touchpoint: col(r, "touchpoint_id")?,
+            survey: col(r, "survey_id")?,
+            person: col(r, "person_id")?,
+            source: col(r, "source")?,
+            language: col(r, "language")?,
+            submitted_at: from_millis(col(r, "submitted_at")?),
+            headline: Headline {
+                nps: col(r, "nps")?,
+                csat: col(r, "csat")?,
+                ces: col(r, "ces")?,
+            },
+        })
+    }
+}
+
+pub(crate) const FACT_COLUMNS: &str = "tenant_id, unit_id, touchpoint_id, survey_id, person_id, source, language, submitted_at, nps, csat, ces";
+
+type CellKey = (i64, i64, i64, i64, i64, i64);
+type SliceKey = (i64, &'static str, String, i64, i64, i64, i64);
+
+/// Changes to roll-ups gathered in memory, written with a few multi-row upserts.
+#[derive(Default)]
+pub(crate) struct Delta {
+    cells: HashMap<CellKey, Tally>,
+    slices: HashMap<SliceKey, Tally>,
+    /// Something was taken out: rows left at zero are removed, so rebuilt and maintained
+    /// roll-ups hold the same rows.
+    removed: bool,
+}
+
+impl Delta {
+    pub fn len(&self) -> usize {
+        self.cells.len() + self.slices.len()
+    }
+
+    /// Adds (`sign` 1) or takes out (`sign` −1) one response.
+    pub fn add(&mut self, place: &Place, f: &Facts, sign: i64) {
+        let mut t = Tally::of_response(f.headline);
+        if sign < 0 {
+            t = t.negated();
+            self.removed = true;
+        }
+        let day = local_day(&place.zone, f.submitted_at);
+        let tenant = f.tenant.0;
+        for (grain, d) in [(DAY, day_key(day)), (MONTH, day_key(day.first_of_month()))] {
+            for &unit in &place.chain {
+                self.cells
+                    .entry((tenant, unit, grain, d, f.touchpoint, f.survey))
+                    .or_default()
+                    .add(&t);
+            }
+            let mut slice = |kind: &'static str, value: String| {
+                self.slices
+                    .entry((tenant, kind, value, grain, d, f.unit, f.touchpoint))
+                    .or_default()
+                    .add(&t);
+            };
+            if let Some(p) = f.person {
+                slice("person", p.to_string());
+            }
+            slice("channel", f.source.clone());
+            slice("language", f.language.clone());
+        }
+    }
+
+    /// Adds a whole cell's tally to `unit` (used to move a subtree's totals between
+    /// ancestors).
+    pub fn add_cell(&mut self, key: CellKey, t: &Tally) {
+        if t.responses < 0 {
+            self.removed = true;
+        }
+        self.cells.entry(key).or_default().add(t);
+    }
+
+    /// Writes the changes in the caller's transaction.
+    pub async fn write(self, conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
+        let tenants: std::collections::BTreeSet<i64> = self
+            .cells
+            .keys()
+            .map(|k| k.0)
+            .chain(self.slices.keys().map(|k| k.0))
+            .collect();
+        let cells: Vec<_> = self
+            .cells
+            .into_iter()
+            .filter(|(_, t)| !t.is_empty())
+            .collect();
+        for chunk in cells.chunks(400) {
+            let sql = upsert_sql(
+                "rollups",
+                &[
+                    "tenant_id",
+                    "unit_id",
+                    "grain",
+                    "day",
+                    "touchpoint_id",
+                    "survey_id",
+                ],
+                chunk.len(),
+                backend,
+            );
+            let mut q = sqlx::query(&sql);
+            for (k, t) in chunk {
+                q = q
+                    .bind(k.0)
+                    .bind(k.1)
+                    .bind(k.2)
+                    .bind(k.3)
+                    .bind(k.4)
+                    .bind(k.5);
+                for v in counters(t) {
+                    q = q.bind(v);
+                }
+            }
+            q.execute(&mut *conn).await?;
+        }
+        let slices: Vec<_> = self
+            .slices
+            .into_iter()
+            .filter(|(_, t)| !t.is_empty())
+            .collect();
+        for chunk in slices.chunks(400) {
+            let sql = upsert_sql(
+                "rollup_slices",
+                &[
+                    "tenant_id",
+                    "kind",
+                    "value",
+                    "grain",
+                    "day",
+                    "unit_id",
+                    "touchpoint_id",
+                ],
+                chunk.len(),
+                backend,
+            );
+            let mut q = sqlx::query(&sql);
+            for (k, t) in chunk {
+                q = q
+                    .bind(k.0)
+                    .bind(k.1)
+                    .bind(k.2.clone())
+                    .bind(k.3)
+                    .bind(k.4)
+                    .bind(k.5)
+                    .bind(k.6);
+                for v in counters(t) {
+                    q = q.bind(v);
+                }
+            }
+            q.execute(&mut *conn).await?;
+        }
+        if self.removed {
+            for tenant in tenants {
+                for table in ["rollups", "rollup_slices"] {
+                    sqlx::query(&format!(
+                        "DELETE FROM {table} WHERE tenant_id = $1 AND responses = 0"
+                    ))
+                    .bind(tenant)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `INSERT … VALUES … ON CONFLICT (key) DO UPDATE SET c = t.c + excluded.c, …`.
+fn upsert_sql(table: &str, key: &[&str], rows: usize, backend: Backend) -> String {
+    let mut columns: Vec<&str> = key.to_vec();
+    columns.extend(COUNTERS);
+    let mut sql = format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        crate::sql::values(backend, rows, columns.len())
+    );
+    sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET ", key.join(", ")));
+    sql.push_str(
+        &COUNTERS
+            .iter()
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    sql
+}
+
+impl Store {
+    /// Recomputes one tenant's roll-ups from its responses, replacing what was there. Holds
+    /// the write lock (SQLite) or blocks new responses (PostgreSQL) until it commits, so no
+    /// response lands in between.
+    pub async fn rebuild_rollups(&self, tenant: TenantId) -> Result<u64, StoreError> {
+        let mut w = self.begin_quiet_write().await?;
+        let counted = rebuild_in(&mut w.tx, self.backend(), tenant).await?;
+        w.commit().await?;
+        Ok(counted)
+    }
+
+    /// Every tenant's roll-ups; returns (tenant, responses counted).
+    pub async fn rebuild_all_rollups(&self) -> Result<Vec<(TenantId, u64)>, StoreError> {
+        let mut out = Vec::new();
+        for t in sqlx::query("SELECT id FROM tenants ORDER BY id")
+            .fetch_all(self.pool())
+            .await?
+        {
+            let tenant = TenantId(col(&t, "id")?);
+            out.push((tenant, self.rebuild_rollups(tenant).await?));
+        }
+        Ok(out)
+    }
+
+    /// Builds the roll-ups of tenants that existed before roll-ups did (marked stale by the
+    /// migration), first filling their responses' headline CSAT and CES.
+    pub(crate) async fn build_stale_rollups(&self) -> Result<(), StoreError> {
+        let stale = sqlx::query("SELECT id FROM tenants WHERE rollups_stale = 1 ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        for t in stale {
+            let tenant = TenantId(col(&t, "id")?);
+            let mut w = self.begin_quiet_write().await?;
+            fill_headlines(&mut w.tx, tenant).await?;
+            rebuild_in(&mut w.tx, self.backend(), tenant).await?;
+            sqlx::query("UPDATE tenants SET rollups_stale = 0 WHERE id = $1")
+                .bind(tenant.0)
+                .execute(&mut *w.tx)
+                .await?;
+            w.commit().await?;
+            tracing::info!(tenant = tenant.0, "roll-ups built");
+        }
+        Ok(())
+    }
+}
+
+/// After `unit` moved from `old` to `new` in the tree: its subtree's totals (its own rows)
+/// leave the ancestors it had and join the ones it has now.
+pub(crate) async fn move_subtree(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: TenantId,
+    unit: cumbre_domain::UnitId,
+    old: &UnitPath,
+    new: &UnitPath,
+) -> Result<(), StoreError> {
+    let above = |p: &UnitPath| -> Vec<i64> {
+        p.ids()
+            .into_iter()
+            .map(|u| u.0)
+            .filter(|u| *u != unit.0)
+            .collect()
+    };
+    let (was, is) = (above(old), above(new));
+    let rows = sqlx::query(
+        "SELECT grain, day, touchpoint_id, survey_id, responses, promoters, passives, detractors, csat1, csat2, csat3, \
+         csat4, csat5, ces_n, ces_sum, ces_sumsq FROM rollups WHERE tenant_id = $1 AND unit_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(unit.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut delta = Delta::default();
+    for r in &rows {
+        let t = tally_from_row(r)?;
+        let (grain, day, tp, survey) = (
+            col(r, "grain")?,
+            col(r, "day")?,
+            col(r, "touchpoint_id")?,
+            col(r, "survey_id")?,
+        );
+        for &a in &was {
+            delta.add_cell((tenant.0, a, grain, day, tp, survey), &t.negated());
+        }
+        for &a in &is {
+            delta.add_cell((tenant.0, a, grain, day, tp, survey), &t);
+        }
+    }
+    let backend = if tx.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    delta.write(tx, backend).await
+}
+
+/// Fills `csat` and `ces` of a tenant's responses to surveys that ask them.
+async fn fill_headlines(conn: &mut AnyConnection, tenant: TenantId) -> Result<(), StoreError> {
+    let versions = sqlx::query(
+        "SELECT v.id, v.definition FROM survey_versions v JOIN surveys s ON s.id = v.survey_id WHERE s.tenant_id = $1",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for v in versions {
+        let def: SurveyDefinition =
+            crate::store::json(&col::<String>(&v, "definition")?, "survey definition")?;
+        let asks = def.questions.iter().any(|q| {
+            matches!(
+                q.kind,
+                cumbre_domain::listen::QuestionKind::Csat
+                    | cumbre_domain::listen::QuestionKind::Ces
+            )
+        });
+        if !asks {
+            continue;
+        }
+        let version: i64 = col(&v, "id")?;
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, answers FROM responses WHERE survey_version_id = $1 AND id > $2 ORDER BY id LIMIT 5000",
+            )
+            .bind(version)
+            .bind(after)
+            .fetch_all(&mut *conn)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = col(last, "id")?;
+            for r in &rows {
+                let answers: cumbre_domain::listen::Answers =
+                    crate::store::json(&col::<String>(r, "answers")?, "answers")?;
+                let h = Headline::of(&def, &answers);
+                if h.csat.is_some() || h.ces.is_some() {
+                    sqlx::query("UPDATE responses SET csat = $1, ces = $2 WHERE id = $3")
+                        .bind(h.csat)
+                        .bind(h.ces)
+                        .bind(col::<i64>(r, "id")?)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Most cells kept in memory while rebuilding before they are added to the tables.
+const FLUSH_CELLS: usize = 200_000;
+
+/// Recomputes a tenant's roll-ups inside the caller's transaction.
+pub(crate) async fn rebuild_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    tenant: TenantId,
+) -> Result<u64, StoreError> {
+    if backend == Backend::Postgres {
+        // New responses wait until the rebuild commits (inserts conflict with SHARE).
+        sqlx::query("LOCK TABLE responses IN SHARE MODE")
+            .execute(&mut *conn)
+            .await?;
+    }
+    for table in ["rollups", "rollup_slices"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
+            .bind(tenant.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let units: Vec<i64> = sqlx::query("SELECT id FROM units WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect::<Result<_, _>>()?;
+    let places = places(conn, backend, units).await?;
+    let mut delta = Delta::default();
+    let mut counted = 0u64;
+    // In time order, so most cells are complete before a flush and written once.
+    let (mut at, mut id) = (i64::MIN, 0i64);
+    loop {
+        let rows = sqlx::query(&format!(
+            "SELECT id, {FACT_COLUMNS} FROM responses WHERE tenant_id = $1 AND (submitted_at > $2 OR (submitted_at = $2 AND id > $3)) \
+             ORDER BY submitted_at, id LIMIT 20000"
+        ))
+        .bind(tenant.0)
+        .bind(at)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        at = col(last, "submitted_at")?;
+        id = col(last, "id")?;
+        for r in &rows {
+            let f = Facts::from_row(r)?;
+            let place = places
+                .get(&f.unit)
+                .ok_or_else(|| StoreError::Corrupt(format!("unit {} of a response", f.unit)))?;
+            delta.add(place, &f, 1);
+            counted += 1;
+        }
+        if delta.len() >= FLUSH_CELLS {
+            std::mem::take(&mut delta).write(conn, backend).await?;
+        }
+    }
+    delta.write(conn, backend).await?;
+    Ok(counted)
+}

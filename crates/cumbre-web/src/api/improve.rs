@@ -1,0 +1,167 @@
+//! The Improve part of the JSON API: metric series over the roll-ups.
+
+use crate::auth::ApiCtx;
+use crate::{AppError, AppState};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use cumbre_domain::improve::period::{local_day, parse_date};
+use cumbre_domain::improve::{Interval, Metric};
+use cumbre_domain::{Field, InvalidInput, UnitId};
+use cumbre_store::improve::MetricQuery;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/metrics", get(metrics))
+        .route("/api/v1/responses/{id}", delete(delete_response))
+}
+
+/// Most periods one series may have.
+const MAX_PERIODS: usize = 1_500;
+
+#[derive(Deserialize, Default)]
+pub struct MetricsQuery {
+    #[serde(default)]
+    pub metric: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub touchpoint: String,
+    #[serde(default)]
+    pub survey: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub interval: String,
+}
+
+/// A checked metrics request: the range defaults to the 90 days up to today (local).
+pub struct Checked {
+    pub metric: Metric,
+    pub query: MetricQuery,
+    pub interval: Option<Interval>,
+}
+
+pub async fn check(
+    state: &AppState,
+    tenant: cumbre_domain::TenantId,
+    q: &MetricsQuery,
+) -> Result<Checked, AppError> {
+    let metric = Metric::parse(if q.metric.trim().is_empty() {
+        "nps"
+    } else {
+        &q.metric
+    })?;
+    let interval = match q.interval.trim() {
+        "" => None,
+        i => Some(Interval::parse(i)?),
+    };
+    let clock = state.store.tenant_clock(tenant).await?;
+    let today = local_day(&clock.zone, state.clock.now());
+    let to = match q.to.trim() {
+        "" => today,
+        t => parse_date(t)?,
+    };
+    let from = match q.from.trim() {
+        "" => to.checked_sub(89.days()).unwrap_or(to),
+        f => parse_date(f)?,
+    };
+    if from > to {
+        return Err(InvalidInput::OutOfRange {
+            field: Field::Interval,
+            min: 0,
+            max: 0,
+            value: format!("{from} > {to}"),
+        }
+        .into());
+    }
+    if let Some(i) = interval
+        && i.periods(
+            from,
+            to.min(from.checked_add(20.years()).unwrap_or(Date::MAX)),
+        )
+        .len()
+            > MAX_PERIODS
+    {
+        return Err(InvalidInput::TooMany {
+            field: Field::Interval,
+            max: MAX_PERIODS,
+        }
+        .into());
+    }
+    Ok(Checked {
+        metric,
+        interval,
+        query: MetricQuery {
+            unit: crate::views::optional_id(&q.unit, Field::Unit)?.map(UnitId),
+            touchpoint: crate::views::optional_id(&q.touchpoint, Field::Touchpoint)?,
+            survey: crate::views::optional_id(&q.survey, Field::Survey)?,
+            from,
+            to,
+        },
+    })
+}
+
+/// `GET /api/v1/metrics`: the series of a metric for a unit's whole subtree.
+async fn metrics(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<MetricsQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    let c = check(&state, ctx.user.tenant, &q).await?;
+    let min_sample = state.store.min_sample(ctx.user.tenant).await?;
+    let series = state
+        .store
+        .metric_series(&ctx.scope, &c.query, c.interval)
+        .await?;
+    let items: Vec<_> = series
+        .iter()
+        .map(|(p, t)| {
+            let e = c.metric.estimate(t, min_sample);
+            json!({
+                "period_start": p.label_start.to_string(),
+                "period_end": p.last.to_string(),
+                "value": e.value,
+                "n": e.n,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "sufficient": e.sufficient,
+                "responses": t.responses,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "metric": c.metric,
+        "from": c.query.from.to_string(),
+        "to": c.query.to.to_string(),
+        "interval": c.interval,
+        "min_sample": min_sample,
+        "items": items,
+    })))
+}
+
+/// `DELETE /api/v1/responses/{id}`: administrators erase a response (and its weight in
+/// every figure).
+async fn delete_response(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    let grant = ctx.admin()?;
+    state
+        .store
+        .delete_response(&grant, id, &ctx.actor(), state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,369 @@
+//! Improve: roll-ups kept with every write equal a rebuild from the raw responses, and the
+//! metrics API reads a subtree's figures by local period, within scope.
+
+use crate::harness::{Backend, TestApp, both};
+use axum::http::{Method, StatusCode};
+use cumbre_domain::access::{AdminGrant, Scope};
+use serde_json::{Value, json};
+
+both!(
+    rollups_kept_on_every_write_equal_a_rebuild,
+    metrics_read_a_subtree_by_local_day_within_scope,
+);
+
+async fn survey(app: &TestApp, part: &str) -> i64 {
+    app.store
+        .list_surveys(&Scope::Tenant(app.tenant))
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name.contains(part))
+        .expect("survey")
+        .id
+}
+
+async fn touchpoints(app: &TestApp) -> Vec<i64> {
+    app.store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints")
+        .iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+/// Submits through the API (and so the response writer); `at` makes it historical.
+async fn submit(
+    app: &TestApp,
+    token: &str,
+    survey: i64,
+    unit: &str,
+    touchpoint: i64,
+    answers: Value,
+    at: Option<&str>,
+) -> i64 {
+    let mut body = json!({"answers": answers, "unit_id": app.unit_id(unit).await, "touchpoint_id": touchpoint});
+    if let Some(at) = at {
+        body["submitted_at"] = json!(at);
+    }
+    let reply = app
+        .api(
+            token,
+            Method::POST,
+            &format!("/api/v1/surveys/{survey}/responses"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()["id"].as_i64().expect("id")
+}
+
+async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let (nps, csat, ces) = (
+        survey(&app, "NPS").await,
+        survey(&app, "CSAT").await,
+        survey(&app, "CES").await,
+    );
+    let tps = touchpoints(&app).await;
+    // Live answers and historical ones, across units, touchpoints and a local midnight.
+    let mut ids = Vec::new();
+    for (i, unit) in ["CUN-REC", "CUN", "PDC", "SA", "CUN-REC", "PDC"]
+        .into_iter()
+        .enumerate()
+    {
+        let at = [
+            "2026-11-20T04:30:00Z",
+            "2026-11-20T05:30:00Z",
+            "2026-10-31T12:00:00Z",
+        ];
+        ids.push(
+            submit(
+                &app,
+                &admin,
+                nps,
+                unit,
+                tps[i % 3],
+                json!({"nps": (i * 2) as i64 % 11}),
+                at.get(i).copied(),
+            )
+            .await,
+        );
+        ids.push(
+            submit(
+                &app,
+                &admin,
+                csat,
+                unit,
+                tps[(i + 1) % 3],
+                json!({"csat": (i as i64 % 5) + 1}),
+                None,
+            )
+            .await,
+        );
+        ids.push(
+            submit(
+                &app,
+                &admin,
+                ces,
+                unit,
+                tps[2],
+                json!({"ces": (i as i64 % 7) + 1}),
+                None,
+            )
+            .await,
+        );
+    }
+    // An import: history in one transaction.
+    let survey_detail = app
+        .store
+        .get_survey(&Scope::Tenant(app.tenant), nps)
+        .await
+        .expect("survey");
+    let version = survey_detail.version_id;
+    let grant = AdminGrant::operator(app.tenant);
+    let imported: Vec<_> = (0..40)
+        .map(|i| cumbre_store::listen::imports::BulkResponse {
+            survey_id: nps,
+            version_id: version,
+            unit_id: 0,
+            touchpoint_id: tps[i % 4],
+            person_id: None,
+            source: "import",
+            language: cumbre_domain::Lang::Es,
+            answers: cumbre_domain::listen::Answers(
+                [(
+                    "nps".to_owned(),
+                    cumbre_domain::listen::Answer::Score((i % 11) as i64),
+                )]
+                .into(),
+            ),
+            nps: Some((i % 11) as i64),
+            submitted_at: time::macros::datetime!(2025-06-01 12:00 UTC)
+                + time::Duration::days(i as i64 * 9),
+        })
+        .collect();
+    let cun = app.unit_id("CUN").await;
+    let imported: Vec<_> = imported
+        .into_iter()
+        .map(|mut r| {
+            r.unit_id = cun;
+            r
+        })
+        .collect();
+    app.store
+        .bulk_insert_responses(
+            &grant,
+            &imported,
+            time::macros::datetime!(2026-11-25 10:00 UTC),
+        )
+        .await
+        .expect("import");
+    // Deletions through the API (administrators only), and a unit moved to another region.
+    let manager = app.token("manager@demo.test").await;
+    let refused = app
+        .api(
+            &manager,
+            Method::DELETE,
+            &format!("/api/v1/responses/{}", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    for id in [ids[0], ids[4]] {
+        let deleted = app
+            .api(
+                &admin,
+                Method::DELETE,
+                &format!("/api/v1/responses/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    }
+    let again = app
+        .api(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/responses/{}", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let units = app
+        .store
+        .list_units(&Scope::Tenant(app.tenant))
+        .await
+        .expect("units");
+    let pdc = units
+        .iter()
+        .find(|u| u.code.as_deref() == Some("PDC"))
+        .expect("PDC");
+    let other_region = units
+        .iter()
+        .find(|u| u.depth == 1 && Some(u.id) != pdc.parent_id)
+        .expect("another region");
+    app.store
+        .move_unit(
+            &grant,
+            pdc.id,
+            other_region.id,
+            "test",
+            time::macros::datetime!(2026-11-25 10:00 UTC),
+        )
+        .await
+        .expect("moved");
+
+    let kept = app.store.rollup_rows(app.tenant).await.expect("rows");
+    assert!(kept.len() > 100, "{} rows", kept.len());
+    let counted = app
+        .store
+        .rebuild_rollups(app.tenant)
+        .await
+        .expect("rebuild");
+    assert_eq!(counted, 18 - 2 + 40);
+    let rebuilt = app.store.rollup_rows(app.tenant).await.expect("rows");
+    let diff: Vec<_> = kept
+        .iter()
+        .zip(&rebuilt)
+        .filter(|(a, b)| a != b)
+        .take(3)
+        .collect();
+    assert_eq!(
+        kept.len(),
+        rebuilt.len(),
+        "same rows; first differences: {diff:?}"
+    );
+    assert!(diff.is_empty(), "{diff:?}");
+
+    // The top unit's figures count every NPS answer once (one of the two deleted was NPS).
+    let year = app
+        .api(
+            &admin,
+            Method::GET,
+            "/api/v1/metrics?metric=nps&from=2025-01-01&to=2026-11-25",
+            None,
+        )
+        .await;
+    assert_eq!(year.status, StatusCode::OK, "{}", year.body);
+    assert_eq!(year.json()["items"][0]["n"], 6 - 1 + 40);
+}
+
+async fn metrics_read_a_subtree_by_local_day_within_scope(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let nps = survey(&app, "NPS").await;
+    let tp = touchpoints(&app).await[0];
+    // Cancún is UTC−5: 04:30 UTC on the 20th is 23:30 on the 19th.
+    for (score, unit, at) in [
+        (10, "CUN-REC", "2026-11-20T04:30:00Z"),
+        (9, "CUN", "2026-11-20T05:30:00Z"),
+        (3, "CUN", "2026-11-20T18:00:00Z"),
+        (10, "PDC", "2026-11-20T18:00:00Z"),
+    ] {
+        submit(&app, &admin, nps, unit, tp, json!({"nps": score}), Some(at)).await;
+    }
+    let cun = app.unit_id("CUN").await;
+    let series = |token: String, query: String| {
+        let app = &app;
+        async move {
+            app.api(
+                &token,
+                Method::GET,
+                &format!("/api/v1/metrics?{query}"),
+                None,
+            )
+            .await
+        }
+    };
+    let days = series(
+        admin.clone(),
+        format!("metric=nps&unit={cun}&from=2026-11-19&to=2026-11-21&interval=day"),
+    )
+    .await;
+    assert_eq!(days.status, StatusCode::OK, "{}", days.body);
+    let items = days.json()["items"].as_array().expect("items").clone();
+    let by_day: Vec<(String, i64)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["period_start"].as_str().expect("day").to_owned(),
+                i["n"].as_i64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_day,
+        [
+            ("2026-11-19".to_owned(), 1),
+            ("2026-11-20".to_owned(), 2),
+            ("2026-11-21".to_owned(), 0)
+        ],
+        "the 23:30 answer is the 19th's; the reception team rolls up into the hotel"
+    );
+    assert_eq!(items[0]["value"], 100.0);
+    assert_eq!(items[1]["value"], 0.0, "one promoter, one detractor");
+    assert_eq!(items[1]["sufficient"], false, "2 answers are not a fact");
+    assert!(items[2]["value"].is_null());
+    // The whole range, one item: 3 answers, NPS 33.3 with its trinomial interval.
+    let whole = series(
+        admin.clone(),
+        format!("metric=nps&unit={cun}&from=2026-11-01&to=2026-11-30"),
+    )
+    .await
+    .json();
+    let item = &whole["items"][0];
+    assert_eq!(item["n"], 3);
+    let value = item["value"].as_f64().expect("value");
+    assert!((value - 100.0 / 3.0).abs() < 1e-9, "{value}");
+    assert!(
+        item["ci_low"].as_f64().expect("low") < value
+            && item["ci_high"].as_f64().expect("high") <= 100.0
+    );
+    // The company sees all four; a week series starts on Monday.
+    let weeks = series(
+        admin.clone(),
+        "metric=nps&from=2026-11-18&to=2026-11-24&interval=week".into(),
+    )
+    .await
+    .json();
+    assert_eq!(weeks["items"][0]["period_start"], "2026-11-16");
+    assert_eq!(weeks["items"][0]["n"], 4);
+
+    // Scope: the Cancún manager reads Cancún, not Playa del Carmen; their default is Cancún.
+    let manager = app.token("manager@demo.test").await;
+    let pdc = app.unit_id("PDC").await;
+    let sibling = series(
+        manager.clone(),
+        format!("unit={pdc}&from=2026-11-01&to=2026-11-30"),
+    )
+    .await;
+    assert_eq!(sibling.status, StatusCode::NOT_FOUND);
+    let own = series(manager, "from=2026-11-01&to=2026-11-30".into())
+        .await
+        .json();
+    assert_eq!(own["items"][0]["n"], 3);
+
+    // Bad requests say why and change nothing.
+    for query in [
+        "metric=happiness",
+        "interval=year",
+        "from=2026-11-30&to=2026-11-01",
+        "from=30/11/2026",
+        "unit=abc",
+    ] {
+        let bad = series(admin.clone(), query.into()).await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            bad.body
+        );
+        assert!(
+            bad.json()["message"].is_string() || bad.json()["error"].is_string(),
+            "{}",
+            bad.body
+        );
+    }
+}
