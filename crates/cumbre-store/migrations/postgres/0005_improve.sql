@@ -7,8 +7,15 @@
 -- local day, grain 1 a local month (in the tenant's time zone); `day` is the period's first
 -- day as YYYYMMDD. Maintained in the same transaction as the response; `cumbre
 -- rebuild-rollups` recomputes them from the responses.
+--
+-- The other slices share the table (one upsert per write instead of two): `kind` is
+-- 'person', 'channel' or 'language' with `value` its id or code, kept at the response's own
+-- unit only (read for one person, or for a subtree over months, where summing the units'
+-- rows is cheap), with survey 0. The main rows have kind '' and value ''.
 CREATE TABLE rollups (
     tenant_id      BIGINT NOT NULL,
+    kind           TEXT   NOT NULL,
+    value          TEXT   NOT NULL,
     unit_id        BIGINT NOT NULL,
     grain          BIGINT NOT NULL,
     day            BIGINT NOT NULL,
@@ -26,33 +33,7 @@ CREATE TABLE rollups (
     ces_n          BIGINT NOT NULL DEFAULT 0,
     ces_sum        BIGINT NOT NULL DEFAULT 0,
     ces_sumsq      BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (tenant_id, unit_id, grain, day, touchpoint_id, survey_id)
-);
-
--- The other slices (employee, channel, language), kept at the response's own unit only:
--- they are read for one person, or for a subtree over months, where summing the units'
--- rows is cheap. `kind` is 'person', 'channel' or 'language'; `value` its id or code.
-CREATE TABLE rollup_slices (
-    tenant_id      BIGINT NOT NULL,
-    kind           TEXT   NOT NULL,
-    value          TEXT   NOT NULL,
-    unit_id        BIGINT NOT NULL,
-    grain          BIGINT NOT NULL,
-    day            BIGINT NOT NULL,
-    touchpoint_id  BIGINT NOT NULL,
-    responses      BIGINT NOT NULL DEFAULT 0,
-    promoters      BIGINT NOT NULL DEFAULT 0,
-    passives       BIGINT NOT NULL DEFAULT 0,
-    detractors     BIGINT NOT NULL DEFAULT 0,
-    csat1          BIGINT NOT NULL DEFAULT 0,
-    csat2          BIGINT NOT NULL DEFAULT 0,
-    csat3          BIGINT NOT NULL DEFAULT 0,
-    csat4          BIGINT NOT NULL DEFAULT 0,
-    csat5          BIGINT NOT NULL DEFAULT 0,
-    ces_n          BIGINT NOT NULL DEFAULT 0,
-    ces_sum        BIGINT NOT NULL DEFAULT 0,
-    ces_sumsq      BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (tenant_id, kind, value, grain, day, unit_id, touchpoint_id)
+    PRIMARY KEY (tenant_id, kind, value, unit_id, grain, day, touchpoint_id, survey_id)
 );
 
 -- Tenants whose roll-ups must be computed from their responses before use: every tenant

@@ -167,7 +167,7 @@ impl Store {
         let mut sql = match scope {
             Scope::Own { person, tenant, .. } => {
                 let mut sql = Sql::new(&format!(
-                    "SELECT grain, day, {} FROM rollup_slices WHERE tenant_id = ",
+                    "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
                     summed()
                 ));
                 sql.int(tenant.0)
@@ -185,7 +185,7 @@ impl Store {
                     summed()
                 ));
                 sql.int(scope.tenant().0)
-                    .push(" AND unit_id = ")
+                    .push(" AND kind = '' AND value = '' AND unit_id = ")
                     .int(unit.id.0);
                 if let Some(s) = q.survey {
                     sql.push(" AND survey_id = ").int(s);
@@ -234,7 +234,8 @@ impl Store {
             "SELECT unit_id, touchpoint_id, {} FROM rollups WHERE tenant_id = ",
             summed()
         ));
-        sql.int(scope.tenant().0).push(" AND unit_id IN (");
+        sql.int(scope.tenant().0)
+            .push(" AND kind = '' AND value = '' AND unit_id IN (");
         for (i, u) in visible.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -259,37 +260,21 @@ impl Store {
     pub async fn rollup_rows(&self, tenant: TenantId) -> Result<Vec<(String, Tally)>, StoreError> {
         let mut out = Vec::new();
         for r in sqlx::query(
-            "SELECT * FROM rollups WHERE tenant_id = $1 ORDER BY unit_id, grain, day, touchpoint_id, survey_id",
+            "SELECT * FROM rollups WHERE tenant_id = $1 ORDER BY kind, value, unit_id, grain, day, touchpoint_id, survey_id",
         )
         .bind(tenant.0)
         .fetch_all(self.pool())
         .await?
         {
             let key = format!(
-                "unit {} grain {} day {} tp {} survey {}",
+                "{}={} unit {} grain {} day {} tp {} survey {}",
+                col::<String>(&r, "kind")?,
+                col::<String>(&r, "value")?,
                 col::<i64>(&r, "unit_id")?,
                 col::<i64>(&r, "grain")?,
                 col::<i64>(&r, "day")?,
                 col::<i64>(&r, "touchpoint_id")?,
                 col::<i64>(&r, "survey_id")?
-            );
-            out.push((key, tally_from_row(&r)?));
-        }
-        for r in sqlx::query(
-            "SELECT * FROM rollup_slices WHERE tenant_id = $1 ORDER BY kind, value, grain, day, unit_id, touchpoint_id",
-        )
-        .bind(tenant.0)
-        .fetch_all(self.pool())
-        .await?
-        {
-            let key = format!(
-                "{} {} grain {} day {} unit {} tp {}",
-                col::<String>(&r, "kind")?,
-                col::<String>(&r, "value")?,
-                col::<i64>(&r, "grain")?,
-                col::<i64>(&r, "day")?,
-                col::<i64>(&r, "unit_id")?,
-                col::<i64>(&r, "touchpoint_id")?
             );
             out.push((key, tally_from_row(&r)?));
         }

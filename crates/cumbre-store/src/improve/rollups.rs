@@ -218,14 +218,25 @@ impl Facts {
 
 pub(crate) const FACT_COLUMNS: &str = "tenant_id, unit_id, touchpoint_id, survey_id, person_id, source, language, submitted_at, nps, csat, ces";
 
-type CellKey = (i64, i64, i64, i64, i64, i64);
-type SliceKey = (i64, &'static str, String, i64, i64, i64, i64);
+/// (tenant, kind, value, unit, grain, day, touchpoint, survey): a row of `rollups`.
+pub(crate) type Key = (i64, &'static str, String, i64, i64, i64, i64, i64);
 
-/// Changes to roll-ups gathered in memory, written with a few multi-row upserts.
+/// The key columns of `rollups`, in [`Key`] order.
+const KEY: [&str; 8] = [
+    "tenant_id",
+    "kind",
+    "value",
+    "unit_id",
+    "grain",
+    "day",
+    "touchpoint_id",
+    "survey_id",
+];
+
+/// Changes to roll-ups gathered in memory, written with multi-row upserts.
 #[derive(Default)]
 pub(crate) struct Delta {
-    cells: HashMap<CellKey, Tally>,
-    slices: HashMap<SliceKey, Tally>,
+    rows: HashMap<Key, Tally>,
     /// Something was taken out: rows left at zero are removed, so rebuilt and maintained
     /// roll-ups hold the same rows.
     removed: bool,
@@ -233,7 +244,7 @@ pub(crate) struct Delta {
 
 impl Delta {
     pub fn len(&self) -> usize {
-        self.cells.len() + self.slices.len()
+        self.rows.len()
     }
 
     /// Adds (`sign` 1) or takes out (`sign` −1) one response.
@@ -247,14 +258,23 @@ impl Delta {
         let tenant = f.tenant.0;
         for (grain, d) in [(DAY, day_key(day)), (MONTH, day_key(day.first_of_month()))] {
             for &unit in &place.chain {
-                self.cells
-                    .entry((tenant, unit, grain, d, f.touchpoint, f.survey))
+                self.rows
+                    .entry((
+                        tenant,
+                        "",
+                        String::new(),
+                        unit,
+                        grain,
+                        d,
+                        f.touchpoint,
+                        f.survey,
+                    ))
                     .or_default()
                     .add(&t);
             }
             let mut slice = |kind: &'static str, value: String| {
-                self.slices
-                    .entry((tenant, kind, value, grain, d, f.unit, f.touchpoint))
+                self.rows
+                    .entry((tenant, kind, value, f.unit, grain, d, f.touchpoint, 0))
                     .or_default()
                     .add(&t);
             };
@@ -266,77 +286,24 @@ impl Delta {
         }
     }
 
-    /// Adds a whole cell's tally to `unit` (used to move a subtree's totals between
-    /// ancestors).
-    pub fn add_cell(&mut self, key: CellKey, t: &Tally) {
+    /// Adds a whole row's tally (to move a subtree's totals between ancestors).
+    pub fn add_row(&mut self, key: Key, t: &Tally) {
         if t.responses < 0 {
             self.removed = true;
         }
-        self.cells.entry(key).or_default().add(t);
+        self.rows.entry(key).or_default().add(t);
     }
 
     /// Writes the changes in the caller's transaction.
     pub async fn write(self, conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
-        let tenants: std::collections::BTreeSet<i64> = self
-            .cells
-            .keys()
-            .map(|k| k.0)
-            .chain(self.slices.keys().map(|k| k.0))
-            .collect();
-        let cells: Vec<_> = self
-            .cells
+        let tenants: std::collections::BTreeSet<i64> = self.rows.keys().map(|k| k.0).collect();
+        let rows: Vec<_> = self
+            .rows
             .into_iter()
             .filter(|(_, t)| !t.is_empty())
             .collect();
-        for chunk in cells.chunks(400) {
-            let sql = upsert_sql(
-                "rollups",
-                &[
-                    "tenant_id",
-                    "unit_id",
-                    "grain",
-                    "day",
-                    "touchpoint_id",
-                    "survey_id",
-                ],
-                chunk.len(),
-                backend,
-            );
-            let mut q = sqlx::query(&sql);
-            for (k, t) in chunk {
-                q = q
-                    .bind(k.0)
-                    .bind(k.1)
-                    .bind(k.2)
-                    .bind(k.3)
-                    .bind(k.4)
-                    .bind(k.5);
-                for v in counters(t) {
-                    q = q.bind(v);
-                }
-            }
-            q.execute(&mut *conn).await?;
-        }
-        let slices: Vec<_> = self
-            .slices
-            .into_iter()
-            .filter(|(_, t)| !t.is_empty())
-            .collect();
-        for chunk in slices.chunks(400) {
-            let sql = upsert_sql(
-                "rollup_slices",
-                &[
-                    "tenant_id",
-                    "kind",
-                    "value",
-                    "grain",
-                    "day",
-                    "unit_id",
-                    "touchpoint_id",
-                ],
-                chunk.len(),
-                backend,
-            );
+        for chunk in rows.chunks(400) {
+            let sql = upsert_sql(chunk.len(), backend);
             let mut q = sqlx::query(&sql);
             for (k, t) in chunk {
                 q = q
@@ -346,7 +313,8 @@ impl Delta {
                     .bind(k.3)
                     .bind(k.4)
                     .bind(k.5)
-                    .bind(k.6);
+                    .bind(k.6)
+                    .bind(k.7);
                 for v in counters(t) {
                     q = q.bind(v);
                 }
@@ -355,38 +323,31 @@ impl Delta {
         }
         if self.removed {
             for tenant in tenants {
-                for table in ["rollups", "rollup_slices"] {
-                    sqlx::query(&format!(
-                        "DELETE FROM {table} WHERE tenant_id = $1 AND responses = 0"
-                    ))
+                sqlx::query("DELETE FROM rollups WHERE tenant_id = $1 AND responses = 0")
                     .bind(tenant)
                     .execute(&mut *conn)
                     .await?;
-                }
             }
         }
         Ok(())
     }
 }
 
-/// `INSERT … VALUES … ON CONFLICT (key) DO UPDATE SET c = t.c + excluded.c, …`.
-fn upsert_sql(table: &str, key: &[&str], rows: usize, backend: Backend) -> String {
-    let mut columns: Vec<&str> = key.to_vec();
+/// `INSERT … VALUES … ON CONFLICT (key) DO UPDATE SET c = rollups.c + excluded.c, …`.
+fn upsert_sql(rows: usize, backend: Backend) -> String {
+    let mut columns: Vec<&str> = KEY.to_vec();
     columns.extend(COUNTERS);
-    let mut sql = format!(
-        "INSERT INTO {table} ({}) VALUES {}",
+    format!(
+        "INSERT INTO rollups ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
         columns.join(", "),
-        crate::sql::values(backend, rows, columns.len())
-    );
-    sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET ", key.join(", ")));
-    sql.push_str(
-        &COUNTERS
+        crate::sql::values(backend, rows, columns.len()),
+        KEY.join(", "),
+        COUNTERS
             .iter()
-            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+            .map(|c| format!("{c} = rollups.{c} + excluded.{c}"))
             .collect::<Vec<_>>()
-            .join(", "),
-    );
-    sql
+            .join(", ")
+    )
 }
 
 impl Store {
@@ -454,7 +415,7 @@ pub(crate) async fn move_subtree(
     let (was, is) = (above(old), above(new));
     let rows = sqlx::query(
         "SELECT grain, day, touchpoint_id, survey_id, responses, promoters, passives, detractors, csat1, csat2, csat3, \
-         csat4, csat5, ces_n, ces_sum, ces_sumsq FROM rollups WHERE tenant_id = $1 AND unit_id = $2",
+         csat4, csat5, ces_n, ces_sum, ces_sumsq FROM rollups WHERE tenant_id = $1 AND kind = '' AND value = '' AND unit_id = $2",
     )
     .bind(tenant.0)
     .bind(unit.0)
@@ -470,10 +431,13 @@ pub(crate) async fn move_subtree(
             col(r, "survey_id")?,
         );
         for &a in &was {
-            delta.add_cell((tenant.0, a, grain, day, tp, survey), &t.negated());
+            delta.add_row(
+                (tenant.0, "", String::new(), a, grain, day, tp, survey),
+                &t.negated(),
+            );
         }
         for &a in &is {
-            delta.add_cell((tenant.0, a, grain, day, tp, survey), &t);
+            delta.add_row((tenant.0, "", String::new(), a, grain, day, tp, survey), &t);
         }
     }
     let backend = if tx.backend_name() == "PostgreSQL" {
@@ -550,12 +514,10 @@ pub(crate) async fn rebuild_in(
             .execute(&mut *conn)
             .await?;
     }
-    for table in ["rollups", "rollup_slices"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
-            .bind(tenant.0)
-            .execute(&mut *conn)
-            .await?;
-    }
+    sqlx::query("DELETE FROM rollups WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .execute(&mut *conn)
+        .await?;
     let units: Vec<i64> = sqlx::query("SELECT id FROM units WHERE tenant_id = $1")
         .bind(tenant.0)
         .fetch_all(&mut *conn)

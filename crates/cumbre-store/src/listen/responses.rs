@@ -319,6 +319,11 @@ pub(crate) struct Known {
     /// Touchpoints are never deleted nor moved between tenants: one found stays valid.
     touchpoints: HashSet<(i64, i64)>,
     definitions: Definitions,
+    /// SQLite only: where units sit, valid while the read cache's generation holds (a move
+    /// or a time-zone change is a write that moves it, under the same writer lock). On
+    /// PostgreSQL other processes move units too, so places are read (and locked) anew.
+    places: HashMap<i64, crate::improve::rollups::Place>,
+    generation: u64,
 }
 
 /// Most rows in one INSERT. Each row count is a statement of its own, and 64 of them stay in
@@ -447,12 +452,25 @@ impl Store {
                     }
                 }
             }
-            let found = places(
-                &mut tx,
-                self.backend(),
-                created.iter().map(|&i| group[i].new.unit_id.0),
-            )
-            .await?;
+            let units = created.iter().map(|&i| group[i].new.unit_id.0);
+            let found = match self.backend() {
+                Backend::Postgres => places(&mut tx, self.backend(), units).await?,
+                Backend::Sqlite => {
+                    let generation = self.cache.generation();
+                    if generation != known.generation {
+                        known.places.clear();
+                        known.generation = generation;
+                    }
+                    let missing: Vec<i64> =
+                        units.filter(|u| !known.places.contains_key(u)).collect();
+                    if !missing.is_empty() {
+                        known
+                            .places
+                            .extend(places(&mut tx, self.backend(), missing).await?);
+                    }
+                    std::mem::take(&mut known.places)
+                }
+            };
             let mut delta = Delta::default();
             for &i in &created {
                 let place = found
@@ -462,6 +480,9 @@ impl Store {
             }
             delta.write(&mut tx, self.backend()).await?;
             tx.commit().await?;
+            if self.backend() == Backend::Sqlite {
+                known.places = found;
+            }
         }
         // A key that created nothing was used before this group: that response is committed.
         for &i in &keyed {

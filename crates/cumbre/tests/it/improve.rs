@@ -214,6 +214,8 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
         )
         .await
         .expect("moved");
+    // Answers after the move count under the new region (the writer re-reads where units sit).
+    submit(&app, &admin, nps, "PDC", tps[0], json!({"nps": 10}), None).await;
 
     let kept = app.store.rollup_rows(app.tenant).await.expect("rows");
     assert!(kept.len() > 100, "{} rows", kept.len());
@@ -222,7 +224,7 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
         .rebuild_rollups(app.tenant)
         .await
         .expect("rebuild");
-    assert_eq!(counted, 18 - 2 + 40);
+    assert_eq!(counted, 18 - 2 + 40 + 1);
     let rebuilt = app.store.rollup_rows(app.tenant).await.expect("rows");
     let diff: Vec<_> = kept
         .iter()
@@ -237,7 +239,8 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
     );
     assert!(diff.is_empty(), "{diff:?}");
 
-    // The top unit's figures count every NPS answer once (one of the two deleted was NPS).
+    // The top unit's figures count every NPS answer once (one of the two deleted was NPS),
+    // and the new region now holds Playa del Carmen's.
     let year = app
         .api(
             &admin,
@@ -247,7 +250,23 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
         )
         .await;
     assert_eq!(year.status, StatusCode::OK, "{}", year.body);
-    assert_eq!(year.json()["items"][0]["n"], 6 - 1 + 40);
+    assert_eq!(year.json()["items"][0]["n"], 6 - 1 + 40 + 1);
+    let region = app
+        .api(
+            &admin,
+            Method::GET,
+            &format!(
+                "/api/v1/metrics?metric=nps&unit={}&from=2025-01-01&to=2026-11-25",
+                other_region.id.0
+            ),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        region["items"][0]["n"].as_i64().expect("n") >= 3,
+        "{region}"
+    );
 }
 
 async fn metrics_read_a_subtree_by_local_day_within_scope(backend: Backend) {
