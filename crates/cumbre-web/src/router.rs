@@ -2,9 +2,9 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, builder, cases, home, import, invitations, lessons, notifications, org, people,
-    profile, recovery_settings, respond, responses, rules, session, surveys, tokens, touchpoints,
-    users,
+    assets, audit, builder, cases, dashboard, home, import, invitations, lessons, notifications,
+    org, people, profile, recovery_settings, respond, responses, rules, session, surveys, tokens,
+    touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -119,6 +119,13 @@ pub fn router(state: AppState) -> Router {
         .route("/recovery", get(cases::recovery))
         .route("/rules", get(rules::list).post(rules::create))
         .route("/lessons", get(lessons::list))
+        .route("/overview", get(dashboard::overview::show))
+        .route("/overview.csv", get(dashboard::overview::csv))
+        .route("/dashboard/units/{id}", get(dashboard::unit::show))
+        .route(
+            "/dashboard/units/{id}/targets",
+            post(dashboard::unit::set_target),
+        )
         .route("/admin/notifications", get(notifications::list))
         .route(
             "/admin/notifications/{id}/retry",

@@ -215,6 +215,16 @@ async fn recover(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow
         )
         .await?;
     store.set_winback_survey(&grant, Some(survey)).await?;
+    // Company-wide targets the map colours against (one region aims higher).
+    for (metric, target) in [
+        (cumbre_domain::improve::Metric::Nps, 30.0),
+        (cumbre_domain::improve::Metric::Csat, 80.0),
+        (cumbre_domain::improve::Metric::Ces, 3.0),
+    ] {
+        store
+            .set_metric_target(&scope, company.id, metric, Some(target), "demo", now)
+            .await?;
+    }
     for (name, definition) in rules {
         let input = cumbre_store::recover::RuleInput {
             name: name.into(),

@@ -7,6 +7,7 @@ pub mod change;
 pub mod period;
 pub mod stats;
 pub mod tally;
+pub mod targets;
 
 pub use change::{Change, compare};
 pub use period::{Interval, Period};

@@ -76,6 +76,15 @@ fn push_cover(sql: &mut Sql, ranges: &[(i64, i64, i64)]) {
     sql.push(")");
 }
 
+/// Whether `scope` sees `unit`'s figures: the tenant, or a manager's subtree.
+fn sees(scope: &Scope, unit: &Unit) -> bool {
+    match scope {
+        Scope::Tenant(_) => true,
+        Scope::Subtree { path, .. } => unit.path.is_within(path),
+        Scope::Own { .. } => false,
+    }
+}
+
 /// Which period a row of `grain` starting on `day` belongs to.
 fn period_of(periods: &[Period], day: Date) -> Option<usize> {
     let i = periods.partition_point(|p| p.last < day);
@@ -187,13 +196,29 @@ impl Store {
                 sql.int(scope.tenant().0)
                     .push(" AND kind = '' AND value = '' AND unit_id = ")
                     .int(unit.id.0);
-                if let Some(s) = q.survey {
-                    sql.push(" AND survey_id = ").int(s);
+                // Touchpoint 0 / survey 0 rows are the unit's totals: read them alone, or
+                // leave them out when adding up cells.
+                match (q.touchpoint, q.survey) {
+                    (None, None) => {
+                        sql.push(" AND touchpoint_id = 0 AND survey_id = 0");
+                    }
+                    (Some(t), None) => {
+                        sql.push(" AND touchpoint_id = ").int(t);
+                    }
+                    (None, Some(s)) => {
+                        sql.push(" AND touchpoint_id <> 0 AND survey_id = ").int(s);
+                    }
+                    (Some(t), Some(s)) => {
+                        sql.push(" AND touchpoint_id = ")
+                            .int(t)
+                            .push(" AND survey_id = ")
+                            .int(s);
+                    }
                 }
                 sql
             }
         };
-        if let Some(t) = q.touchpoint {
+        if let (Scope::Own { .. }, Some(t)) = (scope, q.touchpoint) {
             sql.push(" AND touchpoint_id = ").int(t);
         }
         push_cover(&mut sql, &ranges);
@@ -210,23 +235,22 @@ impl Store {
     }
 
     /// Each (unit, touchpoint) cell's tally over the range, for `units` (each its whole
-    /// subtree), within the scope. Touchpoint 0 holds each unit's total over all of them.
+    /// subtree) that the scope sees; touchpoint 0 is each unit's total. `totals_only` reads
+    /// just the totals (to rank many units at once).
     pub async fn metric_cells(
         &self,
         scope: &Scope,
-        units: &[UnitId],
+        units: &[&Unit],
         from: Date,
         to: Date,
+        totals_only: bool,
     ) -> Result<HashMap<(UnitId, i64), Tally>, StoreError> {
         let mut out: HashMap<(UnitId, i64), Tally> = HashMap::new();
-        let mut visible = Vec::with_capacity(units.len());
-        for &u in units {
-            match self.get_unit(scope, u).await {
-                Ok(unit) => visible.push(unit.id.0),
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let visible: Vec<i64> = units
+            .iter()
+            .filter(|u| u.tenant == scope.tenant() && sees(scope, u))
+            .map(|u| u.id.0)
+            .collect();
         if visible.is_empty() {
             return Ok(out);
         }
@@ -236,22 +260,24 @@ impl Store {
         ));
         sql.int(scope.tenant().0)
             .push(" AND kind = '' AND value = '' AND unit_id IN (");
-        for (i, u) in visible.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.int(*u);
-        }
+        sql.push(
+            &visible
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         sql.push(")");
+        if totals_only {
+            sql.push(" AND touchpoint_id = 0");
+        }
         push_cover(&mut sql, &cover(from, to));
+        // Cells add up over surveys; touchpoint 0 rows are already totals.
         sql.push(" GROUP BY unit_id, touchpoint_id");
         for r in sql.query()?.fetch_all(self.pool()).await? {
-            let unit = UnitId(col(&r, "unit_id")?);
-            let t = tally_from_row(&r)?;
-            out.entry((unit, col(&r, "touchpoint_id")?))
+            out.entry((UnitId(col(&r, "unit_id")?), col(&r, "touchpoint_id")?))
                 .or_default()
-                .add(&t);
-            out.entry((unit, 0)).or_default().add(&t);
+                .add(&tally_from_row(&r)?);
         }
         Ok(out)
     }
@@ -305,5 +331,77 @@ mod tests {
             cover(date(2026, 3, 5), date(2026, 3, 6)),
             [(DAY, 20260305, 20260306)]
         );
+    }
+}
+
+impl Store {
+    /// The tenant's targets: (unit, metric) → value. Few rows: read whole.
+    pub async fn metric_targets(
+        &self,
+        tenant: TenantId,
+    ) -> Result<HashMap<(UnitId, cumbre_domain::improve::Metric), f64>, StoreError> {
+        let mut out = HashMap::new();
+        for r in
+            sqlx::query("SELECT unit_id, metric, target FROM metric_targets WHERE tenant_id = $1")
+                .bind(tenant.0)
+                .fetch_all(self.pool())
+                .await?
+        {
+            let metric = cumbre_domain::improve::Metric::parse(&col::<String>(&r, "metric")?)?;
+            out.insert((UnitId(col(&r, "unit_id")?), metric), col(&r, "target")?);
+        }
+        Ok(out)
+    }
+
+    /// Sets (or with `None` removes) a unit's target. Administrators and executives set
+    /// any unit's; managers those of their subtree.
+    pub async fn set_metric_target(
+        &self,
+        scope: &Scope,
+        unit: UnitId,
+        metric: cumbre_domain::improve::Metric,
+        value: Option<f64>,
+        actor: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if matches!(scope, Scope::Own { .. }) {
+            return Err(StoreError::Forbidden);
+        }
+        let unit = self.get_unit(scope, unit).await?;
+        let value = value
+            .map(|v| cumbre_domain::improve::targets::check(metric, v))
+            .transpose()?;
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "DELETE FROM metric_targets WHERE tenant_id = $1 AND unit_id = $2 AND metric = $3",
+        )
+        .bind(scope.tenant().0)
+        .bind(unit.id.0)
+        .bind(metric.code())
+        .execute(&mut *w.tx)
+        .await?;
+        if let Some(v) = value {
+            sqlx::query(
+                "INSERT INTO metric_targets (tenant_id, unit_id, metric, target) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(scope.tenant().0)
+            .bind(unit.id.0)
+            .bind(metric.code())
+            .bind(v)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        crate::audit::record(
+            &mut w.tx,
+            scope.tenant(),
+            actor,
+            "target.set",
+            &format!("{} {}", unit.name, metric.code()),
+            &value.map_or("none".to_owned(), |v| v.to_string()),
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
     }
 }

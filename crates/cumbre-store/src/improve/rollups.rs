@@ -258,31 +258,39 @@ impl Delta {
         let tenant = f.tenant.0;
         for (grain, d) in [(DAY, day_key(day)), (MONTH, day_key(day.first_of_month()))] {
             for &unit in &place.chain {
-                self.rows
-                    .entry((
-                        tenant,
-                        "",
-                        String::new(),
-                        unit,
-                        grain,
-                        d,
-                        f.touchpoint,
-                        f.survey,
-                    ))
-                    .or_default()
-                    .add(&t);
+                // The cell, and the unit's total over every touchpoint and survey
+                // (touchpoint 0, survey 0), so a unit's figure is one row, not twenty.
+                for (touchpoint, survey) in [(f.touchpoint, f.survey), (0, 0)] {
+                    self.rows
+                        .entry((
+                            tenant,
+                            "",
+                            String::new(),
+                            unit,
+                            grain,
+                            d,
+                            touchpoint,
+                            survey,
+                        ))
+                        .or_default()
+                        .add(&t);
+                }
             }
-            let mut slice = |kind: &'static str, value: String| {
+            let mut slice = |kind: &'static str, value: String, touchpoint: i64| {
                 self.rows
-                    .entry((tenant, kind, value, f.unit, grain, d, f.touchpoint, 0))
+                    .entry((tenant, kind, value, f.unit, grain, d, touchpoint, 0))
                     .or_default()
                     .add(&t);
             };
             if let Some(p) = f.person {
-                slice("person", p.to_string());
+                slice("person", p.to_string(), f.touchpoint);
             }
-            slice("channel", f.source.clone());
-            slice("language", f.language.clone());
+            // Channels and languages are compared over months: monthly rows per unit keep
+            // them small (a day × touchpoint cut would hold a row per response).
+            if grain == MONTH {
+                slice("channel", f.source.clone(), 0);
+                slice("language", f.language.clone(), 0);
+            }
         }
     }
 

@@ -5,6 +5,8 @@ pub mod assets;
 pub mod audit;
 pub mod builder;
 pub mod cases;
+pub mod charts;
+pub mod dashboard;
 pub mod errors;
 pub mod home;
 pub mod import;
@@ -39,6 +41,8 @@ pub struct Chrome {
     pub email: Option<String>,
     pub role: String,
     pub is_admin: bool,
+    /// Leads a unit or the company: sees the dashboards.
+    pub manages: bool,
     /// The navigation entry to highlight.
     pub section: &'static str,
     /// A translated confirmation after a redirect (`?ok=saved`).
@@ -54,6 +58,12 @@ impl Chrome {
             email: Some(ctx.user.email.clone()),
             role: ctx.user.role.label(ctx.lang).to_owned(),
             is_admin: ctx.user.role.administers(),
+            manages: matches!(
+                ctx.user.role,
+                cumbre_domain::access::Role::Admin
+                    | cumbre_domain::access::Role::Executive
+                    | cumbre_domain::access::Role::Manager
+            ),
             section,
             notice: None,
         }
@@ -66,6 +76,7 @@ impl Chrome {
             email: None,
             role: String::new(),
             is_admin: false,
+            manages: false,
             section: "",
             notice: None,
         }

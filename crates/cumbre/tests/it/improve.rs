@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 both!(
     rollups_kept_on_every_write_equal_a_rebuild,
     metrics_read_a_subtree_by_local_day_within_scope,
+    the_overview_maps_a_subtree_drills_down_and_stays_in_scope,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -385,4 +386,156 @@ async fn metrics_read_a_subtree_by_local_day_within_scope(backend: Backend) {
             bad.body
         );
     }
+}
+
+async fn the_overview_maps_a_subtree_drills_down_and_stays_in_scope(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin_token = app.token("admin@demo.test").await;
+    let nps = survey(&app, "NPS").await;
+    let tp = touchpoints(&app).await[0];
+    for (score, unit) in [
+        (10, "CUN-REC"),
+        (9, "CUN"),
+        (3, "CUN"),
+        (10, "PDC"),
+        (0, "PDC"),
+    ] {
+        submit(
+            &app,
+            &admin_token,
+            nps,
+            unit,
+            tp,
+            json!({"nps": score}),
+            Some("2026-11-20T18:00:00Z"),
+        )
+        .await;
+    }
+    let range = "from=2026-11-01&to=2026-11-25";
+    let ceo = app.login("ceo@demo.test").await;
+    let top = app.get(Some(&ceo), &format!("/overview?{range}")).await;
+    assert_eq!(top.status, StatusCode::OK, "{}", top.body);
+    assert!(
+        top.body.contains("id=\"map\"") && top.body.contains("Caribe Mexicano"),
+        "regions are the rows"
+    );
+    assert!(
+        top.body.contains("n = 5"),
+        "the company counts all five answers"
+    );
+    assert!(
+        top.body.contains("class=\"cell thin\""),
+        "five answers are shown as insufficient"
+    );
+    // Drill: the region's rows are its hotels.
+    let region = app.unit_id("SA-CMX").await;
+    let down = app
+        .get(Some(&ceo), &format!("/overview?unit={region}&{range}"))
+        .await;
+    assert!(
+        down.body.contains("Sierra Azul Cancún")
+            && down.body.contains("Sierra Azul Playa del Carmen"),
+        "{}",
+        down.body
+    );
+    let csv = app
+        .get(Some(&ceo), &format!("/overview.csv?unit={region}&{range}"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(
+        lines[0].starts_with("unit_id,unit,touchpoint_id"),
+        "{}",
+        lines[0]
+    );
+    let cancun_total = lines
+        .iter()
+        .find(|l| l.contains("Sierra Azul Cancún") && l.contains(",all,"))
+        .expect("Cancún's total");
+    assert!(
+        cancun_total.contains(",3,"),
+        "three answers in Cancún: {cancun_total}"
+    );
+
+    // The Cancún manager starts at Cancún and cannot open Playa del Carmen.
+    let manager = app.login("manager@demo.test").await;
+    let own = app.get(Some(&manager), &format!("/overview?{range}")).await;
+    assert!(
+        own.body.contains("Panorama · Sierra Azul Cancún"),
+        "{}",
+        own.body
+    );
+    let pdc = app.unit_id("PDC").await;
+    for path in [
+        format!("/overview?unit={pdc}"),
+        format!("/overview.csv?unit={pdc}"),
+        format!("/dashboard/units/{pdc}"),
+    ] {
+        assert_eq!(
+            app.get(Some(&manager), &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let employee = app.login("employee@demo.test").await;
+    assert_eq!(
+        app.get(Some(&employee), "/overview").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Targets: set on the unit page, inherited below, refused out of range or out of reach.
+    let cun = app.unit_id("CUN").await;
+    let page = app
+        .get(Some(&manager), &format!("/dashboard/units/{cun}?{range}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"unit-kpis\""), "{}", page.body);
+    let set = app
+        .post(
+            &manager,
+            &format!("/dashboard/units/{cun}/targets"),
+            &[("metric", "nps"), ("target", "50")],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let bad = app
+        .post(
+            &manager,
+            &format!("/dashboard/units/{cun}/targets"),
+            &[("metric", "nps"), ("target", "150")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let elsewhere = app
+        .post(
+            &manager,
+            &format!("/dashboard/units/{pdc}/targets"),
+            &[("metric", "nps"), ("target", "10")],
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    let as_employee = app
+        .post(
+            &employee,
+            &format!("/dashboard/units/{cun}/targets"),
+            &[("metric", "nps"), ("target", "10")],
+        )
+        .await;
+    assert_eq!(as_employee.status, StatusCode::FORBIDDEN);
+    let targets = app.store.metric_targets(app.tenant).await.expect("targets");
+    assert_eq!(
+        targets.get(&(
+            cumbre_domain::UnitId(cun),
+            cumbre_domain::improve::Metric::Nps
+        )),
+        Some(&50.0)
+    );
+    let team = app.unit_id("CUN-REC").await;
+    let below = app
+        .get(Some(&manager), &format!("/dashboard/units/{team}?{range}"))
+        .await;
+    assert!(
+        below.body.contains("meta 50 (heredada)"),
+        "the team inherits Cancún's target"
+    );
 }

@@ -1,0 +1,192 @@
+//! Improve's dashboards: the executive overview (the moments-of-truth map), the unit page,
+//! and what they share: how a figure is shown (greyed when the sample is too small, never
+//! as a fact), its colour against the target, and its change.
+
+pub mod overview;
+pub mod unit;
+
+use crate::views::Chrome;
+use crate::views::charts::{Point, trim};
+use cumbre_domain::improve::targets::{Status, Target, status};
+use cumbre_domain::improve::{Change, Estimate, Interval, Metric, Period, Tally, compare};
+
+/// One figure as a page shows it.
+#[derive(Clone)]
+pub struct Figure {
+    /// The value, or "—" with no answers.
+    pub text: String,
+    pub n: i64,
+    /// "95 %: 12–34", or empty.
+    pub ci: String,
+    /// `on`, `off`, `neutral` (no target), `thin` (insufficient) or `empty`.
+    pub class: &'static str,
+    /// Inline colour for map cells (by value against target, or on the metric's scale).
+    pub style: String,
+    pub sufficient: bool,
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    pub status: Status,
+}
+
+pub fn figure(metric: Metric, t: &Tally, min_sample: i64, target: Option<Target>) -> Figure {
+    let e = metric.estimate(t, min_sample);
+    let st = status(metric, &e, target);
+    let class = match (e.value, e.sufficient, st) {
+        (None, _, _) => "empty",
+        (_, false, _) => "thin",
+        (_, true, Status::OnTrack) => "on",
+        (_, true, Status::OffTrack) => "off",
+        (_, true, Status::Unknown) => "neutral",
+    };
+    Figure {
+        text: e.value.map_or("—".to_owned(), |v| format_value(metric, v)),
+        n: e.n,
+        ci: match (e.ci_low, e.ci_high) {
+            (Some(a), Some(b)) => format!("{}–{}", trim(a), trim(b)),
+            _ => String::new(),
+        },
+        class,
+        style: colour(metric, &e, target),
+        sufficient: e.sufficient,
+        value: e.value,
+        target: target.map(|t| t.value),
+        status: st,
+    }
+}
+
+pub fn format_value(metric: Metric, v: f64) -> String {
+    match metric {
+        Metric::Nps => format!("{v:.0}"),
+        Metric::Csat => format!("{v:.0} %"),
+        Metric::Ces => format!("{v:.1}"),
+    }
+}
+
+/// A cell's background: green to red by how far above or below target the value is (on
+/// the metric's scale when there is no target); none when the sample is insufficient.
+fn colour(metric: Metric, e: &Estimate, target: Option<Target>) -> String {
+    let Some(v) = e.value.filter(|_| e.sufficient) else {
+        return String::new();
+    };
+    let (lo, hi) = metric.bounds();
+    let span = hi - lo;
+    // −1 (far worse) … +1 (far better).
+    let mut score = match target {
+        Some(t) => ((v - t.value) / (span / 4.0)).clamp(-1.0, 1.0),
+        None => ((v - lo) / span * 2.0 - 1.0).clamp(-1.0, 1.0),
+    };
+    if !metric.higher_is_better() {
+        score = -score;
+    }
+    // Hue 0 (red) … 130 (green); light enough for dark text.
+    let hue = (65.0 + 65.0 * score).round();
+    format!("background-color: hsl({hue} 70% 82%)")
+}
+
+/// "▲ 4.2" / "▼ 3", with whether it is significant; empty without both values.
+#[derive(Clone)]
+pub struct Delta {
+    pub text: String,
+    pub significant: bool,
+    /// `up` or `down` in the better/worse sense, for colour.
+    pub class: &'static str,
+}
+
+pub fn delta(metric: Metric, now: &Estimate, before: &Estimate) -> Option<Delta> {
+    let Change { delta, significant } = compare(now, before)?;
+    let better = if metric.higher_is_better() {
+        delta > 0.0
+    } else {
+        delta < 0.0
+    };
+    let shown = trim(delta.abs());
+    let flat = shown == "0";
+    Some(Delta {
+        text: if flat {
+            "= 0".to_owned()
+        } else {
+            format!("{} {shown}", if delta > 0.0 { "▲" } else { "▼" })
+        },
+        significant,
+        class: if flat {
+            "flat"
+        } else if better {
+            "better"
+        } else {
+            "worse"
+        },
+    })
+}
+
+/// The interval a trend over `from..=to` is drawn in: days for a month, weeks for half a
+/// year, months beyond.
+pub fn trend_interval(from: jiff::civil::Date, to: jiff::civil::Date) -> Interval {
+    let days = (to - from).get_days();
+    if days <= 45 {
+        Interval::Day
+    } else if days <= 200 {
+        Interval::Week
+    } else {
+        Interval::Month
+    }
+}
+
+/// A series as chart points and table rows.
+pub fn points(metric: Metric, series: &[(Period, Tally)], min_sample: i64) -> Vec<(Point, i64)> {
+    series
+        .iter()
+        .map(|(p, t)| {
+            let e = metric.estimate(t, min_sample);
+            (
+                Point {
+                    label: p.label_start.to_string(),
+                    value: e.value,
+                    ci: e.ci_low.zip(e.ci_high),
+                    sufficient: e.sufficient,
+                },
+                e.n,
+            )
+        })
+        .collect()
+}
+
+/// The catalogue key naming a metric.
+pub fn metric_key(metric: Metric) -> &'static str {
+    match metric {
+        Metric::Nps => "metric.nps",
+        Metric::Csat => "metric.csat",
+        Metric::Ces => "metric.ces",
+    }
+}
+
+/// Links to the usual ranges, ending today.
+pub fn presets(chrome: &Chrome, today: jiff::civil::Date) -> Vec<(String, String, String)> {
+    use jiff::ToSpan;
+    [(29, "range.30"), (89, "range.90"), (364, "range.365")]
+        .into_iter()
+        .map(|(back, key)| {
+            let from = today.checked_sub(back.days()).unwrap_or(today);
+            (
+                chrome.tr.t(key).to_owned(),
+                from.to_string(),
+                today.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A series' data table: (period, value, n, 95 % interval, sufficient).
+pub fn table_rows(points: &[(Point, i64)]) -> Vec<(String, String, i64, String, bool)> {
+    points
+        .iter()
+        .map(|(p, n)| {
+            (
+                p.label.clone(),
+                p.value.map_or("—".to_owned(), trim),
+                *n,
+                p.ci.map_or(String::new(), |(a, b)| format!("{}–{}", trim(a), trim(b))),
+                p.sufficient,
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,415 @@
+//! The executive overview: the moments-of-truth map (a unit's sub-units as rows, the
+//! touchpoints as columns, each cell its figure against target), the biggest movers since
+//! the previous period, and the trend. Drilling a row opens the same map one level down.
+
+use crate::api::improve::{MetricsQuery, check};
+use crate::auth::PageCtx;
+use crate::views::charts::{self, Point};
+use crate::views::dashboard::{
+    Delta, Figure, delta, figure, metric_key, points, presets, trend_interval,
+};
+use crate::views::{Chrome, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use cumbre_domain::access::Scope;
+use cumbre_domain::improve::period::{local_day, previous_range, year_before};
+use cumbre_domain::improve::{Metric, Tally, targets};
+use cumbre_domain::org::UnitKind;
+use cumbre_domain::{TenantId, UnitId};
+use cumbre_store::improve::MetricQuery;
+use cumbre_store::org::Unit;
+use std::collections::HashMap;
+
+/// One row of the map.
+pub struct MapRow {
+    pub unit: Unit,
+    /// Whether it has sub-units to drill into.
+    pub drills: bool,
+    pub total: Figure,
+    pub change: Option<Delta>,
+    pub cells: Vec<Figure>,
+}
+
+#[derive(Clone)]
+pub struct Mover {
+    pub unit: Unit,
+    pub figure: Figure,
+    pub change: Delta,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    metric: Metric,
+    metric_name: String,
+    unit: Unit,
+    trail: Vec<Unit>,
+    from: String,
+    to: String,
+    presets: Vec<(String, String, String)>,
+    touchpoints: Vec<(i64, String)>,
+    rows: Vec<MapRow>,
+    total: Figure,
+    vs_previous: Option<Delta>,
+    vs_last_year: Option<Delta>,
+    up: Vec<Mover>,
+    down: Vec<Mover>,
+    trend_svg: String,
+    /// (period, value, n, interval, sufficient): the chart's data table.
+    trend: Vec<(String, String, i64, String, bool)>,
+    min_sample: i64,
+    query: String,
+}
+
+impl OverviewPage {
+    fn metric_code(&self) -> &'static str {
+        self.metric.code()
+    }
+}
+
+/// Everything the overview shows, computed once for the page and its CSV.
+pub(crate) struct Overview {
+    pub metric: Metric,
+    pub unit: Unit,
+    pub units: Vec<Unit>,
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+    pub min_sample: i64,
+    pub touchpoints: Vec<(i64, String)>,
+    pub rows: Vec<MapRow>,
+    pub total: Figure,
+    pub vs_previous: Option<Delta>,
+    pub vs_last_year: Option<Delta>,
+    pub up: Vec<Mover>,
+    pub down: Vec<Mover>,
+    pub trend: Vec<(Point, i64)>,
+    pub target: Option<f64>,
+}
+
+fn chain_of(u: &Unit) -> Vec<UnitId> {
+    u.path.ids()
+}
+
+pub(crate) async fn compute(
+    state: &AppState,
+    scope: &Scope,
+    tenant: TenantId,
+    lang: cumbre_domain::Lang,
+    q: &MetricsQuery,
+) -> Result<Overview, AppError> {
+    let c = check(state, tenant, q).await?;
+    let (metric, from, to) = (c.metric, c.query.from, c.query.to);
+    let unit = match c.query.unit {
+        Some(u) => state.store.get_unit(scope, u).await?,
+        None => state.store.dashboard_root(scope).await?,
+    };
+    let min_sample = state.store.min_sample(tenant).await?;
+    let targets = state.store.metric_targets(tenant).await?;
+    let target_of = |u: &Unit| targets::resolve(&chain_of(u), metric, &targets);
+    let units = state.store.list_units(scope).await?;
+    let children: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.parent_id == Some(unit.id))
+        .collect();
+    let touchpoints: Vec<(i64, String)> = state
+        .store
+        .list_touchpoints(tenant)
+        .await?
+        .iter()
+        .map(|t| (t.id, t.name.get(lang).to_owned()))
+        .collect();
+
+    let mut shown: Vec<&Unit> = vec![&unit];
+    shown.extend(children.iter().copied());
+    let cells = state
+        .store
+        .metric_cells(scope, &shown, from, to, false)
+        .await?;
+    let (prev_from, prev_to) = previous_range(from, to);
+    let before = state
+        .store
+        .metric_cells(scope, &shown, prev_from, prev_to, true)
+        .await?;
+    let get = |m: &HashMap<(UnitId, i64), Tally>, u: UnitId, t: i64| {
+        m.get(&(u, t)).copied().unwrap_or_default()
+    };
+    let estimate = |t: &Tally| metric.estimate(t, min_sample);
+
+    let rows = children
+        .iter()
+        .map(|child| {
+            let target = target_of(child);
+            let now = get(&cells, child.id, 0);
+            MapRow {
+                drills: units.iter().any(|u| u.parent_id == Some(child.id)),
+                total: figure(metric, &now, min_sample, target),
+                change: delta(
+                    metric,
+                    &estimate(&now),
+                    &estimate(&get(&before, child.id, 0)),
+                ),
+                cells: touchpoints
+                    .iter()
+                    .map(|(tp, _)| figure(metric, &get(&cells, child.id, *tp), min_sample, target))
+                    .collect(),
+                unit: (*child).clone(),
+            }
+        })
+        .collect();
+    let target = target_of(&unit);
+    let now_total = get(&cells, unit.id, 0);
+    let total = figure(metric, &now_total, min_sample, target);
+    let vs_previous = delta(
+        metric,
+        &estimate(&now_total),
+        &estimate(&get(&before, unit.id, 0)),
+    );
+    let last_year = state
+        .store
+        .metric_series(
+            scope,
+            &MetricQuery {
+                unit: Some(unit.id),
+                touchpoint: None,
+                survey: None,
+                from: year_before(from),
+                to: year_before(to),
+            },
+            None,
+        )
+        .await?;
+    let vs_last_year = last_year
+        .first()
+        .and_then(|(_, t)| delta(metric, &estimate(&now_total), &estimate(t)));
+
+    // Movers: the hotels (locations) under the unit, else its sub-units.
+    let mut candidates: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Location && u.id != unit.id && u.path.is_within(&unit.path))
+        .collect();
+    if candidates.is_empty() {
+        candidates = children.clone();
+    }
+    let now_m = state
+        .store
+        .metric_cells(scope, &candidates, from, to, true)
+        .await?;
+    let before_m = state
+        .store
+        .metric_cells(scope, &candidates, prev_from, prev_to, true)
+        .await?;
+    let mut movers: Vec<(f64, Mover)> = candidates
+        .iter()
+        .filter_map(|u| {
+            let (a, b) = (get(&now_m, u.id, 0), get(&before_m, u.id, 0));
+            let (ea, eb) = (estimate(&a), estimate(&b));
+            let change = cumbre_domain::improve::compare(&ea, &eb)?;
+            Some((
+                if metric.higher_is_better() {
+                    change.delta
+                } else {
+                    -change.delta
+                },
+                Mover {
+                    unit: (*u).clone(),
+                    figure: figure(metric, &a, min_sample, target_of(u)),
+                    change: delta(metric, &ea, &eb)?,
+                },
+            ))
+        })
+        .filter(|(_, m)| m.figure.sufficient)
+        .collect();
+    movers.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let down: Vec<Mover> = movers
+        .iter()
+        .rev()
+        .take(5)
+        .filter(|(d, _)| *d < 0.0)
+        .map(|(_, m)| m.clone())
+        .collect();
+    let up: Vec<Mover> = movers
+        .into_iter()
+        .take(5)
+        .filter(|(d, _)| *d > 0.0)
+        .map(|(_, m)| m)
+        .collect();
+
+    let series = state
+        .store
+        .metric_series(
+            scope,
+            &MetricQuery {
+                unit: Some(unit.id),
+                touchpoint: None,
+                survey: None,
+                from,
+                to,
+            },
+            Some(trend_interval(from, to)),
+        )
+        .await?;
+    Ok(Overview {
+        metric,
+        trend: points(metric, &series, min_sample),
+        target: target.map(|t| t.value),
+        unit,
+        units,
+        from,
+        to,
+        min_sample,
+        touchpoints,
+        rows,
+        total,
+        vs_previous,
+        vs_last_year,
+        up,
+        down,
+    })
+}
+
+/// The query string that reproduces this view (for links and the CSV).
+fn query_string(metric: Metric, unit: UnitId, from: &str, to: &str) -> String {
+    format!(
+        "metric={}&unit={}&from={from}&to={to}",
+        metric.code(),
+        unit.0
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<MetricsQuery>,
+) -> Result<Response, AppError> {
+    if let Scope::Own { .. } = ctx.scope {
+        return Err(AppError::NotFound);
+    }
+    let o = compute(&state, &ctx.scope, ctx.user.tenant, ctx.lang, &q).await?;
+    let chrome = Chrome::for_user(&ctx, "overview");
+    let clock = state.store.tenant_clock(ctx.user.tenant).await?;
+    let today = local_day(&clock.zone, state.clock.now());
+    let metric_name = chrome.tr.t(metric_key(o.metric)).to_owned();
+    let trail: Vec<Unit> = o
+        .unit
+        .path
+        .ids()
+        .iter()
+        .filter_map(|id| o.units.iter().find(|u| u.id == *id).cloned())
+        .collect();
+    let trend_svg = charts::line(
+        &o.trend
+            .iter()
+            .map(|(p, _)| Point {
+                label: p.label.clone(),
+                value: p.value,
+                ci: p.ci,
+                sufficient: p.sufficient,
+            })
+            .collect::<Vec<_>>(),
+        o.metric.bounds(),
+        o.target,
+        &format!("{metric_name} · {}", o.unit.name),
+    );
+    let (from, to) = (o.from.to_string(), o.to.to_string());
+    page(&OverviewPage {
+        presets: presets(&chrome, today),
+        query: query_string(o.metric, o.unit.id, &from, &to),
+        metric_name,
+        chrome,
+        metric: o.metric,
+        trail,
+        from,
+        to,
+        touchpoints: o.touchpoints,
+        rows: o.rows,
+        total: o.total,
+        vs_previous: o.vs_previous,
+        vs_last_year: o.vs_last_year,
+        up: o.up,
+        down: o.down,
+        trend_svg,
+        trend: super::table_rows(&o.trend),
+        min_sample: o.min_sample,
+        unit: o.unit,
+    })
+}
+
+/// The map as CSV: one line per (unit, touchpoint) cell, the totals as touchpoint "all".
+pub async fn csv(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Query(q): Query<MetricsQuery>,
+) -> Result<Response, AppError> {
+    if let Scope::Own { .. } = ctx.scope {
+        return Err(AppError::NotFound);
+    }
+    let o = compute(&state, &ctx.scope, ctx.user.tenant, ctx.lang, &q).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "unit_id",
+        "unit",
+        "touchpoint_id",
+        "touchpoint",
+        "metric",
+        "from",
+        "to",
+        "value",
+        "n",
+        "ci_low",
+        "ci_high",
+        "sufficient",
+        "target",
+        "status",
+    ]);
+    let line = |w: &mut csv::Writer<Vec<u8>>, unit: &Unit, tp: (i64, &str), f: &Figure| {
+        let (lo, hi) = f.ci.split_once('–').unwrap_or(("", ""));
+        let _ = w.write_record([
+            unit.id.0.to_string(),
+            unit.name.clone(),
+            if tp.0 == 0 {
+                String::new()
+            } else {
+                tp.0.to_string()
+            },
+            tp.1.to_owned(),
+            o.metric.code().to_owned(),
+            o.from.to_string(),
+            o.to.to_string(),
+            f.value.map(|v| format!("{v:.2}")).unwrap_or_default(),
+            f.n.to_string(),
+            lo.to_owned(),
+            hi.to_owned(),
+            f.sufficient.to_string(),
+            f.target.map(|t| t.to_string()).unwrap_or_default(),
+            match f.status {
+                targets::Status::OnTrack => "on_track",
+                targets::Status::OffTrack => "off_track",
+                targets::Status::Unknown => "",
+            }
+            .to_owned(),
+        ]);
+    };
+    line(&mut w, &o.unit, (0, "all"), &o.total);
+    for row in &o.rows {
+        line(&mut w, &row.unit, (0, "all"), &row.total);
+        for ((tp, name), f) in o.touchpoints.iter().zip(&row.cells) {
+            line(&mut w, &row.unit, (*tp, name), f);
+        }
+    }
+    let body = w.into_inner().map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"overview.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,279 @@
+//! A unit's page: its three metrics against target, where it stands among its siblings,
+//! its trend, its moments of truth, what guests wrote lately and its open cases. Those who
+//! lead the unit or above set its targets here.
+
+use crate::api::improve::{MetricsQuery, check};
+use crate::auth::{CsrfForm, PageCtx};
+use crate::views::charts::{self, Point};
+use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
+use crate::views::{Chrome, done, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use cumbre_domain::access::Scope;
+use cumbre_domain::improve::{Metric, Tally, targets};
+use cumbre_domain::{Field, InvalidInput, UnitId};
+use cumbre_store::improve::MetricQuery;
+use cumbre_store::org::Unit;
+use cumbre_store::recover::{CaseFilter, CaseSummary};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "unit_dashboard.html")]
+struct UnitPage {
+    chrome: Chrome,
+    unit: Unit,
+    metric: Metric,
+    metric_name: String,
+    from: String,
+    to: String,
+    /// (metric code, name, figure, own target as typed, inherited from elsewhere)
+    kpis: Vec<(&'static str, String, Figure, String, bool)>,
+    /// Siblings (and the unit itself) on the chosen metric: (unit, figure, is this unit).
+    siblings: Vec<(Unit, Figure, bool)>,
+    /// (touchpoint, figure)
+    touchpoints: Vec<(String, Figure)>,
+    trend_svg: String,
+    trend: Vec<(String, String, i64, String, bool)>,
+    /// (when, text) of recent comments.
+    comments: Vec<(String, String)>,
+    cases: Vec<CaseSummary>,
+    can_set_targets: bool,
+    min_sample: i64,
+}
+
+impl UnitPage {
+    fn metric_code(&self) -> &'static str {
+        self.metric.code()
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(mut q): Query<MetricsQuery>,
+) -> Result<Response, AppError> {
+    if let Scope::Own { .. } = ctx.scope {
+        return Err(AppError::NotFound);
+    }
+    let tenant = ctx.user.tenant;
+    q.unit = id.to_string();
+    q.interval = String::new();
+    let c = check(&state, tenant, &q).await?;
+    let (metric, from, to) = (c.metric, c.query.from, c.query.to);
+    let unit = state.store.get_unit(&ctx.scope, UnitId(id)).await?;
+    let min_sample = state.store.min_sample(tenant).await?;
+    let all_targets = state.store.metric_targets(tenant).await?;
+    let chain = unit.path.ids();
+    let chrome = Chrome::for_user(&ctx, "overview").with_notice(None);
+    let units = state.store.list_units(&ctx.scope).await?;
+    let siblings: Vec<&Unit> = match unit.parent_id {
+        Some(parent) => units
+            .iter()
+            .filter(|u| u.parent_id == Some(parent))
+            .collect(),
+        None => vec![&unit],
+    };
+    let cells = state
+        .store
+        .metric_cells(&ctx.scope, &siblings, from, to, false)
+        .await?;
+    let own = |tp: i64| cells.get(&(unit.id, tp)).copied().unwrap_or_default();
+    let kpis = Metric::ALL
+        .iter()
+        .map(|m| {
+            let target = targets::resolve(&chain, *m, &all_targets);
+            let own_target = all_targets
+                .get(&(unit.id, *m))
+                .map_or(String::new(), |v| v.to_string());
+            (
+                m.code(),
+                chrome.tr.t(metric_key(*m)).to_owned(),
+                figure(*m, &own(0), min_sample, target),
+                own_target,
+                target.is_some_and(|t| t.set_at != unit.id),
+            )
+        })
+        .collect();
+    let mut sibling_rows: Vec<(Unit, Figure, bool)> = siblings
+        .iter()
+        .map(|s| {
+            let t: Tally = cells.get(&(s.id, 0)).copied().unwrap_or_default();
+            let target = targets::resolve(&s.path.ids(), metric, &all_targets);
+            (
+                (*s).clone(),
+                figure(metric, &t, min_sample, target),
+                s.id == unit.id,
+            )
+        })
+        .collect();
+    sibling_rows.sort_by(|a, b| {
+        let key = |f: &Figure| {
+            f.value
+                .filter(|_| f.sufficient)
+                .unwrap_or(f64::NEG_INFINITY)
+        };
+        let (x, y) = (key(&a.1), key(&b.1));
+        if metric.higher_is_better() {
+            y.total_cmp(&x)
+        } else {
+            x.total_cmp(&y)
+        }
+    });
+    let target = targets::resolve(&chain, metric, &all_targets);
+    let touchpoints = state
+        .store
+        .list_touchpoints(tenant)
+        .await?
+        .iter()
+        .map(|t| {
+            (
+                t.name.get(ctx.lang).to_owned(),
+                figure(metric, &own(t.id), min_sample, target),
+            )
+        })
+        .collect();
+    let series = state
+        .store
+        .metric_series(
+            &ctx.scope,
+            &MetricQuery {
+                unit: Some(unit.id),
+                touchpoint: None,
+                survey: None,
+                from,
+                to,
+            },
+            Some(trend_interval(from, to)),
+        )
+        .await?;
+    let trend = points(metric, &series, min_sample);
+    let metric_name = chrome.tr.t(metric_key(metric)).to_owned();
+    let trend_svg = charts::line(
+        &trend
+            .iter()
+            .map(|(p, _)| Point {
+                label: p.label.clone(),
+                value: p.value,
+                ci: p.ci,
+                sufficient: p.sufficient,
+            })
+            .collect::<Vec<_>>(),
+        metric.bounds(),
+        target.map(|t| t.value),
+        &format!("{metric_name} · {}", unit.name),
+    );
+    let clock = state.store.tenant_clock(tenant).await?;
+    let recent = state
+        .store
+        .list_responses(
+            &ctx.scope,
+            &cumbre_store::listen::ResponseFilter {
+                unit: Some(unit.id),
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let comments = recent
+        .items
+        .iter()
+        .filter_map(|r| {
+            let text: Vec<&str> = r
+                .answers
+                .as_object()?
+                .values()
+                .filter_map(|v| v.as_str())
+                .filter(|s| s.chars().count() > 3)
+                .collect();
+            (!text.is_empty()).then(|| (clock.local(r.submitted_at), text.join(" · ")))
+        })
+        .take(8)
+        .collect();
+    let open_cases = state
+        .store
+        .list_cases(
+            &ctx.scope,
+            &CaseFilter {
+                unit: Some(unit.id),
+                limit: 50,
+                ..Default::default()
+            },
+            state.clock.now(),
+        )
+        .await?
+        .into_iter()
+        .filter(|c| c.status.is_open())
+        .take(8)
+        .collect();
+    page(&UnitPage {
+        can_set_targets: !matches!(
+            ctx.user.role,
+            cumbre_domain::access::Role::Employee | cumbre_domain::access::Role::Auditor
+        ),
+        kpis,
+        siblings: sibling_rows,
+        touchpoints,
+        trend_svg,
+        trend: table_rows(&trend),
+        comments,
+        cases: open_cases,
+        min_sample,
+        metric_name,
+        chrome,
+        metric,
+        from: from.to_string(),
+        to: to.to_string(),
+        unit,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    metric: String,
+    /// Empty removes the unit's own target (it inherits again).
+    #[serde(default)]
+    target: String,
+}
+
+pub async fn set_target(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<TargetForm>,
+) -> Result<Response, AppError> {
+    if matches!(
+        f.ctx.user.role,
+        cumbre_domain::access::Role::Employee | cumbre_domain::access::Role::Auditor
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let metric = Metric::parse(&f.form.metric)?;
+    let value =
+        match f.form.target.trim() {
+            "" => None,
+            raw => Some(raw.replace(',', ".").parse::<f64>().map_err(|_| {
+                InvalidInput::NotANumber {
+                    field: Field::Metric,
+                    value: raw.to_owned(),
+                }
+            })?),
+        };
+    state
+        .store
+        .set_metric_target(
+            &f.ctx.scope,
+            UnitId(id),
+            metric,
+            value,
+            &f.ctx.actor(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(done(
+        &format!("/dashboard/units/{id}?metric={}", metric.code()),
+        "saved",
+    ))
+}
