@@ -15,6 +15,9 @@ pub(crate) enum Arg {
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,
+    /// Anonymous `?` placeholders (SQLite), for statements with thousands of parameters:
+    /// SQLite finds a numbered parameter by a linear scan of the names.
+    anonymous: bool,
 }
 
 impl Sql {
@@ -22,6 +25,15 @@ impl Sql {
         Self {
             text: text.to_owned(),
             args: Vec::new(),
+            anonymous: false,
+        }
+    }
+
+    /// Like [`Sql::new`], with `?` placeholders on SQLite (arguments bind in order).
+    pub fn for_backend(text: &str, backend: crate::Backend) -> Self {
+        Self {
+            anonymous: backend == crate::Backend::Sqlite,
+            ..Self::new(text)
         }
     }
 
@@ -39,8 +51,12 @@ impl Sql {
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        if self.anonymous {
+            self.text.push('?');
+        } else {
+            self.text.push('$');
+            self.text.push_str(&self.args.len().to_string());
+        }
         self
     }
 

@@ -204,6 +204,28 @@ enum TokenCommand {
 
 #[derive(Subcommand, Debug)]
 enum BenchCommand {
+    /// Generate a tenant with millions of responses, then time the executive overview and a
+    /// unit page (server-side and over HTTP) against a plain GROUP BY over the raw rows.
+    Dashboard {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value_t = 1_000_000)]
+        responses: usize,
+        /// Hotels (spread over 10 regions).
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        #[arg(long, default_value_t = 20)]
+        touchpoints: usize,
+        #[arg(long, default_value_t = 3)]
+        years: i64,
+        /// Requests per page.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Also write the generated rows (region, touchpoint, local day, scores) as CSV, for
+        /// the DuckDB comparison.
+        #[arg(long, value_name = "FILE")]
+        export_csv: Option<PathBuf>,
+    },
     /// Durable response submission over HTTP on loopback, against a bare handler.
     Responses {
         #[command(flatten)]
@@ -742,6 +764,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 people_per_team: *people,
             };
             crate::bench::org::run(&store, shape, (*runs).max(1)).await
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Dashboard {
+                    db,
+                    responses,
+                    units,
+                    touchpoints,
+                    years,
+                    runs,
+                    export_csv,
+                },
+        } => {
+            let (store, dir) = bench_store(&cli.config, db).await?;
+            let sqlite_file = (store.backend() == cumbre_store::Backend::Sqlite)
+                .then(|| dir.path().join("bench.db"));
+            crate::bench::dashboard::run(
+                &store,
+                crate::bench::dashboard::Options {
+                    responses: *responses,
+                    units: (*units).max(1),
+                    touchpoints: (*touchpoints).max(1),
+                    years: (*years).max(1),
+                    runs: (*runs).max(1),
+                    export_csv: export_csv.clone(),
+                    sqlite_file,
+                },
+            )
+            .await
         }
         Command::Bench {
             command:

@@ -405,3 +405,102 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The overview's map (the top unit's children × touchpoints) computed the slow way, by
+    /// a plain GROUP BY over raw responses in `[from_ms, to_ms)`: the benchmark's baseline.
+    pub async fn raw_region_map(
+        &self,
+        tenant: TenantId,
+        root: UnitId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<HashMap<(UnitId, i64), Tally>, StoreError> {
+        let children: Vec<(i64, String)> =
+            sqlx::query("SELECT id, path FROM units WHERE parent_id = $1")
+                .bind(root.0)
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| Ok((col(r, "id")?, col(r, "path")?)))
+                .collect::<Result<_, StoreError>>()?;
+        let rows = sqlx::query(
+            "SELECT u.path, r.touchpoint_id, COUNT(*) AS responses, \
+             SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS promoters, \
+             SUM(CASE WHEN r.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives, \
+             SUM(CASE WHEN r.nps <= 6 THEN 1 ELSE 0 END) AS detractors, \
+             SUM(CASE WHEN r.csat = 1 THEN 1 ELSE 0 END) AS csat1, SUM(CASE WHEN r.csat = 2 THEN 1 ELSE 0 END) AS csat2, \
+             SUM(CASE WHEN r.csat = 3 THEN 1 ELSE 0 END) AS csat3, SUM(CASE WHEN r.csat = 4 THEN 1 ELSE 0 END) AS csat4, \
+             SUM(CASE WHEN r.csat = 5 THEN 1 ELSE 0 END) AS csat5, COUNT(r.ces) AS ces_n, \
+             COALESCE(SUM(r.ces), 0) AS ces_sum, COALESCE(SUM(r.ces * r.ces), 0) AS ces_sumsq \
+             FROM responses r JOIN units u ON u.id = r.unit_id \
+             WHERE r.tenant_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3 \
+             GROUP BY u.path, r.touchpoint_id",
+        )
+        .bind(tenant.0)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: HashMap<(UnitId, i64), Tally> = HashMap::new();
+        for r in &rows {
+            let path: String = col(r, "path")?;
+            let Some((child, _)) = children.iter().find(|(_, p)| path.starts_with(p.as_str()))
+            else {
+                continue;
+            };
+            let t = raw_tally(r)?;
+            out.entry((UnitId(*child), col(r, "touchpoint_id")?))
+                .or_default()
+                .add(&t);
+            out.entry((UnitId(*child), 0)).or_default().add(&t);
+        }
+        Ok(out)
+    }
+
+    /// The database's size in bytes (PostgreSQL; SQLite callers read the file).
+    pub async fn database_size(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT pg_database_size(current_database()) AS size")
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "size")
+    }
+
+    pub async fn rollup_row_count(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM rollups WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "n")
+    }
+}
+
+/// A raw GROUP BY row's counters (PostgreSQL sums come back as NUMERIC: read as text).
+fn raw_tally(r: &sqlx::any::AnyRow) -> Result<Tally, StoreError> {
+    let get = |name: &str| -> Result<i64, StoreError> {
+        use sqlx::Row;
+        if let Ok(v) = r.try_get::<i64, _>(name) {
+            return Ok(v);
+        }
+        let text: String = r.try_get(name).map_err(StoreError::Database)?;
+        text.parse::<f64>()
+            .map(|f| f as i64)
+            .map_err(|_| StoreError::Corrupt(format!("{name}: {text}")))
+    };
+    Ok(Tally {
+        responses: get("responses")?,
+        promoters: get("promoters")?,
+        passives: get("passives")?,
+        detractors: get("detractors")?,
+        csat: [
+            get("csat1")?,
+            get("csat2")?,
+            get("csat3")?,
+            get("csat4")?,
+            get("csat5")?,
+        ],
+        ces_n: get("ces_n")?,
+        ces_sum: get("ces_sum")?,
+        ces_sumsq: get("ces_sumsq")?,
+    })
+}

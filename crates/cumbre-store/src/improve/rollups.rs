@@ -564,5 +564,9 @@ pub(crate) async fn rebuild_in(
         }
     }
     delta.write(conn, backend).await?;
+    sqlx::query("UPDATE tenants SET rollups_stale = 0 WHERE id = $1")
+        .bind(tenant.0)
+        .execute(&mut *conn)
+        .await?;
     Ok(counted)
 }

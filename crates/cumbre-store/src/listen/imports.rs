@@ -48,6 +48,29 @@ impl Store {
         rows: &[BulkResponse],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        self.insert_history(grant, rows, now, true).await
+    }
+
+    /// Like [`Store::bulk_insert_responses`] but leaves the roll-ups alone and marks them
+    /// stale: for loading millions of rows (benchmarks, restores), followed by one
+    /// [`Store::rebuild_rollups`], which is far cheaper than maintaining them row by row.
+    /// Until then (or the next start, which rebuilds stale tenants) dashboards lag.
+    pub async fn load_history_without_rollups(
+        &self,
+        grant: &AdminGrant,
+        rows: &[BulkResponse],
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.insert_history(grant, rows, now, false).await
+    }
+
+    async fn insert_history(
+        &self,
+        grant: &AdminGrant,
+        rows: &[BulkResponse],
+        now: OffsetDateTime,
+        with_rollups: bool,
+    ) -> Result<(), StoreError> {
         let tenant = grant.tenant();
         let mut w = self.begin_write().await?;
         // Their roll-ups go in with them.
@@ -60,14 +83,22 @@ impl Store {
                     .await?,
             );
         }
-        let found = crate::improve::rollups::places(
-            &mut w.tx,
-            self.backend(),
-            rows.iter().map(|r| r.unit_id),
-        )
-        .await?;
+        let found = if with_rollups {
+            crate::improve::rollups::places(
+                &mut w.tx,
+                self.backend(),
+                rows.iter().map(|r| r.unit_id),
+            )
+            .await?
+        } else {
+            sqlx::query("UPDATE tenants SET rollups_stale = 1 WHERE id = $1")
+                .bind(tenant.0)
+                .execute(&mut *w.tx)
+                .await?;
+            Default::default()
+        };
         let mut delta = crate::improve::rollups::Delta::default();
-        for (r, h) in rows.iter().zip(&headlines) {
+        for (r, h) in rows.iter().zip(&headlines).filter(|_| with_rollups) {
             let place = found.get(&r.unit_id).ok_or(StoreError::NotFound)?;
             let facts = crate::improve::rollups::Facts {
                 tenant,
@@ -86,9 +117,10 @@ impl Store {
             .chunks(ROWS_PER_STATEMENT)
             .zip(headlines.chunks(ROWS_PER_STATEMENT))
         {
-            let mut sql = crate::sql::Sql::new(
+            let mut sql = crate::sql::Sql::for_backend(
                 "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, source, \
                  language, answers, nps, submitted_at, received_at, search_text, evaluated_at, csat, ces) VALUES ",
+                self.backend(),
             );
             for (i, (r, h)) in chunk.iter().zip(chunk_headlines).enumerate() {
                 if i > 0 {

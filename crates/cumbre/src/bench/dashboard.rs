@@ -1,0 +1,425 @@
+//! `cumbre bench dashboard`: generates a tenant of `units` hotels in 10 regions, 20
+//! touchpoints and `responses` answers over three years, builds its roll-ups, then times the
+//! executive overview and a unit page (server-side, from `Server-Timing`, and over HTTP on
+//! loopback) and the same figures computed by a plain `GROUP BY` over the raw responses.
+//! `--export-csv` writes the rows for the DuckDB comparison (`scripts/bench-dashboard.sh`).
+
+use anyhow::{Context, bail};
+use cumbre_domain::access::{AdminGrant, Role, Scope};
+use cumbre_domain::clock::{Clock, SystemClock, to_millis};
+use cumbre_domain::improve::period::{day_key, local_day};
+use cumbre_domain::listen::{Answer, Answers, SurveyDefinition, SurveyStatus, TouchpointInput};
+use cumbre_domain::org::Email;
+use cumbre_domain::org::import::{HEADER, plan};
+use cumbre_store::Store;
+use cumbre_store::access::NewUser;
+use cumbre_store::listen::imports::BulkResponse;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub struct Options {
+    pub responses: usize,
+    pub units: usize,
+    pub touchpoints: usize,
+    pub years: i64,
+    pub runs: usize,
+    pub export_csv: Option<PathBuf>,
+    /// The SQLite file (for its size on disk); `None` on PostgreSQL.
+    pub sqlite_file: Option<PathBuf>,
+}
+
+const REGIONS: usize = 10;
+const PASSWORD: &str = "bench-password";
+const ZONE: &str = "America/Mexico_City";
+
+type HttpClient =
+    Client<hyper_util::client::legacy::connect::HttpConnector, Full<axum::body::Bytes>>;
+
+fn org_csv(units: usize) -> String {
+    let mut out = HEADER.join(",");
+    out.push('\n');
+    out.push_str("unit,HQ,Cadena,,company,,,,,\n");
+    for r in 0..REGIONS {
+        out.push_str(&format!("unit,R{r},Región {r},HQ,region,,,,,\n"));
+    }
+    for l in 0..units {
+        out.push_str(&format!(
+            "unit,L{l},Hotel {l},R{},location,,,,,\n",
+            l % REGIONS
+        ));
+    }
+    out
+}
+
+fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let n = samples.len().max(1);
+    (ms(samples[n / 2]), ms(samples[(n * 95 / 100).min(n - 1)]))
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
+    let now = SystemClock.now();
+    let tenant = store.create_tenant("Cadena de referencia", now).await?;
+    let grant = AdminGrant::operator(tenant);
+    let scope = Scope::Tenant(tenant);
+    store
+        .set_tenant_clock(&grant, ZONE, None, "bench", now)
+        .await?;
+    let zone = jiff::tz::TimeZone::get(ZONE)?;
+
+    let checked = plan(
+        &org_csv(o.units),
+        &store.existing_org(tenant).await?,
+        now.date(),
+    )
+    .map_err(|e| anyhow::anyhow!("bench org: {e:?}"))?;
+    store
+        .apply_import(&grant, &checked, "bench", now, |_| {})
+        .await?;
+    let units = store.list_units(&scope).await?;
+    let root = units.first().context("a top unit")?.clone();
+    let hotels: Vec<_> = units.iter().filter(|u| u.depth == 2).cloned().collect();
+    let mut touchpoints = Vec::new();
+    for i in 0..o.touchpoints {
+        let input = TouchpointInput::parse(
+            &format!("Momento {i}"),
+            &format!("Moment {i}"),
+            "",
+            "",
+            i as i64 + 1,
+        )?;
+        touchpoints.push(
+            store
+                .create_touchpoint(&grant, &input, &[], "bench", now)
+                .await?,
+        );
+    }
+    let def = SurveyDefinition::from_json(
+        &serde_json::json!({
+            "title": {"es": "Encuesta", "en": "Survey"},
+            "questions": [
+                {"key": "nps", "type": "nps", "required": true, "prompt": {"es": "¿Nos recomendaría?", "en": "Would you recommend us?"}},
+                {"key": "csat", "type": "csat", "prompt": {"es": "¿Satisfecho?", "en": "Satisfied?"}}
+            ]
+        })
+        .to_string(),
+    )
+    .map_err(|e| anyhow::anyhow!("bench survey: {e:?}"))?;
+    let survey = store
+        .create_survey(&scope, root.id, "Referencia", &def, "bench", now)
+        .await?;
+    store
+        .set_survey_status(&scope, survey, SurveyStatus::Published, "bench", now)
+        .await?;
+    let version = store.get_survey(&scope, survey).await?.version_id;
+    let hash = tokio::task::spawn_blocking(|| cumbre_web::auth::password::hash_blocking(PASSWORD))
+        .await?
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    let email = "ceo@bench.example";
+    store
+        .create_user(
+            &grant,
+            &NewUser {
+                email: Email::parse(email)?,
+                role: Role::Executive,
+                person: None,
+                scope_unit: None,
+                password_hash: hash,
+            },
+            "bench",
+            now,
+        )
+        .await?;
+
+    // The history: each hotel with its own level, a slow drift, uniform over the years.
+    let mut rng = fastrand::Rng::with_seed(42);
+    let span_ms = o.years * 365 * 24 * 3_600_000;
+    let start_ms = to_millis(now) - span_ms;
+    let quality: Vec<f64> = hotels.iter().map(|_| rng.f64()).collect();
+    let mut csv = match &o.export_csv {
+        Some(path) => {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+            writeln!(w, "region_id,touchpoint_id,day,nps,csat")?;
+            Some(w)
+        }
+        None => None,
+    };
+    let started = Instant::now();
+    let mut written = 0;
+    while written < o.responses {
+        let batch = (o.responses - written).min(20_000);
+        let mut rows = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let h = rng.usize(0..hotels.len());
+            let at_ms = start_ms + rng.i64(0..span_ms);
+            let drift = (at_ms - start_ms) as f64 / span_ms as f64 * 0.2 - 0.1;
+            let good = (quality[h] * 0.6 + 0.3 + drift).clamp(0.05, 0.95);
+            let nps = if rng.f64() < good {
+                rng.i64(9..=10)
+            } else if rng.f64() < 0.5 {
+                rng.i64(7..=8)
+            } else {
+                rng.i64(0..=6)
+            };
+            let csat = if rng.f64() < good {
+                rng.i64(4..=5)
+            } else {
+                rng.i64(1..=3)
+            };
+            let tp = touchpoints[rng.usize(0..touchpoints.len())];
+            let at = cumbre_domain::clock::from_millis(at_ms);
+            if let Some(w) = csv.as_mut() {
+                let region = hotels[h].parent_id.map_or(0, |p| p.0);
+                writeln!(
+                    w,
+                    "{region},{tp},{},{nps},{csat}",
+                    day_key(local_day(&zone, at))
+                )?;
+            }
+            rows.push(BulkResponse {
+                survey_id: survey,
+                version_id: version,
+                unit_id: hotels[h].id.0,
+                touchpoint_id: tp,
+                person_id: None,
+                source: if rng.bool() { "link" } else { "kiosk" },
+                language: if rng.f64() < 0.8 {
+                    cumbre_domain::Lang::Es
+                } else {
+                    cumbre_domain::Lang::En
+                },
+                answers: Answers(
+                    [
+                        ("nps".to_owned(), Answer::Score(nps)),
+                        ("csat".to_owned(), Answer::Score(csat)),
+                    ]
+                    .into(),
+                ),
+                nps: Some(nps),
+                submitted_at: at,
+            });
+        }
+        store
+            .load_history_without_rollups(&grant, &rows, now)
+            .await?;
+        written += batch;
+        if written % 1_000_000 < 20_000 {
+            eprintln!(
+                "{written} responses written ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if let Some(mut w) = csv {
+        w.flush()?;
+    }
+    let load = started.elapsed();
+    let started = Instant::now();
+    let counted = store.rebuild_rollups(tenant).await?;
+    let rebuild = started.elapsed();
+    anyhow::ensure!(
+        counted as usize == o.responses,
+        "rolled up {counted} of {}",
+        o.responses
+    );
+    store.refresh_statistics().await?;
+
+    // Over HTTP, signed in as the executive.
+    let config = crate::config::Config::default();
+    let app = cumbre_web::router(crate::server::app_state(store.clone(), &config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let cookie = login(&client, addr, email).await?;
+    let today = local_day(&zone, now);
+    let ago = |days: i64| {
+        today
+            .checked_sub(jiff::Span::new().days(days))
+            .unwrap_or(today)
+    };
+    let hotel = &hotels[hotels.len() / 2];
+    let pages = [
+        (
+            "executive overview, last 90 days",
+            format!("/overview?from={}&to={today}", ago(89)),
+        ),
+        (
+            "executive overview, last 12 months",
+            format!("/overview?from={}&to={today}", ago(364)),
+        ),
+        (
+            "executive overview, all 3 years",
+            format!("/overview?from={}&to={today}", ago(o.years * 365 - 1)),
+        ),
+        (
+            "region drill-down, last 90 days",
+            format!(
+                "/overview?unit={}&from={}&to={today}",
+                hotel.parent_id.map_or(0, |p| p.0),
+                ago(89)
+            ),
+        ),
+        (
+            "unit page (one hotel), last 90 days",
+            format!(
+                "/dashboard/units/{}?from={}&to={today}",
+                hotel.id.0,
+                ago(89)
+            ),
+        ),
+    ];
+    println!(
+        "\nbackend: {:?}; {} responses, {} hotels in {REGIONS} regions, {} touchpoints, {} years; {} runs each\n",
+        store.backend(),
+        o.responses,
+        o.units,
+        o.touchpoints,
+        o.years,
+        o.runs
+    );
+    println!("| page | server p50 | server p95 | HTTP p50 | HTTP p95 |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, path) in &pages {
+        let mut server = Vec::new();
+        let mut total = Vec::new();
+        for _ in 0..o.runs {
+            let (s, t) = get(&client, addr, path, &cookie).await?;
+            server.push(s);
+            total.push(t);
+        }
+        let (s50, s95) = stats(server);
+        let (t50, t95) = stats(total);
+        println!("| {name} | {s50:.1} ms | {s95:.1} ms | {t50:.1} ms | {t95:.1} ms |");
+    }
+
+    // The same map (regions × touchpoints) by a plain GROUP BY over the raw responses.
+    println!("\n| the overview's map without roll-ups: GROUP BY over raw responses | p50 | p95 |");
+    println!("| --- | --- | --- |");
+    for (name, days) in [("last 90 days", 90), ("all 3 years", o.years * 365)] {
+        let from = to_millis(now) - days * 24 * 3_600_000;
+        let mut samples = Vec::new();
+        for _ in 0..o.runs.clamp(1, 5) {
+            let t = Instant::now();
+            let cells = store
+                .raw_region_map(tenant, root.id, from, to_millis(now))
+                .await?;
+            anyhow::ensure!(!cells.is_empty(), "the raw query found nothing");
+            samples.push(t.elapsed());
+        }
+        let (p50, p95) = stats(samples);
+        println!("| {name} | {p50:.0} ms | {p95:.0} ms |");
+    }
+
+    let size_mb = match &o.sqlite_file {
+        Some(file) => {
+            store.checkpoint().await?;
+            std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
+        }
+        None => store.database_size().await? as f64 / 1e6,
+    };
+    println!(
+        "\nloading the responses: {:.0} s; rebuilding the roll-ups: {:.0} s; database on disk: {size_mb:.0} MB; roll-up rows: {}; peak RSS of this process (server, generator and client): {:.0} MB",
+        load.as_secs_f64(),
+        rebuild.as_secs_f64(),
+        store.rollup_row_count(tenant).await?,
+        peak_rss_mb()
+    );
+    Ok(())
+}
+
+async fn login(
+    client: &HttpClient,
+    addr: std::net::SocketAddr,
+    email: &str,
+) -> anyhow::Result<String> {
+    let page = client
+        .request(axum::http::Request::get(format!("http://{addr}/login")).body(Full::default())?)
+        .await?;
+    let csrf_cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("cumbre_login_csrf="))
+        .and_then(|v| v.split(';').next())
+        .context("sign-in CSRF cookie")?
+        .to_owned();
+    let csrf = csrf_cookie
+        .split_once('=')
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
+    let body = serde_urlencoded::to_string([
+        ("csrf", csrf.as_str()),
+        ("email", email),
+        ("password", PASSWORD),
+        ("next", "/"),
+    ])?;
+    let reply = client
+        .request(
+            axum::http::Request::post(format!("http://{addr}/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", csrf_cookie)
+                .body(Full::new(body.into()))?,
+        )
+        .await?;
+    reply
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("cumbre_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .context("sign-in failed")
+}
+
+/// (server-side time, total time) of one page.
+async fn get(
+    client: &HttpClient,
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookie: &str,
+) -> anyhow::Result<(Duration, Duration)> {
+    let started = Instant::now();
+    let reply = client
+        .request(
+            axum::http::Request::get(format!("http://{addr}{path}"))
+                .header("cookie", cookie)
+                .body(Full::default())?,
+        )
+        .await?;
+    let status = reply.status();
+    let server = reply
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("app;dur="))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let body = reply.into_body().collect().await?.to_bytes();
+    let total = started.elapsed();
+    if status != axum::http::StatusCode::OK {
+        bail!("{path}: {status}: {}", String::from_utf8_lossy(&body));
+    }
+    Ok((Duration::from_secs_f64(server / 1000.0), total))
+}
