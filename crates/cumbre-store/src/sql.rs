@@ -11,7 +11,7 @@ pub(crate) enum Arg {
     NullableInt(Option<i64>),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,

@@ -124,6 +124,12 @@ pub fn router(state: AppState) -> Router {
                 .route("/overview", get(dashboard::overview::show))
                 .route("/overview.csv", get(dashboard::overview::csv))
                 .route("/dashboard/units/{id}", get(dashboard::unit::show))
+                .route(
+                    "/dashboard/touchpoints/{id}",
+                    get(dashboard::touchpoint::show),
+                )
+                .route("/dashboard/people/{id}", get(dashboard::person::show))
+                .route("/dashboard/me", get(dashboard::person::me))
                 .route_layer(middleware::from_fn(server_timing)),
         )
         .route(

@@ -124,8 +124,20 @@ pub fn year_before(d: Date) -> Date {
     d.checked_sub(1.year()).unwrap_or(d)
 }
 
-/// The range of the same length just before `from..=to`.
+/// The range just before `from..=to`: as many whole months when it is whole months (so
+/// October–November compares with August–September), else as many days.
 pub fn previous_range(from: Date, to: Date) -> (Date, Date) {
+    if from.day() == 1 && to == to.last_of_month() {
+        let months = (i32::from(to.year()) - i32::from(from.year())) * 12 + i32::from(to.month())
+            - i32::from(from.month())
+            + 1;
+        let prev_to = from.yesterday().unwrap_or(from);
+        let prev_from = from
+            .checked_sub(months.months())
+            .unwrap_or(prev_to)
+            .first_of_month();
+        return (prev_from, prev_to);
+    }
     let days = (to - from).get_days() as i64 + 1;
     let prev_to = from.yesterday().unwrap_or(from);
     let prev_from = prev_to.checked_sub((days - 1).days()).unwrap_or(prev_to);
@@ -183,8 +195,17 @@ mod tests {
         assert_eq!(from_day_key(20260105), Some(date(2026, 1, 5)));
         assert_eq!(from_day_key(20261305), None);
         assert_eq!(
-            previous_range(date(2026, 11, 1), date(2026, 11, 30)),
-            (date(2026, 10, 2), date(2026, 10, 31))
+            previous_range(date(2026, 11, 3), date(2026, 11, 30)),
+            (date(2026, 10, 6), date(2026, 11, 2))
+        );
+        // Whole months compare with as many whole months before.
+        assert_eq!(
+            previous_range(date(2026, 8, 1), date(2026, 10, 31)),
+            (date(2026, 5, 1), date(2026, 7, 31))
+        );
+        assert_eq!(
+            previous_range(date(2026, 3, 1), date(2026, 3, 31)),
+            (date(2026, 2, 1), date(2026, 2, 28))
         );
         assert_eq!(year_before(date(2024, 2, 29)), date(2023, 2, 28));
     }

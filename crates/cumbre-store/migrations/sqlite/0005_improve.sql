@@ -5,15 +5,16 @@
 -- cell add up to. A response counts in its own unit's row AND in every unit above it, so a
 -- subtree's figures are one row per cell, never a sum over its descendants. Grain 0 is a
 -- local day, grain 1 a local month (in the tenant's time zone); `day` is the period's first
--- day as YYYYMMDD. Touchpoint 0 with survey 0 is the unit's total over all of them.
+-- day as YYYYMMDD. Kind 'total' (touchpoint 0, survey 0) is the unit's total over all of
+-- them, so a unit's figure is read from one row per period.
 -- Maintained in the same transaction as the response; `cumbre
 -- rebuild-rollups` recomputes them from the responses.
 --
 -- The other slices share the table (one upsert per write instead of two): `kind` is
 -- 'person', 'channel' or 'language' with `value` its id or code, kept at the response's own
 -- unit only (read for one person, or for a subtree, where summing the units' rows is
--- cheap), with survey 0; channels and languages by month only, with touchpoint 0. The main
--- rows have kind '' and value ''.
+-- cheap), with survey 0; channels and languages by month only, with touchpoint 0. The cells
+-- have kind '' and value ''.
 CREATE TABLE rollups (
     tenant_id      BIGINT NOT NULL,
     kind           TEXT   NOT NULL,

@@ -24,6 +24,9 @@ pub struct MetricQuery {
     pub survey: Option<i64>,
     pub from: Date,
     pub to: Date,
+    /// One employee's answers instead of a unit's (the caller checked the scope sees
+    /// them); an employee's own scope always reads their own.
+    pub person: Option<cumbre_domain::PersonId>,
 }
 
 /// The (grain, first key, last key) ranges that cover `from..=to` exactly: whole months
@@ -56,24 +59,29 @@ fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
     }
 }
 
-fn push_cover(sql: &mut Sql, ranges: &[(i64, i64, i64)]) {
-    sql.push(" AND (");
-    for (i, (grain, a, b)) in ranges.iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
+impl Store {
+    /// Runs `base` once per (grain, first, last) range, each an exact range of the roll-ups'
+    /// key (an OR of ranges would scan every period of the unit), and returns all rows.
+    async fn per_range(
+        &self,
+        base: &Sql,
+        ranges: &[(i64, i64, i64)],
+        tail: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let mut rows = Vec::new();
+        for (grain, a, b) in ranges {
+            let mut sql = base.clone();
+            sql.push(" AND grain = ")
+                .int(*grain)
+                .push(" AND day BETWEEN ")
+                .int(*a)
+                .push(" AND ")
+                .int(*b)
+                .push(tail);
+            rows.extend(sql.query()?.fetch_all(self.pool()).await?);
         }
-        sql.push("(grain = ")
-            .int(*grain)
-            .push(" AND day BETWEEN ")
-            .int(*a)
-            .push(" AND ")
-            .int(*b)
-            .push(")");
+        Ok(rows)
     }
-    if ranges.is_empty() {
-        sql.push("1 = 0");
-    }
-    sql.push(")");
 }
 
 /// Whether `scope` sees `unit`'s figures: the tenant, or a manager's subtree.
@@ -173,18 +181,25 @@ impl Store {
                 out
             }
         };
-        let mut sql = match scope {
-            Scope::Own { person, tenant, .. } => {
+        let person = match scope {
+            Scope::Own { person, .. } => Some(person.map_or(-1, |p| p.0)),
+            _ => q.person.map(|p| p.0),
+        };
+        let sql = match person {
+            Some(person) => {
                 let mut sql = Sql::new(&format!(
                     "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
                     summed()
                 ));
-                sql.int(tenant.0)
+                sql.int(scope.tenant().0)
                     .push(" AND kind = 'person' AND value = ")
-                    .text(person.map_or("-".to_owned(), |p| p.0.to_string()));
+                    .text(person.to_string());
+                if let Some(t) = q.touchpoint {
+                    sql.push(" AND touchpoint_id = ").int(t);
+                }
                 sql
             }
-            _ => {
+            None => {
                 let unit = match q.unit {
                     Some(u) => self.get_unit(scope, u).await?,
                     None => self.dashboard_root(scope).await?,
@@ -193,37 +208,33 @@ impl Store {
                     "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
                     summed()
                 ));
-                sql.int(scope.tenant().0)
-                    .push(" AND kind = '' AND value = '' AND unit_id = ")
-                    .int(unit.id.0);
-                // Touchpoint 0 / survey 0 rows are the unit's totals: read them alone, or
-                // leave them out when adding up cells.
+                sql.int(scope.tenant().0);
+                // A unit's totals are rows of their own (kind 'total'); cells add up.
                 match (q.touchpoint, q.survey) {
                     (None, None) => {
-                        sql.push(" AND touchpoint_id = 0 AND survey_id = 0");
+                        sql.push(" AND kind = 'total'");
                     }
                     (Some(t), None) => {
-                        sql.push(" AND touchpoint_id = ").int(t);
+                        sql.push(" AND kind = '' AND touchpoint_id = ").int(t);
                     }
                     (None, Some(s)) => {
-                        sql.push(" AND touchpoint_id <> 0 AND survey_id = ").int(s);
+                        sql.push(" AND kind = '' AND survey_id = ").int(s);
                     }
                     (Some(t), Some(s)) => {
-                        sql.push(" AND touchpoint_id = ")
+                        sql.push(" AND kind = '' AND touchpoint_id = ")
                             .int(t)
                             .push(" AND survey_id = ")
                             .int(s);
                     }
                 }
+                sql.push(" AND value = '' AND unit_id = ").int(unit.id.0);
                 sql
             }
         };
-        if let (Scope::Own { .. }, Some(t)) = (scope, q.touchpoint) {
-            sql.push(" AND touchpoint_id = ").int(t);
-        }
-        push_cover(&mut sql, &ranges);
-        sql.push(" GROUP BY grain, day");
-        for r in sql.query()?.fetch_all(self.pool()).await? {
+        for r in self
+            .per_range(&sql, &ranges, " GROUP BY grain, day")
+            .await?
+        {
             let Some(day) = from_day_key(col(&r, "day")?) else {
                 continue;
             };
@@ -258,8 +269,12 @@ impl Store {
             "SELECT unit_id, touchpoint_id, {} FROM rollups WHERE tenant_id = ",
             summed()
         ));
-        sql.int(scope.tenant().0)
-            .push(" AND kind = '' AND value = '' AND unit_id IN (");
+        sql.int(scope.tenant().0).push(if totals_only {
+            " AND kind = 'total'"
+        } else {
+            " AND kind IN ('', 'total')"
+        });
+        sql.push(" AND value = '' AND unit_id IN (");
         sql.push(
             &visible
                 .iter()
@@ -268,13 +283,11 @@ impl Store {
                 .join(", "),
         );
         sql.push(")");
-        if totals_only {
-            sql.push(" AND touchpoint_id = 0");
-        }
-        push_cover(&mut sql, &cover(from, to));
-        // Cells add up over surveys; touchpoint 0 rows are already totals.
-        sql.push(" GROUP BY unit_id, touchpoint_id");
-        for r in sql.query()?.fetch_all(self.pool()).await? {
+        // Cells add up over surveys; the totals are touchpoint 0.
+        for r in self
+            .per_range(&sql, &cover(from, to), " GROUP BY unit_id, touchpoint_id")
+            .await?
+        {
             out.entry((UnitId(col(&r, "unit_id")?), col(&r, "touchpoint_id")?))
                 .or_default()
                 .add(&tally_from_row(&r)?);

@@ -258,13 +258,13 @@ impl Delta {
         let tenant = f.tenant.0;
         for (grain, d) in [(DAY, day_key(day)), (MONTH, day_key(day.first_of_month()))] {
             for &unit in &place.chain {
-                // The cell, and the unit's total over every touchpoint and survey
-                // (touchpoint 0, survey 0), so a unit's figure is one row, not twenty.
-                for (touchpoint, survey) in [(f.touchpoint, f.survey), (0, 0)] {
+                // The cell, and the unit's total over every touchpoint and survey (kind
+                // 'total', touchpoint 0, survey 0), so a unit's figure is one row, not twenty.
+                for (kind, touchpoint, survey) in [("", f.touchpoint, f.survey), ("total", 0, 0)] {
                     self.rows
                         .entry((
                             tenant,
-                            "",
+                            kind,
                             String::new(),
                             unit,
                             grain,
@@ -423,7 +423,7 @@ pub(crate) async fn move_subtree(
     let (was, is) = (above(old), above(new));
     let rows = sqlx::query(
         "SELECT grain, day, touchpoint_id, survey_id, responses, promoters, passives, detractors, csat1, csat2, csat3, \
-         csat4, csat5, ces_n, ces_sum, ces_sumsq FROM rollups WHERE tenant_id = $1 AND kind = '' AND value = '' AND unit_id = $2",
+         csat4, csat5, ces_n, ces_sum, ces_sumsq, kind FROM rollups WHERE tenant_id = $1 AND kind IN ('', 'total') AND value = '' AND unit_id = $2",
     )
     .bind(tenant.0)
     .bind(unit.0)
@@ -438,14 +438,22 @@ pub(crate) async fn move_subtree(
             col(r, "touchpoint_id")?,
             col(r, "survey_id")?,
         );
+        let kind = if col::<String>(r, "kind")? == "total" {
+            "total"
+        } else {
+            ""
+        };
         for &a in &was {
             delta.add_row(
-                (tenant.0, "", String::new(), a, grain, day, tp, survey),
+                (tenant.0, kind, String::new(), a, grain, day, tp, survey),
                 &t.negated(),
             );
         }
         for &a in &is {
-            delta.add_row((tenant.0, "", String::new(), a, grain, day, tp, survey), &t);
+            delta.add_row(
+                (tenant.0, kind, String::new(), a, grain, day, tp, survey),
+                &t,
+            );
         }
     }
     let backend = if tx.backend_name() == "PostgreSQL" {

@@ -82,6 +82,8 @@ pub struct ResponseFilter {
     pub limit: i64,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
+    /// Only responses with something written (comments, verbatims).
+    pub with_text: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -543,6 +545,16 @@ impl Store {
         Ok(recorded)
     }
 
+    async fn has_subunits(&self, unit: UnitId) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query("SELECT 1 FROM units WHERE parent_id = $1 LIMIT 1")
+                .bind(unit.0)
+                .fetch_optional(self.pool())
+                .await?
+                .is_some(),
+        )
+    }
+
     /// Erases a response (a guest's request, spam, a test entry): it leaves the roll-ups in
     /// the same transaction, and a case opened from it keeps its own record but loses the
     /// link. Administrators only; recorded in the audit trail.
@@ -614,12 +626,23 @@ impl Store {
         let mut sql = Sql::new(&format!("{SELECT_RESPONSE} WHERE 1 = 1"));
         push_response_scope(&mut sql, scope);
         if let Some(unit) = filter.unit {
-            let pattern = match self.get_unit(scope, unit).await {
-                Ok(u) => u.path.subtree_pattern(),
-                Err(StoreError::NotFound) => "-".into(),
+            match self.get_unit(scope, unit).await {
+                // A unit with nothing under it: its own index (unit, time) finds the newest
+                // directly, where a path match would walk the whole tenant's timeline.
+                Ok(u) if !self.has_subunits(u.id).await? => {
+                    sql.push(" AND r.unit_id = ").int(u.id.0);
+                }
+                Ok(u) => {
+                    sql.push(" AND u.path LIKE ").text(u.path.subtree_pattern());
+                }
+                Err(StoreError::NotFound) => {
+                    sql.push(" AND 1 = 0");
+                }
                 Err(e) => return Err(e),
-            };
-            sql.push(" AND u.path LIKE ").text(pattern);
+            }
+        }
+        if filter.with_text {
+            sql.push(" AND r.search_text <> ''");
         }
         if let Some(t) = filter.touchpoint {
             sql.push(" AND r.touchpoint_id = ").int(t);

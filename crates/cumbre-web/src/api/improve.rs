@@ -43,7 +43,17 @@ pub struct MetricsQuery {
     pub interval: String,
 }
 
-/// A checked metrics request: the range defaults to the 90 days up to today (local).
+/// The `months` complete calendar months before `today`'s month.
+pub fn last_full_months(today: Date, months: i32) -> (Date, Date) {
+    let to = today.first_of_month().yesterday().unwrap_or(today);
+    let from = to
+        .first_of_month()
+        .checked_sub(jiff::Span::new().months(months - 1))
+        .unwrap_or(to);
+    (from, to)
+}
+
+/// A checked metrics request: the range defaults to the last three complete months.
 pub struct Checked {
     pub metric: Metric,
     pub query: MetricQuery,
@@ -66,13 +76,19 @@ pub async fn check(
     };
     let clock = state.store.tenant_clock(tenant).await?;
     let today = local_day(&clock.zone, state.clock.now());
-    let to = match q.to.trim() {
-        "" => today,
-        t => parse_date(t)?,
-    };
-    let from = match q.from.trim() {
-        "" => to.checked_sub(89.days()).unwrap_or(to),
-        f => parse_date(f)?,
+    let (from, to) = match (q.from.trim(), q.to.trim()) {
+        // By default the last three complete months: calendar months read from month
+        // roll-ups, and nothing half-counted.
+        ("", "") => last_full_months(today, 3),
+        (f, t) => {
+            let to = if t.is_empty() { today } else { parse_date(t)? };
+            let from = if f.is_empty() {
+                to.checked_sub(89.days()).unwrap_or(to)
+            } else {
+                parse_date(f)?
+            };
+            (from, to)
+        }
     };
     if from > to {
         return Err(InvalidInput::OutOfRange {
@@ -106,6 +122,7 @@ pub async fn check(
             survey: crate::views::optional_id(&q.survey, Field::Survey)?,
             from,
             to,
+            person: None,
         },
     })
 }

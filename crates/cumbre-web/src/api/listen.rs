@@ -422,6 +422,7 @@ impl ResponsesQuery {
             text: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
             limit: crate::views::optional_id(&self.limit, Field::Answer)?.unwrap_or(default_limit),
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
+            with_text: false,
         })
     }
 }

@@ -258,34 +258,40 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
             .unwrap_or(today)
     };
     let hotel = &hotels[hotels.len() / 2];
+    let region = hotel.parent_id.map_or(0, |p| p.0);
+    let (d90, d365, all) = (ago(89), ago(364), ago(o.years * 365 - 1));
     let pages = [
         (
-            "executive overview, last 90 days",
-            format!("/overview?from={}&to={today}", ago(89)),
+            "executive overview, default: last 3 full months",
+            "/overview".to_owned(),
+        ),
+        ("executive overview, last 12 full months", {
+            let (f, t) = cumbre_web::api::improve::last_full_months(today, 12);
+            format!("/overview?from={f}&to={t}")
+        }),
+        (
+            "executive overview, last 90 days to today",
+            format!("/overview?from={d90}&to={today}"),
         ),
         (
-            "executive overview, last 12 months",
-            format!("/overview?from={}&to={today}", ago(364)),
+            "executive overview, last 365 days to today",
+            format!("/overview?from={d365}&to={today}"),
         ),
         (
-            "executive overview, all 3 years",
-            format!("/overview?from={}&to={today}", ago(o.years * 365 - 1)),
+            "executive overview, all 3 years to today",
+            format!("/overview?from={all}&to={today}"),
         ),
         (
-            "region drill-down, last 90 days",
-            format!(
-                "/overview?unit={}&from={}&to={today}",
-                hotel.parent_id.map_or(0, |p| p.0),
-                ago(89)
-            ),
+            "region drill-down (100 hotels), default",
+            format!("/overview?unit={region}"),
         ),
         (
-            "unit page (one hotel), last 90 days",
-            format!(
-                "/dashboard/units/{}?from={}&to={today}",
-                hotel.id.0,
-                ago(89)
-            ),
+            "unit page (one hotel), default",
+            format!("/dashboard/units/{}", hotel.id.0),
+        ),
+        (
+            "unit page (one hotel), last 90 days to today",
+            format!("/dashboard/units/{}?from={d90}&to={today}", hotel.id.0),
         ),
     ];
     println!(

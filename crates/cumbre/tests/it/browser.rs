@@ -776,3 +776,106 @@ async fn a_detractor_becomes_a_case_the_manager_contacts_promises_and_resolves()
     );
     c.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_executive_drills_the_map_from_region_to_hotel_to_a_moment_of_truth() {
+    let Some(session) = session("1400,1100").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo_with_history(Backend::Sqlite, 0.05).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let base = format!("http://{addr}");
+    let _server = serve(app.router.clone(), addr).await;
+    sign_in(&c, &base, "ceo@demo.test", "/overview").await;
+    c.wait()
+        .for_element(Locator::Id("map"))
+        .await
+        .expect("the moments-of-truth map");
+    let rows = c
+        .find_all(Locator::Css("#map tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 4, "the company's four regions");
+    // Every cell tells its count and interval on focus.
+    let cell = c
+        .find(Locator::Css("#map tbody tr td.cell.total"))
+        .await
+        .expect("a total cell");
+    let class = cell.attr("class").await.expect("class").unwrap_or_default();
+    assert!(
+        class.contains("heat"),
+        "a sufficient cell is coloured against its target: {class}"
+    );
+    cell.click().await.expect("focus");
+    let tip = c
+        .find(Locator::Css("#map tbody tr td.cell.total .tip"))
+        .await
+        .expect("tip");
+    assert!(
+        tip.text().await.expect("tip text").contains("n = "),
+        "the tip shows n"
+    );
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
+    std::fs::write(format!("{dir}/overview.png"), png).expect("save screenshot");
+
+    // Region → hotel → a moment of truth.
+    click(&c, "#map a.drill[href*='unit=']").await;
+    wait_for("the region's map", || async {
+        c.find(Locator::Css("h1"))
+            .await
+            .expect("heading")
+            .text()
+            .await
+            .is_ok_and(|t| t.contains("Caribe") || t.contains("Centro") || t.contains("Pacífico"))
+    })
+    .await;
+    let hotels: Vec<String> = {
+        let mut names = Vec::new();
+        for a in c
+            .find_all(Locator::Css("#map tbody th a"))
+            .await
+            .expect("hotels")
+        {
+            names.push(a.text().await.expect("name"));
+        }
+        names
+    };
+    assert!(
+        !hotels.is_empty()
+            && hotels
+                .iter()
+                .all(|n| n.contains("Sierra Azul") || n.contains("Club") || n.contains("Hacienda")),
+        "{hotels:?}"
+    );
+    click(&c, "#map tbody th a.drill").await;
+    wait_for("the hotel's map", || async {
+        c.find(Locator::Css("h1"))
+            .await
+            .expect("heading")
+            .text()
+            .await
+            .is_ok_and(|t| hotels.iter().any(|h| t.contains(h.trim_end_matches(" ›"))))
+    })
+    .await;
+    click(&c, "#map thead th a[href*='/dashboard/touchpoints/']").await;
+    c.wait()
+        .for_element(Locator::Id("touchpoint-title"))
+        .await
+        .expect("the touchpoint page");
+    let title = c
+        .find(Locator::Id("touchpoint-title"))
+        .await
+        .expect("title")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        hotels
+            .iter()
+            .any(|h| title.contains(h.trim_end_matches(" ›"))),
+        "{title}"
+    );
+    c.close().await.expect("close");
+}

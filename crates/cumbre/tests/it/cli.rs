@@ -321,6 +321,57 @@ async fn demo_builds_into_the_configured_database() {
         1,
         "built once"
     );
+    // The roll-ups the demo kept while loading equal those rebuilt from its responses.
+    let tenant = store.list_tenants().await.expect("tenants")[0].0;
+    let kept = store.rollup_rows(tenant).await.expect("rows");
+    let out = cumbre(&["rebuild-rollups"], Some(&db.url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("responses rolled up") && said.contains("rebuilt in"),
+        "{said}"
+    );
+    assert!(!kept.is_empty());
+    assert_eq!(store.rollup_rows(tenant).await.expect("rows"), kept);
+}
+
+#[test]
+fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
+    let csv = tempfile::NamedTempFile::new().expect("temp file");
+    let path = csv.path().display().to_string();
+    let out = cumbre(
+        &[
+            "bench",
+            "dashboard",
+            "--responses",
+            "3000",
+            "--units",
+            "20",
+            "--touchpoints",
+            "3",
+            "--runs",
+            "2",
+            "--export-csv",
+            &path,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    for row in [
+        "| executive overview, default",
+        "| unit page (one hotel)",
+        "| last 90 days |",
+        "roll-up rows: ",
+    ] {
+        assert!(report.contains(row), "{row}: {report}");
+    }
+    let rows = std::fs::read_to_string(csv.path()).expect("export");
+    assert_eq!(
+        rows.lines().count(),
+        3001,
+        "a header and one line per response"
+    );
 }
 
 #[test]

@@ -142,11 +142,16 @@ impl Reply {
 impl TestApp {
     /// The demo organisation on a fresh database.
     pub async fn demo(backend: Backend) -> TestApp {
+        Self::demo_with_history(backend, 0.0).await
+    }
+
+    /// The demo organisation with `scale` × its 18-month response history.
+    pub async fn demo_with_history(backend: Backend, scale: f64) -> TestApp {
         let db = fresh_db(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let now = datetime!(2026-11-25 10:00 UTC);
-        let (tenant, _) = demo::build(&store, demo::DEFAULT_SEED, now, |_| {})
+        let (tenant, _) = demo::build_with(&store, demo::DEFAULT_SEED, now, scale, |_| {}, |_| {})
             .await
             .expect("demo builds");
         let clock = Arc::new(ManualClock::new(now));

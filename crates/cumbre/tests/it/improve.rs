@@ -10,6 +10,7 @@ both!(
     rollups_kept_on_every_write_equal_a_rebuild,
     metrics_read_a_subtree_by_local_day_within_scope,
     the_overview_maps_a_subtree_drills_down_and_stays_in_scope,
+    touchpoint_and_employee_pages_read_their_slice_within_scope,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -538,4 +539,106 @@ async fn the_overview_maps_a_subtree_drills_down_and_stays_in_scope(backend: Bac
         below.body.contains("meta 50 (heredada)"),
         "the team inherits Cancún's target"
     );
+}
+
+async fn touchpoint_and_employee_pages_read_their_slice_within_scope(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let nps = survey(&app, "NPS").await;
+    let tps = touchpoints(&app).await;
+    let employee_person = app
+        .store
+        .user_by_email(&cumbre_domain::org::Email::parse("employee@demo.test").expect("email"))
+        .await
+        .expect("user")
+        .person_id
+        .expect("a person");
+    // Two answers name the receptionist; one at another touchpoint names nobody.
+    for (score, tp, who) in [
+        (10, tps[0], Some(employee_person.0)),
+        (4, tps[0], Some(employee_person.0)),
+        (9, tps[1], None),
+    ] {
+        let mut body = json!({"answers": {"nps": score}, "unit_id": app.unit_id("CUN-REC").await, "touchpoint_id": tp,
+            "submitted_at": "2026-11-20T18:00:00Z"});
+        if let Some(p) = who {
+            body["employee_id"] = json!(p);
+        }
+        let reply = app
+            .api(
+                &admin,
+                Method::POST,
+                &format!("/api/v1/surveys/{nps}/responses"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    let range = "from=2026-11-01&to=2026-11-25";
+    let cun = app.unit_id("CUN").await;
+    let manager = app.login("manager@demo.test").await;
+    let page = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/touchpoints/{}?unit={cun}&{range}", tps[0]),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("n = 2") && page.body.contains("id=\"touchpoint-units\""),
+        "{}",
+        page.body
+    );
+    let pdc = app.unit_id("PDC").await;
+    let elsewhere = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/touchpoints/{}?unit={pdc}", tps[0]),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(Some(&manager), "/dashboard/touchpoints/999999")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The employee reads their own results (two answers: NPS 0), and nobody else's.
+    let employee = app.login("employee@demo.test").await;
+    let me = app.get(Some(&employee), "/dashboard/me").await;
+    assert_eq!(me.status, StatusCode::SEE_OTHER);
+    let own = app
+        .get(Some(&employee), &format!("{}?{range}", me.location()))
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(
+        own.body.contains("id=\"person-kpis\"") && own.body.contains("n = 2"),
+        "{}",
+        own.body
+    );
+    let colleague = app
+        .store
+        .user_by_email(&cumbre_domain::org::Email::parse("supervisor@demo.test").expect("email"))
+        .await
+        .expect("user")
+        .person_id
+        .expect("a person");
+    assert_eq!(
+        app.get(
+            Some(&employee),
+            &format!("/dashboard/people/{}", colleague.0)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // Their manager reads it too.
+    let theirs = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/people/{}?{range}", employee_person.0),
+        )
+        .await;
+    assert!(theirs.body.contains("n = 2"), "{}", theirs.body);
 }

@@ -3,6 +3,8 @@
 //! as a fact), its colour against the target, and its change.
 
 pub mod overview;
+pub mod person;
+pub mod touchpoint;
 pub mod unit;
 
 use crate::views::Chrome;
@@ -20,8 +22,8 @@ pub struct Figure {
     pub ci: String,
     /// `on`, `off`, `neutral` (no target), `thin` (insufficient) or `empty`.
     pub class: &'static str,
-    /// Inline colour for map cells (by value against target, or on the metric's scale).
-    pub style: String,
+    /// Colour class for map cells (by value against target, or on the metric's scale).
+    pub heat: String,
     pub sufficient: bool,
     pub value: Option<f64>,
     pub target: Option<f64>,
@@ -46,7 +48,7 @@ pub fn figure(metric: Metric, t: &Tally, min_sample: i64, target: Option<Target>
             _ => String::new(),
         },
         class,
-        style: colour(metric, &e, target),
+        heat: colour(metric, &e, target),
         sufficient: e.sufficient,
         value: e.value,
         target: target.map(|t| t.value),
@@ -62,8 +64,9 @@ pub fn format_value(metric: Metric, v: f64) -> String {
     }
 }
 
-/// A cell's background: green to red by how far above or below target the value is (on
-/// the metric's scale when there is no target); none when the sample is insufficient.
+/// A cell's colour class, `heat0` (far worse) … `heat8` (far better): by how far above or
+/// below target the value is, or on the metric's scale without a target; none when the
+/// sample is insufficient. Classes, not inline styles: the CSP allows only our stylesheet.
 fn colour(metric: Metric, e: &Estimate, target: Option<Target>) -> String {
     let Some(v) = e.value.filter(|_| e.sufficient) else {
         return String::new();
@@ -72,15 +75,13 @@ fn colour(metric: Metric, e: &Estimate, target: Option<Target>) -> String {
     let span = hi - lo;
     // −1 (far worse) … +1 (far better).
     let mut score = match target {
-        Some(t) => ((v - t.value) / (span / 4.0)).clamp(-1.0, 1.0),
+        Some(t) => ((v - t.value) / (span / 8.0)).clamp(-1.0, 1.0),
         None => ((v - lo) / span * 2.0 - 1.0).clamp(-1.0, 1.0),
     };
     if !metric.higher_is_better() {
         score = -score;
     }
-    // Hue 0 (red) … 130 (green); light enough for dark text.
-    let hue = (65.0 + 65.0 * score).round();
-    format!("background-color: hsl({hue} 70% 82%)")
+    format!("heat{}", ((score + 1.0) * 4.0).round() as i64)
 }
 
 /// "▲ 4.2" / "▼ 3", with whether it is significant; empty without both values.
@@ -159,20 +160,33 @@ pub fn metric_key(metric: Metric) -> &'static str {
     }
 }
 
-/// Links to the usual ranges, ending today.
+/// Links to the usual ranges: whole months (read from month roll-ups), and the last 30
+/// days up to today.
 pub fn presets(chrome: &Chrome, today: jiff::civil::Date) -> Vec<(String, String, String)> {
+    use crate::api::improve::last_full_months;
     use jiff::ToSpan;
-    [(29, "range.30"), (89, "range.90"), (364, "range.365")]
-        .into_iter()
-        .map(|(back, key)| {
-            let from = today.checked_sub(back.days()).unwrap_or(today);
-            (
-                chrome.tr.t(key).to_owned(),
-                from.to_string(),
-                today.to_string(),
-            )
-        })
-        .collect()
+    let mut out: Vec<(String, String, String)> = [
+        (1, "range.last_month"),
+        (3, "range.3_months"),
+        (12, "range.12_months"),
+    ]
+    .into_iter()
+    .map(|(months, key)| {
+        let (from, to) = last_full_months(today, months);
+        (
+            chrome.tr.t(key).to_owned(),
+            from.to_string(),
+            to.to_string(),
+        )
+    })
+    .collect();
+    let from = today.checked_sub(29.days()).unwrap_or(today);
+    out.push((
+        chrome.tr.t("range.30").to_owned(),
+        from.to_string(),
+        today.to_string(),
+    ));
+    out
 }
 
 /// A series' data table: (period, value, n, 95 % interval, sufficient).

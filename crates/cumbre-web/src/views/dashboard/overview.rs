@@ -125,20 +125,39 @@ pub(crate) async fn compute(
 
     let mut shown: Vec<&Unit> = vec![&unit];
     shown.extend(children.iter().copied());
-    let cells = state
-        .store
-        .metric_cells(scope, &shown, from, to, false)
-        .await?;
     let (prev_from, prev_to) = previous_range(from, to);
-    let before = state
-        .store
-        .metric_cells(scope, &shown, prev_from, prev_to, true)
-        .await?;
+    // Movers: the hotels (locations) under the unit, else its sub-units.
+    let mut candidates: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Location && u.id != unit.id && u.path.is_within(&unit.path))
+        .collect();
+    if candidates.is_empty() {
+        candidates = children.clone();
+    }
+    let whole = |from, to| MetricQuery {
+        unit: Some(unit.id),
+        touchpoint: None,
+        survey: None,
+        from,
+        to,
+        person: None,
+    };
+    let (this_year, last_year) = (whole(from, to), whole(year_before(from), year_before(to)));
+    let store = &state.store;
+    // Independent reads, run at once (SQLite readers and PostgreSQL sessions work in
+    // parallel): the page waits for the slowest, not for their sum.
+    let (cells, before, last_year, now_m, before_m, series) = tokio::try_join!(
+        store.metric_cells(scope, &shown, from, to, false),
+        store.metric_cells(scope, &shown, prev_from, prev_to, true),
+        store.metric_series(scope, &last_year, None),
+        store.metric_cells(scope, &candidates, from, to, true),
+        store.metric_cells(scope, &candidates, prev_from, prev_to, true),
+        store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
+    )?;
     let get = |m: &HashMap<(UnitId, i64), Tally>, u: UnitId, t: i64| {
         m.get(&(u, t)).copied().unwrap_or_default()
     };
     let estimate = |t: &Tally| metric.estimate(t, min_sample);
-
     let rows = children
         .iter()
         .map(|child| {
@@ -168,40 +187,10 @@ pub(crate) async fn compute(
         &estimate(&now_total),
         &estimate(&get(&before, unit.id, 0)),
     );
-    let last_year = state
-        .store
-        .metric_series(
-            scope,
-            &MetricQuery {
-                unit: Some(unit.id),
-                touchpoint: None,
-                survey: None,
-                from: year_before(from),
-                to: year_before(to),
-            },
-            None,
-        )
-        .await?;
     let vs_last_year = last_year
         .first()
         .and_then(|(_, t)| delta(metric, &estimate(&now_total), &estimate(t)));
 
-    // Movers: the hotels (locations) under the unit, else its sub-units.
-    let mut candidates: Vec<&Unit> = units
-        .iter()
-        .filter(|u| u.kind == UnitKind::Location && u.id != unit.id && u.path.is_within(&unit.path))
-        .collect();
-    if candidates.is_empty() {
-        candidates = children.clone();
-    }
-    let now_m = state
-        .store
-        .metric_cells(scope, &candidates, from, to, true)
-        .await?;
-    let before_m = state
-        .store
-        .metric_cells(scope, &candidates, prev_from, prev_to, true)
-        .await?;
     let mut movers: Vec<(f64, Mover)> = candidates
         .iter()
         .filter_map(|u| {
@@ -238,20 +227,6 @@ pub(crate) async fn compute(
         .map(|(_, m)| m)
         .collect();
 
-    let series = state
-        .store
-        .metric_series(
-            scope,
-            &MetricQuery {
-                unit: Some(unit.id),
-                touchpoint: None,
-                survey: None,
-                from,
-                to,
-            },
-            Some(trend_interval(from, to)),
-        )
-        .await?;
     Ok(Overview {
         metric,
         trend: points(metric, &series, min_sample),

@@ -32,8 +32,8 @@ struct UnitPage {
     kpis: Vec<(&'static str, String, Figure, String, bool)>,
     /// Siblings (and the unit itself) on the chosen metric: (unit, figure, is this unit).
     siblings: Vec<(Unit, Figure, bool)>,
-    /// (touchpoint, figure)
-    touchpoints: Vec<(String, Figure)>,
+    /// (touchpoint id, name, figure)
+    touchpoints: Vec<(i64, String, Figure)>,
     trend_svg: String,
     trend: Vec<(String, String, i64, String, bool)>,
     /// (when, text) of recent comments.
@@ -76,10 +76,14 @@ pub async fn show(
             .collect(),
         None => vec![&unit],
     };
-    let cells = state
-        .store
-        .metric_cells(&ctx.scope, &siblings, from, to, false)
-        .await?;
+    // The unit's own cells, and only the totals of its peers, read at once.
+    let me = [&unit];
+    let (cells, peers) = tokio::try_join!(
+        state.store.metric_cells(&ctx.scope, &me, from, to, false),
+        state
+            .store
+            .metric_cells(&ctx.scope, &siblings, from, to, true),
+    )?;
     let own = |tp: i64| cells.get(&(unit.id, tp)).copied().unwrap_or_default();
     let kpis = Metric::ALL
         .iter()
@@ -100,7 +104,7 @@ pub async fn show(
     let mut sibling_rows: Vec<(Unit, Figure, bool)> = siblings
         .iter()
         .map(|s| {
-            let t: Tally = cells.get(&(s.id, 0)).copied().unwrap_or_default();
+            let t: Tally = peers.get(&(s.id, 0)).copied().unwrap_or_default();
             let target = targets::resolve(&s.path.ids(), metric, &all_targets);
             (
                 (*s).clone(),
@@ -130,6 +134,7 @@ pub async fn show(
         .iter()
         .map(|t| {
             (
+                t.id,
                 t.name.get(ctx.lang).to_owned(),
                 figure(metric, &own(t.id), min_sample, target),
             )
@@ -145,6 +150,7 @@ pub async fn show(
                 survey: None,
                 from,
                 to,
+                person: None,
             },
             Some(trend_interval(from, to)),
         )
@@ -172,7 +178,8 @@ pub async fn show(
             &ctx.scope,
             &cumbre_store::listen::ResponseFilter {
                 unit: Some(unit.id),
-                limit: 200,
+                with_text: true,
+                limit: 8,
                 ..Default::default()
             },
         )

@@ -1,0 +1,157 @@
+//! A moment of truth across a unit's subtree: its figure against target, its trend, how
+//! each sub-unit does at it, and what guests wrote about it.
+
+use crate::api::improve::{MetricsQuery, check};
+use crate::auth::PageCtx;
+use crate::views::charts::{self, Point};
+use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
+use crate::views::{Chrome, page};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use cumbre_domain::access::Scope;
+use cumbre_domain::improve::{Metric, targets};
+use cumbre_store::improve::MetricQuery;
+use cumbre_store::org::Unit;
+
+#[derive(Template)]
+#[template(path = "touchpoint_dashboard.html")]
+struct TouchpointPage {
+    chrome: Chrome,
+    name: String,
+    unit: Unit,
+    metric: Metric,
+    metric_name: String,
+    from: String,
+    to: String,
+    figure: Figure,
+    /// Sub-units at this moment: (unit, figure).
+    rows: Vec<(Unit, Figure)>,
+    trend_svg: String,
+    trend: Vec<(String, String, i64, String, bool)>,
+    comments: Vec<(String, String)>,
+    min_sample: i64,
+}
+
+impl TouchpointPage {
+    fn metric_code(&self) -> &'static str {
+        self.metric.code()
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<MetricsQuery>,
+) -> Result<Response, AppError> {
+    if let Scope::Own { .. } = ctx.scope {
+        return Err(AppError::NotFound);
+    }
+    let tenant = ctx.user.tenant;
+    let touchpoint = state
+        .store
+        .list_touchpoints(tenant)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(AppError::NotFound)?;
+    let c = check(&state, tenant, &q).await?;
+    let (metric, from, to) = (c.metric, c.query.from, c.query.to);
+    let unit = match c.query.unit {
+        Some(u) => state.store.get_unit(&ctx.scope, u).await?,
+        None => state.store.dashboard_root(&ctx.scope).await?,
+    };
+    let min_sample = state.store.min_sample(tenant).await?;
+    let all_targets = state.store.metric_targets(tenant).await?;
+    let units = state.store.list_units(&ctx.scope).await?;
+    let children: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.parent_id == Some(unit.id))
+        .collect();
+    let mut shown = vec![&unit];
+    shown.extend(children.iter().copied());
+    let series_query = MetricQuery {
+        unit: Some(unit.id),
+        touchpoint: Some(id),
+        survey: None,
+        from,
+        to,
+        person: None,
+    };
+    let filter = cumbre_store::listen::ResponseFilter {
+        unit: Some(unit.id),
+        touchpoint: Some(id),
+        with_text: true,
+        limit: 8,
+        ..Default::default()
+    };
+    let (cells, series, recent) = tokio::try_join!(
+        state
+            .store
+            .metric_cells(&ctx.scope, &shown, from, to, false),
+        state
+            .store
+            .metric_series(&ctx.scope, &series_query, Some(trend_interval(from, to))),
+        state.store.list_responses(&ctx.scope, &filter),
+    )?;
+    let target_of = |u: &Unit| targets::resolve(&u.path.ids(), metric, &all_targets);
+    let at = |u: &Unit| cells.get(&(u.id, id)).copied().unwrap_or_default();
+    let chrome = Chrome::for_user(&ctx, "overview");
+    let metric_name = chrome.tr.t(metric_key(metric)).to_owned();
+    let name = touchpoint.name.get(ctx.lang).to_owned();
+    let trend = points(metric, &series, min_sample);
+    let target = target_of(&unit);
+    let trend_svg = charts::line(
+        &trend
+            .iter()
+            .map(|(p, _)| Point {
+                label: p.label.clone(),
+                value: p.value,
+                ci: p.ci,
+                sufficient: p.sufficient,
+            })
+            .collect::<Vec<_>>(),
+        metric.bounds(),
+        target.map(|t| t.value),
+        &format!("{metric_name} · {name} · {}", unit.name),
+    );
+    let clock = state.store.tenant_clock(tenant).await?;
+    page(&TouchpointPage {
+        figure: figure(metric, &at(&unit), min_sample, target),
+        rows: children
+            .iter()
+            .map(|u| {
+                (
+                    (*u).clone(),
+                    figure(metric, &at(u), min_sample, target_of(u)),
+                )
+            })
+            .collect(),
+        trend_svg,
+        trend: table_rows(&trend),
+        comments: recent
+            .items
+            .iter()
+            .filter_map(|r| {
+                let text: Vec<&str> = r
+                    .answers
+                    .as_object()?
+                    .values()
+                    .filter_map(|v| v.as_str())
+                    .filter(|s| s.chars().count() > 3)
+                    .collect();
+                (!text.is_empty()).then(|| (clock.local(r.submitted_at), text.join(" · ")))
+            })
+            .collect(),
+        min_sample,
+        metric_name,
+        chrome,
+        name,
+        metric,
+        from: from.to_string(),
+        to: to.to_string(),
+        unit,
+    })
+}
