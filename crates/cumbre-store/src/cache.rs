@@ -48,6 +48,8 @@ pub(crate) struct ReadCache {
     pub tokens: Map<String, Option<crate::access::User>>,
     pub surveys: Map<(i64, i64), crate::listen::Survey>,
     pub units: Map<i64, crate::org::Unit>,
+    /// A scope's whole unit list (every dashboard and form reads it), by scope key.
+    pub unit_lists: Map<(i64, i64), std::sync::Arc<Vec<crate::org::Unit>>>,
 }
 
 impl ReadCache {

@@ -76,12 +76,27 @@ pub(crate) fn push_unit_scope(sql: &mut Sql, scope: &Scope, alias: &str) {
 impl Store {
     /// Every unit the scope sees, parents before children.
     pub async fn list_units(&self, scope: &Scope) -> Result<Vec<Unit>, StoreError> {
+        let key = (
+            scope.tenant().0,
+            match scope {
+                Scope::Tenant(_) => 0,
+                Scope::Subtree { root, .. } => root.0,
+                Scope::Own { unit, .. } => -1 - unit.map_or(0, |u| u.0),
+            },
+        );
+        let generation = self.cache.generation();
+        if let Some(units) = self.cache.unit_lists.get(generation, &key) {
+            return Ok(units.as_ref().clone());
+        }
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM units u WHERE 1 = 1"));
         push_unit_scope(&mut sql, scope, "u");
         sql.push(" ORDER BY u.path");
         let rows = sql.query()?.fetch_all(self.pool()).await?;
         let mut units: Vec<Unit> = rows.iter().map(unit_from_row).collect::<Result<_, _>>()?;
         sort_as_tree(&mut units);
+        self.cache
+            .unit_lists
+            .put(generation, key, std::sync::Arc::new(units.clone()));
         Ok(units)
     }
 

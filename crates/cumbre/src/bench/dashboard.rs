@@ -318,6 +318,30 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
         println!("| {name} | {s50:.1} ms | {s95:.1} ms | {t50:.1} ms | {t95:.1} ms |");
     }
 
+    // The map alone (the top unit and its regions × touchpoints) from the roll-ups: the
+    // aggregation the raw GROUP BY below and DuckDB compute.
+    let mut shown: Vec<&cumbre_store::org::Unit> = vec![&root];
+    shown.extend(units.iter().filter(|u| u.parent_id == Some(root.id)));
+    let (m3_from, m3_to) = cumbre_web::api::improve::last_full_months(today, 3);
+    println!("\n| the overview's map from the roll-ups (store call, no page) | p50 | p95 |");
+    println!("| --- | --- | --- |");
+    for (name, from) in [
+        ("last 3 full months", m3_from),
+        ("last 90 days to today", d90),
+        ("all 3 years to today", all),
+    ] {
+        let to = if from == m3_from { m3_to } else { today };
+        let mut samples = Vec::new();
+        for _ in 0..o.runs {
+            let t = Instant::now();
+            let cells = store.metric_cells(&scope, &shown, from, to, false).await?;
+            anyhow::ensure!(!cells.is_empty(), "the map is empty");
+            samples.push(t.elapsed());
+        }
+        let (p50, p95) = stats(samples);
+        println!("| {name} | {p50:.2} ms | {p95:.2} ms |");
+    }
+
     // The same map (regions × touchpoints) by a plain GROUP BY over the raw responses.
     println!("\n| the overview's map without roll-ups: GROUP BY over raw responses | p50 | p95 |");
     println!("| --- | --- | --- |");

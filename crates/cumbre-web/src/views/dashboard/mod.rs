@@ -204,3 +204,42 @@ pub fn table_rows(points: &[(Point, i64)]) -> Vec<(String, String, i64, String, 
         })
         .collect()
 }
+
+/// The trend chart of `trend` (as [`points`] gives it), with the target line.
+pub fn trend_chart(
+    metric: Metric,
+    trend: &[(Point, i64)],
+    target: Option<f64>,
+    title: &str,
+) -> String {
+    let points: Vec<Point> = trend
+        .iter()
+        .map(|(p, _)| Point {
+            label: p.label.clone(),
+            value: p.value,
+            ci: p.ci,
+            sufficient: p.sufficient,
+        })
+        .collect();
+    crate::views::charts::line(&points, metric.bounds(), target, title)
+}
+
+/// What guests wrote (their text answers longer than a word), with when, newest first.
+pub fn verbatims(
+    items: &[cumbre_store::listen::StoredResponse],
+    clock: &cumbre_domain::recover::TenantClock,
+) -> Vec<(String, String)> {
+    items
+        .iter()
+        .filter_map(|r| {
+            let text: Vec<&str> = r
+                .answers
+                .as_object()?
+                .values()
+                .filter_map(|v| v.as_str())
+                .filter(|s| s.chars().count() > 3)
+                .collect();
+            (!text.is_empty()).then(|| (clock.local(r.submitted_at), text.join(" · ")))
+        })
+        .collect()
+}

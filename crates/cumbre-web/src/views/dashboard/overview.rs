@@ -4,7 +4,7 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::PageCtx;
-use crate::views::charts::{self, Point};
+use crate::views::charts::Point;
 use crate::views::dashboard::{
     Delta, Figure, delta, figure, metric_key, points, presets, trend_interval,
 };
@@ -275,17 +275,9 @@ pub async fn show(
         .iter()
         .filter_map(|id| o.units.iter().find(|u| u.id == *id).cloned())
         .collect();
-    let trend_svg = charts::line(
-        &o.trend
-            .iter()
-            .map(|(p, _)| Point {
-                label: p.label.clone(),
-                value: p.value,
-                ci: p.ci,
-                sufficient: p.sufficient,
-            })
-            .collect::<Vec<_>>(),
-        o.metric.bounds(),
+    let trend_svg = super::trend_chart(
+        o.metric,
+        &o.trend,
         o.target,
         &format!("{metric_name} · {}", o.unit.name),
     );

@@ -3,7 +3,6 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::PageCtx;
-use crate::views::charts::{self, Point};
 use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
@@ -101,17 +100,9 @@ pub async fn show(
         .collect();
     let metric_name = chrome.tr.t(metric_key(metric)).to_owned();
     let trend = points(metric, &series, min_sample);
-    let trend_svg = charts::line(
-        &trend
-            .iter()
-            .map(|(p, _)| Point {
-                label: p.label.clone(),
-                value: p.value,
-                ci: p.ci,
-                sufficient: p.sufficient,
-            })
-            .collect::<Vec<_>>(),
-        metric.bounds(),
+    let trend_svg = super::trend_chart(
+        metric,
+        &trend,
         targets::resolve(&chain, metric, &all_targets).map(|t| t.value),
         &format!("{metric_name} · {}", person.name),
     );

@@ -3,7 +3,6 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::PageCtx;
-use crate::views::charts::{self, Point};
 use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
@@ -103,17 +102,9 @@ pub async fn show(
     let name = touchpoint.name.get(ctx.lang).to_owned();
     let trend = points(metric, &series, min_sample);
     let target = target_of(&unit);
-    let trend_svg = charts::line(
-        &trend
-            .iter()
-            .map(|(p, _)| Point {
-                label: p.label.clone(),
-                value: p.value,
-                ci: p.ci,
-                sufficient: p.sufficient,
-            })
-            .collect::<Vec<_>>(),
-        metric.bounds(),
+    let trend_svg = super::trend_chart(
+        metric,
+        &trend,
         target.map(|t| t.value),
         &format!("{metric_name} · {name} · {}", unit.name),
     );
@@ -131,20 +122,7 @@ pub async fn show(
             .collect(),
         trend_svg,
         trend: table_rows(&trend),
-        comments: recent
-            .items
-            .iter()
-            .filter_map(|r| {
-                let text: Vec<&str> = r
-                    .answers
-                    .as_object()?
-                    .values()
-                    .filter_map(|v| v.as_str())
-                    .filter(|s| s.chars().count() > 3)
-                    .collect();
-                (!text.is_empty()).then(|| (clock.local(r.submitted_at), text.join(" · ")))
-            })
-            .collect(),
+        comments: super::verbatims(&recent.items, &clock),
         min_sample,
         metric_name,
         chrome,

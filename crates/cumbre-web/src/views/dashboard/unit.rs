@@ -4,7 +4,6 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::{CsrfForm, PageCtx};
-use crate::views::charts::{self, Point};
 use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
@@ -157,17 +156,9 @@ pub async fn show(
         .await?;
     let trend = points(metric, &series, min_sample);
     let metric_name = chrome.tr.t(metric_key(metric)).to_owned();
-    let trend_svg = charts::line(
-        &trend
-            .iter()
-            .map(|(p, _)| Point {
-                label: p.label.clone(),
-                value: p.value,
-                ci: p.ci,
-                sufficient: p.sufficient,
-            })
-            .collect::<Vec<_>>(),
-        metric.bounds(),
+    let trend_svg = super::trend_chart(
+        metric,
+        &trend,
         target.map(|t| t.value),
         &format!("{metric_name} · {}", unit.name),
     );
@@ -184,21 +175,7 @@ pub async fn show(
             },
         )
         .await?;
-    let comments = recent
-        .items
-        .iter()
-        .filter_map(|r| {
-            let text: Vec<&str> = r
-                .answers
-                .as_object()?
-                .values()
-                .filter_map(|v| v.as_str())
-                .filter(|s| s.chars().count() > 3)
-                .collect();
-            (!text.is_empty()).then(|| (clock.local(r.submitted_at), text.join(" · ")))
-        })
-        .take(8)
-        .collect();
+    let comments = super::verbatims(&recent.items, &clock);
     let open_cases = state
         .store
         .list_cases(
