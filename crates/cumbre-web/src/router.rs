@@ -78,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/recovery/limit", post(recovery_settings::save_limit))
         .route("/admin/recovery/causes", post(recovery_settings::add_cause))
         .route(
+            "/admin/recovery/min-sample",
+            post(recovery_settings::save_min_sample),
+        )
+        .route(
             "/admin/recovery/winback",
             post(recovery_settings::save_winback),
         )

@@ -2,10 +2,10 @@
 
 use crate::auth::ApiCtx;
 use crate::{AppError, AppState};
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use cumbre_domain::improve::period::{local_day, parse_date};
 use cumbre_domain::improve::{Interval, Metric};
@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/metrics", get(metrics))
         .route("/api/v1/responses/{id}", delete(delete_response))
+        .route("/api/v1/settings/min-sample", put(set_min_sample))
 }
 
 /// Most periods one series may have.
@@ -41,6 +42,9 @@ pub struct MetricsQuery {
     pub to: String,
     #[serde(default)]
     pub interval: String,
+    /// `csv` on a dashboard page: its tables as CSV instead of the page.
+    #[serde(default)]
+    pub format: String,
 }
 
 /// The `months` complete calendar months before `today`'s month.
@@ -180,5 +184,23 @@ async fn delete_response(
         .store
         .delete_response(&grant, id, &ctx.actor(), state.clock.now())
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct MinSampleBody {
+    min_sample: i64,
+}
+
+/// `PUT /api/v1/settings/min-sample`: how many answers a figure needs before it is shown
+/// as a fact (administrators; 1–10,000, default 30).
+async fn set_min_sample(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<Json<MinSampleBody>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let grant = ctx.admin()?;
+    let b = crate::api::body(payload)?;
+    state.store.set_min_sample(&grant, b.min_sample).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -31,6 +31,7 @@ struct SettingsPage {
     causes: Vec<(i64, String)>,
     surveys: Vec<(i64, String)>,
     winback: Option<i64>,
+    min_sample: i64,
 }
 
 impl SettingsPage {
@@ -124,6 +125,7 @@ pub async fn show(
         causes: state.store.root_causes(tenant).await?,
         surveys,
         winback: state.store.winback_survey(tenant).await?,
+        min_sample: state.store.min_sample(tenant).await?,
     })
 }
 
@@ -320,5 +322,30 @@ pub async fn save_winback(
     let grant = f.ctx.admin()?;
     let survey = optional_id(&f.form.survey_id, Field::Survey)?;
     state.store.set_winback_survey(&grant, survey).await?;
+    Ok(done("/admin/recovery", "saved"))
+}
+
+#[derive(Deserialize)]
+pub struct MinSampleForm {
+    #[serde(default)]
+    min_sample: String,
+}
+
+/// How many answers a figure needs before dashboards show it as a fact.
+pub async fn save_min_sample(
+    State(state): State<AppState>,
+    f: CsrfForm<MinSampleForm>,
+) -> Result<Response, AppError> {
+    let grant = f.ctx.admin()?;
+    let n = f
+        .form
+        .min_sample
+        .trim()
+        .parse()
+        .map_err(|_| InvalidInput::NotANumber {
+            field: Field::Record,
+            value: f.form.min_sample.clone(),
+        })?;
+    state.store.set_min_sample(&grant, n).await?;
     Ok(done("/admin/recovery", "saved"))
 }

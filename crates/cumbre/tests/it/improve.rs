@@ -366,6 +366,49 @@ async fn metrics_read_a_subtree_by_local_day_within_scope(backend: Backend) {
         .json();
     assert_eq!(own["items"][0]["n"], 3);
 
+    // The minimum sample is the tenant's: at 2, two answers are a fact.
+    let manager_token = app.token("manager@demo.test").await;
+    let not_theirs = app
+        .api(
+            &manager_token,
+            Method::PUT,
+            "/api/v1/settings/min-sample",
+            Some(json!({"min_sample": 2})),
+        )
+        .await;
+    assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+    let zero = app
+        .api(
+            &admin,
+            Method::PUT,
+            "/api/v1/settings/min-sample",
+            Some(json!({"min_sample": 0})),
+        )
+        .await;
+    assert_eq!(zero.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let two = app
+        .api(
+            &admin,
+            Method::PUT,
+            "/api/v1/settings/min-sample",
+            Some(json!({"min_sample": 2})),
+        )
+        .await;
+    assert_eq!(two.status, StatusCode::NO_CONTENT, "{}", two.body);
+    let again = series(
+        admin.clone(),
+        format!("metric=nps&unit={cun}&from=2026-11-19&to=2026-11-21&interval=day"),
+    )
+    .await
+    .json();
+    assert_eq!(
+        (
+            again["min_sample"].clone(),
+            again["items"][1]["sufficient"].clone()
+        ),
+        (json!(2), json!(true))
+    );
+
     // Bad requests say why and change nothing.
     for query in [
         "metric=happiness",
@@ -589,6 +632,29 @@ async fn touchpoint_and_employee_pages_read_their_slice_within_scope(backend: Ba
         "{}",
         page.body
     );
+    let csv = app
+        .get(
+            Some(&manager),
+            &format!(
+                "/dashboard/touchpoints/{}?unit={cun}&{range}&format=csv",
+                tps[0]
+            ),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .starts_with("table,label,value,n,ci_low,ci_high,sufficient,target"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body
+            .lines()
+            .any(|l| l.starts_with("total,Sierra Azul Cancún,") && l.contains(",2,")),
+        "{}",
+        csv.body
+    );
     let pdc = app.unit_id("PDC").await;
     let elsewhere = app
         .get(
@@ -596,6 +662,17 @@ async fn touchpoint_and_employee_pages_read_their_slice_within_scope(backend: Ba
             &format!("/dashboard/touchpoints/{}?unit={pdc}", tps[0]),
         )
         .await;
+    let pdc_csv = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/touchpoints/{}?unit={pdc}&format=csv", tps[0]),
+        )
+        .await;
+    assert_eq!(
+        pdc_csv.status,
+        StatusCode::NOT_FOUND,
+        "no CSV out of scope either"
+    );
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.get(Some(&manager), "/dashboard/touchpoints/999999")
@@ -641,4 +718,28 @@ async fn touchpoint_and_employee_pages_read_their_slice_within_scope(backend: Ba
         )
         .await;
     assert!(theirs.body.contains("n = 2"), "{}", theirs.body);
+    let csv = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/people/{}?{range}&format=csv", employee_person.0),
+        )
+        .await;
+    assert!(
+        csv.body
+            .lines()
+            .any(|l| l.starts_with("metrics,NPS,") && l.contains(",2,")),
+        "{}",
+        csv.body
+    );
+    let unit_csv = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/units/{cun}?{range}&format=csv"),
+        )
+        .await;
+    assert!(
+        unit_csv.body.lines().any(|l| l.starts_with("touchpoints,")),
+        "{}",
+        unit_csv.body
+    );
 }

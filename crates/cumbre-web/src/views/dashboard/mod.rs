@@ -243,3 +243,73 @@ pub fn verbatims(
         })
         .collect()
 }
+
+/// A dashboard page's tables as one CSV (`?format=csv`): a `table` column says which.
+pub struct CsvOut(csv::Writer<Vec<u8>>);
+
+impl CsvOut {
+    pub fn new() -> Self {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            "table",
+            "label",
+            "value",
+            "n",
+            "ci_low",
+            "ci_high",
+            "sufficient",
+            "target",
+        ]);
+        Self(w)
+    }
+
+    pub fn figure(&mut self, table: &str, label: &str, f: &Figure) {
+        let (lo, hi) = f.ci.split_once('–').unwrap_or(("", ""));
+        let _ = self.0.write_record([
+            table.to_owned(),
+            label.to_owned(),
+            f.value.map(|v| format!("{v:.2}")).unwrap_or_default(),
+            f.n.to_string(),
+            lo.to_owned(),
+            hi.to_owned(),
+            f.sufficient.to_string(),
+            f.target.map(|t| t.to_string()).unwrap_or_default(),
+        ]);
+    }
+
+    /// Rows of [`table_rows`].
+    pub fn trend(&mut self, table: &str, rows: &[(String, String, i64, String, bool)]) {
+        for (label, value, n, ci, sufficient) in rows {
+            let (lo, hi) = ci.split_once('–').unwrap_or(("", ""));
+            let _ = self.0.write_record([
+                table,
+                label,
+                if value == "—" { "" } else { value },
+                &n.to_string(),
+                lo,
+                hi,
+                &sufficient.to_string(),
+                "",
+            ]);
+        }
+    }
+
+    pub fn finish(self, filename: &str) -> Result<axum::response::Response, crate::AppError> {
+        use axum::response::IntoResponse;
+        let body = self.0.into_inner().map_err(crate::AppError::internal)?;
+        Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response())
+    }
+}

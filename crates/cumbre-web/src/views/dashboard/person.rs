@@ -75,16 +75,16 @@ pub async fn show(
         to,
         person: Some(person.id),
     };
-    let q = query(from, to);
+    let range = query(from, to);
     let (whole, series) = tokio::try_join!(
-        state.store.metric_series(&ctx.scope, &q, None),
+        state.store.metric_series(&ctx.scope, &range, None),
         state
             .store
-            .metric_series(&ctx.scope, &q, Some(trend_interval(from, to))),
+            .metric_series(&ctx.scope, &range, Some(trend_interval(from, to))),
     )?;
     let total: Tally = whole.iter().map(|(_, t)| *t).sum();
     let chrome = Chrome::for_user(&ctx, "overview");
-    let kpis = Metric::ALL
+    let kpis: Vec<(String, Figure)> = Metric::ALL
         .iter()
         .map(|m| {
             (
@@ -106,6 +106,14 @@ pub async fn show(
         targets::resolve(&chain, metric, &all_targets).map(|t| t.value),
         &format!("{metric_name} · {}", person.name),
     );
+    if q.format == "csv" {
+        let mut out = super::CsvOut::new();
+        for (name, f) in &kpis {
+            out.figure("metrics", name, f);
+        }
+        out.trend("trend", &table_rows(&trend));
+        return out.finish("employee.csv");
+    }
     page(&PersonPage {
         kpis,
         trend_svg,

@@ -108,6 +108,23 @@ pub async fn show(
         target.map(|t| t.value),
         &format!("{metric_name} · {name} · {}", unit.name),
     );
+    if q.format == "csv" {
+        let mut out = super::CsvOut::new();
+        out.figure(
+            "total",
+            &unit.name,
+            &figure(metric, &at(&unit), min_sample, target),
+        );
+        for u in &children {
+            out.figure(
+                "units",
+                &u.name,
+                &figure(metric, &at(u), min_sample, target_of(u)),
+            );
+        }
+        out.trend("trend", &table_rows(&trend));
+        return out.finish("touchpoint.csv");
+    }
     let clock = state.store.tenant_clock(tenant).await?;
     page(&TouchpointPage {
         figure: figure(metric, &at(&unit), min_sample, target),

@@ -84,7 +84,7 @@ pub async fn show(
             .metric_cells(&ctx.scope, &siblings, from, to, true),
     )?;
     let own = |tp: i64| cells.get(&(unit.id, tp)).copied().unwrap_or_default();
-    let kpis = Metric::ALL
+    let kpis: Vec<(&'static str, String, Figure, String, bool)> = Metric::ALL
         .iter()
         .map(|m| {
             let target = targets::resolve(&chain, *m, &all_targets);
@@ -126,7 +126,7 @@ pub async fn show(
         }
     });
     let target = targets::resolve(&chain, metric, &all_targets);
-    let touchpoints = state
+    let touchpoints: Vec<(i64, String, Figure)> = state
         .store
         .list_touchpoints(tenant)
         .await?
@@ -192,6 +192,20 @@ pub async fn show(
         .filter(|c| c.status.is_open())
         .take(8)
         .collect();
+    if q.format == "csv" {
+        let mut out = super::CsvOut::new();
+        for (_, name, f, _, _) in &kpis {
+            out.figure("metrics", name, f);
+        }
+        for (u, f, _) in &sibling_rows {
+            out.figure("peers", &u.name, f);
+        }
+        for (_, name, f) in &touchpoints {
+            out.figure("touchpoints", name, f);
+        }
+        out.trend("trend", &table_rows(&trend));
+        return out.finish("unit.csv");
+    }
     page(&UnitPage {
         can_set_targets: !matches!(
             ctx.user.role,
