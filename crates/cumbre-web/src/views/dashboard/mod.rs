@@ -247,6 +247,12 @@ pub fn verbatims(
 /// A dashboard page's tables as one CSV (`?format=csv`): a `table` column says which.
 pub struct CsvOut(csv::Writer<Vec<u8>>);
 
+impl Default for CsvOut {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl CsvOut {
     pub fn new() -> Self {
         let mut w = csv::Writer::from_writer(Vec::new());
