@@ -445,7 +445,8 @@ impl Store {
              SUM(CASE WHEN r.csat = 1 THEN 1 ELSE 0 END) AS csat1, SUM(CASE WHEN r.csat = 2 THEN 1 ELSE 0 END) AS csat2, \
              SUM(CASE WHEN r.csat = 3 THEN 1 ELSE 0 END) AS csat3, SUM(CASE WHEN r.csat = 4 THEN 1 ELSE 0 END) AS csat4, \
              SUM(CASE WHEN r.csat = 5 THEN 1 ELSE 0 END) AS csat5, COUNT(r.ces) AS ces_n, \
-             COALESCE(SUM(r.ces), 0) AS ces_sum, COALESCE(SUM(r.ces * r.ces), 0) AS ces_sumsq \
+             CAST(COALESCE(SUM(r.ces), 0) AS BIGINT) AS ces_sum, \
+             CAST(COALESCE(SUM(r.ces * r.ces), 0) AS BIGINT) AS ces_sumsq \
              FROM responses r JOIN units u ON u.id = r.unit_id \
              WHERE r.tenant_id = $1 AND r.submitted_at >= $2 AND r.submitted_at < $3 \
              GROUP BY u.path, r.touchpoint_id",
@@ -462,7 +463,9 @@ impl Store {
             else {
                 continue;
             };
-            let t = raw_tally(r)?;
+            // Every sum is cast to BIGINT: PostgreSQL sums BIGINT into NUMERIC, which the
+            // portable driver does not read.
+            let t = tally_from_row(r)?;
             out.entry((UnitId(*child), col(r, "touchpoint_id")?))
                 .or_default()
                 .add(&t);
@@ -486,34 +489,4 @@ impl Store {
             .await?;
         col(&row, "n")
     }
-}
-
-/// A raw GROUP BY row's counters (PostgreSQL sums come back as NUMERIC: read as text).
-fn raw_tally(r: &sqlx::any::AnyRow) -> Result<Tally, StoreError> {
-    let get = |name: &str| -> Result<i64, StoreError> {
-        use sqlx::Row;
-        if let Ok(v) = r.try_get::<i64, _>(name) {
-            return Ok(v);
-        }
-        let text: String = r.try_get(name).map_err(StoreError::Database)?;
-        text.parse::<f64>()
-            .map(|f| f as i64)
-            .map_err(|_| StoreError::Corrupt(format!("{name}: {text}")))
-    };
-    Ok(Tally {
-        responses: get("responses")?,
-        promoters: get("promoters")?,
-        passives: get("passives")?,
-        detractors: get("detractors")?,
-        csat: [
-            get("csat1")?,
-            get("csat2")?,
-            get("csat3")?,
-            get("csat4")?,
-            get("csat5")?,
-        ],
-        ces_n: get("ces_n")?,
-        ces_sum: get("ces_sum")?,
-        ces_sumsq: get("ces_sumsq")?,
-    })
 }

@@ -335,12 +335,21 @@ async fn demo_builds_into_the_configured_database() {
     assert_eq!(store.rollup_rows(tenant).await.expect("rows"), kept);
 }
 
-#[test]
-fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
     let csv = tempfile::NamedTempFile::new().expect("temp file");
     let path = csv.path().display().to_string();
-    let out = cumbre(
-        &[
+    // On SQLite (a temporary file) and, when there is one, on an empty PostgreSQL database.
+    let pg = match postgres_url() {
+        Some(_) => Some(fresh_db(Backend::Postgres).await),
+        None => None,
+    };
+    let mut urls = vec![None];
+    if let Some(db) = &pg {
+        urls.push(Some(db.url.as_str()));
+    }
+    for url in urls {
+        let mut args = vec![
             "bench",
             "dashboard",
             "--responses",
@@ -353,18 +362,21 @@ fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
             "2",
             "--export-csv",
             &path,
-        ],
-        None,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let report = text(&out.stdout);
-    for row in [
-        "| executive overview, default",
-        "| unit page (one hotel)",
-        "| last 90 days |",
-        "roll-up rows: ",
-    ] {
-        assert!(report.contains(row), "{row}: {report}");
+        ];
+        if let Some(url) = url {
+            args.extend(["--database-url", url]);
+        }
+        let out = cumbre(&args, None);
+        assert!(out.status.success(), "{url:?}: {}", text(&out.stderr));
+        let report = text(&out.stdout);
+        for row in [
+            "| executive overview, default",
+            "| unit page (one hotel)",
+            "| last 90 days |",
+            "roll-up rows: ",
+        ] {
+            assert!(report.contains(row), "{row}: {report}");
+        }
     }
     let rows = std::fs::read_to_string(csv.path()).expect("export");
     assert_eq!(
