@@ -72,14 +72,19 @@ mod tests {
 
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
-        let dirs = [
-            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
-            concat!(env!("CARGO_MANIFEST_DIR"), "/src/views"),
+        let mut dirs = vec![
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")),
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src/views")),
         ];
         let mut missing = Vec::new();
-        for dir in dirs {
-            for entry in std::fs::read_dir(dir).expect("dir exists") {
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("dir exists") {
                 let path = entry.expect("entry").path();
+                // Views live in sub-folders too (dashboard/).
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
                 let text = std::fs::read_to_string(&path).expect("readable");
                 for marker in [".t(\"", ".f(\""] {
                     for piece in text.split(marker).skip(1) {

@@ -544,11 +544,13 @@ pub(crate) async fn rebuild_in(
     let places = places(conn, backend, units).await?;
     let mut delta = Delta::default();
     let mut counted = 0u64;
-    // In time order, so most cells are complete before a flush and written once.
+    // In time order, so most cells are complete before a flush and written once. The row
+    // comparison lets both databases walk the (tenant, time, id) index from where the
+    // last page stopped (PostgreSQL scanned from the start with the equivalent OR).
     let (mut at, mut id) = (i64::MIN, 0i64);
     loop {
         let rows = sqlx::query(&format!(
-            "SELECT id, {FACT_COLUMNS} FROM responses WHERE tenant_id = $1 AND (submitted_at > $2 OR (submitted_at = $2 AND id > $3)) \
+            "SELECT id, {FACT_COLUMNS} FROM responses WHERE tenant_id = $1 AND (submitted_at, id) > ($2, $3) \
              ORDER BY submitted_at, id LIMIT 20000"
         ))
         .bind(tenant.0)

@@ -43,6 +43,8 @@ pub struct Chrome {
     pub is_admin: bool,
     /// Leads a unit or the company: sees the dashboards.
     pub manages: bool,
+    /// A frontline employee: sees their own results.
+    pub serves: bool,
     /// The navigation entry to highlight.
     pub section: &'static str,
     /// A translated confirmation after a redirect (`?ok=saved`).
@@ -64,6 +66,7 @@ impl Chrome {
                     | cumbre_domain::access::Role::Executive
                     | cumbre_domain::access::Role::Manager
             ),
+            serves: ctx.user.role == cumbre_domain::access::Role::Employee,
             section,
             notice: None,
         }
@@ -77,6 +80,7 @@ impl Chrome {
             role: String::new(),
             is_admin: false,
             manages: false,
+            serves: false,
             section: "",
             notice: None,
         }

@@ -468,7 +468,7 @@ async fn the_overview_maps_a_subtree_drills_down_and_stays_in_scope(backend: Bac
         "the company counts all five answers"
     );
     assert!(
-        top.body.contains("class=\"cell thin\""),
+        top.body.contains("class=\"cell thin"),
         "five answers are shown as insufficient"
     );
     // Drill: the region's rows are its hotels.
