@@ -167,7 +167,7 @@ impl Store {
     pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
         let sql = match self.backend {
             Backend::Sqlite => "PRAGMA optimize",
-            Backend::Postgres => "ANALYZE units, people, departments",
+            Backend::Postgres => "ANALYZE units, people, departments, responses, rollups",
         };
         sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
