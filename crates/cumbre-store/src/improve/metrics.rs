@@ -321,32 +321,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jiff::civil::date;
-
-    #[test]
-    fn a_range_is_whole_months_plus_the_days_around_them() {
-        assert_eq!(
-            cover(date(2026, 1, 15), date(2026, 4, 10)),
-            [
-                (DAY, 20260115, 20260131),
-                (MONTH, 20260201, 20260301),
-                (DAY, 20260401, 20260410)
-            ]
-        );
-        assert_eq!(
-            cover(date(2026, 3, 1), date(2026, 3, 31)),
-            [(MONTH, 20260301, 20260301)]
-        );
-        assert_eq!(
-            cover(date(2026, 3, 5), date(2026, 3, 6)),
-            [(DAY, 20260305, 20260306)]
-        );
-    }
-}
-
 impl Store {
     /// The tenant's targets: (unit, metric) → value. Few rows: read whole.
     pub async fn metric_targets(
@@ -488,5 +462,31 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         col(&row, "n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_range_is_whole_months_plus_the_days_around_them() {
+        assert_eq!(
+            cover(date(2026, 1, 15), date(2026, 4, 10)),
+            [
+                (DAY, 20260115, 20260131),
+                (MONTH, 20260201, 20260301),
+                (DAY, 20260401, 20260410)
+            ]
+        );
+        assert_eq!(
+            cover(date(2026, 3, 1), date(2026, 3, 31)),
+            [(MONTH, 20260301, 20260301)]
+        );
+        assert_eq!(
+            cover(date(2026, 3, 5), date(2026, 3, 6)),
+            [(DAY, 20260305, 20260306)]
+        );
     }
 }
