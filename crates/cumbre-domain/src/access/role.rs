@@ -65,6 +65,12 @@ impl Role {
     }
 
     /// Only administrators change the organisation, people, users and tokens of others.
+    /// Leads a unit or the company (administrators, executives, managers): sees the
+    /// dashboards of their reach and sets its targets.
+    pub fn leads(self) -> bool {
+        matches!(self, Role::Admin | Role::Executive | Role::Manager)
+    }
+
     pub fn administers(self) -> bool {
         self == Role::Admin
     }

@@ -100,8 +100,16 @@ fn period_of(periods: &[Period], day: Date) -> Option<usize> {
 }
 
 impl Store {
-    /// The unit a scope's dashboards start from: the tenant's top unit, or the manager's.
-    pub async fn dashboard_root(&self, scope: &Scope) -> Result<Unit, StoreError> {
+    /// The unit a dashboard shows: `unit` when given (within the scope), else where the
+    /// scope's dashboards start — the tenant's top unit, or the manager's own.
+    pub async fn dashboard_unit(
+        &self,
+        scope: &Scope,
+        unit: Option<UnitId>,
+    ) -> Result<Unit, StoreError> {
+        if let Some(u) = unit {
+            return self.get_unit(scope, u).await;
+        }
         match scope {
             Scope::Subtree { root, .. } => self.get_unit(scope, *root).await,
             Scope::Tenant(tenant) => {
@@ -200,10 +208,7 @@ impl Store {
                 sql
             }
             None => {
-                let unit = match q.unit {
-                    Some(u) => self.get_unit(scope, u).await?,
-                    None => self.dashboard_root(scope).await?,
-                };
+                let unit = self.dashboard_unit(scope, q.unit).await?;
                 let mut sql = Sql::new(&format!(
                     "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
                     summed()

@@ -60,12 +60,7 @@ impl Chrome {
             email: Some(ctx.user.email.clone()),
             role: ctx.user.role.label(ctx.lang).to_owned(),
             is_admin: ctx.user.role.administers(),
-            manages: matches!(
-                ctx.user.role,
-                cumbre_domain::access::Role::Admin
-                    | cumbre_domain::access::Role::Executive
-                    | cumbre_domain::access::Role::Manager
-            ),
+            manages: ctx.user.role.leads(),
             serves: ctx.user.role == cumbre_domain::access::Role::Employee,
             section,
             notice: None,

@@ -65,12 +65,6 @@ struct OverviewPage {
     query: String,
 }
 
-impl OverviewPage {
-    fn metric_code(&self) -> &'static str {
-        self.metric.code()
-    }
-}
-
 /// Everything the overview shows, computed once for the page and its CSV.
 pub(crate) struct Overview {
     pub metric: Metric,
@@ -103,10 +97,7 @@ pub(crate) async fn compute(
 ) -> Result<Overview, AppError> {
     let c = check(state, tenant, q).await?;
     let (metric, from, to) = (c.metric, c.query.from, c.query.to);
-    let unit = match c.query.unit {
-        Some(u) => state.store.get_unit(scope, u).await?,
-        None => state.store.dashboard_root(scope).await?,
-    };
+    let unit = state.store.dashboard_unit(scope, c.query.unit).await?;
     let min_sample = state.store.min_sample(tenant).await?;
     let targets = state.store.metric_targets(tenant).await?;
     let target_of = |u: &Unit| targets::resolve(&chain_of(u), metric, &targets);

@@ -32,12 +32,6 @@ struct PersonPage {
     min_sample: i64,
 }
 
-impl PersonPage {
-    fn metric_code(&self) -> &'static str {
-        self.metric.code()
-    }
-}
-
 /// `/dashboard/me`: the signed-in employee's own page.
 pub async fn me(PageCtx(ctx): PageCtx) -> Result<Response, AppError> {
     let person = ctx.user.person_id.ok_or(AppError::NotFound)?;

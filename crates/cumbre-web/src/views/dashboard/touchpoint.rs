@@ -33,12 +33,6 @@ struct TouchpointPage {
     min_sample: i64,
 }
 
-impl TouchpointPage {
-    fn metric_code(&self) -> &'static str {
-        self.metric.code()
-    }
-}
-
 pub async fn show(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -58,10 +52,7 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let c = check(&state, tenant, &q).await?;
     let (metric, from, to) = (c.metric, c.query.from, c.query.to);
-    let unit = match c.query.unit {
-        Some(u) => state.store.get_unit(&ctx.scope, u).await?,
-        None => state.store.dashboard_root(&ctx.scope).await?,
-    };
+    let unit = state.store.dashboard_unit(&ctx.scope, c.query.unit).await?;
     let min_sample = state.store.min_sample(tenant).await?;
     let all_targets = state.store.metric_targets(tenant).await?;
     let units = state.store.list_units(&ctx.scope).await?;

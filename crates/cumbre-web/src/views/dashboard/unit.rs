@@ -42,12 +42,6 @@ struct UnitPage {
     min_sample: i64,
 }
 
-impl UnitPage {
-    fn metric_code(&self) -> &'static str {
-        self.metric.code()
-    }
-}
-
 pub async fn show(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -207,10 +201,7 @@ pub async fn show(
         return out.finish("unit.csv");
     }
     page(&UnitPage {
-        can_set_targets: !matches!(
-            ctx.user.role,
-            cumbre_domain::access::Role::Employee | cumbre_domain::access::Role::Auditor
-        ),
+        can_set_targets: ctx.user.role.leads(),
         kpis,
         siblings: sibling_rows,
         touchpoints,
@@ -242,10 +233,7 @@ pub async fn set_target(
     Path(id): Path<i64>,
     f: CsrfForm<TargetForm>,
 ) -> Result<Response, AppError> {
-    if matches!(
-        f.ctx.user.role,
-        cumbre_domain::access::Role::Employee | cumbre_domain::access::Role::Auditor
-    ) {
+    if !f.ctx.user.role.leads() {
         return Err(AppError::Forbidden);
     }
     let metric = Metric::parse(&f.form.metric)?;
