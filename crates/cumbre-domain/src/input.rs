@@ -45,6 +45,7 @@ pub enum Field {
     Amount,
     Metric,
     Interval,
+    Breakdown,
 }
 
 impl Field {
@@ -123,6 +124,8 @@ impl Field {
             (Metric, Lang::En) => "metric",
             (Interval, Lang::Es) => "intervalo",
             (Interval, Lang::En) => "interval",
+            (Breakdown, Lang::Es) => "desglose",
+            (Breakdown, Lang::En) => "breakdown",
         }
     }
 }

@@ -163,13 +163,20 @@ impl Store {
     }
 
     /// Refreshes the planner's statistics after bulk changes (PostgreSQL's autovacuum
-    /// would get there, but minutes later; SQLite's `PRAGMA optimize` is cheap).
+    /// would get there, but minutes later; SQLite's `PRAGMA optimize` is cheap). On
+    /// PostgreSQL the roll-ups are vacuumed too: index-only scans of their totals need
+    /// the pages marked all-visible.
     pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
-        let sql = match self.backend {
-            Backend::Sqlite => "PRAGMA optimize",
-            Backend::Postgres => "ANALYZE units, people, departments, responses, rollups",
+        let statements: &[&str] = match self.backend {
+            Backend::Sqlite => &["PRAGMA optimize"],
+            Backend::Postgres => &[
+                "VACUUM (ANALYZE) rollups",
+                "ANALYZE units, people, departments, responses",
+            ],
         };
-        sqlx::query(sql).execute(&self.pool).await?;
+        for sql in statements {
+            sqlx::query(sql).execute(&self.pool).await?;
+        }
         Ok(())
     }
 

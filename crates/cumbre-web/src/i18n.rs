@@ -51,6 +51,14 @@ impl Tr {
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }
+
+    /// The name of an open-ended code (a channel, say): `prefix.code` when the catalogue
+    /// has it, else the code itself (a review site's name needs no translation).
+    pub fn name_of(&self, prefix: &str, code: &str) -> String {
+        catalogue(self.lang)
+            .get(format!("{prefix}.{code}").as_str())
+            .map_or_else(|| code.to_owned(), |t| (*t).to_owned())
+    }
 }
 
 #[cfg(test)]

@@ -43,6 +43,20 @@ impl Scope {
         }
     }
 
+    /// This scope cut down to the subtree of a unit it sees (a dashboard drilled into a
+    /// region reads that region only); `None` when it does not see the unit, or sees
+    /// no subtree at all (employees).
+    pub fn narrowed_to(&self, id: UnitId, path: &UnitPath) -> Option<Scope> {
+        if matches!(self, Scope::Own { .. }) || !self.sees_unit(self.tenant(), id, path) {
+            return None;
+        }
+        Some(Scope::Subtree {
+            tenant: self.tenant(),
+            root: id,
+            path: path.clone(),
+        })
+    }
+
     /// Whether a person of `tenant`, in the unit at `unit_path`, is visible.
     pub fn sees_person(&self, tenant: TenantId, id: PersonId, unit_path: &UnitPath) -> bool {
         if tenant != self.tenant() {
@@ -66,6 +80,39 @@ mod tests {
         let hotel = region.child(UnitId(3));
         let sibling = region.child(UnitId(4));
         (company, region, hotel, sibling)
+    }
+
+    #[test]
+    fn a_scope_narrows_only_to_a_subtree_it_sees() {
+        let (company, region, hotel, sibling) = tree();
+        let t = TenantId(1);
+        let manager = Scope::Subtree {
+            tenant: t,
+            root: UnitId(2),
+            path: region.clone(),
+        };
+        assert_eq!(
+            manager.narrowed_to(UnitId(3), &hotel),
+            Some(Scope::Subtree {
+                tenant: t,
+                root: UnitId(3),
+                path: hotel.clone()
+            })
+        );
+        assert_eq!(manager.narrowed_to(UnitId(1), &company), None, "above");
+        let hotel_manager = Scope::Subtree {
+            tenant: t,
+            root: UnitId(3),
+            path: hotel,
+        };
+        assert_eq!(hotel_manager.narrowed_to(UnitId(4), &sibling), None);
+        let employee = Scope::Own {
+            tenant: t,
+            person: None,
+            unit: Some(UnitId(3)),
+        };
+        assert_eq!(employee.narrowed_to(UnitId(3), &region), None);
+        assert!(Scope::Tenant(t).narrowed_to(UnitId(1), &company).is_some());
     }
 
     #[test]

@@ -112,11 +112,42 @@ pub fn from_day_key(k: i64) -> Option<Date> {
     .ok()
 }
 
+/// The first day of the ten-day stretch ("dekad") holding `d`: the 1st, 11th or 21st; the
+/// third runs to the month's end. Roll-ups keep dekads between days and months so a range
+/// with partial months reads at most nine day rows at each end.
+pub fn dekad_start(d: Date) -> Date {
+    let first = match d.day() {
+        1..=10 => 1,
+        11..=20 => 11,
+        _ => 21,
+    };
+    Date::new(d.year(), d.month(), first).unwrap_or(d)
+}
+
+/// The last day of the dekad starting at `start` (see [`dekad_start`]).
+pub fn dekad_last(start: Date) -> Date {
+    match start.day() {
+        1 => Date::new(start.year(), start.month(), 10).unwrap_or(start),
+        11 => Date::new(start.year(), start.month(), 20).unwrap_or(start),
+        _ => start.last_of_month(),
+    }
+}
+
 /// The local calendar day of an instant in `zone`.
 pub fn local_day(zone: &TimeZone, at: OffsetDateTime) -> Date {
     let ts =
         jiff::Timestamp::from_second(at.unix_timestamp()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     zone.to_datetime(ts).date()
+}
+
+/// The instant local day `d` starts in `zone` (midnight, or the first instant after a
+/// gap), for queries over UTC timestamps.
+pub fn day_start(zone: &TimeZone, d: Date) -> OffsetDateTime {
+    let secs = d
+        .to_zoned(zone.clone())
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or(0);
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// `from..=to` one year earlier (29 February becomes the 28th).
@@ -178,6 +209,34 @@ mod tests {
         let months = Interval::Month.periods(date(2024, 1, 31), date(2024, 3, 1));
         assert_eq!(months.len(), 3);
         assert_eq!(months[1].last, date(2024, 2, 29), "leap year");
+    }
+
+    #[test]
+    fn a_local_day_starts_at_its_midnight_in_utc() {
+        let cancun = TimeZone::get("America/Cancun").expect("zone");
+        assert_eq!(
+            day_start(&cancun, date(2026, 11, 20)),
+            time::macros::datetime!(2026-11-20 05:00 UTC)
+        );
+        assert_eq!(
+            day_start(&TimeZone::UTC, date(2026, 11, 20)),
+            time::macros::datetime!(2026-11-20 00:00 UTC)
+        );
+    }
+
+    #[test]
+    fn dekads_are_the_1st_11th_and_21st_to_the_months_end() {
+        assert_eq!(dekad_start(date(2026, 2, 10)), date(2026, 2, 1));
+        assert_eq!(dekad_start(date(2026, 2, 11)), date(2026, 2, 11));
+        assert_eq!(dekad_start(date(2026, 2, 28)), date(2026, 2, 21));
+        assert_eq!(dekad_last(date(2026, 2, 21)), date(2026, 2, 28));
+        assert_eq!(
+            dekad_last(date(2024, 2, 21)),
+            date(2024, 2, 29),
+            "leap year"
+        );
+        assert_eq!(dekad_last(date(2026, 1, 21)), date(2026, 1, 31));
+        assert_eq!(dekad_last(date(2026, 1, 11)), date(2026, 1, 20));
     }
 
     #[test]

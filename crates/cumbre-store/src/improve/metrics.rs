@@ -1,14 +1,15 @@
 //! Metric queries over the roll-ups: a subtree's tally per period, per (unit, touchpoint)
-//! cell for the map, per person. A range is read as whole months from the month rows and
-//! the rest as days from the day rows, so three years cost 36 rows per cell, not 1,095.
+//! cell for the map, per person. A range is read as whole months from the month rows, whole
+//! dekads from the dekad rows and the rest as days, so three years cost 36 rows per cell,
+//! not 1,095, and 90 days to today at most 22.
 
-use crate::improve::rollups::{DAY, MONTH, summed, tally_from_row};
+use crate::improve::rollups::{DAY, DEKAD, MONTH, summed, tally_from_row};
 use crate::org::Unit;
 use crate::sql::Sql;
 use crate::store::col;
 use crate::{Store, StoreError};
 use cumbre_domain::access::Scope;
-use cumbre_domain::improve::period::{day_key, from_day_key};
+use cumbre_domain::improve::period::{day_key, dekad_last, from_day_key};
 use cumbre_domain::improve::{Interval, Period, Tally};
 use cumbre_domain::{TenantId, UnitId};
 use jiff::ToSpan;
@@ -30,7 +31,8 @@ pub struct MetricQuery {
 }
 
 /// The (grain, first key, last key) ranges that cover `from..=to` exactly: whole months
-/// from the month rows, the days of partial months from the day rows.
+/// from the month rows, whole dekads of partial months from the dekad rows, and the days
+/// left from the day rows.
 pub(crate) fn cover(from: Date, to: Date) -> Vec<(i64, i64, i64)> {
     let mut out = Vec::new();
     extend_cover(&mut out, from, to);
@@ -38,7 +40,7 @@ pub(crate) fn cover(from: Date, to: Date) -> Vec<(i64, i64, i64)> {
 }
 
 /// Appends the cover of `from..=to` (which must follow what `out` covers). A range of the
-/// same grain as the last one continues it: nothing of the other grain lies between.
+/// same grain as the last one continues it: nothing of another grain lies between.
 fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
     let mut push = |grain: i64, a: Date, b: Date| {
         let (a, b) = (day_key(a), day_key(b));
@@ -53,7 +55,16 @@ fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
         if month >= from && last <= to {
             push(MONTH, month, month);
         } else {
-            push(DAY, month.max(from), last.min(to));
+            let mut dekad = month;
+            while dekad <= last && dekad <= to {
+                let end = dekad_last(dekad);
+                if dekad >= from && end <= to {
+                    push(DEKAD, dekad, dekad);
+                } else if end >= from {
+                    push(DAY, dekad.max(from), end.min(to));
+                }
+                dekad = end.tomorrow().unwrap_or(Date::MAX);
+            }
         }
         month = month.checked_add(1.month()).unwrap_or(Date::MAX);
     }
@@ -326,6 +337,98 @@ impl Store {
     }
 }
 
+/// A slice the roll-ups keep per unit and month, beside the cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slice {
+    /// How the answer came in: link, kiosk, invitation, api, import, review:<site>.
+    Channel,
+    Language,
+}
+
+impl Slice {
+    pub fn parse(raw: &str) -> Result<Self, cumbre_domain::InvalidInput> {
+        match raw.trim() {
+            "channel" => Ok(Slice::Channel),
+            "language" => Ok(Slice::Language),
+            other => Err(cumbre_domain::InvalidInput::NotOneOf {
+                field: cumbre_domain::Field::Breakdown,
+                value: other.to_owned(),
+                allowed: "channel, language",
+            }),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Slice::Channel => "channel",
+            Slice::Language => "language",
+        }
+    }
+}
+
+/// A subtree's figures by channel or language. These slices are kept by calendar month,
+/// so `from`/`to` are the whole months the asked range touches, said so to the reader.
+#[derive(Debug, Clone)]
+pub struct SliceTallies {
+    pub from: Date,
+    pub to: Date,
+    /// (channel or language code, tally), largest first.
+    pub items: Vec<(String, Tally)>,
+}
+
+impl Store {
+    /// `unit`'s subtree (the scope's top unit if none) by `slice` over the months that
+    /// `from..=to` touches. Employees have no such view.
+    pub async fn metric_slices(
+        &self,
+        scope: &Scope,
+        unit: Option<UnitId>,
+        slice: Slice,
+        from: Date,
+        to: Date,
+    ) -> Result<SliceTallies, StoreError> {
+        if matches!(scope, Scope::Own { .. }) {
+            return Err(StoreError::NotFound);
+        }
+        let unit = self.dashboard_unit(scope, unit).await?;
+        let (from, to) = (from.first_of_month(), to.last_of_month());
+        let mut sql = Sql::new(&format!(
+            "SELECT value, {} FROM rollups WHERE tenant_id = ",
+            summed()
+        ));
+        sql.int(scope.tenant().0)
+            .push(" AND kind = ")
+            .text(slice.code().to_owned());
+        // Slices sit at each answer's own unit: a subtree is its units' rows added up
+        // (the whole tenant needs no list).
+        if unit.parent_id.is_some() {
+            let units: Vec<String> = self
+                .list_units(scope)
+                .await?
+                .iter()
+                .filter(|u| u.path.is_within(&unit.path))
+                .map(|u| u.id.0.to_string())
+                .collect();
+            sql.push(" AND unit_id IN (")
+                .push(&units.join(", "))
+                .push(")");
+        }
+        sql.push(" AND grain = ")
+            .int(MONTH)
+            .push(" AND day BETWEEN ")
+            .int(day_key(from))
+            .push(" AND ")
+            .int(day_key(to))
+            .push(" GROUP BY value");
+        let mut items = Vec::new();
+        for r in sql.query()?.fetch_all(self.pool()).await? {
+            items.push((col::<String>(&r, "value")?, tally_from_row(&r)?));
+        }
+        items.sort_by(|a, b| b.1.responses.cmp(&a.1.responses).then(a.0.cmp(&b.0)));
+        Ok(SliceTallies { from, to, items })
+    }
+}
+
 impl Store {
     /// The tenant's targets: (unit, metric) → value. Few rows: read whole.
     pub async fn metric_targets(
@@ -476,13 +579,14 @@ mod tests {
     use jiff::civil::date;
 
     #[test]
-    fn a_range_is_whole_months_plus_the_days_around_them() {
+    fn a_range_is_whole_months_then_dekads_then_days() {
         assert_eq!(
             cover(date(2026, 1, 15), date(2026, 4, 10)),
             [
-                (DAY, 20260115, 20260131),
+                (DAY, 20260115, 20260120),
+                (DEKAD, 20260121, 20260121),
                 (MONTH, 20260201, 20260301),
-                (DAY, 20260401, 20260410)
+                (DEKAD, 20260401, 20260401),
             ]
         );
         assert_eq!(
@@ -493,5 +597,64 @@ mod tests {
             cover(date(2026, 3, 5), date(2026, 3, 6)),
             [(DAY, 20260305, 20260306)]
         );
+        // 90 days to 2026-11-28: Sep 1 … Nov 28 would be whole months but for the ends.
+        assert_eq!(
+            cover(date(2026, 8, 31), date(2026, 11, 28)),
+            [
+                (DAY, 20260831, 20260831),
+                (MONTH, 20260901, 20261001),
+                (DEKAD, 20261101, 20261111),
+                (DAY, 20261121, 20261128),
+            ]
+        );
+        // A dekad across February's end, and day runs that meet across a dekad edge.
+        assert_eq!(
+            cover(date(2024, 2, 19), date(2024, 3, 12)),
+            [
+                (DAY, 20240219, 20240220),
+                (DEKAD, 20240221, 20240301),
+                (DAY, 20240311, 20240312),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_day_of_a_range_is_covered_exactly_once() {
+        let days = |from: Date, to: Date| {
+            let mut out = Vec::new();
+            for (grain, a, b) in cover(from, to) {
+                let (a, b) = (from_day_key(a).expect("key"), from_day_key(b).expect("key"));
+                let mut d = a;
+                loop {
+                    let end = match grain {
+                        MONTH => d.last_of_month(),
+                        DEKAD => dekad_last(d),
+                        _ => d,
+                    };
+                    let mut x = d;
+                    while x <= end {
+                        out.push(x);
+                        x = x.tomorrow().expect("date");
+                    }
+                    if d >= b {
+                        break;
+                    }
+                    d = end.tomorrow().expect("date");
+                }
+            }
+            out
+        };
+        let start = date(2023, 12, 20);
+        for offset in 0..70 {
+            for len in [0, 1, 9, 10, 11, 29, 45, 89, 400] {
+                let from = start.checked_add(offset.days()).expect("date");
+                let to = from.checked_add(i64::from(len).days()).expect("date");
+                let got = days(from, to);
+                assert_eq!(got.len(), len as usize + 1, "{from}..{to}");
+                assert_eq!(got.first(), Some(&from));
+                assert_eq!(got.last(), Some(&to));
+                assert!(got.windows(2).all(|w| w[0] < w[1]), "{from}..{to}");
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Roll-ups: what the responses of each (unit, period, touchpoint, survey) cell add up to.
 //!
 //! A response counts in its own unit's cells and in those of every unit above it, for its
-//! local day and its local month, so any subtree over any range is read from a handful of
+//! local day, its ten-day stretch (dekad) and its local month, so any subtree over any range is read from a handful of
 //! rows. The same [`Delta`] code serves every write path (the response writer, imports,
 //! deletions, unit moves) and the rebuild, so incremental and rebuilt roll-ups agree
 //! exactly; a test holds them to it.
@@ -10,7 +10,7 @@ use crate::store::col;
 use crate::{Backend, Store, StoreError};
 use cumbre_domain::TenantId;
 use cumbre_domain::clock::from_millis;
-use cumbre_domain::improve::period::{day_key, local_day};
+use cumbre_domain::improve::period::{day_key, dekad_start, local_day};
 use cumbre_domain::improve::{Headline, Tally};
 use cumbre_domain::listen::SurveyDefinition;
 use cumbre_domain::org::UnitPath;
@@ -22,6 +22,9 @@ use time::OffsetDateTime;
 
 pub(crate) const DAY: i64 = 0;
 pub(crate) const MONTH: i64 = 1;
+/// Ten days (1st–10th, 11th–20th, 21st–end): a rolling range reads at most nine day rows
+/// at each end instead of up to thirty.
+pub(crate) const DEKAD: i64 = 2;
 
 /// The counters of a roll-up row, in column order.
 pub(crate) const COUNTERS: [&str; 12] = [
@@ -256,7 +259,11 @@ impl Delta {
         }
         let day = local_day(&place.zone, f.submitted_at);
         let tenant = f.tenant.0;
-        for (grain, d) in [(DAY, day_key(day)), (MONTH, day_key(day.first_of_month()))] {
+        for (grain, d) in [
+            (DAY, day_key(day)),
+            (DEKAD, day_key(dekad_start(day))),
+            (MONTH, day_key(day.first_of_month())),
+        ] {
             for &unit in &place.chain {
                 // The cell, and the unit's total over every touchpoint and survey (kind
                 // 'total', touchpoint 0, survey 0), so a unit's figure is one row, not twenty.

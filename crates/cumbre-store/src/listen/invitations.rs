@@ -479,3 +479,45 @@ impl Store {
             .collect()
     }
 }
+
+/// How many invitations reached their guests and how many were answered: the response
+/// rate's numerator and denominator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ResponseRate {
+    /// Sent and not bounced.
+    pub delivered: i64,
+    pub answered: i64,
+}
+
+impl Store {
+    /// The response rate of invitations sent in `[from, to)` to guests of `unit`'s subtree
+    /// (a unit the caller read through its scope), optionally of one survey.
+    pub async fn response_rate(
+        &self,
+        unit: &crate::org::Unit,
+        survey: Option<i64>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<ResponseRate, StoreError> {
+        let mut sql = crate::sql::Sql::new(
+            "SELECT COUNT(*) AS delivered, \
+             CAST(COALESCE(SUM(CASE WHEN i.answered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered \
+             FROM invitations i JOIN units u ON u.id = i.unit_id WHERE i.tenant_id = ",
+        );
+        sql.int(unit.tenant.0)
+            .push(" AND u.path LIKE ")
+            .text(unit.path.subtree_pattern())
+            .push(" AND i.status <> 'bounced' AND i.sent_at >= ")
+            .int(to_millis(from))
+            .push(" AND i.sent_at < ")
+            .int(to_millis(to));
+        if let Some(s) = survey {
+            sql.push(" AND i.survey_id = ").int(s);
+        }
+        let row = sql.query()?.fetch_one(self.pool()).await?;
+        Ok(ResponseRate {
+            delivered: col(&row, "delivered")?,
+            answered: col(&row, "answered")?,
+        })
+    }
+}

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
-use cumbre_domain::improve::period::{local_day, parse_date};
+use cumbre_domain::improve::period::{day_start, local_day, parse_date};
 use cumbre_domain::improve::{Interval, Metric};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::improve::MetricQuery;
@@ -19,6 +19,8 @@ use serde_json::json;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/metrics", get(metrics))
+        .route("/api/v1/metrics/breakdown", get(breakdown))
+        .route("/api/v1/metrics/response-rate", get(response_rate))
         .route("/api/v1/responses/{id}", delete(delete_response))
         .route("/api/v1/settings/min-sample", put(set_min_sample))
 }
@@ -45,6 +47,9 @@ pub struct MetricsQuery {
     /// `csv` on a dashboard page: its tables as CSV instead of the page.
     #[serde(default)]
     pub format: String,
+    /// `channel` or `language`, for `/api/v1/metrics/breakdown`.
+    #[serde(default)]
+    pub by: String,
 }
 
 /// The `months` complete calendar months before `today`'s month.
@@ -137,9 +142,7 @@ async fn metrics(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = query_of(query)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
     let series = state
@@ -170,6 +173,110 @@ async fn metrics(
         "min_sample": min_sample,
         "items": items,
     })))
+}
+
+fn query_of(query: Result<Query<MetricsQuery>, QueryRejection>) -> Result<MetricsQuery, AppError> {
+    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
+        detail: e.body_text(),
+    })?;
+    Ok(q)
+}
+
+/// `GET /api/v1/metrics/breakdown?by=channel|language`: a subtree's metric per channel or
+/// language, over the whole calendar months the range touches (`from`/`to` in the answer
+/// say which: these slices are kept by month).
+async fn breakdown(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<MetricsQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let q = query_of(query)?;
+    let slice = cumbre_store::improve::Slice::parse(&q.by)?;
+    let c = check(&state, ctx.user.tenant, &q).await?;
+    let min_sample = state.store.min_sample(ctx.user.tenant).await?;
+    let slices = state
+        .store
+        .metric_slices(&ctx.scope, c.query.unit, slice, c.query.from, c.query.to)
+        .await?;
+    let items: Vec<_> = slices
+        .items
+        .iter()
+        .map(|(key, t)| {
+            let e = c.metric.estimate(t, min_sample);
+            json!({
+                "key": key,
+                "value": e.value,
+                "n": e.n,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "sufficient": e.sufficient,
+                "responses": t.responses,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "metric": c.metric,
+        "by": slice.code(),
+        "from": slices.from.to_string(),
+        "to": slices.to.to_string(),
+        "min_sample": min_sample,
+        "items": items,
+    })))
+}
+
+/// `GET /api/v1/metrics/response-rate`: of the invitations sent to a subtree's guests in
+/// the range (local days), the share answered, with its Wilson interval.
+async fn response_rate(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<MetricsQuery>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let q = query_of(query)?;
+    let c = check(&state, ctx.user.tenant, &q).await?;
+    let (rate, e) = response_rate_of(&state, &ctx.scope, &c).await?;
+    Ok(Json(json!({
+        "from": c.query.from.to_string(),
+        "to": c.query.to.to_string(),
+        "delivered": rate.delivered,
+        "answered": rate.answered,
+        "value": e.value,
+        "n": e.n,
+        "ci_low": e.ci_low,
+        "ci_high": e.ci_high,
+        "sufficient": e.sufficient,
+    })))
+}
+
+/// The response rate of a checked request's subtree and range, for the API and the pages.
+pub async fn response_rate_of(
+    state: &AppState,
+    scope: &cumbre_domain::access::Scope,
+    c: &Checked,
+) -> Result<
+    (
+        cumbre_store::listen::invitations::ResponseRate,
+        cumbre_domain::improve::Estimate,
+    ),
+    AppError,
+> {
+    if matches!(scope, cumbre_domain::access::Scope::Own { .. }) {
+        return Err(AppError::NotFound);
+    }
+    let unit = state.store.dashboard_unit(scope, c.query.unit).await?;
+    let clock = state.store.tenant_clock(scope.tenant()).await?;
+    let end = c.query.to.tomorrow().unwrap_or(c.query.to);
+    let rate = state
+        .store
+        .response_rate(
+            &unit,
+            c.query.survey,
+            day_start(&clock.zone, c.query.from),
+            day_start(&clock.zone, end),
+        )
+        .await?;
+    let min_sample = state.store.min_sample(scope.tenant()).await?;
+    let e = cumbre_domain::improve::stats::share(rate.answered, rate.delivered, min_sample);
+    Ok((rate, e))
 }
 
 /// `DELETE /api/v1/responses/{id}`: administrators erase a response (and its weight in

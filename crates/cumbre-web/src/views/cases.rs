@@ -504,6 +504,22 @@ pub struct MetricRow {
     pub recovered: (String, bool),
 }
 
+impl MetricRow {
+    pub fn new(name: String, m: &cumbre_store::recover::metrics::UnitRecovery) -> Self {
+        MetricRow {
+            name,
+            cases: m.cases,
+            open: m.open,
+            first_contact: duration(m.median_first_contact_minutes),
+            resolve: duration(m.median_resolve_minutes),
+            contact_in_time: share(m.first_contact_in_time),
+            resolved_in_time: share(m.resolved_in_time),
+            compensation: money(m.compensation_cents),
+            recovered: share(m.recovered),
+        }
+    }
+}
+
 fn duration(minutes: Option<i64>) -> String {
     match minutes {
         None => "—".into(),
@@ -555,21 +571,14 @@ pub async fn recovery(
         .store
         .recovery_metrics(&ctx.scope, from, to, now)
         .await?
-        .into_iter()
-        .map(|m| MetricRow {
-            name: if m.unit_id.is_none() {
+        .iter()
+        .map(|m| {
+            let name = if m.unit_id.is_none() {
                 all.clone()
             } else {
                 m.unit_name.clone()
-            },
-            cases: m.cases,
-            open: m.open,
-            first_contact: duration(m.median_first_contact_minutes),
-            resolve: duration(m.median_resolve_minutes),
-            contact_in_time: share(m.first_contact_in_time),
-            resolved_in_time: share(m.resolved_in_time),
-            compensation: money(m.compensation_cents),
-            recovered: share(m.recovered),
+            };
+            MetricRow::new(name, m)
         })
         .collect();
     page(&RecoveryPage {

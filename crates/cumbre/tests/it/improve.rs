@@ -11,6 +11,7 @@ both!(
     metrics_read_a_subtree_by_local_day_within_scope,
     the_overview_maps_a_subtree_drills_down_and_stays_in_scope,
     touchpoint_and_employee_pages_read_their_slice_within_scope,
+    any_range_adds_up_to_its_days_and_splits_by_channel_and_language,
 );
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
@@ -488,10 +489,16 @@ async fn the_overview_maps_a_subtree_drills_down_and_stays_in_scope(backend: Bac
     assert_eq!(csv.status, StatusCode::OK);
     let lines: Vec<&str> = csv.body.lines().collect();
     assert!(
-        lines[0].starts_with("unit_id,unit,touchpoint_id"),
+        lines[0].starts_with("table,unit_id,unit,touchpoint_id"),
         "{}",
         lines[0]
     );
+    for table in ["trend", "response_rate"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{table},"))),
+            "the CSV holds the {table} too"
+        );
+    }
     let cancun_total = lines
         .iter()
         .find(|l| l.contains("Sierra Azul Cancún") && l.contains(",all,"))
@@ -741,5 +748,159 @@ async fn touchpoint_and_employee_pages_read_their_slice_within_scope(backend: Ba
         unit_csv.body.lines().any(|l| l.starts_with("touchpoints,")),
         "{}",
         unit_csv.body
+    );
+}
+
+/// Reads `GET /api/v1/metrics?{query}` as JSON, asserting it answered.
+async fn metrics(app: &TestApp, token: &str, path: &str) -> Value {
+    let reply = app.api(token, Method::GET, path, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    reply.json()
+}
+
+fn sum_of(items: &Value, field: &str) -> i64 {
+    items
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i[field].as_i64().expect("a count"))
+        .sum()
+}
+
+async fn any_range_adds_up_to_its_days_and_splits_by_channel_and_language(backend: Backend) {
+    let app = TestApp::demo_with_history(backend, 0.02).await;
+    let ceo = app.token("ceo@demo.test").await;
+    // Ranges read from month, ten-day and day roll-ups must equal the sum of their days.
+    for (from, to) in [
+        ("2026-08-31", "2026-11-24"),
+        ("2026-02-19", "2026-03-12"),
+        ("2025-12-05", "2026-01-25"),
+        ("2026-10-11", "2026-10-20"),
+    ] {
+        for metric in ["nps", "csat", "ces"] {
+            let whole = metrics(
+                &app,
+                &ceo,
+                &format!("/api/v1/metrics?metric={metric}&from={from}&to={to}"),
+            )
+            .await;
+            let days = metrics(
+                &app,
+                &ceo,
+                &format!("/api/v1/metrics?metric={metric}&from={from}&to={to}&interval=day"),
+            )
+            .await;
+            let n = whole["items"][0]["n"].as_i64().expect("n");
+            assert!(n > 0, "{metric} {from}..{to} has answers");
+            assert_eq!(n, sum_of(&days["items"], "n"), "{metric} {from}..{to}");
+            assert_eq!(
+                whole["items"][0]["responses"].as_i64(),
+                Some(sum_of(&days["items"], "responses")),
+                "{from}..{to}"
+            );
+        }
+    }
+
+    // By channel and by language: whole months, adding up to the total of those months.
+    let total = metrics(&app, &ceo, "/api/v1/metrics?from=2026-09-01&to=2026-10-31").await;
+    let responses = total["items"][0]["responses"].as_i64().expect("responses");
+    for by in ["channel", "language"] {
+        let split = metrics(
+            &app,
+            &ceo,
+            &format!("/api/v1/metrics/breakdown?by={by}&from=2026-09-12&to=2026-10-03"),
+        )
+        .await;
+        assert_eq!(
+            (split["from"].as_str(), split["to"].as_str()),
+            (Some("2026-09-01"), Some("2026-10-31")),
+            "the months the range touches, said so"
+        );
+        assert_eq!(sum_of(&split["items"], "responses"), responses, "{by}");
+    }
+    let languages = metrics(
+        &app,
+        &ceo,
+        "/api/v1/metrics/breakdown?by=language&from=2026-09-01&to=2026-10-31",
+    )
+    .await;
+    let keys: Vec<&str> = languages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["key"].as_str())
+        .collect();
+    assert!(keys.contains(&"es") && keys.contains(&"en"), "{keys:?}");
+
+    // A manager's split is their hotel's; a sibling hotel is out of reach; bad input says why.
+    let manager = app.token("manager@demo.test").await;
+    let own_total = metrics(
+        &app,
+        &manager,
+        "/api/v1/metrics?from=2026-09-01&to=2026-10-31",
+    )
+    .await;
+    let own_split = metrics(
+        &app,
+        &manager,
+        "/api/v1/metrics/breakdown?by=channel&from=2026-09-01&to=2026-10-31",
+    )
+    .await;
+    let own = own_total["items"][0]["responses"].as_i64().expect("n");
+    assert!(own > 0 && own < responses);
+    assert_eq!(sum_of(&own_split["items"], "responses"), own);
+    let pdc = app.unit_id("PDC").await;
+    for (path, status) in [
+        (
+            format!("/api/v1/metrics/breakdown?by=channel&unit={pdc}"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/metrics/breakdown?by=weather".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/v1/metrics/breakdown".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let reply = app.api(&manager, Method::GET, &path, None).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.body);
+    }
+
+    // The pages: the hotel's split by channel and language, and in its CSV.
+    let browser = app.login("manager@demo.test").await;
+    let cun = app.unit_id("CUN").await;
+    let page = app
+        .get(
+            Some(&browser),
+            &format!("/dashboard/units/{cun}?from=2026-09-01&to=2026-10-31"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("id=\"by-channel\"") && page.body.contains("Español"),
+        "{}",
+        page.body
+    );
+    let csv = app
+        .get(
+            Some(&browser),
+            &format!("/dashboard/units/{cun}?from=2026-09-01&to=2026-10-31&format=csv"),
+        )
+        .await;
+    assert!(
+        csv.body.lines().any(|l| l.starts_with("languages,Español")),
+        "{}",
+        csv.body
+    );
+    let overview = app
+        .get(Some(&browser), "/overview?from=2026-09-01&to=2026-10-31")
+        .await;
+    assert!(
+        overview.body.contains("id=\"recovery-glance\"")
+            && overview.body.contains("id=\"listening\""),
+        "{}",
+        overview.body
     );
 }

@@ -160,6 +160,57 @@ async fn invitations_go_out_once_are_answered_once_and_unsubscribes_last_forever
     assert_eq!(stored["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(stored["items"][0]["source"], "invitation");
 
+    // The response rate: two delivered (the refused address bounced), one answered;
+    // a sibling hotel's rate is out of the manager's reach.
+    let cun = app.unit_id("CUN").await;
+    let november = "from=2026-11-01&to=2026-11-30";
+    let rate = app
+        .api(
+            &token,
+            Method::GET,
+            &format!("/api/v1/metrics/response-rate?unit={cun}&{november}"),
+            None,
+        )
+        .await;
+    assert_eq!(rate.status, StatusCode::OK, "{}", rate.body);
+    let rate = rate.json();
+    assert_eq!(
+        (
+            &rate["delivered"],
+            &rate["answered"],
+            &rate["value"],
+            &rate["sufficient"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(50.0),
+            &serde_json::json!(false)
+        ),
+        "{rate}"
+    );
+    let pdc = app.unit_id("PDC").await;
+    let sibling = app
+        .api(
+            &token,
+            Method::GET,
+            &format!("/api/v1/metrics/response-rate?unit={pdc}&{november}"),
+            None,
+        )
+        .await;
+    assert_eq!(sibling.status, StatusCode::NOT_FOUND);
+    let unit_page = app
+        .get(
+            Some(&manager),
+            &format!("/dashboard/units/{cun}?{november}"),
+        )
+        .await;
+    assert!(
+        unit_page.body.contains("id=\"response-rate\"") && unit_page.body.contains("1 / 2"),
+        "{}",
+        unit_page.body
+    );
+
     // Bob unsubscribes: the link asks first, the button acts.
     let bob_token = token_in(bob, "/u/");
     let ask = app.get(None, &format!("/u/{bob_token}")).await;

@@ -56,6 +56,71 @@ pub fn figure(metric: Metric, t: &Tally, min_sample: i64, target: Option<Target>
     }
 }
 
+/// A rate that is not a customer metric (the invitations' response rate): no target, no
+/// heat, greyed below the minimum sample like every other figure.
+pub fn rate_figure(e: &Estimate) -> Figure {
+    Figure {
+        text: e.value.map_or("—".to_owned(), |v| format!("{v:.0} %")),
+        n: e.n,
+        ci: match (e.ci_low, e.ci_high) {
+            (Some(a), Some(b)) => format!("{}–{}", trim(a), trim(b)),
+            _ => String::new(),
+        },
+        class: match (e.value, e.sufficient) {
+            (None, _) => "empty",
+            (_, false) => "thin",
+            (_, true) => "neutral",
+        },
+        heat: String::new(),
+        sufficient: e.sufficient,
+        value: e.value,
+        target: None,
+        status: Status::Unknown,
+    }
+}
+
+/// A subtree's figure per channel and per language (named in the reader's language), and
+/// the months they cover.
+pub struct Slices {
+    pub channels: Vec<(String, Figure)>,
+    pub languages: Vec<(String, Figure)>,
+    pub months: String,
+}
+
+pub async fn slices(
+    state: &crate::AppState,
+    scope: &cumbre_domain::access::Scope,
+    chrome: &Chrome,
+    unit: cumbre_domain::UnitId,
+    (from, to): (jiff::civil::Date, jiff::civil::Date),
+    shown: impl Fn(&Tally) -> Figure,
+) -> Result<Slices, crate::AppError> {
+    use cumbre_store::improve::Slice;
+    let (channels, languages) = tokio::try_join!(
+        state
+            .store
+            .metric_slices(scope, Some(unit), Slice::Channel, from, to),
+        state
+            .store
+            .metric_slices(scope, Some(unit), Slice::Language, from, to),
+    )?;
+    let rows = |s: &cumbre_store::improve::SliceTallies, prefix: &str| {
+        s.items
+            .iter()
+            .map(|(code, t)| (chrome.tr.name_of(prefix, code), shown(t)))
+            .collect()
+    };
+    Ok(Slices {
+        channels: rows(&channels, "channel"),
+        languages: rows(&languages, "language"),
+        months: format!(
+            "{} – {}",
+            channels.from.strftime("%Y-%m"),
+            channels.to.strftime("%Y-%m")
+        ),
+    })
+}
+
 pub fn format_value(metric: Metric, v: f64) -> String {
     match metric {
         Metric::Nps => format!("{v:.0}"),
@@ -267,6 +332,16 @@ impl CsvOut {
             "target",
         ]);
         Self(w)
+    }
+
+    /// Rows of [`Slices`].
+    pub fn slices(&mut self, s: &Slices) {
+        for (name, f) in &s.channels {
+            self.figure("channels", name, f);
+        }
+        for (name, f) in &s.languages {
+            self.figure("languages", name, f);
+        }
     }
 
     pub fn figure(&mut self, table: &str, label: &str, f: &Figure) {

@@ -2,11 +2,12 @@
 //! touchpoints as columns, each cell its figure against target), the biggest movers since
 //! the previous period, and the trend. Drilling a row opens the same map one level down.
 
-use crate::api::improve::{MetricsQuery, check};
+use crate::api::improve::{MetricsQuery, check, response_rate_of};
 use crate::auth::PageCtx;
-use crate::views::charts::Point;
+use crate::views::cases::MetricRow;
+use crate::views::charts::{Point, trim};
 use crate::views::dashboard::{
-    Delta, Figure, delta, figure, metric_key, points, presets, trend_interval,
+    Delta, Figure, delta, figure, metric_key, points, presets, rate_figure, trend_interval,
 };
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
@@ -15,12 +16,13 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::access::Scope;
-use cumbre_domain::improve::period::{local_day, previous_range, year_before};
+use cumbre_domain::improve::period::{day_start, local_day, previous_range, year_before};
 use cumbre_domain::improve::{Metric, Tally, targets};
 use cumbre_domain::org::UnitKind;
 use cumbre_domain::{TenantId, UnitId};
 use cumbre_store::improve::MetricQuery;
 use cumbre_store::org::Unit;
+use cumbre_store::recover::metrics::UnitRecovery;
 use std::collections::HashMap;
 
 /// One row of the map.
@@ -63,6 +65,9 @@ struct OverviewPage {
     trend: Vec<(String, String, i64, String, bool)>,
     min_sample: i64,
     query: String,
+    response_rate: Figure,
+    invited: (i64, i64),
+    recovery: MetricRow,
 }
 
 /// Everything the overview shows, computed once for the page and its CSV.
@@ -82,6 +87,11 @@ pub(crate) struct Overview {
     pub down: Vec<Mover>,
     pub trend: Vec<(Point, i64)>,
     pub target: Option<f64>,
+    /// Invitations' response rate in the subtree, and (delivered, answered).
+    pub response_rate: Figure,
+    pub invited: (i64, i64),
+    /// The subtree's service recovery over the range (cases opened in it).
+    pub recovery: MetricRow,
 }
 
 fn chain_of(u: &Unit) -> Vec<UnitId> {
@@ -134,17 +144,33 @@ pub(crate) async fn compute(
         person: None,
     };
     let (this_year, last_year) = (whole(from, to), whole(year_before(from), year_before(to)));
+    let subtree = scope
+        .narrowed_to(unit.id, &unit.path)
+        .ok_or(AppError::NotFound)?;
+    let zone = state.store.tenant_clock(tenant).await?.zone;
+    let (start, end) = (
+        day_start(&zone, from),
+        day_start(&zone, to.tomorrow().unwrap_or(to)),
+    );
     let store = &state.store;
     // Independent reads, run at once (SQLite readers and PostgreSQL sessions work in
     // parallel): the page waits for the slowest, not for their sum.
-    let (cells, before, last_year, now_m, before_m, series) = tokio::try_join!(
-        store.metric_cells(scope, &shown, from, to, false),
-        store.metric_cells(scope, &shown, prev_from, prev_to, true),
-        store.metric_series(scope, &last_year, None),
-        store.metric_cells(scope, &candidates, from, to, true),
-        store.metric_cells(scope, &candidates, prev_from, prev_to, true),
-        store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
-    )?;
+    let (reads, rate, recovery) = tokio::join!(
+        async {
+            tokio::try_join!(
+                store.metric_cells(scope, &shown, from, to, false),
+                store.metric_cells(scope, &shown, prev_from, prev_to, true),
+                store.metric_series(scope, &last_year, None),
+                store.metric_cells(scope, &candidates, from, to, true),
+                store.metric_cells(scope, &candidates, prev_from, prev_to, true),
+                store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
+            )
+        },
+        response_rate_of(state, scope, &c),
+        store.recovery_metrics(&subtree, start, end, state.clock.now()),
+    );
+    let (cells, before, last_year, now_m, before_m, series) = reads?;
+    let ((rate, rate_e), recovery) = (rate?, recovery?);
     let get = |m: &HashMap<(UnitId, i64), Tally>, u: UnitId, t: i64| {
         m.get(&(u, t)).copied().unwrap_or_default()
     };
@@ -218,7 +244,14 @@ pub(crate) async fn compute(
         .map(|(_, m)| m)
         .collect();
 
+    let recovery = MetricRow::new(
+        unit.name.clone(),
+        recovery.first().unwrap_or(&UnitRecovery::default()),
+    );
     Ok(Overview {
+        response_rate: rate_figure(&rate_e),
+        invited: (rate.delivered, rate.answered),
+        recovery,
         metric,
         trend: points(metric, &series, min_sample),
         target: target.map(|t| t.value),
@@ -292,11 +325,15 @@ pub async fn show(
         trend_svg,
         trend: super::table_rows(&o.trend),
         min_sample: o.min_sample,
+        response_rate: o.response_rate,
+        invited: o.invited,
+        recovery: o.recovery,
         unit: o.unit,
     })
 }
 
-/// The map as CSV: one line per (unit, touchpoint) cell, the totals as touchpoint "all".
+/// The overview as CSV: the map (one line per (unit, touchpoint) cell, the totals as
+/// touchpoint "all"), the movers, the trend and the response rate; `table` says which.
 pub async fn csv(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -308,10 +345,12 @@ pub async fn csv(
     let o = compute(&state, &ctx.scope, ctx.user.tenant, ctx.lang, &q).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
+        "table",
         "unit_id",
         "unit",
         "touchpoint_id",
         "touchpoint",
+        "period",
         "metric",
         "from",
         "to",
@@ -322,42 +361,120 @@ pub async fn csv(
         "sufficient",
         "target",
         "status",
+        "change",
+        "significant",
     ]);
-    let line = |w: &mut csv::Writer<Vec<u8>>, unit: &Unit, tp: (i64, &str), f: &Figure| {
+    let (from, to) = (o.from.to_string(), o.to.to_string());
+    let mut line = |table: &str,
+                    unit: Option<&Unit>,
+                    tp: (i64, &str),
+                    period: &str,
+                    metric: &str,
+                    f: &Figure,
+                    change: Option<&Delta>| {
         let (lo, hi) = f.ci.split_once('–').unwrap_or(("", ""));
         let _ = w.write_record([
-            unit.id.0.to_string(),
-            unit.name.clone(),
-            if tp.0 == 0 {
+            table,
+            &unit.map(|u| u.id.0.to_string()).unwrap_or_default(),
+            unit.map_or("", |u| u.name.as_str()),
+            &if tp.0 == 0 {
                 String::new()
             } else {
                 tp.0.to_string()
             },
-            tp.1.to_owned(),
-            o.metric.code().to_owned(),
-            o.from.to_string(),
-            o.to.to_string(),
-            f.value.map(|v| format!("{v:.2}")).unwrap_or_default(),
-            f.n.to_string(),
-            lo.to_owned(),
-            hi.to_owned(),
-            f.sufficient.to_string(),
-            f.target.map(|t| t.to_string()).unwrap_or_default(),
+            tp.1,
+            period,
+            metric,
+            &from,
+            &to,
+            &f.value.map(|v| format!("{v:.2}")).unwrap_or_default(),
+            &f.n.to_string(),
+            lo,
+            hi,
+            &f.sufficient.to_string(),
+            &f.target.map(|t| t.to_string()).unwrap_or_default(),
             match f.status {
                 targets::Status::OnTrack => "on_track",
                 targets::Status::OffTrack => "off_track",
                 targets::Status::Unknown => "",
-            }
-            .to_owned(),
+            },
+            change.map_or("", |d| d.text.as_str()),
+            &change
+                .map(|d| d.significant.to_string())
+                .unwrap_or_default(),
         ]);
     };
-    line(&mut w, &o.unit, (0, "all"), &o.total);
+    let metric = o.metric.code();
+    line(
+        "map",
+        Some(&o.unit),
+        (0, "all"),
+        "",
+        metric,
+        &o.total,
+        o.vs_previous.as_ref(),
+    );
     for row in &o.rows {
-        line(&mut w, &row.unit, (0, "all"), &row.total);
+        line(
+            "map",
+            Some(&row.unit),
+            (0, "all"),
+            "",
+            metric,
+            &row.total,
+            row.change.as_ref(),
+        );
         for ((tp, name), f) in o.touchpoints.iter().zip(&row.cells) {
-            line(&mut w, &row.unit, (*tp, name), f);
+            line("map", Some(&row.unit), (*tp, name), "", metric, f, None);
         }
     }
+    for (table, movers) in [("movers_up", &o.up), ("movers_down", &o.down)] {
+        for m in movers {
+            line(
+                table,
+                Some(&m.unit),
+                (0, "all"),
+                "",
+                metric,
+                &m.figure,
+                Some(&m.change),
+            );
+        }
+    }
+    for (p, n) in &o.trend {
+        // A trend point as a figure: its value, sample and interval (no heat, no status).
+        let f = Figure {
+            text: String::new(),
+            n: *n,
+            ci: p
+                .ci
+                .map_or(String::new(), |(a, b)| format!("{}–{}", trim(a), trim(b))),
+            class: "",
+            heat: String::new(),
+            sufficient: p.sufficient,
+            value: p.value,
+            target: o.target,
+            status: targets::Status::Unknown,
+        };
+        line(
+            "trend",
+            Some(&o.unit),
+            (0, "all"),
+            &p.label,
+            metric,
+            &f,
+            None,
+        );
+    }
+    line(
+        "response_rate",
+        Some(&o.unit),
+        (0, "all"),
+        "",
+        "response_rate",
+        &o.response_rate,
+        None,
+    );
     let body = w.into_inner().map_err(AppError::internal)?;
     Ok((
         [

@@ -2,9 +2,12 @@
 //! its trend, its moments of truth, what guests wrote lately and its open cases. Those who
 //! lead the unit or above set its targets here.
 
+use crate::api::improve::response_rate_of;
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::{CsrfForm, PageCtx};
-use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
+use crate::views::dashboard::{
+    Figure, Slices, figure, metric_key, points, rate_figure, slices, table_rows, trend_interval,
+};
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -40,6 +43,10 @@ struct UnitPage {
     cases: Vec<CaseSummary>,
     can_set_targets: bool,
     min_sample: i64,
+    response_rate: Figure,
+    /// Invitations delivered and answered, for the rate's caption.
+    invited: (i64, i64),
+    slices: Slices,
 }
 
 pub async fn show(
@@ -186,11 +193,29 @@ pub async fn show(
         .filter(|c| c.status.is_open())
         .take(8)
         .collect();
+    let (slices, (rate, rate_e)) = tokio::try_join!(
+        slices(
+            &state,
+            &ctx.scope,
+            &chrome,
+            unit.id,
+            (from, to),
+            |t| figure(metric, t, min_sample, target)
+        ),
+        response_rate_of(&state, &ctx.scope, &c),
+    )?;
+    let response_rate = rate_figure(&rate_e);
     if q.format == "csv" {
         let mut out = super::CsvOut::new();
         for (_, name, f, _, _) in &kpis {
             out.figure("metrics", name, f);
         }
+        out.figure(
+            "metrics",
+            chrome.tr.t("metric.response_rate"),
+            &response_rate,
+        );
+        out.slices(&slices);
         for (u, f, _) in &sibling_rows {
             out.figure("peers", &u.name, f);
         }
@@ -210,6 +235,9 @@ pub async fn show(
         comments,
         cases: open_cases,
         min_sample,
+        response_rate,
+        invited: (rate.delivered, rate.answered),
+        slices,
         metric_name,
         chrome,
         metric,

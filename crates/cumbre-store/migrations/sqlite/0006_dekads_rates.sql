@@ -1,0 +1,9 @@
+-- Roll-ups gain a ten-day grain (grain 2: the 1st–10th, 11th–20th, 21st–end of a local
+-- month) between days and months. Kept in lockstep with ../postgres/0006_dekads_rates.sql.
+-- Existing tenants are rebuilt at start so their dekad rows exist before any read.
+-- (SQLite's roll-ups are a WITHOUT ROWID table: already stored in key order, so it needs
+-- no covering index for the totals.)
+UPDATE tenants SET rollups_stale = 1;
+
+-- The response rate counts a subtree's invitations sent in a range.
+CREATE INDEX invitations_sent ON invitations (tenant_id, sent_at);
