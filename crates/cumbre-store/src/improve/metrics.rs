@@ -73,25 +73,60 @@ fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
 impl Store {
     /// Runs `base` once per (grain, first, last) range, each an exact range of the roll-ups'
     /// key (an OR of ranges would scan every period of the unit), and returns all rows.
+    /// The ranges are read at once, each on its own connection.
     async fn per_range(
         &self,
         base: &Sql,
         ranges: &[(i64, i64, i64)],
         tail: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
-        let mut rows = Vec::new();
-        for (grain, a, b) in ranges {
-            let mut sql = base.clone();
-            sql.push(" AND grain = ")
-                .int(*grain)
-                .push(" AND day BETWEEN ")
-                .int(*a)
-                .push(" AND ")
-                .int(*b)
-                .push(tail);
-            rows.extend(sql.query()?.fetch_all(self.pool()).await?);
+        let queries: Vec<Sql> = ranges
+            .iter()
+            .map(|(grain, a, b)| {
+                let mut sql = base.clone();
+                sql.push(" AND grain = ")
+                    .int(*grain)
+                    .push(" AND day BETWEEN ")
+                    .int(*a)
+                    .push(" AND ")
+                    .int(*b)
+                    .push(tail);
+                sql
+            })
+            .collect();
+        let parts = futures_util::future::try_join_all(queries.iter().map(|sql| async move {
+            Ok::<_, StoreError>(sql.query()?.fetch_all(self.pool()).await?)
+        }))
+        .await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+}
+
+/// Which cells [`Store::metric_cells`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cells {
+    /// Only each unit's total (touchpoint 0).
+    pub totals_only: bool,
+    /// Only the answers to this survey.
+    pub survey: Option<i64>,
+}
+
+impl Cells {
+    pub const ALL: Cells = Cells {
+        totals_only: false,
+        survey: None,
+    };
+    pub const TOTALS: Cells = Cells {
+        totals_only: true,
+        survey: None,
+    };
+
+    /// Every cell, or only the totals, of `survey` (all surveys if none).
+    pub fn of(survey: Option<i64>, totals_only: bool) -> Self {
+        Cells {
+            totals_only,
+            survey,
         }
-        Ok(rows)
     }
 }
 
@@ -262,15 +297,15 @@ impl Store {
     }
 
     /// Each (unit, touchpoint) cell's tally over the range, for `units` (each its whole
-    /// subtree) that the scope sees; touchpoint 0 is each unit's total. `totals_only` reads
-    /// just the totals (to rank many units at once).
+    /// subtree) that the scope sees; touchpoint 0 is each unit's total. `what` narrows it
+    /// to the totals (to rank many units at once) and/or to one survey.
     pub async fn metric_cells(
         &self,
         scope: &Scope,
         units: &[&Unit],
         from: Date,
         to: Date,
-        totals_only: bool,
+        what: Cells,
     ) -> Result<HashMap<(UnitId, i64), Tally>, StoreError> {
         let mut out: HashMap<(UnitId, i64), Tally> = HashMap::new();
         let visible: Vec<i64> = units
@@ -285,11 +320,19 @@ impl Store {
             "SELECT unit_id, touchpoint_id, {} FROM rollups WHERE tenant_id = ",
             summed()
         ));
-        sql.int(scope.tenant().0).push(if totals_only {
-            " AND kind = 'total'"
-        } else {
-            " AND kind IN ('', 'total')"
-        });
+        sql.int(scope.tenant().0);
+        match (what.survey, what.totals_only) {
+            (None, true) => {
+                sql.push(" AND kind = 'total'");
+            }
+            (None, false) => {
+                sql.push(" AND kind IN ('', 'total')");
+            }
+            // One survey has no total rows of its own: its cells are added up below.
+            (Some(s), _) => {
+                sql.push(" AND kind = '' AND survey_id = ").int(s);
+            }
+        }
         sql.push(" AND value = '' AND unit_id IN (");
         sql.push(
             &visible
@@ -304,9 +347,18 @@ impl Store {
             .per_range(&sql, &cover(from, to), " GROUP BY unit_id, touchpoint_id")
             .await?
         {
-            out.entry((UnitId(col(&r, "unit_id")?), col(&r, "touchpoint_id")?))
-                .or_default()
-                .add(&tally_from_row(&r)?);
+            let (unit, tp) = (
+                UnitId(col(&r, "unit_id")?),
+                col::<i64>(&r, "touchpoint_id")?,
+            );
+            let t = tally_from_row(&r)?;
+            if what.survey.is_some() {
+                out.entry((unit, 0)).or_default().add(&t);
+                if what.totals_only {
+                    continue;
+                }
+            }
+            out.entry((unit, tp)).or_default().add(&t);
         }
         Ok(out)
     }

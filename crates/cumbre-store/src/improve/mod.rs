@@ -4,4 +4,4 @@
 pub mod metrics;
 pub(crate) mod rollups;
 
-pub use metrics::{MetricQuery, Slice, SliceTallies};
+pub use metrics::{Cells, MetricQuery, Slice, SliceTallies};

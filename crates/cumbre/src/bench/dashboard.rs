@@ -334,7 +334,9 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
         let mut samples = Vec::new();
         for _ in 0..o.runs {
             let t = Instant::now();
-            let cells = store.metric_cells(&scope, &shown, from, to, false).await?;
+            let cells = store
+                .metric_cells(&scope, &shown, from, to, cumbre_store::improve::Cells::ALL)
+                .await?;
             anyhow::ensure!(!cells.is_empty(), "the map is empty");
             samples.push(t.elapsed());
         }

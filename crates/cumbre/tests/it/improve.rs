@@ -894,6 +894,56 @@ async fn any_range_adds_up_to_its_days_and_splits_by_channel_and_language(backen
         "{}",
         csv.body
     );
+    // The survey filter: the CES survey alone holds no NPS answer, the NPS survey all of
+    // them; the map, its CSV and the pages keep the choice.
+    let (nps_survey, ces_survey) = (survey(&app, "NPS").await, survey(&app, "CES").await);
+    let top_n = |body: &str| -> i64 {
+        let line = body
+            .lines()
+            .find(|l| l.starts_with("map,"))
+            .expect("the top unit's line");
+        line.split(',')
+            .nth(10)
+            .expect("n")
+            .parse()
+            .expect("a count")
+    };
+    let range = "metric=nps&from=2026-09-01&to=2026-10-31";
+    let all = app
+        .get(Some(&browser), &format!("/overview.csv?{range}"))
+        .await;
+    let only_nps = app
+        .get(
+            Some(&browser),
+            &format!("/overview.csv?{range}&survey={nps_survey}"),
+        )
+        .await;
+    let only_ces = app
+        .get(
+            Some(&browser),
+            &format!("/overview.csv?{range}&survey={ces_survey}"),
+        )
+        .await;
+    assert!(top_n(&all.body) > 0);
+    assert_eq!(top_n(&only_nps.body), top_n(&all.body));
+    assert_eq!(top_n(&only_ces.body), 0, "{}", only_ces.body);
+    let filtered = app
+        .get(
+            Some(&browser),
+            &format!("/overview?{range}&survey={nps_survey}"),
+        )
+        .await;
+    assert!(
+        filtered
+            .body
+            .contains(&format!("<option value=\"{nps_survey}\" selected>"))
+            && filtered
+                .body
+                .contains(&format!("to=2026-10-31&#38;survey={nps_survey}\"")),
+        "the choice is kept in the drill-down links: {}",
+        filtered.body
+    );
+
     let overview = app
         .get(Some(&browser), "/overview?from=2026-09-01&to=2026-10-31")
         .await;

@@ -121,6 +121,31 @@ pub async fn slices(
     })
 }
 
+/// The survey filter of a dashboard: the surveys the scope sees as (id, name, chosen), and
+/// the query parameter that keeps the choice in links (empty for all surveys).
+pub struct SurveyFilter {
+    pub options: Vec<(i64, String, bool)>,
+    pub param: String,
+}
+
+pub async fn survey_filter(
+    state: &crate::AppState,
+    scope: &cumbre_domain::access::Scope,
+    chosen: Option<i64>,
+) -> Result<SurveyFilter, crate::AppError> {
+    let options = state
+        .store
+        .list_surveys(scope)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name, Some(s.id) == chosen))
+        .collect();
+    Ok(SurveyFilter {
+        options,
+        param: chosen.map_or(String::new(), |s| format!("&survey={s}")),
+    })
+}
+
 pub fn format_value(metric: Metric, v: f64) -> String {
     match metric {
         Metric::Nps => format!("{v:.0}"),

@@ -7,7 +7,8 @@ use crate::auth::PageCtx;
 use crate::views::cases::MetricRow;
 use crate::views::charts::{Point, trim};
 use crate::views::dashboard::{
-    Delta, Figure, delta, figure, metric_key, points, presets, rate_figure, trend_interval,
+    Delta, Figure, SurveyFilter, delta, figure, metric_key, points, presets, rate_figure,
+    survey_filter, trend_interval,
 };
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
@@ -20,7 +21,7 @@ use cumbre_domain::improve::period::{day_start, local_day, previous_range, year_
 use cumbre_domain::improve::{Metric, Tally, targets};
 use cumbre_domain::org::UnitKind;
 use cumbre_domain::{TenantId, UnitId};
-use cumbre_store::improve::MetricQuery;
+use cumbre_store::improve::{Cells, MetricQuery};
 use cumbre_store::org::Unit;
 use cumbre_store::recover::metrics::UnitRecovery;
 use std::collections::HashMap;
@@ -65,6 +66,7 @@ struct OverviewPage {
     trend: Vec<(String, String, i64, String, bool)>,
     min_sample: i64,
     query: String,
+    surveys: SurveyFilter,
     response_rate: Figure,
     invited: (i64, i64),
     recovery: MetricRow,
@@ -73,6 +75,7 @@ struct OverviewPage {
 /// Everything the overview shows, computed once for the page and its CSV.
 pub(crate) struct Overview {
     pub metric: Metric,
+    pub survey: Option<i64>,
     pub unit: Unit,
     pub units: Vec<Unit>,
     pub from: jiff::civil::Date,
@@ -106,7 +109,7 @@ pub(crate) async fn compute(
     q: &MetricsQuery,
 ) -> Result<Overview, AppError> {
     let c = check(state, tenant, q).await?;
-    let (metric, from, to) = (c.metric, c.query.from, c.query.to);
+    let (metric, from, to, survey) = (c.metric, c.query.from, c.query.to, c.query.survey);
     let unit = state.store.dashboard_unit(scope, c.query.unit).await?;
     let min_sample = state.store.min_sample(tenant).await?;
     let targets = state.store.metric_targets(tenant).await?;
@@ -138,7 +141,7 @@ pub(crate) async fn compute(
     let whole = |from, to| MetricQuery {
         unit: Some(unit.id),
         touchpoint: None,
-        survey: None,
+        survey,
         from,
         to,
         person: None,
@@ -158,11 +161,17 @@ pub(crate) async fn compute(
     let (reads, rate, recovery) = tokio::join!(
         async {
             tokio::try_join!(
-                store.metric_cells(scope, &shown, from, to, false),
-                store.metric_cells(scope, &shown, prev_from, prev_to, true),
+                store.metric_cells(scope, &shown, from, to, Cells::of(survey, false)),
+                store.metric_cells(scope, &shown, prev_from, prev_to, Cells::of(survey, true)),
                 store.metric_series(scope, &last_year, None),
-                store.metric_cells(scope, &candidates, from, to, true),
-                store.metric_cells(scope, &candidates, prev_from, prev_to, true),
+                store.metric_cells(scope, &candidates, from, to, Cells::of(survey, true)),
+                store.metric_cells(
+                    scope,
+                    &candidates,
+                    prev_from,
+                    prev_to,
+                    Cells::of(survey, true)
+                ),
                 store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
             )
         },
@@ -252,6 +261,7 @@ pub(crate) async fn compute(
         response_rate: rate_figure(&rate_e),
         invited: (rate.delivered, rate.answered),
         recovery,
+        survey,
         metric,
         trend: points(metric, &series, min_sample),
         target: target.map(|t| t.value),
@@ -271,11 +281,12 @@ pub(crate) async fn compute(
 }
 
 /// The query string that reproduces this view (for links and the CSV).
-fn query_string(metric: Metric, unit: UnitId, from: &str, to: &str) -> String {
+fn query_string(metric: Metric, unit: UnitId, from: &str, to: &str, survey: Option<i64>) -> String {
     format!(
-        "metric={}&unit={}&from={from}&to={to}",
+        "metric={}&unit={}&from={from}&to={to}{}",
         metric.code(),
-        unit.0
+        unit.0,
+        survey.map_or(String::new(), |s| format!("&survey={s}"))
     )
 }
 
@@ -306,9 +317,11 @@ pub async fn show(
         &format!("{metric_name} · {}", o.unit.name),
     );
     let (from, to) = (o.from.to_string(), o.to.to_string());
+    let surveys = survey_filter(&state, &ctx.scope, o.survey).await?;
     page(&OverviewPage {
+        surveys,
         presets: presets(&chrome, today),
-        query: query_string(o.metric, o.unit.id, &from, &to),
+        query: query_string(o.metric, o.unit.id, &from, &to, o.survey),
         metric_name,
         chrome,
         metric: o.metric,

@@ -3,7 +3,9 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::PageCtx;
-use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
+use crate::views::dashboard::{
+    Figure, SurveyFilter, figure, metric_key, points, survey_filter, table_rows, trend_interval,
+};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -11,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use cumbre_domain::access::Scope;
 use cumbre_domain::improve::{Metric, targets};
-use cumbre_store::improve::MetricQuery;
+use cumbre_store::improve::{Cells, MetricQuery};
 use cumbre_store::org::Unit;
 
 #[derive(Template)]
@@ -31,6 +33,7 @@ struct TouchpointPage {
     trend: Vec<(String, String, i64, String, bool)>,
     comments: Vec<(String, String)>,
     min_sample: i64,
+    surveys: SurveyFilter,
 }
 
 pub async fn show(
@@ -65,7 +68,7 @@ pub async fn show(
     let series_query = MetricQuery {
         unit: Some(unit.id),
         touchpoint: Some(id),
-        survey: None,
+        survey: c.query.survey,
         from,
         to,
         person: None,
@@ -78,9 +81,13 @@ pub async fn show(
         ..Default::default()
     };
     let (cells, series, recent) = tokio::try_join!(
-        state
-            .store
-            .metric_cells(&ctx.scope, &shown, from, to, false),
+        state.store.metric_cells(
+            &ctx.scope,
+            &shown,
+            from,
+            to,
+            Cells::of(c.query.survey, false)
+        ),
         state
             .store
             .metric_series(&ctx.scope, &series_query, Some(trend_interval(from, to))),
@@ -117,7 +124,9 @@ pub async fn show(
         return out.finish("touchpoint.csv");
     }
     let clock = state.store.tenant_clock(tenant).await?;
+    let surveys = survey_filter(&state, &ctx.scope, c.query.survey).await?;
     page(&TouchpointPage {
+        surveys,
         figure: figure(metric, &at(&unit), min_sample, target),
         rows: children
             .iter()

@@ -6,7 +6,8 @@ use crate::api::improve::response_rate_of;
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::{CsrfForm, PageCtx};
 use crate::views::dashboard::{
-    Figure, Slices, figure, metric_key, points, rate_figure, slices, table_rows, trend_interval,
+    Figure, Slices, SurveyFilter, figure, metric_key, points, rate_figure, slices, survey_filter,
+    table_rows, trend_interval,
 };
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
@@ -16,7 +17,7 @@ use axum::response::Response;
 use cumbre_domain::access::Scope;
 use cumbre_domain::improve::{Metric, Tally, targets};
 use cumbre_domain::{Field, InvalidInput, UnitId};
-use cumbre_store::improve::MetricQuery;
+use cumbre_store::improve::{Cells, MetricQuery};
 use cumbre_store::org::Unit;
 use cumbre_store::recover::{CaseFilter, CaseSummary};
 use serde::Deserialize;
@@ -42,6 +43,7 @@ struct UnitPage {
     comments: Vec<(String, String)>,
     cases: Vec<CaseSummary>,
     can_set_targets: bool,
+    surveys: SurveyFilter,
     min_sample: i64,
     response_rate: Figure,
     /// Invitations delivered and answered, for the rate's caption.
@@ -62,7 +64,7 @@ pub async fn show(
     q.unit = id.to_string();
     q.interval = String::new();
     let c = check(&state, tenant, &q).await?;
-    let (metric, from, to) = (c.metric, c.query.from, c.query.to);
+    let (metric, from, to, survey) = (c.metric, c.query.from, c.query.to, c.query.survey);
     let unit = state.store.get_unit(&ctx.scope, UnitId(id)).await?;
     let min_sample = state.store.min_sample(tenant).await?;
     let all_targets = state.store.metric_targets(tenant).await?;
@@ -79,10 +81,12 @@ pub async fn show(
     // The unit's own cells, and only the totals of its peers, read at once.
     let me = [&unit];
     let (cells, peers) = tokio::try_join!(
-        state.store.metric_cells(&ctx.scope, &me, from, to, false),
         state
             .store
-            .metric_cells(&ctx.scope, &siblings, from, to, true),
+            .metric_cells(&ctx.scope, &me, from, to, Cells::of(survey, false)),
+        state
+            .store
+            .metric_cells(&ctx.scope, &siblings, from, to, Cells::of(survey, true)),
     )?;
     let own = |tp: i64| cells.get(&(unit.id, tp)).copied().unwrap_or_default();
     let kpis: Vec<(&'static str, String, Figure, String, bool)> = Metric::ALL
@@ -147,7 +151,7 @@ pub async fn show(
             &MetricQuery {
                 unit: Some(unit.id),
                 touchpoint: None,
-                survey: None,
+                survey,
                 from,
                 to,
                 person: None,
@@ -225,7 +229,9 @@ pub async fn show(
         out.trend("trend", &table_rows(&trend));
         return out.finish("unit.csv");
     }
+    let surveys = survey_filter(&state, &ctx.scope, survey).await?;
     page(&UnitPage {
+        surveys,
         can_set_targets: ctx.user.role.leads(),
         kpis,
         siblings: sibling_rows,
