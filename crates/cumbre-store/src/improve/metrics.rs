@@ -3,7 +3,7 @@
 //! dekads from the dekad rows and the rest as days, so three years cost 36 rows per cell,
 //! not 1,095, and 90 days to today at most 22.
 
-use crate::improve::rollups::{DAY, DEKAD, MONTH, summed, tally_from_row};
+use crate::improve::rollups::{COUNTERS, DAY, DEKAD, MONTH, summed, summed_packed, tally_from_row};
 use crate::org::Unit;
 use crate::sql::Sql;
 use crate::store::col;
@@ -71,35 +71,77 @@ fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
 }
 
 impl Store {
-    /// Runs `base` once per (grain, first, last) range, each an exact range of the roll-ups'
-    /// key (an OR of ranges would scan every period of the unit), and returns all rows.
-    /// The ranges are read at once, each on its own connection.
-    async fn per_range(
+    /// Adds up the roll-up rows that `filter` selects over each (grain, first, last)
+    /// range, grouped by the two integer columns `group`; returns ((a, b), tally) per
+    /// group. Each range is an exact range of the key (an OR of ranges would scan every
+    /// period of the unit), joined with `UNION ALL` under one `GROUP BY`. The groups come
+    /// back packed in a single text value ("a,b,responses,…;…"): through the portable
+    /// driver each returned row costs a hand-off between threads, which made a map of
+    /// 231 cells cost twice what SQLite spent computing it.
+    async fn sum_over_ranges(
         &self,
-        base: &Sql,
+        group: (&str, &str),
+        filter: &(dyn Fn(&mut Sql) + Sync),
         ranges: &[(i64, i64, i64)],
-        tail: &str,
-    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
-        let queries: Vec<Sql> = ranges
-            .iter()
-            .map(|(grain, a, b)| {
-                let mut sql = base.clone();
-                sql.push(" AND grain = ")
-                    .int(*grain)
-                    .push(" AND day BETWEEN ")
-                    .int(*a)
-                    .push(" AND ")
-                    .int(*b)
-                    .push(tail);
-                sql
-            })
-            .collect();
-        let parts = futures_util::future::try_join_all(queries.iter().map(|sql| async move {
-            Ok::<_, StoreError>(sql.query()?.fetch_all(self.pool()).await?)
-        }))
-        .await?;
-        Ok(parts.into_iter().flatten().collect())
+    ) -> Result<Vec<((i64, i64), Tally)>, StoreError> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (a, b) = group;
+        let concat = match self.backend() {
+            crate::Backend::Sqlite => "group_concat(line, ';')",
+            crate::Backend::Postgres => "string_agg(line, ';')",
+        };
+        let mut sql = Sql::new(&format!(
+            "SELECT {concat} AS packed FROM (SELECT {a} || ',' || {b} || ',' || {} AS line FROM (",
+            summed_packed()
+        ));
+        for (i, (grain, first, last)) in ranges.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(&format!(
+                "SELECT {a}, {b}, {} FROM rollups WHERE ",
+                COUNTERS.join(", ")
+            ));
+            filter(&mut sql);
+            sql.push(" AND grain = ")
+                .int(*grain)
+                .push(" AND day BETWEEN ")
+                .int(*first)
+                .push(" AND ")
+                .int(*last);
+        }
+        sql.push(&format!(") r GROUP BY {a}, {b}) g"));
+        let row = sql.query()?.fetch_one(self.pool()).await?;
+        let Some(packed) = col::<Option<String>>(&row, "packed")? else {
+            return Ok(Vec::new());
+        };
+        packed.split(';').map(unpack).collect()
     }
+}
+
+/// One group of [`Store::sum_over_ranges`]: "a,b,responses,promoters,…".
+fn unpack(line: &str) -> Result<((i64, i64), Tally), StoreError> {
+    let bad = || StoreError::Corrupt(format!("roll-up sums {line}"));
+    let mut v = [0i64; 14];
+    let mut parts = line.split(',');
+    for slot in &mut v {
+        *slot = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+    }
+    Ok((
+        (v[0], v[1]),
+        Tally {
+            responses: v[2],
+            promoters: v[3],
+            passives: v[4],
+            detractors: v[5],
+            csat: [v[6], v[7], v[8], v[9], v[10]],
+            ces_n: v[11],
+            ces_sum: v[12],
+            ces_sumsq: v[13],
+        },
+    ))
 }
 
 /// Which cells [`Store::metric_cells`] reads.
@@ -114,10 +156,6 @@ pub struct Cells {
 impl Cells {
     pub const ALL: Cells = Cells {
         totals_only: false,
-        survey: None,
-    };
-    pub const TOTALS: Cells = Cells {
-        totals_only: true,
         survey: None,
     };
 
@@ -239,58 +277,51 @@ impl Store {
             Scope::Own { person, .. } => Some(person.map_or(-1, |p| p.0)),
             _ => q.person.map(|p| p.0),
         };
-        let sql = match person {
-            Some(person) => {
-                let mut sql = Sql::new(&format!(
-                    "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
-                    summed()
-                ));
-                sql.int(scope.tenant().0)
-                    .push(" AND kind = 'person' AND value = ")
+        let tenant = scope.tenant().0;
+        let unit = match person {
+            Some(_) => None,
+            None => Some(self.dashboard_unit(scope, q.unit).await?.id.0),
+        };
+        let filter = |sql: &mut Sql| {
+            sql.push("tenant_id = ").int(tenant);
+            if let Some(person) = person {
+                sql.push(" AND kind = 'person' AND value = ")
                     .text(person.to_string());
                 if let Some(t) = q.touchpoint {
                     sql.push(" AND touchpoint_id = ").int(t);
                 }
-                sql
+                return;
             }
-            None => {
-                let unit = self.dashboard_unit(scope, q.unit).await?;
-                let mut sql = Sql::new(&format!(
-                    "SELECT grain, day, {} FROM rollups WHERE tenant_id = ",
-                    summed()
-                ));
-                sql.int(scope.tenant().0);
-                // A unit's totals are rows of their own (kind 'total'); cells add up.
-                match (q.touchpoint, q.survey) {
-                    (None, None) => {
-                        sql.push(" AND kind = 'total'");
-                    }
-                    (Some(t), None) => {
-                        sql.push(" AND kind = '' AND touchpoint_id = ").int(t);
-                    }
-                    (None, Some(s)) => {
-                        sql.push(" AND kind = '' AND survey_id = ").int(s);
-                    }
-                    (Some(t), Some(s)) => {
-                        sql.push(" AND kind = '' AND touchpoint_id = ")
-                            .int(t)
-                            .push(" AND survey_id = ")
-                            .int(s);
-                    }
+            // A unit's totals are rows of their own (kind 'total'); cells add up.
+            match (q.touchpoint, q.survey) {
+                (None, None) => {
+                    sql.push(" AND kind = 'total'");
                 }
-                sql.push(" AND value = '' AND unit_id = ").int(unit.id.0);
-                sql
+                (Some(t), None) => {
+                    sql.push(" AND kind = '' AND touchpoint_id = ").int(t);
+                }
+                (None, Some(s)) => {
+                    sql.push(" AND kind = '' AND survey_id = ").int(s);
+                }
+                (Some(t), Some(s)) => {
+                    sql.push(" AND kind = '' AND touchpoint_id = ")
+                        .int(t)
+                        .push(" AND survey_id = ")
+                        .int(s);
+                }
             }
+            sql.push(" AND value = '' AND unit_id = ")
+                .int(unit.unwrap_or(-1));
         };
-        for r in self
-            .per_range(&sql, &ranges, " GROUP BY grain, day")
+        for ((_, day), t) in self
+            .sum_over_ranges(("grain", "day"), &filter, &ranges)
             .await?
         {
-            let Some(day) = from_day_key(col(&r, "day")?) else {
+            let Some(day) = from_day_key(day) else {
                 continue;
             };
             if let Some(i) = period_of(&periods, day) {
-                tallies[i].add(&tally_from_row(&r)?);
+                tallies[i].add(&t);
             }
         }
         Ok(periods.into_iter().zip(tallies).collect())
@@ -316,42 +347,35 @@ impl Store {
         if visible.is_empty() {
             return Ok(out);
         }
-        let mut sql = Sql::new(&format!(
-            "SELECT unit_id, touchpoint_id, {} FROM rollups WHERE tenant_id = ",
-            summed()
-        ));
-        sql.int(scope.tenant().0);
-        match (what.survey, what.totals_only) {
-            (None, true) => {
-                sql.push(" AND kind = 'total'");
+        let list = visible
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let filter = |sql: &mut Sql| {
+            sql.push("tenant_id = ").int(scope.tenant().0);
+            match (what.survey, what.totals_only) {
+                (None, true) => {
+                    sql.push(" AND kind = 'total'");
+                }
+                (None, false) => {
+                    sql.push(" AND kind IN ('', 'total')");
+                }
+                // One survey has no total rows of its own: its cells are added up below.
+                (Some(s), _) => {
+                    sql.push(" AND kind = '' AND survey_id = ").int(s);
+                }
             }
-            (None, false) => {
-                sql.push(" AND kind IN ('', 'total')");
-            }
-            // One survey has no total rows of its own: its cells are added up below.
-            (Some(s), _) => {
-                sql.push(" AND kind = '' AND survey_id = ").int(s);
-            }
-        }
-        sql.push(" AND value = '' AND unit_id IN (");
-        sql.push(
-            &visible
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        sql.push(")");
+            sql.push(" AND value = '' AND unit_id IN (")
+                .push(&list)
+                .push(")");
+        };
         // Cells add up over surveys; the totals are touchpoint 0.
-        for r in self
-            .per_range(&sql, &cover(from, to), " GROUP BY unit_id, touchpoint_id")
+        for ((unit, tp), t) in self
+            .sum_over_ranges(("unit_id", "touchpoint_id"), &filter, &cover(from, to))
             .await?
         {
-            let (unit, tp) = (
-                UnitId(col(&r, "unit_id")?),
-                col::<i64>(&r, "touchpoint_id")?,
-            );
-            let t = tally_from_row(&r)?;
+            let unit = UnitId(unit);
             if what.survey.is_some() {
                 out.entry((unit, 0)).or_default().add(&t);
                 if what.totals_only {

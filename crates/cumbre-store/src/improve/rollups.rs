@@ -87,6 +87,15 @@ pub(crate) fn summed() -> String {
         .join(", ")
 }
 
+/// The summed counters as one text expression, "responses,promoters,…".
+pub(crate) fn summed_packed() -> String {
+    COUNTERS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ")
+}
+
 /// Where a unit sits (its chain from the top unit down to itself) and the calendar its
 /// tenant counts days in.
 #[derive(Debug, Clone)]
