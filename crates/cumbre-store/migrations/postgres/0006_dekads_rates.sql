@@ -13,3 +13,9 @@ CREATE INDEX rollups_totals ON rollups (tenant_id, unit_id, grain, day)
 
 -- The response rate counts a subtree's invitations sent in a range.
 CREATE INDEX invitations_sent ON invitations (tenant_id, sent_at);
+
+-- Channel and language rows sit at each answer's own unit, behind `value` in the key: a
+-- subtree's breakdown reads them by unit through this index instead of scanning every
+-- unit's (the query repeats the index's condition so both planners use it).
+CREATE INDEX rollups_slices ON rollups (tenant_id, kind, unit_id, grain, day)
+    WHERE kind IN ('channel', 'language');

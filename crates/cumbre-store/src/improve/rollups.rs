@@ -65,7 +65,12 @@ pub(crate) fn tally_from_row(r: &sqlx::any::AnyRow) -> Result<Tally, StoreError>
     for (slot, name) in v.iter_mut().zip(COUNTERS) {
         *slot = col::<Option<i64>>(r, name)?.unwrap_or(0);
     }
-    Ok(Tally {
+    Ok(tally_of(v))
+}
+
+/// The tally whose counters are `v`, in [`COUNTERS`] order.
+pub(crate) fn tally_of(v: [i64; 12]) -> Tally {
+    Tally {
         responses: v[0],
         promoters: v[1],
         passives: v[2],
@@ -74,7 +79,7 @@ pub(crate) fn tally_from_row(r: &sqlx::any::AnyRow) -> Result<Tally, StoreError>
         ces_n: v[9],
         ces_sum: v[10],
         ces_sumsq: v[11],
-    })
+    }
 }
 
 /// `SUM(responses) AS responses, …` for queries that add rows up.

@@ -152,17 +152,10 @@ async fn metrics(
     let items: Vec<_> = series
         .iter()
         .map(|(p, t)| {
-            let e = c.metric.estimate(t, min_sample);
-            json!({
-                "period_start": p.label_start.to_string(),
-                "period_end": p.last.to_string(),
-                "value": e.value,
-                "n": e.n,
-                "ci_low": e.ci_low,
-                "ci_high": e.ci_high,
-                "sufficient": e.sufficient,
-                "responses": t.responses,
-            })
+            let mut item = figure_json(c.metric, t, min_sample);
+            item.insert("period_start".into(), json!(p.label_start.to_string()));
+            item.insert("period_end".into(), json!(p.last.to_string()));
+            item
         })
         .collect();
     Ok(Json(json!({
@@ -173,6 +166,23 @@ async fn metrics(
         "min_sample": min_sample,
         "items": items,
     })))
+}
+
+/// A metric's value, sample, interval and sufficiency as the API items carry them.
+fn figure_json(
+    metric: Metric,
+    t: &cumbre_domain::improve::Tally,
+    min_sample: i64,
+) -> serde_json::Map<String, serde_json::Value> {
+    let e = metric.estimate(t, min_sample);
+    let mut item = serde_json::Map::new();
+    item.insert("value".into(), json!(e.value));
+    item.insert("n".into(), json!(e.n));
+    item.insert("ci_low".into(), json!(e.ci_low));
+    item.insert("ci_high".into(), json!(e.ci_high));
+    item.insert("sufficient".into(), json!(e.sufficient));
+    item.insert("responses".into(), json!(t.responses));
+    item
 }
 
 fn query_of(query: Result<Query<MetricsQuery>, QueryRejection>) -> Result<MetricsQuery, AppError> {
@@ -202,16 +212,9 @@ async fn breakdown(
         .items
         .iter()
         .map(|(key, t)| {
-            let e = c.metric.estimate(t, min_sample);
-            json!({
-                "key": key,
-                "value": e.value,
-                "n": e.n,
-                "ci_low": e.ci_low,
-                "ci_high": e.ci_high,
-                "sufficient": e.sufficient,
-                "responses": t.responses,
-            })
+            let mut item = figure_json(c.metric, t, min_sample);
+            item.insert("key".into(), json!(key));
+            item
         })
         .collect();
     Ok(Json(json!({
