@@ -2,7 +2,7 @@
 # The dashboard benchmark of docs/BENCHMARKS.md: 10 million responses (or $1) over 1,000
 # hotels × 20 touchpoints × 3 years, on SQLite and PostgreSQL, and the same aggregation in
 # DuckDB (from PyPI, in a virtualenv under target/, used by this script only).
-# Needs ~15 GB of free disk at 10 million rows; takes about half an hour on 2 cores.
+# Needs ~15 GB of free disk at 10 million rows; takes about an hour on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-10000000}"
