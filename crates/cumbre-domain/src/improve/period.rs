@@ -150,6 +150,15 @@ pub fn day_start(zone: &TimeZone, d: Date) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// The local days `from..=to` in `zone` as the UTC instants `[start, end)`, for queries
+/// over timestamps (cases opened, invitations sent).
+pub fn utc_bounds(zone: &TimeZone, from: Date, to: Date) -> (OffsetDateTime, OffsetDateTime) {
+    (
+        day_start(zone, from),
+        day_start(zone, to.tomorrow().unwrap_or(to)),
+    )
+}
+
 /// `from..=to` one year earlier (29 February becomes the 28th).
 pub fn year_before(d: Date) -> Date {
     d.checked_sub(1.year()).unwrap_or(d)
@@ -221,6 +230,13 @@ mod tests {
         assert_eq!(
             day_start(&TimeZone::UTC, date(2026, 11, 20)),
             time::macros::datetime!(2026-11-20 00:00 UTC)
+        );
+        assert_eq!(
+            utc_bounds(&cancun, date(2026, 11, 1), date(2026, 11, 30)),
+            (
+                time::macros::datetime!(2026-11-01 05:00 UTC),
+                time::macros::datetime!(2026-12-01 05:00 UTC)
+            )
         );
     }
 

@@ -449,12 +449,12 @@ pub struct SliceTallies {
 }
 
 impl Store {
-    /// `unit`'s subtree (the scope's top unit if none) by `slice` over the months that
+    /// `unit`'s subtree (a unit read through `scope`) by `slice` over the months that
     /// `from..=to` touches. Employees have no such view.
     pub async fn metric_slices(
         &self,
         scope: &Scope,
-        unit: Option<UnitId>,
+        unit: &Unit,
         slice: Slice,
         from: Date,
         to: Date,
@@ -462,7 +462,6 @@ impl Store {
         if matches!(scope, Scope::Own { .. }) {
             return Err(StoreError::NotFound);
         }
-        let unit = self.dashboard_unit(scope, unit).await?;
         let (from, to) = (from.first_of_month(), to.last_of_month());
         let mut sql = Sql::new(&format!(
             "SELECT value, {} FROM rollups{} WHERE tenant_id = ",

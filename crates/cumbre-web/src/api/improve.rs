@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
-use cumbre_domain::improve::period::{day_start, local_day, parse_date};
+use cumbre_domain::improve::period::{local_day, parse_date, utc_bounds};
 use cumbre_domain::improve::{Interval, Metric};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::improve::MetricQuery;
@@ -67,6 +67,8 @@ pub struct Checked {
     pub metric: Metric,
     pub query: MetricQuery,
     pub interval: Option<Interval>,
+    /// The tenant's time zone (read to default the range), for instants of local days.
+    pub zone: jiff::tz::TimeZone,
 }
 
 pub async fn check(
@@ -123,6 +125,7 @@ pub async fn check(
         .into());
     }
     Ok(Checked {
+        zone: clock.zone,
         metric,
         interval,
         query: MetricQuery {
@@ -204,9 +207,10 @@ async fn breakdown(
     let slice = cumbre_store::improve::Slice::parse(&q.by)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
+    let unit = state.store.dashboard_unit(&ctx.scope, c.query.unit).await?;
     let slices = state
         .store
-        .metric_slices(&ctx.scope, c.query.unit, slice, c.query.from, c.query.to)
+        .metric_slices(&ctx.scope, &unit, slice, c.query.from, c.query.to)
         .await?;
     let items: Vec<_> = slices
         .items
@@ -236,7 +240,19 @@ async fn response_rate(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let q = query_of(query)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
-    let (rate, e) = response_rate_of(&state, &ctx.scope, &c).await?;
+    if matches!(ctx.scope, cumbre_domain::access::Scope::Own { .. }) {
+        return Err(AppError::NotFound);
+    }
+    let unit = state.store.dashboard_unit(&ctx.scope, c.query.unit).await?;
+    let min_sample = state.store.min_sample(ctx.user.tenant).await?;
+    let (rate, e) = response_rate_of(
+        &state.store,
+        &unit,
+        c.query.survey,
+        utc_bounds(&c.zone, c.query.from, c.query.to),
+        min_sample,
+    )
+    .await?;
     Ok(Json(json!({
         "from": c.query.from.to_string(),
         "to": c.query.to.to_string(),
@@ -250,34 +266,22 @@ async fn response_rate(
     })))
 }
 
-/// The response rate of a checked request's subtree and range, for the API and the pages.
+/// The response rate of invitations sent in `[start, end)` to `unit`'s subtree (a unit the
+/// caller read through its scope), with its Wilson interval; for the API and the pages.
 pub async fn response_rate_of(
-    state: &AppState,
-    scope: &cumbre_domain::access::Scope,
-    c: &Checked,
+    store: &cumbre_store::Store,
+    unit: &cumbre_store::org::Unit,
+    survey: Option<i64>,
+    (start, end): (time::OffsetDateTime, time::OffsetDateTime),
+    min_sample: i64,
 ) -> Result<
     (
         cumbre_store::listen::invitations::ResponseRate,
         cumbre_domain::improve::Estimate,
     ),
-    AppError,
+    cumbre_store::StoreError,
 > {
-    if matches!(scope, cumbre_domain::access::Scope::Own { .. }) {
-        return Err(AppError::NotFound);
-    }
-    let unit = state.store.dashboard_unit(scope, c.query.unit).await?;
-    let clock = state.store.tenant_clock(scope.tenant()).await?;
-    let end = c.query.to.tomorrow().unwrap_or(c.query.to);
-    let rate = state
-        .store
-        .response_rate(
-            &unit,
-            c.query.survey,
-            day_start(&clock.zone, c.query.from),
-            day_start(&clock.zone, end),
-        )
-        .await?;
-    let min_sample = state.store.min_sample(scope.tenant()).await?;
+    let rate = store.response_rate(unit, survey, start, end).await?;
     let e = cumbre_domain::improve::stats::share(rate.answered, rate.delivered, min_sample);
     Ok((rate, e))
 }

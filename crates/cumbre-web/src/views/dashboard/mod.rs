@@ -43,10 +43,7 @@ pub fn figure(metric: Metric, t: &Tally, min_sample: i64, target: Option<Target>
     Figure {
         text: e.value.map_or("—".to_owned(), |v| format_value(metric, v)),
         n: e.n,
-        ci: match (e.ci_low, e.ci_high) {
-            (Some(a), Some(b)) => format!("{}–{}", trim(a), trim(b)),
-            _ => String::new(),
-        },
+        ci: interval_text(e.ci_low.zip(e.ci_high)),
         class,
         heat: colour(metric, &e, target),
         sufficient: e.sufficient,
@@ -56,16 +53,18 @@ pub fn figure(metric: Metric, t: &Tally, min_sample: i64, target: Option<Target>
     }
 }
 
+/// "12–34" for a 95 % interval, empty without one.
+pub fn interval_text(ci: Option<(f64, f64)>) -> String {
+    ci.map_or(String::new(), |(a, b)| format!("{}–{}", trim(a), trim(b)))
+}
+
 /// A rate that is not a customer metric (the invitations' response rate): no target, no
 /// heat, greyed below the minimum sample like every other figure.
 pub fn rate_figure(e: &Estimate) -> Figure {
     Figure {
         text: e.value.map_or("—".to_owned(), |v| format!("{v:.0} %")),
         n: e.n,
-        ci: match (e.ci_low, e.ci_high) {
-            (Some(a), Some(b)) => format!("{}–{}", trim(a), trim(b)),
-            _ => String::new(),
-        },
+        ci: interval_text(e.ci_low.zip(e.ci_high)),
         class: match (e.value, e.sufficient) {
             (None, _) => "empty",
             (_, false) => "thin",
@@ -91,7 +90,7 @@ pub async fn slices(
     state: &crate::AppState,
     scope: &cumbre_domain::access::Scope,
     chrome: &Chrome,
-    unit: cumbre_domain::UnitId,
+    unit: &cumbre_store::org::Unit,
     (from, to): (jiff::civil::Date, jiff::civil::Date),
     shown: impl Fn(&Tally) -> Figure,
 ) -> Result<Slices, crate::AppError> {
@@ -99,10 +98,10 @@ pub async fn slices(
     let (channels, languages) = tokio::try_join!(
         state
             .store
-            .metric_slices(scope, Some(unit), Slice::Channel, from, to),
+            .metric_slices(scope, unit, Slice::Channel, from, to),
         state
             .store
-            .metric_slices(scope, Some(unit), Slice::Language, from, to),
+            .metric_slices(scope, unit, Slice::Language, from, to),
     )?;
     let rows = |s: &cumbre_store::improve::SliceTallies, prefix: &str| {
         s.items
@@ -288,7 +287,7 @@ pub fn table_rows(points: &[(Point, i64)]) -> Vec<(String, String, i64, String, 
                 p.label.clone(),
                 p.value.map_or("—".to_owned(), trim),
                 *n,
-                p.ci.map_or(String::new(), |(a, b)| format!("{}–{}", trim(a), trim(b))),
+                interval_text(p.ci),
                 p.sufficient,
             )
         })

@@ -5,10 +5,10 @@
 use crate::api::improve::{MetricsQuery, check, response_rate_of};
 use crate::auth::PageCtx;
 use crate::views::cases::MetricRow;
-use crate::views::charts::{Point, trim};
+use crate::views::charts::Point;
 use crate::views::dashboard::{
-    Delta, Figure, SurveyFilter, delta, figure, metric_key, points, presets, rate_figure,
-    survey_filter, trend_interval,
+    Delta, Figure, SurveyFilter, delta, figure, interval_text, metric_key, points, presets,
+    rate_figure, survey_filter, trend_interval,
 };
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
@@ -17,7 +17,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::access::Scope;
-use cumbre_domain::improve::period::{day_start, local_day, previous_range, year_before};
+use cumbre_domain::improve::period::{local_day, previous_range, utc_bounds, year_before};
 use cumbre_domain::improve::{Metric, Tally, targets};
 use cumbre_domain::org::UnitKind;
 use cumbre_domain::{TenantId, UnitId};
@@ -150,36 +150,26 @@ pub(crate) async fn compute(
     let subtree = scope
         .narrowed_to(unit.id, &unit.path)
         .ok_or(AppError::NotFound)?;
-    let zone = state.store.tenant_clock(tenant).await?.zone;
-    let (start, end) = (
-        day_start(&zone, from),
-        day_start(&zone, to.tomorrow().unwrap_or(to)),
-    );
+    let bounds = utc_bounds(&c.zone, from, to);
     let store = &state.store;
     // Independent reads, run at once (SQLite readers and PostgreSQL sessions work in
     // parallel): the page waits for the slowest, not for their sum.
-    let (reads, rate, recovery) = tokio::join!(
-        async {
-            tokio::try_join!(
-                store.metric_cells(scope, &shown, from, to, Cells::of(survey, false)),
-                store.metric_cells(scope, &shown, prev_from, prev_to, Cells::of(survey, true)),
-                store.metric_series(scope, &last_year, None),
-                store.metric_cells(scope, &candidates, from, to, Cells::of(survey, true)),
-                store.metric_cells(
-                    scope,
-                    &candidates,
-                    prev_from,
-                    prev_to,
-                    Cells::of(survey, true)
-                ),
-                store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
-            )
-        },
-        response_rate_of(state, scope, &c),
-        store.recovery_metrics(&subtree, start, end, state.clock.now()),
-    );
-    let (cells, before, last_year, now_m, before_m, series) = reads?;
-    let ((rate, rate_e), recovery) = (rate?, recovery?);
+    let (cells, before, last_year, now_m, before_m, series, (rate, rate_e), recovery) = tokio::try_join!(
+        store.metric_cells(scope, &shown, from, to, Cells::of(survey, false)),
+        store.metric_cells(scope, &shown, prev_from, prev_to, Cells::of(survey, true)),
+        store.metric_series(scope, &last_year, None),
+        store.metric_cells(scope, &candidates, from, to, Cells::of(survey, true)),
+        store.metric_cells(
+            scope,
+            &candidates,
+            prev_from,
+            prev_to,
+            Cells::of(survey, true)
+        ),
+        store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
+        response_rate_of(store, &unit, survey, bounds, min_sample),
+        store.recovery_metrics(&subtree, bounds.0, bounds.1, state.clock.now()),
+    )?;
     let get = |m: &HashMap<(UnitId, i64), Tally>, u: UnitId, t: i64| {
         m.get(&(u, t)).copied().unwrap_or_default()
     };
@@ -281,12 +271,11 @@ pub(crate) async fn compute(
 }
 
 /// The query string that reproduces this view (for links and the CSV).
-fn query_string(metric: Metric, unit: UnitId, from: &str, to: &str, survey: Option<i64>) -> String {
+fn query_string(metric: Metric, unit: UnitId, from: &str, to: &str) -> String {
     format!(
-        "metric={}&unit={}&from={from}&to={to}{}",
+        "metric={}&unit={}&from={from}&to={to}",
         metric.code(),
-        unit.0,
-        survey.map_or(String::new(), |s| format!("&survey={s}"))
+        unit.0
     )
 }
 
@@ -319,9 +308,9 @@ pub async fn show(
     let (from, to) = (o.from.to_string(), o.to.to_string());
     let surveys = survey_filter(&state, &ctx.scope, o.survey).await?;
     page(&OverviewPage {
+        query: query_string(o.metric, o.unit.id, &from, &to) + &surveys.param,
         surveys,
         presets: presets(&chrome, today),
-        query: query_string(o.metric, o.unit.id, &from, &to, o.survey),
         metric_name,
         chrome,
         metric: o.metric,
@@ -379,7 +368,7 @@ pub async fn csv(
     ]);
     let (from, to) = (o.from.to_string(), o.to.to_string());
     let mut line = |table: &str,
-                    unit: Option<&Unit>,
+                    unit: &Unit,
                     tp: (i64, &str),
                     period: &str,
                     metric: &str,
@@ -388,8 +377,8 @@ pub async fn csv(
         let (lo, hi) = f.ci.split_once('–').unwrap_or(("", ""));
         let _ = w.write_record([
             table,
-            &unit.map(|u| u.id.0.to_string()).unwrap_or_default(),
-            unit.map_or("", |u| u.name.as_str()),
+            &unit.id.0.to_string(),
+            &unit.name,
             &if tp.0 == 0 {
                 String::new()
             } else {
@@ -420,7 +409,7 @@ pub async fn csv(
     let metric = o.metric.code();
     line(
         "map",
-        Some(&o.unit),
+        &o.unit,
         (0, "all"),
         "",
         metric,
@@ -430,7 +419,7 @@ pub async fn csv(
     for row in &o.rows {
         line(
             "map",
-            Some(&row.unit),
+            &row.unit,
             (0, "all"),
             "",
             metric,
@@ -438,14 +427,14 @@ pub async fn csv(
             row.change.as_ref(),
         );
         for ((tp, name), f) in o.touchpoints.iter().zip(&row.cells) {
-            line("map", Some(&row.unit), (*tp, name), "", metric, f, None);
+            line("map", &row.unit, (*tp, name), "", metric, f, None);
         }
     }
     for (table, movers) in [("movers_up", &o.up), ("movers_down", &o.down)] {
         for m in movers {
             line(
                 table,
-                Some(&m.unit),
+                &m.unit,
                 (0, "all"),
                 "",
                 metric,
@@ -459,9 +448,7 @@ pub async fn csv(
         let f = Figure {
             text: String::new(),
             n: *n,
-            ci: p
-                .ci
-                .map_or(String::new(), |(a, b)| format!("{}–{}", trim(a), trim(b))),
+            ci: interval_text(p.ci),
             class: "",
             heat: String::new(),
             sufficient: p.sufficient,
@@ -469,19 +456,11 @@ pub async fn csv(
             target: o.target,
             status: targets::Status::Unknown,
         };
-        line(
-            "trend",
-            Some(&o.unit),
-            (0, "all"),
-            &p.label,
-            metric,
-            &f,
-            None,
-        );
+        line("trend", &o.unit, (0, "all"), &p.label, metric, &f, None);
     }
     line(
         "response_rate",
-        Some(&o.unit),
+        &o.unit,
         (0, "all"),
         "",
         "response_rate",

@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use cumbre_domain::access::Scope;
+use cumbre_domain::improve::period::utc_bounds;
 use cumbre_domain::improve::{Metric, Tally, targets};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::improve::{Cells, MetricQuery};
@@ -198,15 +199,20 @@ pub async fn show(
         .take(8)
         .collect();
     let (slices, (rate, rate_e)) = tokio::try_join!(
-        slices(
-            &state,
-            &ctx.scope,
-            &chrome,
-            unit.id,
-            (from, to),
-            |t| figure(metric, t, min_sample, target)
-        ),
-        response_rate_of(&state, &ctx.scope, &c),
+        slices(&state, &ctx.scope, &chrome, &unit, (from, to), |t| figure(
+            metric, t, min_sample, target
+        )),
+        async {
+            response_rate_of(
+                &state.store,
+                &unit,
+                survey,
+                utc_bounds(&c.zone, from, to),
+                min_sample,
+            )
+            .await
+            .map_err(AppError::from)
+        },
     )?;
     let response_rate = rate_figure(&rate_e);
     if q.format == "csv" {
