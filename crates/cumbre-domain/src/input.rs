@@ -46,6 +46,11 @@ pub enum Field {
     Metric,
     Interval,
     Breakdown,
+    From,
+    To,
+    SubmittedAt,
+    DueAt,
+    Day,
 }
 
 impl Field {
@@ -126,6 +131,16 @@ impl Field {
             (Interval, Lang::En) => "interval",
             (Breakdown, Lang::Es) => "desglose",
             (Breakdown, Lang::En) => "breakdown",
+            (From, Lang::Es) => "desde",
+            (From, Lang::En) => "from",
+            (To, Lang::Es) => "hasta",
+            (To, Lang::En) => "to",
+            (SubmittedAt, Lang::Es) => "fecha de respuesta",
+            (SubmittedAt, Lang::En) => "answered at",
+            (DueAt, Lang::Es) => "fecha comprometida",
+            (DueAt, Lang::En) => "due date",
+            (Day, Lang::Es) => "fecha",
+            (Day, Lang::En) => "date",
         }
     }
 }
@@ -143,10 +158,20 @@ pub enum InvalidInput {
     ControlCharacters(Field),
     #[error("'{value}' is not a valid e-mail address")]
     Email { value: String },
-    #[error("'{value}' is not a date in the form YYYY-MM-DD")]
-    Date { value: String },
-    #[error("the hire date {value} is in the future")]
-    FutureDate { value: String },
+    #[error("{}: '{value}' is not a date in the form YYYY-MM-DD", .field.label(Lang::En))]
+    Date { field: Field, value: String },
+    #[error("{}: '{value}' is not a date and time such as 2026-11-30T14:05:00Z", .field.label(Lang::En))]
+    Instant { field: Field, value: String },
+    #[error("{}: '{value}' is outside the supported dates, 1970-01-01 to 2199-12-31", .field.label(Lang::En))]
+    DateOutOfRange { field: Field, value: String },
+    #[error("the range starts ({from}) after it ends ({to})")]
+    RangeReversed { from: String, to: String },
+    #[error("a range may cover at most {max_days} days")]
+    RangeTooLong { max_days: i32 },
+    #[error("the {} {value} is in the future", .field.label(Lang::En))]
+    FutureDate { field: Field, value: String },
+    #[error("the {} must be in the future", .0.label(Lang::En))]
+    NotInFuture(Field),
     #[error("'{value}' is not one of: {allowed}")]
     NotOneOf {
         field: Field,
@@ -253,8 +278,28 @@ impl InvalidInput {
                 )
             }
             Email { value } => format!("«{value}» no es una dirección de e-mail válida"),
-            Date { value } => format!("«{value}» no es una fecha con el formato AAAA-MM-DD"),
-            FutureDate { value } => format!("La fecha de ingreso {value} está en el futuro"),
+            Date { field, value } => format!(
+                "{}: «{value}» no es una fecha con el formato AAAA-MM-DD",
+                field.label(lang)
+            ),
+            Instant { field, value } => format!(
+                "{}: «{value}» no es una fecha y hora como 2026-11-30T14:05:00Z",
+                field.label(lang)
+            ),
+            DateOutOfRange { field, value } => format!(
+                "{}: «{value}» está fuera de las fechas admitidas, del 1970-01-01 al 2199-12-31",
+                field.label(lang)
+            ),
+            RangeReversed { from, to } => {
+                format!("El periodo empieza ({from}) después de terminar ({to})")
+            }
+            RangeTooLong { max_days } => {
+                format!("Un periodo puede abarcar como máximo {max_days} días")
+            }
+            FutureDate { field, value } => {
+                format!("La {} {value} está en el futuro", field.label(lang))
+            }
+            NotInFuture(field) => format!("La {} debe estar en el futuro", field.label(lang)),
             NotOneOf {
                 field,
                 value,

@@ -57,7 +57,7 @@ pub struct Store {
     writer: Option<Arc<Mutex<()>>>,
     /// The response writer: submissions are committed in groups (see `listen::responses`).
     /// `None` in the writer's own copy of the store.
-    pub(crate) responses: Option<tokio::sync::mpsc::Sender<crate::listen::responses::Submission>>,
+    pub(crate) responses: Option<tokio::sync::mpsc::Sender<crate::listen::responses::Job>>,
     pub(crate) cache: Arc<crate::cache::ReadCache>,
 }
 
@@ -65,18 +65,25 @@ pub struct Store {
 pub struct WriteTx<'a> {
     pub(crate) tx: Transaction<'static, Any>,
     _writer: Option<MutexGuard<'a, ()>>,
-    /// Emptied again after commit, so no read made during the transaction survives it.
-    cache: Option<Arc<crate::cache::ReadCache>>,
 }
 
 impl WriteTx<'_> {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
-        if let Some(cache) = &self.cache {
-            cache.invalidate();
-        }
         Ok(())
     }
+}
+
+/// The database's cache epoch (see `cache`): what a cached read is valid under.
+pub(crate) async fn cache_epoch<'c, E>(exec: E) -> Result<u64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
+    let row = sqlx::query("SELECT n FROM cache_epoch WHERE id = 1")
+        .fetch_one(exec)
+        .await?;
+    let n: i64 = col(&row, "n")?;
+    Ok(n as u64)
 }
 
 impl Store {
@@ -146,9 +153,10 @@ impl Store {
         Ok(())
     }
 
-    /// True when the database answers; for `/readyz`.
+    /// True when the database answers and the response writer runs; for `/readyz`.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        let writer_runs = self.responses.as_ref().is_none_or(|w| !w.is_closed());
+        writer_runs && sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
     /// Folds SQLite's write-ahead log into the database file (before copying the file);
@@ -180,15 +188,30 @@ impl Store {
         Ok(())
     }
 
+    /// Stops the response writer (it gives back its connection) and closes every
+    /// connection, so no file handle of this database outlives the call.
     pub async fn close(&self) {
+        if let Some(writer) = &self.responses {
+            let (done, stopped) = tokio::sync::oneshot::channel();
+            if writer
+                .send(crate::listen::responses::Job::Stop(done))
+                .await
+                .is_ok()
+            {
+                let _ = stopped.await;
+            }
+        }
         self.pool.close().await;
     }
 
-    /// A write transaction that may change what the read cache holds.
+    /// A write transaction that may change what a process caches: it moves the cache
+    /// epoch first, so the row lock it takes on PostgreSQL comes before any other (one
+    /// order for every such transaction, no deadlock between them).
     pub(crate) async fn begin_write(&self) -> Result<WriteTx<'_>, StoreError> {
-        self.cache.invalidate();
         let mut w = self.begin_quiet_write().await?;
-        w.cache = Some(self.cache.clone());
+        sqlx::query("UPDATE cache_epoch SET n = n + 1 WHERE id = 1")
+            .execute(&mut *w.tx)
+            .await?;
         Ok(w)
     }
 
@@ -201,15 +224,12 @@ impl Store {
     }
 
     /// A write transaction that cannot change cached reads (responses, invitations,
-    /// sessions, token use), so the cache stays warm under heavy submission load.
+    /// sessions, token use): it leaves the cache epoch alone, so heavy submission load
+    /// neither contends on its row nor empties the caches.
     pub(crate) async fn begin_quiet_write(&self) -> Result<WriteTx<'_>, StoreError> {
         let guard = self.writer_lock().await;
         let tx = self.pool.begin().await?;
-        Ok(WriteTx {
-            tx,
-            _writer: guard,
-            cache: None,
-        })
+        Ok(WriteTx { tx, _writer: guard })
     }
 }
 

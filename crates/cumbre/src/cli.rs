@@ -481,34 +481,44 @@ async fn build_demo_file(
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let file = data_dir.join("cumbre.db");
-    if file.exists() {
+    let url = format!("sqlite:{}?mode=rwc", file.display());
+    // The marker exists from before the build until it is complete, so an interrupted
+    // build is never reused. The database is built where it is served: SQLite finds a
+    // database's shared WAL index by the file's inode, so a file renamed while any
+    // connection of this process had it open would be served through the old name's
+    // index while other processes used the new one's, and their commits would be lost.
+    let marker = data_dir.join("cumbre.db.incomplete");
+    if file.exists() && !marker.exists() {
         println!("Reusing the demo database {}", file.display());
-        return Ok(format!("sqlite:{}?mode=rwc", file.display()));
+        return Ok(url);
     }
-    // Build beside the target and rename, so an interrupted build is never reused.
-    let building = data_dir.join("cumbre.db.building");
     for stale in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{stale}", building.display()));
+        let path = format!("{}{stale}", file.display());
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove the unfinished {path}"));
+            }
+            _ => {}
+        }
     }
+    std::fs::write(&marker, b"the demo database is being built\n")
+        .with_context(|| format!("cannot write {}", marker.display()))?;
     let store = open(&Config {
-        database_url: format!("sqlite:{}?mode=rwc", building.display()),
+        database_url: url.clone(),
         ..config.clone()
     })
     .await?;
     build_demo(&store, org, seed, now, scale).await?;
     store.checkpoint().await?;
     store.close().await;
-    for leftover in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{leftover}", building.display()));
-    }
-    std::fs::rename(&building, &file)
-        .with_context(|| format!("cannot move the demo database to {}", file.display()))?;
+    std::fs::remove_file(&marker)
+        .with_context(|| format!("cannot remove {}", marker.display()))?;
     println!(
         "Built the demo organisation {} in {}",
         org.company_name,
         file.display()
     );
-    Ok(format!("sqlite:{}?mode=rwc", file.display()))
+    Ok(url)
 }
 
 /// A UTF-8 text file (the CSV imports).
@@ -909,8 +919,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let at = match at {
                 None => now,
                 Some(raw) => {
-                    time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-                        .map_err(|e| anyhow!("--now {raw}: not an RFC 3339 instant ({e})"))?
+                    cumbre_domain::calendar::parse_instant(raw, cumbre_domain::Field::Day)
+                        .map_err(|_| {
+                            anyhow!("--now {raw}: not an RFC 3339 instant in 1970–2199")
+                        })?
                 }
             };
             let config = config(&cli.config, db, None)?;

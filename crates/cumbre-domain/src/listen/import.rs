@@ -20,7 +20,7 @@ use crate::org::import::LineError;
 use crate::{Field, InvalidInput, Lang};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 /// What rows may refer to: unit codes, touchpoint names (any language) or ids, employee numbers.
 #[derive(Debug, Default, Clone)]
@@ -102,23 +102,10 @@ pub fn file_kind(csv_text: &str) -> Option<FileKind> {
 
 fn parse_instant(raw: &str, now: OffsetDateTime) -> Result<OffsetDateTime, InvalidInput> {
     let raw = raw.trim();
-    let bad = || InvalidInput::Date {
-        value: raw.to_owned(),
-    };
-    let at = if raw.len() == 10 {
-        Date::parse(
-            raw,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map_err(|_| bad())?
-        .midnight()
-        .assume_utc()
-    } else {
-        OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| bad())?
-    };
+    let at = crate::calendar::parse_day_or_instant(raw, Field::SubmittedAt, false)?;
     if at > now {
         return Err(InvalidInput::FutureDate {
+            field: Field::SubmittedAt,
             value: raw.to_owned(),
         });
     }

@@ -96,19 +96,16 @@ impl EmployeeNumber {
 pub struct HireDate(Date);
 
 impl HireDate {
-    const FORMAT: &'static [time::format_description::BorrowedFormatItem<'static>] =
-        time::macros::format_description!("[year]-[month]-[day]");
-
     pub fn parse(raw: &str, today: Date) -> Result<Option<Self>, InvalidInput> {
         let value = raw.trim();
         if value.is_empty() {
             return Ok(None);
         }
-        let date = Date::parse(value, Self::FORMAT).map_err(|_| InvalidInput::Date {
-            value: value.to_owned(),
-        })?;
+        let day = crate::calendar::parse_day(value, crate::Field::HireDate)?;
+        let date = crate::calendar::time_date(day);
         if date > today {
             return Err(InvalidInput::FutureDate {
+                field: crate::Field::HireDate,
                 value: value.to_owned(),
             });
         }

@@ -165,10 +165,12 @@ impl TenantClock {
     /// Reads a local date and time as typed in a form (`2026-11-26T12:00`, the format of
     /// `<input type="datetime-local">`) in the tenant's zone.
     pub fn parse_local(&self, raw: &str) -> Result<OffsetDateTime, InvalidInput> {
-        let bad = || InvalidInput::Date {
-            value: raw.to_owned(),
+        let bad = || InvalidInput::Instant {
+            field: crate::Field::DueAt,
+            value: crate::calendar::clip(raw),
         };
         let civil: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad())?;
+        crate::calendar::check_day(civil.date(), crate::Field::DueAt, raw)?;
         let zoned = civil.to_zoned(self.zone.clone()).map_err(|_| bad())?;
         Ok(from_timestamp(zoned.timestamp()))
     }

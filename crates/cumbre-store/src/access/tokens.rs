@@ -66,23 +66,6 @@ impl Store {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<User>, StoreError> {
-        // Read the generation first: a write after this point makes what we cache stale.
-        let generation = self.cache.generation();
-        if let Some(user) = self.cache.tokens.get(generation, &token_hash.to_owned()) {
-            return Ok(user);
-        }
-        let user = self.api_token_user_uncached(token_hash, now).await?;
-        self.cache
-            .tokens
-            .put(generation, token_hash.to_owned(), user.clone());
-        Ok(user)
-    }
-
-    async fn api_token_user_uncached(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
             .fetch_optional(self.pool())

@@ -65,10 +65,15 @@ fn extend_cover(out: &mut Vec<(i64, i64, i64)>, from: Date, to: Date) {
                 } else if end >= from {
                     push(DAY, dekad.max(from), end.min(to));
                 }
-                dekad = end.tomorrow().unwrap_or(Date::MAX);
+                // Past jiff's last day there is nothing left to cover.
+                let Ok(next) = end.tomorrow() else { return };
+                dekad = next;
             }
         }
-        month = month.checked_add(1.month()).unwrap_or(Date::MAX);
+        let Ok(next) = month.checked_add(1.month()) else {
+            return;
+        };
+        month = next;
     }
 }
 

@@ -14,6 +14,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
+use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, Clone)]
@@ -237,6 +238,13 @@ fn parse_cursor(raw: &str) -> Result<(i64, i64), InvalidInput> {
         })
 }
 
+/// What the writer is asked to do.
+pub(crate) enum Job {
+    Record(Submission),
+    /// Give back the connection and end (`Store::close`), then say so.
+    Stop(oneshot::Sender<()>),
+}
+
 /// A response waiting for the writer, with where to send its outcome.
 pub(crate) struct Submission {
     new: NewResponse,
@@ -256,30 +264,54 @@ const GROUP: usize = 256;
 /// On SQLite the writer runs on a thread of its own: on the shared runtime its every wake-up
 /// (one per database round trip) queued behind the HTTP tasks, and the one writer SQLite
 /// allows sat idle in between.
-pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, StoreError> {
-    let (tx, mut rx) = mpsc::channel::<Submission>(4 * GROUP);
+pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError> {
+    let (tx, mut rx) = mpsc::channel::<Job>(4 * GROUP);
     let on_own_thread = store.backend() == Backend::Sqlite;
     let work = async move {
+        let mut jobs = Vec::with_capacity(GROUP);
         let mut group = Vec::with_capacity(GROUP);
         let mut known = Known::default();
         // A connection of its own: SQLite keeps a page cache per connection and empties it
         // when another connection wrote, so taking turns through the pool re-read pages
         // from disk for every group.
         let mut own: Option<PoolConnection<Any>> = None;
-        while rx.recv_many(&mut group, GROUP).await > 0 {
-            let outcome = match own.as_mut() {
-                Some(conn) => store.record_group(conn, &group, &mut known).await,
-                None => match store.pool().acquire().await {
-                    Ok(conn) => {
-                        store
-                            .record_group(own.insert(conn), &group, &mut known)
-                            .await
-                    }
-                    Err(e) => Err(e.into()),
-                },
-            };
+        let mut stop = None;
+        while stop.is_none() && rx.recv_many(&mut jobs, GROUP).await > 0 {
+            for job in jobs.drain(..) {
+                match job {
+                    Job::Record(s) => group.push(s),
+                    Job::Stop(done) => stop = Some(done),
+                }
+            }
+            if group.is_empty() {
+                continue;
+            }
+            // A panic in one group (a bug) must not stop the writer: that group's
+            // outcome is unknown, the next group starts afresh.
+            let outcome = std::panic::AssertUnwindSafe(async {
+                match own.as_mut() {
+                    Some(conn) => store.record_group(conn, &group, &mut known).await,
+                    None => match store.pool().acquire().await {
+                        Ok(conn) => {
+                            store
+                                .record_group(own.insert(conn), &group, &mut known)
+                                .await
+                        }
+                        Err(e) => Err(GroupFailure::NothingWritten(e.into())),
+                    },
+                }
+            })
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(size = group.len(), "the response writer panicked on a group");
+                Err(GroupFailure::Unknown(StoreError::Corrupt(
+                    "the response writer failed".into(),
+                )))
+            });
             if outcome.is_err() {
                 own = None;
+                known = Known::default();
             }
             match outcome {
                 Ok(results) => {
@@ -289,7 +321,7 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, Sto
                 }
                 // One bad apple (or a lost race with another process) must not spoil the
                 // group: record each on its own.
-                Err(e) => {
+                Err(GroupFailure::NothingWritten(e)) => {
                     tracing::warn!(error = ?e, size = group.len(), "group commit failed; recording one by one");
                     for s in group.drain(..) {
                         let _ = s
@@ -297,7 +329,26 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, Sto
                             .send(store.record_response_alone(&s.new, s.now).await);
                     }
                 }
+                // The commit may have happened: a keyed response is safe to record again
+                // (its key finds it), a keyless one would be stored twice, so it is
+                // reported failed instead.
+                Err(GroupFailure::Unknown(e)) => {
+                    tracing::error!(error = ?e, size = group.len(), "group outcome unknown; keyed responses recorded again");
+                    for s in group.drain(..) {
+                        let result = match s.new.idempotency_key {
+                            Some(_) => store.record_response_alone(&s.new, s.now).await,
+                            None => Err(StoreError::Corrupt(
+                                "the response may not have been saved".into(),
+                            )),
+                        };
+                        let _ = s.reply.send(result);
+                    }
+                }
             }
+        }
+        drop(own);
+        if let Some(done) = stop {
+            let _ = done.send(());
         }
     };
     if on_own_thread {
@@ -315,17 +366,37 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Submission>, Sto
     Ok(tx)
 }
 
+/// Why a group was not recorded, and whether any of it may have been.
+pub(crate) enum GroupFailure {
+    /// Failed before its commit: nothing of it is in the database.
+    NothingWritten(StoreError),
+    /// Failed in or after its commit: some or all of it may be in the database.
+    Unknown(StoreError),
+}
+
+impl From<StoreError> for GroupFailure {
+    fn from(e: StoreError) -> Self {
+        GroupFailure::NothingWritten(e)
+    }
+}
+
+impl From<sqlx::Error> for GroupFailure {
+    fn from(e: sqlx::Error) -> Self {
+        GroupFailure::NothingWritten(e.into())
+    }
+}
+
 /// What the writer remembers between groups: facts that never change once true.
 #[derive(Default)]
 pub(crate) struct Known {
     /// Touchpoints are never deleted nor moved between tenants: one found stays valid.
     touchpoints: HashSet<(i64, i64)>,
     definitions: Definitions,
-    /// SQLite only: where units sit, valid while the read cache's generation holds (a move
-    /// or a time-zone change is a write that moves it, under the same writer lock). On
-    /// PostgreSQL other processes move units too, so places are read (and locked) anew.
+    /// SQLite only: where units sit, valid while the cache epoch holds (a move or a
+    /// time-zone change, by any process, moves it). On PostgreSQL places are read (and
+    /// locked) anew.
     places: HashMap<i64, crate::improve::rollups::Place>,
-    generation: u64,
+    epoch: u64,
 }
 
 /// Most rows in one INSERT. Each row count is a statement of its own, and 64 of them stay in
@@ -367,7 +438,7 @@ impl Store {
         let (reply, outcome) = oneshot::channel();
         let submission = Submission { new, now, reply };
         writer
-            .send(submission)
+            .send(Job::Record(submission))
             .await
             .map_err(|_| StoreError::Corrupt("the response writer has stopped".into()))?;
         outcome
@@ -385,7 +456,7 @@ impl Store {
         conn: &mut PoolConnection<Any>,
         group: &[Submission],
         known: &mut Known,
-    ) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
+    ) -> Result<Vec<Result<Recorded, StoreError>>, GroupFailure> {
         let known_touchpoints = &mut known.touchpoints;
         let mut results: Vec<Option<Result<Recorded, StoreError>>> =
             (0..group.len()).map(|_| None).collect();
@@ -458,10 +529,12 @@ impl Store {
             let found = match self.backend() {
                 Backend::Postgres => places(&mut tx, self.backend(), units).await?,
                 Backend::Sqlite => {
-                    let generation = self.cache.generation();
-                    if generation != known.generation {
+                    // Read inside the transaction, under the one writer: no move commits
+                    // between this read and the roll-ups written from it.
+                    let epoch = crate::store::cache_epoch(&mut *tx).await?;
+                    if epoch != known.epoch {
                         known.places.clear();
-                        known.generation = generation;
+                        known.epoch = epoch;
                     }
                     let missing: Vec<i64> =
                         units.filter(|u| !known.places.contains_key(u)).collect();
@@ -481,16 +554,20 @@ impl Store {
                 delta.add(place, &facts(&group[i].new, headlines[i]), 1);
             }
             delta.write(&mut tx, self.backend()).await?;
-            tx.commit().await?;
+            tx.commit().await.map_err(|e| GroupFailure::Unknown(e.into()))?;
             if self.backend() == Backend::Sqlite {
                 known.places = found;
             }
         }
+        // Committed: from here on a failure is one submission's, never the group's.
         // A key that created nothing was used before this group: that response is committed.
         for &i in &keyed {
             if results[i].is_none() {
-                let id = existing_id(self.pool(), &group[i].new).await?;
-                results[i] = Some(Ok(Recorded::Existing(id)));
+                results[i] = Some(
+                    existing_id(self.pool(), &group[i].new)
+                        .await
+                        .map(Recorded::Existing),
+                );
             }
         }
         for (i, first) in repeats {
@@ -501,10 +578,12 @@ impl Store {
                 )),
             });
         }
-        results
+        Ok(results
             .into_iter()
-            .map(|r| r.ok_or_else(|| StoreError::Corrupt("a submission got no outcome".into())))
-            .collect()
+            .map(|r| {
+                r.unwrap_or_else(|| Err(StoreError::Corrupt("a submission got no outcome".into())))
+            })
+            .collect())
     }
 
     /// Records one response in its own transaction (the writer's fallback).

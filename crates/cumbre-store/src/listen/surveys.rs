@@ -74,26 +74,44 @@ pub(crate) fn designs(scope: &Scope, owner: &UnitPath) -> bool {
     }
 }
 
-fn survey_from_row(r: &AnyRow, scope: &Scope) -> Result<Survey, StoreError> {
+fn survey_from_row(
+    r: &AnyRow,
+    scope: &Scope,
+    cache: &crate::cache::ReadCache,
+) -> Result<Survey, StoreError> {
     let status: String = col(r, "status")?;
+    let status = SurveyStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
     let owner_path: String = col(r, "owner_path")?;
     let owner_path = UnitPath::from_stored(&owner_path)
         .ok_or_else(|| StoreError::Corrupt("owner path".into()))?;
-    let definition: String = col(r, "definition")?;
+    let version_id: i64 = col(r, "version_id")?;
+    // A draft's definition changes in place; a published or closed version's never does.
+    let definition = match cache.definitions.get(0, &version_id) {
+        Some(d) if status != SurveyStatus::Draft => d,
+        _ => {
+            let text: String = col(r, "definition")?;
+            let parsed: std::sync::Arc<SurveyDefinition> =
+                crate::store::json(&text, "definition")?;
+            if status != SurveyStatus::Draft {
+                cache.definitions.put(0, version_id, parsed.clone());
+            }
+            parsed
+        }
+    };
     Ok(Survey {
         summary: SurveySummary {
             id: col(r, "id")?,
             name: col(r, "name")?,
-            status: SurveyStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            status,
             owner_unit_id: UnitId(col(r, "owner_unit_id")?),
             owner_unit_name: col(r, "owner_name")?,
             version: col(r, "version")?,
             editable: designs(scope, &owner_path),
         },
         tenant: TenantId(col(r, "tenant_id")?),
-        version_id: col(r, "version_id")?,
-        definition: crate::store::json(&definition, "definition")?,
+        version_id,
+        definition,
         owner_path,
     })
 }
@@ -122,33 +140,23 @@ impl Store {
         sql.push(" ORDER BY s.name, s.id");
         let rows = sql.query()?.fetch_all(self.pool()).await?;
         rows.iter()
-            .map(|r| survey_from_row(r, scope).map(|s| s.summary))
+            .map(|r| survey_from_row(r, scope, &self.cache).map(|s| s.summary))
             .collect()
     }
 
     pub async fn get_survey(&self, scope: &Scope, id: i64) -> Result<Survey, StoreError> {
         let tenant = scope.tenant();
-        let generation = self.cache.generation();
-        let mut survey = match self.cache.surveys.get(generation, &(tenant.0, id)) {
-            Some(s) => s,
-            None => {
-                let mut sql = Sql::new(SELECT);
-                sql.push(" AND s.id = ")
-                    .int(id)
-                    .push(" AND s.tenant_id = ")
-                    .int(tenant.0);
-                let row = sql
-                    .query()?
-                    .fetch_optional(self.pool())
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let survey = survey_from_row(&row, &Scope::Tenant(tenant))?;
-                self.cache
-                    .surveys
-                    .put(generation, (tenant.0, id), survey.clone());
-                survey
-            }
-        };
+        let mut sql = Sql::new(SELECT);
+        sql.push(" AND s.id = ")
+            .int(id)
+            .push(" AND s.tenant_id = ")
+            .int(tenant.0);
+        let row = sql
+            .query()?
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut survey = survey_from_row(&row, &Scope::Tenant(tenant), &self.cache)?;
         // The same rule as `push_survey_scope`, applied in memory.
         let visible = match scope {
             Scope::Tenant(_) => true,

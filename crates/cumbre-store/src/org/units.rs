@@ -84,8 +84,8 @@ impl Store {
                 Scope::Own { unit, .. } => -1 - unit.map_or(0, |u| u.0),
             },
         );
-        let generation = self.cache.generation();
-        if let Some(units) = self.cache.unit_lists.get(generation, &key) {
+        let epoch = crate::store::cache_epoch(self.pool()).await?;
+        if let Some(units) = self.cache.unit_lists.get(epoch, &key) {
             return Ok(units.as_ref().clone());
         }
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM units u WHERE 1 = 1"));
@@ -96,26 +96,18 @@ impl Store {
         sort_as_tree(&mut units);
         self.cache
             .unit_lists
-            .put(generation, key, std::sync::Arc::new(units.clone()));
+            .put(epoch, key, std::sync::Arc::new(units.clone()));
         Ok(units)
     }
 
     /// One unit, or `NotFound` when it does not exist or is outside the scope.
     pub async fn get_unit(&self, scope: &Scope, id: UnitId) -> Result<Unit, StoreError> {
-        let generation = self.cache.generation();
-        let unit = match self.cache.units.get(generation, &id.0) {
-            Some(unit) => unit,
-            None => {
-                let row = sqlx::query(&format!("SELECT {COLUMNS} FROM units u WHERE u.id = $1"))
-                    .bind(id.0)
-                    .fetch_optional(self.pool())
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let unit = unit_from_row(&row)?;
-                self.cache.units.put(generation, id.0, unit.clone());
-                unit
-            }
-        };
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM units u WHERE u.id = $1"))
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let unit = unit_from_row(&row)?;
         // The same rule as `push_unit_scope`, applied in memory.
         if scope.sees_unit(unit.tenant, unit.id, &unit.path) {
             Ok(unit)

@@ -658,9 +658,7 @@ impl Store {
         let core = self.core(&actor.scope, case_id).await?;
         let text = cumbre_domain::input::required_text(text, Field::Description, 500)?;
         if due_at <= now {
-            return Err(invalid(InvalidInput::Date {
-                value: due_at.to_string(),
-            }));
+            return Err(invalid(InvalidInput::NotInFuture(Field::DueAt)));
         }
         let unit = core
             .unit_path

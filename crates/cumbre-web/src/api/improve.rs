@@ -7,7 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
-use cumbre_domain::improve::period::{local_day, parse_date, utc_bounds};
+use cumbre_domain::calendar::DayRange;
+use cumbre_domain::improve::period::{local_day, utc_bounds};
 use cumbre_domain::improve::{Interval, Metric};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::improve::MetricQuery;
@@ -87,36 +88,18 @@ pub async fn check(
     };
     let clock = state.store.tenant_clock(tenant).await?;
     let today = local_day(&clock.zone, state.clock.now());
-    let (from, to) = match (q.from.trim(), q.to.trim()) {
+    let range = DayRange::parse(&q.from, &q.to, |f, t| match (f, t) {
         // By default the last three complete months: calendar months read from month
         // roll-ups, and nothing half-counted.
-        ("", "") => last_full_months(today, 3),
+        (None, None) => last_full_months(today, 3),
         (f, t) => {
-            let to = if t.is_empty() { today } else { parse_date(t)? };
-            let from = if f.is_empty() {
-                to.checked_sub(89.days()).unwrap_or(to)
-            } else {
-                parse_date(f)?
-            };
-            (from, to)
+            let to = t.unwrap_or(today);
+            (f.unwrap_or_else(|| to.checked_sub(89.days()).unwrap_or(to)), to)
         }
-    };
-    if from > to {
-        return Err(InvalidInput::OutOfRange {
-            field: Field::Interval,
-            min: 0,
-            max: 0,
-            value: format!("{from} > {to}"),
-        }
-        .into());
-    }
+    })?;
+    let (from, to) = (range.from(), range.to());
     if let Some(i) = interval
-        && i.periods(
-            from,
-            to.min(from.checked_add(20.years()).unwrap_or(Date::MAX)),
-        )
-        .len()
-            > MAX_PERIODS
+        && i.periods(from, to).len() > MAX_PERIODS
     {
         return Err(InvalidInput::TooMany {
             field: Field::Interval,

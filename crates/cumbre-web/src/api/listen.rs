@@ -251,8 +251,14 @@ async fn submit_response(
     let survey = state.store.get_survey(&ctx.scope, id).await?;
     let now = state.clock.now();
     let submitted_at = b.submitted_at.unwrap_or(now);
+    cumbre_domain::calendar::check_instant(
+        submitted_at,
+        Field::SubmittedAt,
+        &submitted_at.to_string(),
+    )?;
     if submitted_at > now + time::Duration::minutes(5) {
         return Err(InvalidInput::FutureDate {
+            field: Field::SubmittedAt,
             value: submitted_at.to_string(),
         }
         .into());
@@ -381,30 +387,15 @@ pub struct ResponsesQuery {
     pub cursor: String,
 }
 
-fn instant(raw: &str, end_of_day: bool) -> Result<Option<OffsetDateTime>, InvalidInput> {
-    let raw = raw.trim();
-    if raw.is_empty() {
+fn instant(
+    raw: &str,
+    field: Field,
+    end_of_day: bool,
+) -> Result<Option<OffsetDateTime>, InvalidInput> {
+    if raw.trim().is_empty() {
         return Ok(None);
     }
-    let bad = || InvalidInput::Date {
-        value: raw.to_owned(),
-    };
-    if raw.len() == 10 {
-        let date = time::Date::parse(
-            raw,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map_err(|_| bad())?;
-        let day = date.midnight().assume_utc();
-        return Ok(Some(if end_of_day {
-            day + time::Duration::days(1)
-        } else {
-            day
-        }));
-    }
-    OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .map(Some)
-        .map_err(|_| bad())
+    cumbre_domain::calendar::parse_day_or_instant(raw, field, end_of_day).map(Some)
 }
 
 impl ResponsesQuery {
@@ -413,8 +404,8 @@ impl ResponsesQuery {
             unit: crate::views::optional_id(&self.unit, Field::Unit)?.map(UnitId),
             touchpoint: crate::views::optional_id(&self.touchpoint, Field::Touchpoint)?,
             survey: crate::views::optional_id(&self.survey, Field::Survey)?,
-            from: instant(&self.from, false)?,
-            to: instant(&self.to, true)?,
+            from: instant(&self.from, Field::From, false)?,
+            to: instant(&self.to, Field::To, true)?,
             band: match self.band.trim() {
                 "" => None,
                 b => Some(cumbre_store::listen::Band::parse(b)?),

@@ -191,13 +191,6 @@ async fn get_case(
     ))
 }
 
-fn instant(raw: &str) -> Result<time::OffsetDateTime, InvalidInput> {
-    time::OffsetDateTime::parse(raw.trim(), &time::format_description::well_known::Rfc3339).map_err(
-        |_| InvalidInput::Date {
-            value: raw.to_owned(),
-        },
-    )
-}
 
 #[derive(Deserialize)]
 struct NewCaseBody {
@@ -352,7 +345,7 @@ async fn add_promise(
     payload: Result<Json<PromiseBody>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let b = body(payload)?;
-    let due = instant(&b.due_at)?;
+    let due = cumbre_domain::calendar::parse_instant(&b.due_at, cumbre_domain::Field::DueAt)?;
     let pid = state
         .store
         .add_promise(&ctx.acting(), id, &b.text, due, state.clock.now())
@@ -452,32 +445,21 @@ struct PeriodQuery {
     to: String,
 }
 
-/// `[from, to)` from two dates (`2026-10-01`, UTC), by default the last 90 days.
+/// `[from, to)` from two dates (`2026-10-01`, UTC days), by default the 90 days up to
+/// today.
 pub(crate) fn period(
     from: &str,
     to: &str,
     now: time::OffsetDateTime,
 ) -> Result<(time::OffsetDateTime, time::OffsetDateTime), InvalidInput> {
-    let day = |raw: &str| -> Result<time::OffsetDateTime, InvalidInput> {
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        time::Date::parse(raw.trim(), &format)
-            .map(|d| d.midnight().assume_utc())
-            .map_err(|_| InvalidInput::Date {
-                value: raw.to_owned(),
-            })
-    };
-    // Whole days: the default runs to the end of today.
-    let to = if to.trim().is_empty() {
-        now.date().midnight().assume_utc() + time::Duration::days(1)
-    } else {
-        day(to)? + time::Duration::days(1)
-    };
-    let from = if from.trim().is_empty() {
-        to - time::Duration::days(90)
-    } else {
-        day(from)?
-    };
-    Ok((from, to))
+    use cumbre_domain::calendar::{DayRange, day_to_utc};
+    let today = cumbre_domain::improve::period::local_day(&jiff::tz::TimeZone::UTC, now);
+    let range = DayRange::parse(from, to, |f, t| {
+        let to = t.unwrap_or(today);
+        (f.unwrap_or_else(|| to.checked_sub(jiff::ToSpan::days(89)).unwrap_or(to)), to)
+    })?;
+    let end = range.to().tomorrow().unwrap_or(range.to());
+    Ok((day_to_utc(range.from()), day_to_utc(end)))
 }
 
 async fn recovery(

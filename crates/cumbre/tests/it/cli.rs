@@ -1,24 +1,7 @@
 //! The `cumbre` command line, run as a real process.
 
 use crate::harness::{Backend, fresh_db, postgres_url};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Output, Stdio};
-
-fn cumbre(args: &[&str], database_url: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cumbre"));
-    cmd.args(args)
-        .env_remove("CUMBRE_CONFIG")
-        .env("RUST_LOG", "warn");
-    match database_url {
-        Some(url) => cmd.env("CUMBRE_DATABASE_URL", url),
-        None => cmd.env_remove("CUMBRE_DATABASE_URL"),
-    };
-    cmd.output().expect("cumbre runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::process::{Server, cumbre, text};
 
 #[test]
 fn every_command_has_help() {
@@ -85,7 +68,7 @@ fn demo_is_built_once_then_reused() {
     );
     assert!(text(&second.stdout).contains("Reusing the demo database"));
     assert!(dir.path().join("data/cumbre.db").exists());
-    assert!(!dir.path().join("data/cumbre.db.building").exists());
+    assert!(!dir.path().join("data/cumbre.db.incomplete").exists());
 }
 
 async fn cli_story(backend: Backend) {
@@ -457,37 +440,9 @@ fn acknowledged_writes_survive_a_crash() {
     .trim()
     .to_owned();
 
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_cumbre"))
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("CUMBRE_DATABASE_URL", &url)
-            .env("RUST_LOG", "info")
-            .env_remove("CUMBRE_CONFIG")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("server starts"),
-    );
-    let stderr = server.0.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server logs its address")
-            .expect("line");
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-        assert!(!line.contains("ERROR"), "server failed: {line}");
-    };
+    let mut server = Server::serve(&url, &[]);
     let parent = {
-        let list = http(&addr, "GET", "/api/v1/units", &token, "");
-        let units: serde_json::Value =
-            serde_json::from_str(list.split("\r\n\r\n").nth(1).expect("body")).expect("json");
+        let units = server.get("/api/v1/units", &token).json();
         units
             .as_array()
             .expect("array")
@@ -499,11 +454,10 @@ fn acknowledged_writes_survive_a_crash() {
     for i in 0..20 {
         let body =
             format!("{{\"name\":\"Equipo durable {i}\",\"kind\":\"team\",\"parent_id\":{parent}}}");
-        let reply = http(&addr, "POST", "/api/v1/units", &token, &body);
-        assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+        let reply = server.api("POST", "/api/v1/units", &token, &body);
+        assert_eq!(reply.status, 201, "{}", reply.body);
     }
-    server.0.kill().expect("SIGKILL the server");
-    server.0.wait().expect("reaped");
+    server.kill();
 
     let count = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -526,29 +480,6 @@ fn acknowledged_writes_survive_a_crash() {
     .join()
     .expect("thread");
     assert_eq!(count, 20, "every acknowledged unit is there");
-}
-
-/// Kills the server if the test fails half-way, so no process outlives it.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 client: the test needs nothing more and no extra dependency.
-fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).expect("read");
-    reply
 }
 
 #[test]

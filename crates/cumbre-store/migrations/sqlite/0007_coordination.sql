@@ -1,0 +1,11 @@
+-- What several processes on one database share (a server beside the command line, or
+-- several servers on one PostgreSQL). Kept in lockstep with the other backend's 0007.
+
+-- Every write that can change what a process caches (units, users, tokens, surveys,
+-- settings) moves this number in its own transaction; a cached read is used only while
+-- the number it was read under still holds, whichever process wrote.
+CREATE TABLE cache_epoch (
+    id INTEGER PRIMARY KEY,
+    n BIGINT NOT NULL
+);
+INSERT INTO cache_epoch (id, n) VALUES (1, 0);
