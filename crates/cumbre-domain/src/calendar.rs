@@ -46,11 +46,12 @@ pub fn check_day(day: Date, field: Field, raw: &str) -> Result<Date, InvalidInpu
 /// calendar.
 pub fn parse_instant(raw: &str, field: Field) -> Result<OffsetDateTime, InvalidInput> {
     let value = raw.trim();
-    let at = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| InvalidInput::Instant {
+    let at = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(
+        |_| InvalidInput::Instant {
             field,
             value: clip(value),
-        })?;
+        },
+    )?;
     check_instant(at, field, value)
 }
 
@@ -84,7 +85,8 @@ pub fn parse_day_or_instant(
     }
     let day = parse_day(value, field)?;
     let day = if end_of_day {
-        day.tomorrow().expect("the supported calendar ends before jiff's")
+        day.tomorrow()
+            .expect("the supported calendar ends before jiff's")
     } else {
         day
     };
@@ -191,7 +193,13 @@ mod tests {
             parse_day("2026-11-30", Field::To).unwrap(),
             date(2026, 11, 30)
         );
-        for raw in ["9999-12-31", "0001-01-01", "0000-01-01", "1969-12-31", "2200-01-01"] {
+        for raw in [
+            "9999-12-31",
+            "0001-01-01",
+            "0000-01-01",
+            "1969-12-31",
+            "2200-01-01",
+        ] {
             assert!(
                 matches!(
                     parse_day(raw, Field::To),
@@ -200,7 +208,13 @@ mod tests {
                 "{raw}"
             );
         }
-        for raw in ["2026-02-30", "+002026-01-01", "26-1-1", "", "２０２６-01-01"] {
+        for raw in [
+            "2026-02-30",
+            "+002026-01-01",
+            "26-1-1",
+            "",
+            "２０２６-01-01",
+        ] {
             assert!(
                 matches!(parse_day(raw, Field::To), Err(InvalidInput::Date { .. })),
                 "{raw}"

@@ -511,8 +511,7 @@ async fn build_demo_file(
     build_demo(&store, org, seed, now, scale).await?;
     store.checkpoint().await?;
     store.close().await;
-    std::fs::remove_file(&marker)
-        .with_context(|| format!("cannot remove {}", marker.display()))?;
+    std::fs::remove_file(&marker).with_context(|| format!("cannot remove {}", marker.display()))?;
     println!(
         "Built the demo organisation {} in {}",
         org.company_name,
@@ -918,12 +917,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let at = match at {
                 None => now,
-                Some(raw) => {
-                    cumbre_domain::calendar::parse_instant(raw, cumbre_domain::Field::Day)
-                        .map_err(|_| {
-                            anyhow!("--now {raw}: not an RFC 3339 instant in 1970–2199")
-                        })?
-                }
+                Some(raw) => cumbre_domain::calendar::parse_instant(raw, cumbre_domain::Field::Day)
+                    .map_err(|_| anyhow!("--now {raw}: not an RFC 3339 instant in 1970–2199"))?,
             };
             let config = config(&cli.config, db, None)?;
             let store = open(&config).await?;

@@ -9,12 +9,12 @@ use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::improve::Headline;
 use cumbre_domain::listen::Answers;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
+use futures_util::FutureExt;
 use serde::Serialize;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
-use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, Clone)]
@@ -304,7 +304,10 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
             .catch_unwind()
             .await
             .unwrap_or_else(|_| {
-                tracing::error!(size = group.len(), "the response writer panicked on a group");
+                tracing::error!(
+                    size = group.len(),
+                    "the response writer panicked on a group"
+                );
                 Err(GroupFailure::Unknown(StoreError::Corrupt(
                     "the response writer failed".into(),
                 )))
@@ -554,7 +557,9 @@ impl Store {
                 delta.add(place, &facts(&group[i].new, headlines[i]), 1);
             }
             delta.write(&mut tx, self.backend()).await?;
-            tx.commit().await.map_err(|e| GroupFailure::Unknown(e.into()))?;
+            tx.commit()
+                .await
+                .map_err(|e| GroupFailure::Unknown(e.into()))?;
             if self.backend() == Backend::Sqlite {
                 known.places = found;
             }

@@ -91,8 +91,7 @@ fn survey_from_row(
         Some(d) if status != SurveyStatus::Draft => d,
         _ => {
             let text: String = col(r, "definition")?;
-            let parsed: std::sync::Arc<SurveyDefinition> =
-                crate::store::json(&text, "definition")?;
+            let parsed: std::sync::Arc<SurveyDefinition> = crate::store::json(&text, "definition")?;
             if status != SurveyStatus::Draft {
                 cache.definitions.put(0, version_id, parsed.clone());
             }

@@ -94,7 +94,10 @@ pub async fn check(
         (None, None) => last_full_months(today, 3),
         (f, t) => {
             let to = t.unwrap_or(today);
-            (f.unwrap_or_else(|| to.checked_sub(89.days()).unwrap_or(to)), to)
+            (
+                f.unwrap_or_else(|| to.checked_sub(89.days()).unwrap_or(to)),
+                to,
+            )
         }
     })?;
     let (from, to) = (range.from(), range.to());

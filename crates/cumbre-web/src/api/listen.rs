@@ -400,12 +400,22 @@ fn instant(
 
 impl ResponsesQuery {
     pub fn filter(&self, default_limit: i64) -> Result<ResponseFilter, InvalidInput> {
+        let from = instant(&self.from, Field::From, false)?;
+        let to = instant(&self.to, Field::To, true)?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            return Err(InvalidInput::RangeReversed {
+                from: self.from.trim().to_owned(),
+                to: self.to.trim().to_owned(),
+            });
+        }
         Ok(ResponseFilter {
             unit: crate::views::optional_id(&self.unit, Field::Unit)?.map(UnitId),
             touchpoint: crate::views::optional_id(&self.touchpoint, Field::Touchpoint)?,
             survey: crate::views::optional_id(&self.survey, Field::Survey)?,
-            from: instant(&self.from, Field::From, false)?,
-            to: instant(&self.to, Field::To, true)?,
+            from,
+            to,
             band: match self.band.trim() {
                 "" => None,
                 b => Some(cumbre_store::listen::Band::parse(b)?),

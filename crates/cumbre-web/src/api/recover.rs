@@ -191,7 +191,6 @@ async fn get_case(
     ))
 }
 
-
 #[derive(Deserialize)]
 struct NewCaseBody {
     unit_id: i64,
@@ -456,7 +455,10 @@ pub(crate) fn period(
     let today = cumbre_domain::improve::period::local_day(&jiff::tz::TimeZone::UTC, now);
     let range = DayRange::parse(from, to, |f, t| {
         let to = t.unwrap_or(today);
-        (f.unwrap_or_else(|| to.checked_sub(jiff::ToSpan::days(89)).unwrap_or(to)), to)
+        (
+            f.unwrap_or_else(|| to.checked_sub(jiff::ToSpan::days(89)).unwrap_or(to)),
+            to,
+        )
     })?;
     let end = range.to().tomorrow().unwrap_or(range.to());
     Ok((day_to_utc(range.from()), day_to_utc(end)))

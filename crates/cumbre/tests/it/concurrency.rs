@@ -57,10 +57,7 @@ fn command_line_writes_reach_a_running_demo_server_at_once() {
             ),
         )
         .expect("csv");
-        let out = cumbre(
-            &["import", "org", csv.to_str().expect("utf-8")],
-            Some(&url),
-        );
+        let out = cumbre(&["import", "org", csv.to_str().expect("utf-8")], Some(&url));
         assert!(out.status.success(), "{}", text(&out.stderr));
         let units = server.get("/api/v1/units", &tokens[0]).json();
         let name = format!("Equipo junto {round}");

@@ -11,6 +11,7 @@ mod concurrency;
 mod import;
 mod improve;
 mod invitations;
+mod limits;
 mod listen;
 mod org;
 mod people;

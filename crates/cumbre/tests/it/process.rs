@@ -103,7 +103,12 @@ impl Server {
 
     /// `GET path` with an API token.
     pub fn get(&self, path: &str, token: &str) -> Reply {
-        self.request("GET", path, &[("Authorization", &format!("Bearer {token}"))], "")
+        self.request(
+            "GET",
+            path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            "",
+        )
     }
 
     /// A JSON request with an API token.
@@ -178,7 +183,8 @@ impl Reply {
                 return None;
             }
             let pair = v.trim().split(';').next()?;
-            pair.starts_with(&format!("{name}=")).then(|| pair.to_owned())
+            pair.starts_with(&format!("{name}="))
+                .then(|| pair.to_owned())
         })
     }
 }
@@ -205,7 +211,10 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         unchunk(body)
     } else {
         body.to_vec()
