@@ -8,16 +8,12 @@ use sqlx::{Any, Arguments};
 pub(crate) enum Arg {
     Int(i64),
     Text(String),
-    NullableInt(Option<i64>),
 }
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,
-    /// Anonymous `?` placeholders (SQLite), for statements with thousands of parameters:
-    /// SQLite finds a numbered parameter by a linear scan of the names.
-    anonymous: bool,
 }
 
 impl Sql {
@@ -25,15 +21,6 @@ impl Sql {
         Self {
             text: text.to_owned(),
             args: Vec::new(),
-            anonymous: false,
-        }
-    }
-
-    /// Like [`Sql::new`], with `?` placeholders on SQLite (arguments bind in order).
-    pub fn for_backend(text: &str, backend: crate::Backend) -> Self {
-        Self {
-            anonymous: backend == crate::Backend::Sqlite,
-            ..Self::new(text)
         }
     }
 
@@ -51,12 +38,8 @@ impl Sql {
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
-        if self.anonymous {
-            self.text.push('?');
-        } else {
-            self.text.push('$');
-            self.text.push_str(&self.args.len().to_string());
-        }
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
         self
     }
 
@@ -74,7 +57,6 @@ impl Sql {
             match a {
                 Arg::Int(v) => args.add(*v).map_err(sqlx::Error::Encode)?,
                 Arg::Text(v) => args.add(v.clone()).map_err(sqlx::Error::Encode)?,
-                Arg::NullableInt(v) => args.add(*v).map_err(sqlx::Error::Encode)?,
             }
         }
         Ok(sqlx::query_with(&self.text, args))

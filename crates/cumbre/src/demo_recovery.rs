@@ -267,7 +267,7 @@ async fn answer_winback(
                 touchpoint_id: inv.touchpoint_id,
                 person_id: None,
                 link_id: None,
-                source: "invitation",
+                source: "invitation".into(),
                 language: inv.language,
                 nps: answers.nps(&inv.definition),
                 answers,

@@ -105,6 +105,7 @@ pub(crate) fn summed_packed() -> String {
 /// tenant counts days in.
 #[derive(Debug, Clone)]
 pub(crate) struct Place {
+    pub tenant: i64,
     pub chain: Vec<i64>,
     pub zone: TimeZone,
 }
@@ -137,7 +138,7 @@ pub(crate) async fn places(
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "SELECT u.id, u.path, t.time_zone FROM units u JOIN tenants t ON t.id = u.tenant_id WHERE u.id IN ({list}){lock}"
+            "SELECT u.id, u.tenant_id, u.path, t.time_zone FROM units u JOIN tenants t ON t.id = u.tenant_id WHERE u.id IN ({list}){lock}"
         );
         for r in sqlx::query(&sql).fetch_all(&mut *conn).await? {
             let path: String = col(&r, "path")?;
@@ -146,6 +147,7 @@ pub(crate) async fn places(
             out.insert(
                 col(&r, "id")?,
                 Place {
+                    tenant: col(&r, "tenant_id")?,
                     chain: path.ids().into_iter().map(|u| u.0).collect(),
                     zone: zone_of(&col::<String>(&r, "time_zone")?),
                 },
@@ -326,11 +328,15 @@ impl Delta {
     /// Writes the changes in the caller's transaction.
     pub async fn write(self, conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
         let tenants: std::collections::BTreeSet<i64> = self.rows.keys().map(|k| k.0).collect();
-        let rows: Vec<_> = self
+        let mut rows: Vec<_> = self
             .rows
             .into_iter()
             .filter(|(_, t)| !t.is_empty())
             .collect();
+        // Every writer locks roll-up rows in key order: two concurrent writers on
+        // PostgreSQL then wait for each other instead of deadlocking (hash order differs
+        // from map to map).
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for chunk in rows.chunks(400) {
             let sql = upsert_sql(chunk.len(), backend);
             let mut q = sqlx::query(&sql);

@@ -1,16 +1,17 @@
 //! Writing imported responses and reviews: one transaction, all or nothing, skipping what an
 //! earlier import of the same lines already wrote.
 
+use super::responses::NewResponse;
+use super::write::{Incoming, Known, Options, Outcome, insert_responses};
 use crate::audit::record;
 use crate::listen::surveys::Survey;
 use crate::store::col;
 use crate::{Store, StoreError};
-use cumbre_domain::TenantId;
 use cumbre_domain::access::{AdminGrant, Scope};
-use cumbre_domain::clock::to_millis;
 use cumbre_domain::listen::SurveyStatus;
 use cumbre_domain::listen::import::{Lookups, PlannedResponse, review_definition};
 use cumbre_domain::text::fold;
+use cumbre_domain::{PersonId, TenantId, UnitId};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -36,8 +37,8 @@ pub struct BulkResponse {
     pub submitted_at: OffsetDateTime,
 }
 
-/// Rows per INSERT statement: 16 parameters each stays far below both databases' limits.
-const ROWS_PER_STATEMENT: usize = 400;
+/// Lines written between two progress reports of an import.
+const IMPORT_CHUNK: usize = 1_000;
 
 impl Store {
     /// Writes many checked responses in one transaction with multi-row inserts. They are
@@ -72,97 +73,49 @@ impl Store {
         with_rollups: bool,
     ) -> Result<(), StoreError> {
         let tenant = grant.tenant();
-        let mut w = self.begin_write().await?;
-        // Their roll-ups go in with them.
-        let mut definitions = crate::improve::rollups::Definitions::default();
-        let mut headlines = Vec::with_capacity(rows.len());
-        for r in rows {
-            headlines.push(
-                definitions
-                    .headline(&mut w.tx, r.version_id, &r.answers)
-                    .await?,
-            );
-        }
-        let found = if with_rollups {
-            crate::improve::rollups::places(
-                &mut w.tx,
-                self.backend(),
-                rows.iter().map(|r| r.unit_id),
-            )
-            .await?
-        } else {
-            sqlx::query("UPDATE tenants SET rollups_stale = 1 WHERE id = $1")
-                .bind(tenant.0)
-                .execute(&mut *w.tx)
-                .await?;
-            Default::default()
-        };
-        let mut delta = crate::improve::rollups::Delta::default();
-        for (r, h) in rows.iter().zip(&headlines).filter(|_| with_rollups) {
-            let place = found.get(&r.unit_id).ok_or(StoreError::NotFound)?;
-            let facts = crate::improve::rollups::Facts {
+        let news: Vec<NewResponse> = rows
+            .iter()
+            .map(|r| NewResponse {
                 tenant,
-                unit: r.unit_id,
-                touchpoint: r.touchpoint_id,
-                survey: r.survey_id,
-                person: r.person_id,
-                source: r.source.to_owned(),
-                language: r.language.code().to_owned(),
+                survey_id: r.survey_id,
+                version_id: r.version_id,
+                unit_id: UnitId(r.unit_id),
+                touchpoint_id: r.touchpoint_id,
+                person_id: r.person_id.map(PersonId),
+                link_id: None,
+                source: r.source.into(),
+                language: r.language,
+                answers: r.answers.clone(),
+                nps: r.nps,
+                idempotency_key: None,
                 submitted_at: r.submitted_at,
-                headline: cumbre_domain::improve::Headline { nps: r.nps, ..*h },
-            };
-            delta.add(place, &facts, 1);
-        }
-        for (chunk, chunk_headlines) in rows
-            .chunks(ROWS_PER_STATEMENT)
-            .zip(headlines.chunks(ROWS_PER_STATEMENT))
+            })
+            .collect();
+        let incoming: Vec<Incoming<'_>> = news
+            .iter()
+            .map(|new| Incoming { new, received: now })
+            .collect();
+        let opts = Options {
+            // All of it is history: alert rules never see it.
+            history_before: Some(now + time::Duration::days(1)),
+            rollups: with_rollups,
+            keyless_ids: false,
+        };
+        let mut w = self.begin_write().await?;
+        let outcomes = insert_responses(
+            &mut w.tx,
+            self.backend(),
+            &incoming,
+            &mut Known::default(),
+            opts,
+        )
+        .await?;
+        if let Some(Outcome::Refused(e)) = outcomes
+            .into_iter()
+            .find(|o| matches!(o, Outcome::Refused(_)))
         {
-            let mut sql = crate::sql::Sql::for_backend(
-                "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, source, \
-                 language, answers, nps, submitted_at, received_at, search_text, evaluated_at, csat, ces) VALUES ",
-                self.backend(),
-            );
-            for (i, (r, h)) in chunk.iter().zip(chunk_headlines).enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(")
-                    .int(tenant.0)
-                    .push(", ")
-                    .int(r.survey_id)
-                    .push(", ")
-                    .int(r.version_id)
-                    .push(", ")
-                    .int(r.unit_id);
-                sql.push(", ")
-                    .int(r.touchpoint_id)
-                    .push(", ")
-                    .bind(crate::sql::Arg::NullableInt(r.person_id));
-                sql.push(", ")
-                    .text(r.source)
-                    .push(", ")
-                    .text(r.language.code())
-                    .push(", ")
-                    .text(r.answers.to_json());
-                sql.push(", ")
-                    .bind(crate::sql::Arg::NullableInt(r.nps))
-                    .push(", ")
-                    .int(to_millis(r.submitted_at));
-                sql.push(", ")
-                    .int(to_millis(now))
-                    .push(", ")
-                    .text(r.answers.search_text())
-                    .push(", ")
-                    .int(to_millis(now))
-                    .push(", ")
-                    .bind(crate::sql::Arg::NullableInt(h.csat))
-                    .push(", ")
-                    .bind(crate::sql::Arg::NullableInt(h.ces))
-                    .push(")");
-            }
-            sql.query()?.execute(&mut *w.tx).await?;
+            return Err(e);
         }
-        delta.write(&mut w.tx, self.backend()).await?;
         w.commit().await?;
         Ok(())
     }
@@ -245,42 +198,52 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let mut result = ResponseImport::default();
+        let nps_key = survey.definition.clone();
+        let news: Vec<NewResponse> = rows
+            .iter()
+            .map(|row| NewResponse {
+                tenant,
+                survey_id: survey.summary.id,
+                version_id: survey.version_id,
+                unit_id: UnitId(row.unit_id),
+                touchpoint_id: row.touchpoint_id,
+                person_id: row.person_id.map(PersonId),
+                link_id: None,
+                source: row.source.clone().into(),
+                language: row.language,
+                answers: row.answers.clone(),
+                nps: row.answers.nps(&nps_key),
+                idempotency_key: Some(row.key.clone()),
+                submitted_at: row.submitted_at,
+            })
+            .collect();
         let mut w = self.begin_write().await?;
-        for (i, row) in rows.iter().enumerate() {
-            let seen = sqlx::query(
-                "SELECT id FROM responses WHERE tenant_id = $1 AND idempotency_key = $2",
+        let mut known = Known::default();
+        let mut done = 0;
+        for chunk in news.chunks(IMPORT_CHUNK) {
+            let incoming: Vec<Incoming<'_>> = chunk
+                .iter()
+                .map(|new| Incoming { new, received: now })
+                .collect();
+            let outcomes = insert_responses(
+                &mut w.tx,
+                self.backend(),
+                &incoming,
+                &mut known,
+                Options::LIVE,
             )
-            .bind(tenant.0)
-            .bind(&row.key)
-            .fetch_optional(&mut *w.tx)
             .await?;
-            if seen.is_some() {
-                result.skipped += 1;
-                continue;
+            for outcome in outcomes {
+                match outcome {
+                    Outcome::Created(_) => result.created += 1,
+                    Outcome::KeyUsed => result.skipped += 1,
+                    // The plan resolved every reference in this tenant: nothing can be
+                    // refused here but for a unit removed since.
+                    Outcome::Refused(e) => return Err(e),
+                }
             }
-            sqlx::query(
-                "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, link_id, source, \
-                 language, answers, nps, idempotency_key, submitted_at, received_at, search_text) \
-                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(tenant.0)
-            .bind(survey.summary.id)
-            .bind(survey.version_id)
-            .bind(row.unit_id)
-            .bind(row.touchpoint_id)
-            .bind(row.person_id)
-            .bind(&row.source)
-            .bind(row.language.code())
-            .bind(row.answers.to_json())
-            .bind(row.answers.nps(&survey.definition))
-            .bind(&row.key)
-            .bind(to_millis(row.submitted_at))
-            .bind(to_millis(now))
-            .bind(row.answers.search_text())
-            .execute(&mut *w.tx)
-            .await?;
-            result.created += 1;
-            progress(i + 1);
+            done += chunk.len();
+            progress(done);
         }
         let detail = format!(
             "survey {}: +{} (skipped {})",

@@ -6,6 +6,7 @@ pub mod links;
 pub mod responses;
 pub mod surveys;
 pub mod touchpoints;
+mod write;
 
 pub use links::{LinkInput, PublicLink, SurveyLink};
 pub use responses::{Band, NewResponse, Recorded, ResponseFilter, ResponsePage, StoredResponse};

@@ -1,19 +1,18 @@
 //! Responses: written once, durable before acknowledged, idempotent by key.
 
-use crate::improve::rollups::{Definitions, Delta, Facts, places};
+use super::write::{Incoming, Known, Options, Outcome, insert_responses};
+use crate::improve::rollups::{Delta, Facts, places};
 use crate::sql::Sql;
 use crate::store::col;
 use crate::{Backend, Store, StoreError};
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::{from_millis, to_millis};
-use cumbre_domain::improve::Headline;
 use cumbre_domain::listen::Answers;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
 use futures_util::FutureExt;
 use serde::Serialize;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection};
-use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,8 +25,8 @@ pub struct NewResponse {
     pub touchpoint_id: i64,
     pub person_id: Option<PersonId>,
     pub link_id: Option<i64>,
-    /// `link`, `api`, `kiosk`, `invitation` or `import`.
-    pub source: &'static str,
+    /// `link`, `api`, `kiosk`, `invitation`, `import` or `review:<site>`.
+    pub source: std::borrow::Cow<'static, str>,
     pub language: Lang,
     pub answers: Answers,
     pub nps: Option<i64>,
@@ -130,66 +129,6 @@ pub struct ResponsePage {
     pub items: Vec<StoredResponse>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// The columns a new response fills, in the order [`bind_response`] binds them.
-const INSERT_COLUMNS: &str = "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, \
-     link_id, source, language, answers, nps, idempotency_key, submitted_at, received_at, search_text, csat, ces) VALUES ";
-const PER_ROW: usize = 17;
-
-/// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING …` for `rows` responses: a
-/// replayed key gives no row back, so callers match the rows they get by key.
-fn insert_sql(rows: usize, backend: Backend) -> String {
-    format!(
-        "{INSERT_COLUMNS}{} ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, tenant_id, idempotency_key",
-        crate::sql::values(backend, rows, PER_ROW)
-    )
-}
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-fn bind_response<'q>(
-    q: AnyQuery<'q>,
-    new: &NewResponse,
-    headline: Headline,
-    now: OffsetDateTime,
-) -> AnyQuery<'q> {
-    q.bind(new.tenant.0)
-        .bind(new.survey_id)
-        .bind(new.version_id)
-        .bind(new.unit_id.0)
-        .bind(new.touchpoint_id)
-        .bind(new.person_id.map(|p| p.0))
-        .bind(new.link_id)
-        .bind(new.source)
-        .bind(new.language.code())
-        .bind(new.answers.to_json())
-        .bind(new.nps)
-        .bind(new.idempotency_key.clone())
-        .bind(to_millis(new.submitted_at))
-        .bind(to_millis(now))
-        .bind(new.answers.search_text())
-        .bind(headline.csat)
-        .bind(headline.ces)
-}
-
-/// What roll-ups need of a new response.
-fn facts(new: &NewResponse, headline: Headline) -> Facts {
-    Facts {
-        tenant: new.tenant,
-        unit: new.unit_id.0,
-        touchpoint: new.touchpoint_id,
-        survey: new.survey_id,
-        person: new.person_id.map(|p| p.0),
-        source: new.source.to_owned(),
-        language: new.language.code().to_owned(),
-        submitted_at: new.submitted_at,
-        // The caller's NPS is the stored one; the definition gives CSAT and CES.
-        headline: Headline {
-            nps: new.nps,
-            ..headline
-        },
-    }
 }
 
 const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
@@ -389,43 +328,6 @@ impl From<sqlx::Error> for GroupFailure {
     }
 }
 
-/// What the writer remembers between groups: facts that never change once true.
-#[derive(Default)]
-pub(crate) struct Known {
-    /// Touchpoints are never deleted nor moved between tenants: one found stays valid.
-    touchpoints: HashSet<(i64, i64)>,
-    definitions: Definitions,
-    /// SQLite only: where units sit, valid while the cache epoch holds (a move or a
-    /// time-zone change, by any process, moves it). On PostgreSQL places are read (and
-    /// locked) anew.
-    places: HashMap<i64, crate::improve::rollups::Place>,
-    epoch: u64,
-}
-
-/// Most rows in one INSERT. Each row count is a statement of its own, and 64 of them stay in
-/// sqlx's prepared-statement cache (100 per connection).
-const ROWS_PER_STATEMENT: usize = 64;
-
-/// Inserts the `rows` of `group` with one statement; returns the rows it created (a key
-/// already used creates none).
-async fn insert_rows<'c, E>(
-    exec: E,
-    backend: Backend,
-    group: &[Submission],
-    rows: &[usize],
-    headlines: &[Headline],
-) -> Result<Vec<sqlx::any::AnyRow>, StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let sql = insert_sql(rows.len(), backend);
-    let mut query = sqlx::query(&sql);
-    for &i in rows {
-        query = bind_response(query, &group[i].new, headlines[i], group[i].now);
-    }
-    Ok(query.fetch_all(exec).await?)
-}
-
 impl Store {
     /// Records a response durably: it returns once the response is committed. With an
     /// idempotency key already used in this tenant, nothing is written and the earlier
@@ -451,144 +353,46 @@ impl Store {
 
     /// Commits a group at once; per-item refusals are per-item results. The cost that limits
     /// a busy writer is per statement, not per row, so keyed responses go in with multi-row
-    /// statements, and a group that fits one statement runs it as its own transaction (no
-    /// BEGIN, no COMMIT). Keyless responses (rare: API calls without `Idempotency-Key`) go
-    /// one per statement, since only a key tells which returned id is whose.
+    /// statements, and a group that fits one statement runs it in a short transaction.
+    /// Keyless responses (rare: API calls without `Idempotency-Key`) go one per statement,
+    /// since only a key tells which returned id is whose.
     async fn record_group(
         &self,
         conn: &mut PoolConnection<Any>,
         group: &[Submission],
         known: &mut Known,
     ) -> Result<Vec<Result<Recorded, StoreError>>, GroupFailure> {
-        let known_touchpoints = &mut known.touchpoints;
-        let mut results: Vec<Option<Result<Recorded, StoreError>>> =
-            (0..group.len()).map(|_| None).collect();
-        // A touchpoint must be the response's tenant's.
-        for (i, s) in group.iter().enumerate() {
-            let pair = (s.new.tenant.0, s.new.touchpoint_id);
-            if known_touchpoints.contains(&pair) {
-                continue;
-            }
-            if touchpoint_exists(self.pool(), &s.new).await? {
-                known_touchpoints.insert(pair);
-            } else {
-                results[i] = Some(Err(unknown_touchpoint(&s.new)));
-            }
-        }
-        // The first submission with a key inserts; later ones in the group repeat it.
-        let mut first_with_key: HashMap<(i64, &str), usize> = HashMap::new();
-        let mut repeats = Vec::new();
-        let mut keyed = Vec::new();
-        let mut statements: Vec<Vec<usize>> = Vec::new();
-        for (i, s) in group.iter().enumerate() {
-            if results[i].is_some() {
-                continue;
-            }
-            match s.new.idempotency_key.as_deref() {
-                Some(key) => match first_with_key.get(&(s.new.tenant.0, key)) {
-                    Some(&first) => repeats.push((i, first)),
-                    None => {
-                        first_with_key.insert((s.new.tenant.0, key), i);
-                        keyed.push(i);
-                    }
-                },
-                None => statements.push(vec![i]),
-            }
-        }
-        statements.extend(keyed.chunks(ROWS_PER_STATEMENT).map(<[usize]>::to_vec));
-        let mut headlines = vec![Headline::default(); group.len()];
-        for rows in &statements {
-            for &i in rows {
-                let new = &group[i].new;
-                headlines[i] = known
-                    .definitions
-                    .headline(conn, new.version_id, &new.answers)
-                    .await?;
-            }
-        }
-        if !statements.is_empty() {
+        let rows: Vec<Incoming<'_>> = group
+            .iter()
+            .map(|s| Incoming {
+                new: &s.new,
+                received: s.now,
+            })
+            .collect();
+        let outcomes = {
             // The responses and their roll-ups commit together.
             let _writer = self.writer_lock().await;
             let mut tx = conn.begin().await?;
-            let mut created = Vec::with_capacity(group.len());
-            for rows in &statements {
-                let returned =
-                    insert_rows(&mut *tx, self.backend(), group, rows, &headlines).await?;
-                for row in returned {
-                    let id = col(&row, "id")?;
-                    let i = match col::<Option<String>>(&row, "idempotency_key")? {
-                        Some(key) => first_with_key
-                            .get(&(col(&row, "tenant_id")?, key.as_str()))
-                            .copied(),
-                        None => rows.first().copied(),
-                    };
-                    if let Some(i) = i {
-                        results[i] = Some(Ok(Recorded::Created(id)));
-                        created.push(i);
-                    }
-                }
-            }
-            let units = created.iter().map(|&i| group[i].new.unit_id.0);
-            let found = match self.backend() {
-                Backend::Postgres => places(&mut tx, self.backend(), units).await?,
-                Backend::Sqlite => {
-                    // Read inside the transaction, under the one writer: no move commits
-                    // between this read and the roll-ups written from it.
-                    let epoch = crate::store::cache_epoch(&mut *tx).await?;
-                    if epoch != known.epoch {
-                        known.places.clear();
-                        known.epoch = epoch;
-                    }
-                    let missing: Vec<i64> =
-                        units.filter(|u| !known.places.contains_key(u)).collect();
-                    if !missing.is_empty() {
-                        known
-                            .places
-                            .extend(places(&mut tx, self.backend(), missing).await?);
-                    }
-                    std::mem::take(&mut known.places)
-                }
-            };
-            let mut delta = Delta::default();
-            for &i in &created {
-                let place = found
-                    .get(&group[i].new.unit_id.0)
-                    .ok_or(StoreError::NotFound)?;
-                delta.add(place, &facts(&group[i].new, headlines[i]), 1);
-            }
-            delta.write(&mut tx, self.backend()).await?;
+            let outcomes =
+                insert_responses(&mut tx, self.backend(), &rows, known, Options::LIVE).await?;
             tx.commit()
                 .await
                 .map_err(|e| GroupFailure::Unknown(e.into()))?;
-            if self.backend() == Backend::Sqlite {
-                known.places = found;
-            }
-        }
+            outcomes
+        };
         // Committed: from here on a failure is one submission's, never the group's.
-        // A key that created nothing was used before this group: that response is committed.
-        for &i in &keyed {
-            if results[i].is_none() {
-                results[i] = Some(
-                    existing_id(self.pool(), &group[i].new)
-                        .await
-                        .map(Recorded::Existing),
-                );
-            }
-        }
-        for (i, first) in repeats {
-            results[i] = Some(match &results[first] {
-                Some(Ok(r)) => Ok(Recorded::Existing(r.id())),
-                _ => Err(StoreError::Corrupt(
-                    "a repeated key lost its first submission".into(),
-                )),
+        let mut results = Vec::with_capacity(group.len());
+        for (s, outcome) in group.iter().zip(outcomes) {
+            results.push(match outcome {
+                Outcome::Created(id) => Ok(Recorded::Created(id)),
+                // The key was used before (or earlier in this group): that one is committed.
+                Outcome::KeyUsed => existing_id(self.pool(), &s.new)
+                    .await
+                    .map(Recorded::Existing),
+                Outcome::Refused(e) => Err(e),
             });
         }
-        Ok(results
-            .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| Err(StoreError::Corrupt("a submission got no outcome".into())))
-            })
-            .collect())
+        Ok(results)
     }
 
     /// Records one response in its own transaction (the writer's fallback).
@@ -598,32 +402,23 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Recorded, StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        if !touchpoint_exists(&mut *w.tx, new).await? {
-            return Err(unknown_touchpoint(new));
-        }
-        let headline = Definitions::default()
-            .headline(&mut w.tx, new.version_id, &new.answers)
-            .await?;
+        let row = [Incoming { new, received: now }];
+        let outcome = insert_responses(
+            &mut w.tx,
+            self.backend(),
+            &row,
+            &mut Known::default(),
+            Options::LIVE,
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a response got no outcome".into()))?;
         // With ON CONFLICT DO NOTHING a key already used (also by a concurrent request that
         // committed first) gives no row: answer with the earlier response.
-        let recorded = match bind_response(
-            sqlx::query(&insert_sql(1, self.backend())),
-            new,
-            headline,
-            now,
-        )
-        .fetch_optional(&mut *w.tx)
-        .await?
-        {
-            Some(row) => {
-                let found = places(&mut w.tx, self.backend(), [new.unit_id.0]).await?;
-                let place = found.get(&new.unit_id.0).ok_or(StoreError::NotFound)?;
-                let mut delta = Delta::default();
-                delta.add(place, &facts(new, headline), 1);
-                delta.write(&mut w.tx, self.backend()).await?;
-                Recorded::Created(col(&row, "id")?)
-            }
-            None => Recorded::Existing(existing_id(&mut *w.tx, new).await?),
+        let recorded = match outcome {
+            Outcome::Created(id) => Recorded::Created(id),
+            Outcome::KeyUsed => Recorded::Existing(existing_id(&mut *w.tx, new).await?),
+            Outcome::Refused(e) => return Err(e),
         };
         w.commit().await?;
         Ok(recorded)
@@ -802,25 +597,4 @@ where
         .fetch_one(exec)
         .await?;
     col(&row, "id")
-}
-
-/// Whether the response's touchpoint is its tenant's.
-async fn touchpoint_exists<'c, E>(exec: E, new: &NewResponse) -> Result<bool, StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let found = sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
-        .bind(new.touchpoint_id)
-        .bind(new.tenant.0)
-        .fetch_optional(exec)
-        .await?;
-    Ok(found.is_some())
-}
-
-fn unknown_touchpoint(new: &NewResponse) -> StoreError {
-    InvalidInput::UnknownReference {
-        field: Field::Touchpoint,
-        value: new.touchpoint_id.to_string(),
-    }
-    .into()
 }

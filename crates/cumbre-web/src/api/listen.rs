@@ -331,9 +331,9 @@ async fn submit_response(
         person_id: b.employee_id.map(PersonId),
         link_id: None,
         source: if b.submitted_at.is_some() {
-            "import"
+            "import".into()
         } else {
-            "api"
+            "api".into()
         },
         language,
         nps: answers.nps(&survey.definition),

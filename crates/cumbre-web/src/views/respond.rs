@@ -428,9 +428,9 @@ pub async fn submit(
         person_id: link.person_id,
         link_id: invitation.is_none().then_some(link.link_id),
         source: if invitation.is_some() {
-            "invitation"
+            "invitation".into()
         } else {
-            "link"
+            "link".into()
         },
         language: lang,
         nps: answers.nps(&link.definition),
@@ -600,7 +600,7 @@ pub async fn kiosk_submit(
         touchpoint_id: link.touchpoint_id,
         person_id: link.person_id,
         link_id: Some(link.link_id),
-        source: "kiosk",
+        source: "kiosk".into(),
         language: lang,
         nps: answers.nps(&link.definition),
         answers,

@@ -22,7 +22,7 @@ async fn upload(
     upload_to(app, browser, "/admin/import", csv, dry_run, None).await
 }
 
-async fn upload_to(
+pub(crate) async fn upload_to(
     app: &TestApp,
     browser: &crate::harness::Browser,
     path: &str,

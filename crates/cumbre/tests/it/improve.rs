@@ -118,51 +118,75 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
             .await,
         );
     }
-    // An import: history in one transaction.
-    let survey_detail = app
+    // Imports through the upload page (as the command line's): NPS and CSAT history.
+    let browser = app.login("admin@demo.test").await;
+    let mut nps_csv = String::from(
+        "unit,touchpoint,submitted_at,language,employee,external_id,nps,best,purpose\n",
+    );
+    for i in 0..40 {
+        let at = time::macros::datetime!(2025-06-01 12:00 UTC) + time::Duration::days(i * 9);
+        let at = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("formats");
+        nps_csv.push_str(&format!(
+            "CUN,{},{at},es,,hist-{i},{},,\n",
+            tps[i as usize % 4],
+            i % 11
+        ));
+    }
+    let imported = crate::import::upload_to(
+        &app,
+        &browser,
+        "/admin/import/responses",
+        &nps_csv,
+        false,
+        Some(nps),
+    )
+    .await;
+    assert!(imported.body.contains("40 nuevas"), "{}", imported.body);
+    let csat_keys: Vec<String> = app
         .store
-        .get_survey(&Scope::Tenant(app.tenant), nps)
+        .get_survey(&Scope::Tenant(app.tenant), csat)
         .await
-        .expect("survey");
-    let version = survey_detail.version_id;
+        .expect("survey")
+        .definition
+        .questions
+        .iter()
+        .map(|q| q.key.clone())
+        .collect();
+    let mut csat_csv = format!(
+        "unit,touchpoint,submitted_at,language,employee,external_id,{}\n",
+        csat_keys.join(",")
+    );
+    for i in 0..10 {
+        let answers: Vec<String> = csat_keys
+            .iter()
+            .map(|k| {
+                if k == "csat" {
+                    (i % 5 + 1).to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        csat_csv.push_str(&format!(
+            "PDC,{},2025-09-{:02},en,,csat-{i},{}\n",
+            tps[0],
+            i + 1,
+            answers.join(",")
+        ));
+    }
+    let imported = crate::import::upload_to(
+        &app,
+        &browser,
+        "/admin/import/responses",
+        &csat_csv,
+        false,
+        Some(csat),
+    )
+    .await;
+    assert!(imported.body.contains("10 nuevas"), "{}", imported.body);
     let grant = AdminGrant::operator(app.tenant);
-    let imported: Vec<_> = (0..40)
-        .map(|i| cumbre_store::listen::imports::BulkResponse {
-            survey_id: nps,
-            version_id: version,
-            unit_id: 0,
-            touchpoint_id: tps[i % 4],
-            person_id: None,
-            source: "import",
-            language: cumbre_domain::Lang::Es,
-            answers: cumbre_domain::listen::Answers(
-                [(
-                    "nps".to_owned(),
-                    cumbre_domain::listen::Answer::Score((i % 11) as i64),
-                )]
-                .into(),
-            ),
-            nps: Some((i % 11) as i64),
-            submitted_at: time::macros::datetime!(2025-06-01 12:00 UTC)
-                + time::Duration::days(i as i64 * 9),
-        })
-        .collect();
-    let cun = app.unit_id("CUN").await;
-    let imported: Vec<_> = imported
-        .into_iter()
-        .map(|mut r| {
-            r.unit_id = cun;
-            r
-        })
-        .collect();
-    app.store
-        .bulk_insert_responses(
-            &grant,
-            &imported,
-            time::macros::datetime!(2026-11-25 10:00 UTC),
-        )
-        .await
-        .expect("import");
     // Deletions through the API (administrators only), and a unit moved to another region.
     let manager = app.token("manager@demo.test").await;
     let refused = app
@@ -227,7 +251,7 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
         .rebuild_rollups(app.tenant)
         .await
         .expect("rebuild");
-    assert_eq!(counted, 18 - 2 + 40 + 1);
+    assert_eq!(counted, 18 - 2 + 40 + 10 + 1);
     let rebuilt = app.store.rollup_rows(app.tenant).await.expect("rows");
     let diff: Vec<_> = kept
         .iter()
@@ -254,6 +278,17 @@ async fn rollups_kept_on_every_write_equal_a_rebuild(backend: Backend) {
         .await;
     assert_eq!(year.status, StatusCode::OK, "{}", year.body);
     assert_eq!(year.json()["items"][0]["n"], 6 - 1 + 40 + 1);
+    // The imported CSAT answers count on the dashboards too.
+    let csat_year = app
+        .api(
+            &admin,
+            Method::GET,
+            "/api/v1/metrics?metric=csat&from=2025-01-01&to=2026-11-25",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(csat_year["items"][0]["n"], 6 - 1 + 10, "{csat_year}");
     let region = app
         .api(
             &admin,
