@@ -418,12 +418,20 @@ impl Store {
         for t in stale {
             let tenant = TenantId(col(&t, "id")?);
             let mut w = self.begin_quiet_write().await?;
+            // Claimed by clearing the mark: every process starts by migrating, and only
+            // the first to get here builds; the others find it done once it commits.
+            let claimed = sqlx::query(
+                "UPDATE tenants SET rollups_stale = 0 WHERE id = $1 AND rollups_stale = 1",
+            )
+            .bind(tenant.0)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
             fill_headlines(&mut w.tx, tenant).await?;
             rebuild_in(&mut w.tx, self.backend(), tenant).await?;
-            sqlx::query("UPDATE tenants SET rollups_stale = 0 WHERE id = $1")
-                .bind(tenant.0)
-                .execute(&mut *w.tx)
-                .await?;
             w.commit().await?;
             tracing::info!(tenant = tenant.0, "roll-ups built");
         }
@@ -551,6 +559,13 @@ pub(crate) async fn rebuild_in(
     backend: Backend,
     tenant: TenantId,
 ) -> Result<u64, StoreError> {
+    // The tenant's row is the rebuild's claim: a second rebuild of the same tenant (another
+    // process starting, the command line beside a server) waits for this one to commit,
+    // then deletes what it wrote instead of adding to it. It also settles a stale mark.
+    sqlx::query("UPDATE tenants SET rollups_stale = 0 WHERE id = $1")
+        .bind(tenant.0)
+        .execute(&mut *conn)
+        .await?;
     if backend == Backend::Postgres {
         // New responses wait until the rebuild commits (inserts conflict with SHARE).
         sqlx::query("LOCK TABLE responses IN SHARE MODE")

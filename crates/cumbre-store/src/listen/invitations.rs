@@ -4,6 +4,7 @@
 //! as sent. At most once, never twice.
 
 use crate::audit::record;
+use crate::outbox::INVITATIONS;
 use crate::store::col;
 use crate::{Store, StoreError};
 use cumbre_domain::access::Scope;
@@ -168,30 +169,34 @@ impl Store {
         Ok((batch, queued, suppressed))
     }
 
-    /// Claims what is due now: first sends (queued → sending) and reminders (marked sent
-    /// before sending). After a restart, stale `sending` claims count as sent.
+    /// Claims what is due now (see `outbox`): first sends (queued → sending) and
+    /// reminders (marked sent before sending: at most once). Each row is claimed by one
+    /// process, however many share the database.
     pub async fn claim_due_invitations(
         &self,
         now: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<Outgoing>, StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        sqlx::query("UPDATE invitations SET status = 'sent', sent_at = next_attempt_at, last_error = 'delivery unconfirmed: the server stopped while sending' WHERE status = 'sending' AND next_attempt_at < $1")
-            .bind(to_millis(now) - 10 * 60 * 1000)
-            .execute(&mut *w.tx)
-            .await?;
+        INVITATIONS.settle_stale(&mut w.tx, now).await?;
         // Addresses that unsubscribed since they were queued are never written to.
         sqlx::query("UPDATE invitations SET status = 'unsubscribed' WHERE status = 'queued' AND EXISTS (SELECT 1 FROM unsubscribes u WHERE u.tenant_id = invitations.tenant_id AND u.email = invitations.email)")
             .execute(&mut *w.tx)
             .await?;
-        let select = "SELECT i.id, i.tenant_id, i.token, i.name, i.email, i.language, u.name AS unit_name, v.definition, i.status \
+        let lock = match self.backend() {
+            crate::Backend::Postgres => " FOR UPDATE OF i SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let select = format!(
+            "SELECT i.id, i.tenant_id, i.token, i.name, i.email, i.language, u.name AS unit_name, v.definition, i.status \
             FROM invitations i JOIN units u ON u.id = i.unit_id JOIN surveys s ON s.id = i.survey_id \
             JOIN survey_versions v ON v.id = s.current_version_id JOIN invitation_batches b ON b.id = i.batch_id \
             WHERE s.status = 'published' AND ((i.status = 'queued' AND i.next_attempt_at <= $1) \
                OR (i.status = 'sent' AND i.reminder_sent_at IS NULL AND b.reminder_days IS NOT NULL \
                    AND i.sent_at + b.reminder_days * 86400000 <= $1)) \
-            ORDER BY i.id LIMIT $2";
-        let rows = sqlx::query(select)
+            ORDER BY i.id LIMIT $2{lock}"
+        );
+        let rows = sqlx::query(&select)
             .bind(to_millis(now))
             .bind(limit)
             .fetch_all(&mut *w.tx)
@@ -200,18 +205,19 @@ impl Store {
         for r in &rows {
             let id: i64 = col(r, "id")?;
             let reminder = col::<String>(r, "status")? == "sent";
-            if reminder {
-                sqlx::query("UPDATE invitations SET reminder_sent_at = $1 WHERE id = $2")
+            let claimed = if reminder {
+                sqlx::query("UPDATE invitations SET reminder_sent_at = $1 WHERE id = $2 AND status = 'sent' AND reminder_sent_at IS NULL")
                     .bind(to_millis(now))
                     .bind(id)
                     .execute(&mut *w.tx)
-                    .await?;
+                    .await?
+                    .rows_affected()
+                    == 1
             } else {
-                sqlx::query("UPDATE invitations SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2")
-                    .bind(to_millis(now))
-                    .bind(id)
-                    .execute(&mut *w.tx)
-                    .await?;
+                INVITATIONS.claim(&mut w.tx, id, now).await?
+            };
+            if !claimed {
+                continue;
             }
             let def: String = col(r, "definition")?;
             let def: SurveyDefinition = crate::store::json(&def, "definition")?;
@@ -242,11 +248,7 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_quiet_write().await?;
-        sqlx::query("UPDATE invitations SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2 AND status = 'sending'")
-            .bind(to_millis(now))
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
+        INVITATIONS.sent(&mut w.tx, id, now).await?;
         w.commit().await?;
         Ok(())
     }
@@ -260,21 +262,8 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        let row = sqlx::query("SELECT attempts FROM invitations WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *w.tx)
-            .await?;
-        let attempts: i64 = col(&row, "attempts")?;
-        let (status, next) = match crate::retry::next_attempt(attempts, permanent, now) {
-            Some(at) => ("queued", at),
-            None => ("bounced", now),
-        };
-        sqlx::query("UPDATE invitations SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4 AND status = 'sending'")
-            .bind(status)
-            .bind(to_millis(next))
-            .bind(error.chars().take(300).collect::<String>())
-            .bind(id)
-            .execute(&mut *w.tx)
+        INVITATIONS
+            .failed(&mut w.tx, id, error, permanent, now)
             .await?;
         w.commit().await?;
         Ok(())

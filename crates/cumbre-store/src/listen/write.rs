@@ -192,17 +192,15 @@ pub(crate) async fn insert_responses(
             continue;
         }
         match row.new.idempotency_key.as_deref() {
-            Some(key) => {
-                match first_with_key.entry((row.new.tenant.0, key)) {
-                    std::collections::hash_map::Entry::Occupied(_) => {
-                        outcomes[i] = Some(Outcome::KeyUsed);
-                    }
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(i);
-                        keyed.push(i);
-                    }
+            Some(key) => match first_with_key.entry((row.new.tenant.0, key)) {
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    outcomes[i] = Some(Outcome::KeyUsed);
                 }
-            }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(i);
+                    keyed.push(i);
+                }
+            },
             None => keyless.push(i),
         }
     }

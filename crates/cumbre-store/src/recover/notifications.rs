@@ -1,7 +1,7 @@
-//! The outbox of e-mails and webhook calls the rules and the scheduler owe. Like
-//! invitations: a notification is claimed (`queued → sending`) before it goes out, so it
-//! never goes twice; transient failures retry with growing delays, then give up.
+//! The outbox of e-mails and webhook calls the rules and the scheduler owe: the shared
+//! outbox mechanism (`crate::outbox`) claims, retries and gives up.
 
+use crate::outbox::{NOTIFICATIONS, Outbox};
 use crate::store::col;
 use crate::{Store, StoreError};
 use cumbre_domain::TenantId;
@@ -21,8 +21,9 @@ pub struct Notification {
 }
 
 impl Store {
-    /// Claims up to `limit` notifications due now on `channels`. A claim older than ten
-    /// minutes (the process died mid-send) counts as sent: at most once.
+    /// Claims up to `limit` notifications due now on `channels` (see `outbox`). The
+    /// channels are chosen in the query, so e-mails waiting for an SMTP server never
+    /// hold back webhooks.
     pub async fn claim_notifications(
         &self,
         channels: &[&str],
@@ -30,43 +31,34 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        sqlx::query(
-            "UPDATE notifications SET status = 'sent', sent_at = next_attempt_at, last_error = 'delivery unconfirmed' \
-             WHERE status = 'sending' AND next_attempt_at < $1",
-        )
-        .bind(to_millis(now) - 10 * 60 * 1000)
-        .execute(&mut *w.tx)
-        .await?;
-        let rows = sqlx::query(
+        NOTIFICATIONS.settle_stale(&mut w.tx, now).await?;
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = crate::sql::Sql::new(
             "SELECT id, tenant_id, case_id, channel, target, subject, body FROM notifications \
-             WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-        )
-        .bind(to_millis(now))
-        .bind(limit)
-        .fetch_all(&mut *w.tx)
-        .await?;
+             WHERE status = 'queued' AND next_attempt_at <= ",
+        );
+        sql.int(to_millis(now)).push(" AND channel IN (");
+        for (i, channel) in channels.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.text(*channel);
+        }
+        sql.push(") ORDER BY id LIMIT ")
+            .int(limit)
+            .push(Outbox::lock_clause(self.backend()));
+        let rows = sql.query()?.fetch_all(&mut *w.tx).await?;
         let mut out = Vec::new();
         for r in &rows {
-            let channel: String = col(r, "channel")?;
-            if !channels.contains(&channel.as_str()) {
-                continue;
-            }
             let id: i64 = col(r, "id")?;
-            let claimed = sqlx::query(
-                "UPDATE notifications SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 \
-                 WHERE id = $2 AND status = 'queued'",
-            )
-            .bind(to_millis(now))
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
-            if claimed == 1 {
+            if NOTIFICATIONS.claim(&mut w.tx, id, now).await? {
                 out.push(Notification {
                     id,
                     tenant: TenantId(col(r, "tenant_id")?),
                     case_id: col(r, "case_id")?,
-                    channel,
+                    channel: col(r, "channel")?,
                     target: col(r, "target")?,
                     subject: col(r, "subject")?,
                     body: col(r, "body")?,
@@ -79,17 +71,13 @@ impl Store {
 
     pub async fn notification_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        sqlx::query("UPDATE notifications SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2 AND status = 'sending'")
-            .bind(to_millis(now))
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
+        NOTIFICATIONS.sent(&mut w.tx, id, now).await?;
         w.commit().await?;
         Ok(())
     }
 
     /// A failed attempt: permanent failures and the last attempt give up (`failed`), others
-    /// wait (see `retry`).
+    /// wait (see `outbox`).
     pub async fn notification_failed(
         &self,
         id: i64,
@@ -98,24 +86,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        let row = sqlx::query("SELECT attempts FROM notifications WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *w.tx)
+        NOTIFICATIONS
+            .failed(&mut w.tx, id, error, permanent, now)
             .await?;
-        let attempts: i64 = col(&row, "attempts")?;
-        let (status, next) = match crate::retry::next_attempt(attempts, permanent, now) {
-            Some(at) => ("queued", at),
-            None => ("failed", now),
-        };
-        sqlx::query(
-            "UPDATE notifications SET status = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4 AND status = 'sending'",
-        )
-        .bind(status)
-        .bind(to_millis(next))
-        .bind(error.chars().take(300).collect::<String>())
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await?;
         w.commit().await?;
         Ok(())
     }
