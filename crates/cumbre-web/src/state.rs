@@ -1,5 +1,5 @@
-use crate::auth::limits::RateLimits;
-use crate::auth::throttle::Throttle;
+use crate::auth::limits::Limits;
+use crate::auth::proxies::TrustedProxies;
 use cumbre_domain::clock::Clock;
 use cumbre_store::Store;
 use std::sync::Arc;
@@ -17,6 +17,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Whether an SMTP server is configured (invitations are sent only then).
     pub mail_enabled: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the peer is).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for WebConfig {
@@ -26,6 +28,7 @@ impl Default for WebConfig {
             session_hours: 12,
             public_url: None,
             mail_enabled: false,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -39,8 +42,8 @@ pub struct Shared {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub config: WebConfig,
-    pub throttle: Throttle,
-    pub limits: RateLimits,
+    /// Sign-in throttles and submission budgets (see `auth::limits`).
+    pub limits: Limits,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,12 +73,12 @@ impl AppState {
     }
 
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        let limits = Limits::for_store(&store);
         Self(Arc::new(Shared {
             store,
             clock,
             config,
-            throttle: Throttle::default(),
-            limits: RateLimits::default(),
+            limits,
         }))
     }
 }

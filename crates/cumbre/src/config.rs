@@ -10,6 +10,7 @@
 //! | `public_url` | `CUMBRE_PUBLIC_URL` | none: survey links use the request's host |
 //! | `smtp_url` | `CUMBRE_SMTP_URL` | none: invitations wait in the queue |
 //! | `mail_from` | `CUMBRE_MAIL_FROM` | `Cumbre <encuestas@localhost>` |
+//! | `trusted_proxies` | `CUMBRE_TRUSTED_PROXIES` | none: the connection's peer is the client |
 //!
 //! The file is `--config FILE`, else `CUMBRE_CONFIG`, else `cumbre.toml` when present.
 //! Log verbosity follows `RUST_LOG` (default `info`).
@@ -35,6 +36,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of invitations.
     pub mail_from: String,
+    /// Reverse proxies (addresses, CIDR ranges, comma-separated) whose
+    /// `X-Forwarded-For` names the client for rate limits.
+    #[serde(default)]
+    pub trusted_proxies: String,
 }
 
 impl Default for Config {
@@ -48,6 +53,7 @@ impl Default for Config {
             public_url: None,
             smtp_url: None,
             mail_from: "Cumbre <encuestas@localhost>".into(),
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -66,6 +72,7 @@ impl std::fmt::Debug for Config {
                 &self.smtp_url.as_deref().map(cumbre_store::redact),
             )
             .field("mail_from", &self.mail_from)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -25,6 +25,7 @@ pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass
     let evaluated = store.evaluate_pending(now).await?;
     let escalated = store.escalate_due(now).await?;
     let promises_broken = store.break_overdue_promises(now).await?;
+    store.prune_rate_windows(now).await?;
     Ok(Pass {
         promises_broken,
         responses: evaluated.responses,

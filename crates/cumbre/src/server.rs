@@ -28,8 +28,10 @@ pub fn init_logging(format: &str) {
     };
 }
 
-pub fn app_state(store: Store, config: &Config) -> AppState {
-    AppState::new(
+pub fn app_state(store: Store, config: &Config) -> anyhow::Result<AppState> {
+    let trusted_proxies = cumbre_web::auth::proxies::TrustedProxies::parse(&config.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("configuration trusted_proxies: {e}"))?;
+    Ok(AppState::new(
         store,
         Arc::new(SystemClock),
         WebConfig {
@@ -37,13 +39,14 @@ pub fn app_state(store: Store, config: &Config) -> AppState {
             session_hours: config.session_hours,
             public_url: config.public_url.clone(),
             mail_enabled: config.smtp_url.is_some(),
+            trusted_proxies,
         },
-    )
+    ))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes the pool.
 pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyhow::Result<()> {
-    let state = app_state(store.clone(), config);
+    let state = app_state(store.clone(), config)?;
     let app = router(state.clone());
     let base = config.public_url.clone().unwrap_or_else(|| {
         format!(

@@ -9,3 +9,12 @@ CREATE TABLE cache_epoch (
     n BIGINT NOT NULL
 );
 INSERT INTO cache_epoch (id, n) VALUES (1, 0);
+
+-- Fixed-window counters every server shares on PostgreSQL (sign-in throttles, survey
+-- submission budgets), so limits do not multiply with instances. Keys are hashes.
+CREATE TABLE rate_windows (
+    key TEXT PRIMARY KEY,
+    window_start BIGINT NOT NULL,
+    hits BIGINT NOT NULL
+);
+CREATE INDEX rate_windows_start ON rate_windows (window_start);

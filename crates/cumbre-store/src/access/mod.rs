@@ -1,5 +1,6 @@
 //! Accounts, their sign-in sessions and API tokens, and the scope each account sees.
 
+pub mod limits;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

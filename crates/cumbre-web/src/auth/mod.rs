@@ -5,6 +5,7 @@ pub mod context;
 pub mod csrf;
 pub mod limits;
 pub mod password;
+pub mod proxies;
 pub mod secret;
 pub mod throttle;
 

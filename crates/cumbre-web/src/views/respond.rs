@@ -346,34 +346,41 @@ fn form_answers(fields: &[(String, String)], def: &SurveyDefinition) -> Map<Stri
     out
 }
 
-/// Per client and link: enough for a family answering on one phone, not for a script.
-const PER_CLIENT: (u32, i64) = (20, 10 * 60);
+/// Per client and link, every public way in together (the form and the kiosk): a family
+/// on one phone, or a lobby kiosk syncing its queue at a busy desk's pace, not a script.
+/// A kiosk told to wait (429, `Retry-After`) keeps its answers queued and tries again.
+const PER_CLIENT: (u32, i64) = (60, 10 * 60);
 /// Per link, all clients together: a busy lobby QR code at peak, with room to spare.
 const PER_LINK: (u32, i64) = (600, 60);
 
 /// Counts a submission against the client's and the token's limits (keyed by token, so
 /// every link and every invitation has its own budget).
-fn admit(
+async fn admit(
     state: &AppState,
-    channel: &str,
     token: &str,
     client: Option<std::net::IpAddr>,
-    per_client: (u32, i64),
     now: time::OffsetDateTime,
 ) -> Result<(), AppError> {
+    let per_client = PER_CLIENT;
     let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let mine = state.limits.hit(
-        &format!("{channel}:{token}:{client}"),
-        per_client.0,
-        time::Duration::seconds(per_client.1),
-        now,
-    );
-    let all = state.limits.hit(
-        &format!("t:{token}"),
-        PER_LINK.0,
-        time::Duration::seconds(PER_LINK.1),
-        now,
-    );
+    let mine = state
+        .limits
+        .hit(
+            &format!("s:{token}:{client}"),
+            per_client.0,
+            time::Duration::seconds(per_client.1),
+            now,
+        )
+        .await;
+    let all = state
+        .limits
+        .hit(
+            &format!("t:{token}"),
+            PER_LINK.0,
+            time::Duration::seconds(PER_LINK.1),
+            now,
+        )
+        .await;
     mine.and(all).map_err(|wait| AppError::Throttled {
         retry_after_secs: wait,
     })
@@ -406,7 +413,7 @@ pub async fn submit(
         return answered_page(lang);
     }
     let now = state.clock.now();
-    admit(&state, "s", &token, client, PER_CLIENT, now)?;
+    admit(&state, &token, client, now).await?;
     let raw = form_answers(&fields, &link.definition);
     let answers = match check(&link.definition, &raw) {
         Ok(a) => a,
@@ -548,8 +555,6 @@ pub struct KioskAnswer {
     submitted_at: Option<time::OffsetDateTime>,
 }
 
-/// A kiosk device's answers per link: a busy desk, not a flood.
-const KIOSK_PER_CLIENT: (u32, i64) = (300, 10 * 60);
 /// How old a queued answer may be when it finally arrives.
 const KIOSK_MAX_AGE_DAYS: i64 = 7;
 
@@ -576,7 +581,7 @@ pub async fn kiosk_submit(
         return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
     }
     let now = state.clock.now();
-    admit(&state, "k", &token, client, KIOSK_PER_CLIENT, now)?;
+    admit(&state, &token, client, now).await?;
     let lang = item
         .lang
         .as_deref()

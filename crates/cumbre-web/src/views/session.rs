@@ -2,8 +2,9 @@
 
 use crate::auth::context::{LANG_COOKIE, SESSION_COOKIE};
 use crate::auth::csrf::tokens_match;
+use crate::auth::limits::ClientAddr;
 use crate::auth::secret::{random_token, token_hash};
-use crate::auth::{CsrfForm, RequestLang, password};
+use crate::auth::{CsrfForm, RequestLang, password, throttle};
 use crate::views::{Chrome, errors, page};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -130,6 +131,7 @@ pub async fn show(
 pub async fn submit(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
+    ClientAddr(client): ClientAddr,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -142,6 +144,7 @@ pub async fn submit(
     }
     let now = state.clock.now();
     let key = form.email.trim().to_lowercase();
+    let key = key.as_str();
     let fail = |jar: CookieJar, err: AppError| {
         let message = errors::message(&err, lang);
         login_page(
@@ -154,13 +157,18 @@ pub async fn submit(
             err.status(),
         )
     };
-    if let Some(wait) = state.throttle.locked(&key, now) {
-        return fail(
+    if let Some(wait) = throttle::refused(&state.limits, client, key, now).await {
+        let mut page = fail(
             jar,
             AppError::Throttled {
                 retry_after_secs: wait,
             },
+        )?;
+        page.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(wait),
         );
+        return Ok(page);
     }
     let found = match Email::parse(&form.email) {
         Ok(email) => state.store.user_credentials(&email).await?,
@@ -174,12 +182,12 @@ pub async fn submit(
     let user = match found {
         Some((user, _)) if matches => user,
         _ => {
-            state.throttle.fail(&key, now);
+            throttle::failed(&state.limits, client, key, now).await;
             tracing::info!(email = %key, "sign-in failed");
             return fail(jar, AppError::Unauthorized);
         }
     };
-    state.throttle.succeed(&key);
+    throttle::succeeded(&state.limits, client, key).await;
     let token = random_token().map_err(AppError::internal)?;
     let csrf = random_token().map_err(AppError::internal)?;
     let ttl = time::Duration::hours(state.config.session_hours);

@@ -245,7 +245,7 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
 
     // Over HTTP, signed in as the executive.
     let config = crate::config::Config::default();
-    let app = cumbre_web::router(crate::server::app_state(store.clone(), &config));
+    let app = cumbre_web::router(crate::server::app_state(store.clone(), &config)?);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {

@@ -154,7 +154,7 @@ pub async fn run(store: &Store, clients: &[usize], seconds: u64) -> anyhow::Resu
         .await?;
 
     let config = crate::config::Config::default();
-    let app = cumbre_web::router(crate::server::app_state(store.clone(), &config));
+    let app = cumbre_web::router(crate::server::app_state(store.clone(), &config)?);
     let cumbre_addr = spawn(app).await?;
     let bare = axum::Router::new().route(
         "/bare",

@@ -1,7 +1,7 @@
 //! Sign-in, sessions, CSRF, throttling, passwords, API tokens and language.
 
 use crate::harness::{Backend, PASSWORD, TestApp, both, hidden_csrf};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 
 both!(
     sign_in_accepts_any_email_case_and_rejects_wrong_password,
@@ -48,27 +48,62 @@ async fn sign_in_accepts_any_email_case_and_rejects_wrong_password(backend: Back
 
 async fn sign_in_is_throttled_after_five_failures(backend: Backend) {
     let app = TestApp::demo(backend).await;
+    let guesser = Some("203.0.113.9");
     for _ in 0..5 {
         assert_eq!(
-            app.try_login("ceo@demo.test", "guess-guess").await.status,
+            app.try_login_from(guesser, "ceo@demo.test", "guess-guess")
+                .await
+                .status,
             StatusCode::UNAUTHORIZED
         );
     }
-    let locked = app.try_login("ceo@demo.test", PASSWORD).await;
+    let locked = app.try_login_from(guesser, "ceo@demo.test", PASSWORD).await;
     assert_eq!(
         locked.status,
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "the client that guessed waits, even with the right password"
     );
+    assert!(locked.headers.contains_key(header::RETRY_AFTER));
     assert!(locked.body.contains("Demasiados intentos"));
-    // Other accounts are unaffected, and the lock lifts after the window.
+    // The owner, on a device that has not failed, is not locked out by a stranger.
     assert_eq!(
-        app.try_login("admin@demo.test", PASSWORD).await.status,
+        app.try_login_from(Some("198.51.100.4"), "ceo@demo.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // A client that fails across many accounts is stopped for all of them.
+    let sprayer = Some("192.0.2.77");
+    let mut refused = None;
+    for i in 0..30 {
+        let reply = app
+            .try_login_from(sprayer, &format!("user{i}@demo.test"), "guess-guess")
+            .await;
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(i);
+            break;
+        }
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(refused, Some(20), "twenty failures per client and window");
+    assert_eq!(
+        app.try_login_from(sprayer, "admin@demo.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Other clients and accounts are unaffected, and the locks lift after the window.
+    assert_eq!(
+        app.try_login_from(Some("198.51.100.5"), "admin@demo.test", PASSWORD)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     app.clock.advance(time::Duration::minutes(16));
     assert_eq!(
-        app.try_login("ceo@demo.test", PASSWORD).await.status,
+        app.try_login_from(guesser, "ceo@demo.test", PASSWORD)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
 }

@@ -220,6 +220,11 @@ impl TestApp {
 
     /// Signs in through the real sign-in form; returns the reply to the form post.
     pub async fn try_login(&self, email: &str, password: &str) -> Reply {
+        self.try_login_from(None, email, password).await
+    }
+
+    /// [`TestApp::try_login`] from the client address `from` (as a served connection has).
+    pub async fn try_login_from(&self, from: Option<&str>, email: &str, password: &str) -> Reply {
         let page = self.get(None, "/login").await;
         let login_cookie =
             cookie_pair(&page, "cumbre_login_csrf").expect("sign-in page sets its CSRF cookie");
@@ -234,11 +239,16 @@ impl TestApp {
             ("next", "/"),
         ])
         .expect("encodes");
-        let req = Request::post("/login")
+        let mut req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, login_cookie)
             .body(Body::from(body))
             .expect("request");
+        if let Some(ip) = from {
+            let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+        }
         self.send(req).await
     }
 

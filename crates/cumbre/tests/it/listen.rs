@@ -945,30 +945,49 @@ async fn the_journey_page_lists_touchpoints_and_admins_extend_it(backend: Backen
 async fn submissions_are_throttled_per_client_and_bounded_in_size(backend: Backend) {
     let app = TestApp::demo(backend).await;
     let path = app.link_path("NPS", "Tulum").await;
-    for i in 0..20 {
+    // One budget per link and client for every public way in: the form and the kiosk.
+    for i in 0..60 {
         let key = format!("page-{i}");
-        let reply = app
-            .public_post(&path, &[("idempotency_key", key.as_str()), ("q.nps", "8")])
-            .await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "submission {i}");
+        let reply = if i % 2 == 0 {
+            app.public_post(&path, &[("idempotency_key", key.as_str()), ("q.nps", "8")])
+                .await
+        } else {
+            kiosk_post(&app, &path, json!({"key": key, "answers": {"nps": "8"}})).await
+        };
+        assert!(
+            reply.status == StatusCode::SEE_OTHER || reply.status == StatusCode::CREATED,
+            "submission {i}: {}",
+            reply.status
+        );
     }
     let limited = app
-        .public_post(&path, &[("idempotency_key", "page-21"), ("q.nps", "8")])
+        .public_post(&path, &[("idempotency_key", "page-61"), ("q.nps", "8")])
         .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
     assert!(limited.body.contains("Demasiados intentos"));
+    let kiosk = kiosk_post(
+        &app,
+        &path,
+        json!({"key": "page-62", "answers": {"nps": "8"}}),
+    )
+    .await;
+    assert_eq!(
+        kiosk.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the kiosk is no way around the form's budget"
+    );
     let ceo = app.token("ceo@demo.test").await;
     assert_eq!(
         app.responses(&ceo, "?limit=100").await["items"]
             .as_array()
             .map(Vec::len),
-        Some(20)
+        Some(60)
     );
     // Ten minutes later the same client may answer again.
     app.clock.advance(time::Duration::minutes(11));
     assert_eq!(
-        app.public_post(&path, &[("idempotency_key", "page-22"), ("q.nps", "8")])
+        app.public_post(&path, &[("idempotency_key", "page-later"), ("q.nps", "8")])
             .await
             .status,
         StatusCode::SEE_OTHER
@@ -985,7 +1004,7 @@ async fn submissions_are_throttled_per_client_and_bounded_in_size(backend: Backe
         app.responses(&ceo, "?limit=100").await["items"]
             .as_array()
             .map(Vec::len),
-        Some(21)
+        Some(61)
     );
 }
 
