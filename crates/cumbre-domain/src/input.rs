@@ -252,6 +252,8 @@ pub enum InvalidInput {
     NotABounceReport,
     #[error("only a notification that failed can be sent again")]
     NotFailed,
+    #[error("survey links need the address customers reach: set public_url (CUMBRE_PUBLIC_URL)")]
+    NoPublicUrl,
 }
 
 impl InvalidInput {
@@ -366,6 +368,7 @@ impl InvalidInput {
                 "No es un informe de entrega (RFC 3464): falta el campo Final-Recipient".into()
             }
             NotFailed => "Solo se puede reenviar un aviso que falló".into(),
+            NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod notify;

@@ -55,21 +55,14 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// The absolute base for public links: the configured public URL, else this request's host.
-    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
-        if let Some(url) = &self.config.public_url {
-            return url.trim_end_matches('/').to_owned();
+    /// The absolute base for public links (QR codes, cards, e-mails): the configured public
+    /// URL only. A request's `Host` header is the caller's to choose, so links are never
+    /// built from it.
+    pub fn public_base(&self) -> Result<String, crate::AppError> {
+        match &self.config.public_url {
+            Some(url) if !url.trim().is_empty() => Ok(url.trim().trim_end_matches('/').to_owned()),
+            _ => Err(cumbre_domain::InvalidInput::NoPublicUrl.into()),
         }
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if self.config.secure_cookies {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{host}")
     }
 
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {

@@ -655,6 +655,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let listener = server::bind(&config.bind).await?;
             let addr = listener.local_addr()?;
+            // The demo's links and QR codes point at where it serves, unless configured.
+            if config.public_url.is_none() {
+                config.public_url = Some(format!("http://{addr}"));
+            }
             println!("\nCumbre demo: http://{addr}/\nSign in with password `{DEMO_PASSWORD}` as:");
             for login in &org.logins {
                 let role = Role::parse(login.role)

@@ -228,7 +228,9 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a new password hash and signs the account out everywhere except `keep_session`.
+    /// Sets a new password hash and signs the account out everywhere except `keep_session`:
+    /// other sessions end and its API tokens are revoked (whoever knew the old password may
+    /// have made one).
     pub async fn set_password(
         &self,
         user: &User,
@@ -248,6 +250,13 @@ impl Store {
             .bind(keep_session.unwrap_or(""))
             .execute(&mut *w.tx)
             .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(to_millis(now))
+        .bind(user.id.0)
+        .execute(&mut *w.tx)
+        .await?;
         record(
             &mut w.tx,
             user.tenant,

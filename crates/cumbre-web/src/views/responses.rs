@@ -282,9 +282,7 @@ pub async fn export(
 }
 
 fn csv_rows(items: &[StoredResponse]) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
+    let mut w = crate::export::CsvWriter::new();
     for r in items {
         let at = r
             .submitted_at

@@ -50,8 +50,18 @@ pub struct LoginForm {
 }
 
 /// Only same-site paths, never `//host` or a full URL: no open redirect after sign-in.
+/// Where to go after signing in: a path on this site, else the home page. Browsers drop
+/// tabs and line breaks from a URL and read `\` as `/`, so `/\t/evil.example` would be
+/// another host: any control character, space or backslash sends home, as does anything
+/// longer than a real path.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let clean = next.len() <= 2000
+        && next.starts_with('/')
+        && !next[1..].starts_with('/')
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if clean {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -232,5 +242,10 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n/x"), "/");
+        assert_eq!(safe_next("/a\0b"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
+        assert_eq!(safe_next("/cases?q=ruido&x=1"), "/cases?q=ruido&x=1");
     }
 }

@@ -8,7 +8,7 @@ use crate::views::{Chrome, Notice, done, optional_id, page, required_id};
 use crate::{AppError, AppState, qr};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::listen::templates::TEMPLATES;
 use cumbre_domain::listen::{Question, QuestionKind, SurveyDefinition, SurveyStatus};
@@ -144,13 +144,13 @@ fn question_rows(
 pub async fn show(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(n): Query<Notice>,
 ) -> Result<Response, AppError> {
     let survey = state.store.get_survey(&ctx.scope, id).await?;
     let touchpoints = state.store.list_touchpoints(ctx.user.tenant).await?;
-    let base = state.public_base(&headers);
+    // Without a configured address the page still lists each link by its path.
+    let base = state.public_base().unwrap_or_default();
     let links = state
         .store
         .list_links(&ctx.scope, id)
@@ -317,7 +317,6 @@ pub async fn create_link(
 async fn link_url(
     state: &AppState,
     ctx: &crate::auth::Ctx,
-    headers: &HeaderMap,
     survey: i64,
     link: i64,
 ) -> Result<(SurveyLink, String), AppError> {
@@ -328,17 +327,16 @@ async fn link_url(
         .into_iter()
         .find(|l| l.id == link)
         .ok_or(AppError::NotFound)?;
-    let url = format!("{}/s/{}", state.public_base(headers), found.token);
+    let url = format!("{}/s/{}", state.public_base()?, found.token);
     Ok((found, url))
 }
 
 pub async fn qr_svg(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
-    headers: HeaderMap,
     Path((survey, link)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    let (_, url) = link_url(&state, &ctx, &headers, survey, link).await?;
+    let (_, url) = link_url(&state, &ctx, survey, link).await?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml")],
         qr::svg(&url).map_err(AppError::Internal)?,
@@ -349,10 +347,9 @@ pub async fn qr_svg(
 pub async fn qr_png(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
-    headers: HeaderMap,
     Path((survey, link)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    let (_, url) = link_url(&state, &ctx, &headers, survey, link).await?;
+    let (_, url) = link_url(&state, &ctx, survey, link).await?;
     Ok((
         [(header::CONTENT_TYPE, "image/png")],
         qr::png(&url, 8).map_err(AppError::Internal)?,
@@ -364,10 +361,9 @@ pub async fn qr_png(
 pub async fn card(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
-    headers: HeaderMap,
     Path((survey, link)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
-    let (found, url) = link_url(&state, &ctx, &headers, survey, link).await?;
+    let (found, url) = link_url(&state, &ctx, survey, link).await?;
     let s = state.store.get_survey(&ctx.scope, survey).await?;
     let touchpoints = state.store.list_touchpoints(ctx.user.tenant).await?;
     page(&CardPage {

@@ -58,6 +58,8 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub const PASSWORD: &str = demo::DEMO_PASSWORD;
+/// The address the test installation's survey links and QR codes use.
+pub const PUBLIC_URL: &str = "https://encuestas.sierraazul.example";
 
 pub struct TestDb {
     pub url: String,
@@ -155,7 +157,11 @@ impl TestApp {
             .await
             .expect("demo builds");
         let clock = Arc::new(ManualClock::new(now));
-        let state = AppState::new(store.clone(), clock.clone(), WebConfig::default());
+        let config = WebConfig {
+            public_url: Some(PUBLIC_URL.into()),
+            ..WebConfig::default()
+        };
+        let state = AppState::new(store.clone(), clock.clone(), config);
         TestApp {
             router: router(state),
             store,

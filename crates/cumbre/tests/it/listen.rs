@@ -790,15 +790,19 @@ async fn survey_pages_distribute_with_links_qr_codes_and_cards(backend: Backend)
     assert_eq!(link.status, StatusCode::SEE_OTHER, "{}", link.body);
     let req = Request::get(&survey_path)
         .header(header::COOKIE, &manager.cookie)
-        .header(header::HOST, "encuestas.sierraazul.example")
+        .header(header::HOST, "evil.example")
         .body(Body::empty())
         .expect("request");
     let page = app.send(req).await;
     assert!(page.body.contains("Publicada") && page.body.contains("Recepción del spa"));
+    assert!(
+        !page.body.contains("evil.example"),
+        "links never follow the request's Host header"
+    );
     let url_start = page
         .body
-        .find("http://encuestas.sierraazul.example/s/")
-        .expect("an absolute link on the request's host");
+        .find("https://encuestas.sierraazul.example/s/")
+        .expect("an absolute link on the configured public URL");
     let url = page.body[url_start..]
         .split('"')
         .next()
@@ -807,7 +811,7 @@ async fn survey_pages_distribute_with_links_qr_codes_and_cards(backend: Backend)
     let public = app
         .get(
             None,
-            url.trim_start_matches("http://encuestas.sierraazul.example"),
+            url.trim_start_matches("https://encuestas.sierraazul.example"),
         )
         .await;
     assert_eq!(public.status, StatusCode::OK);
@@ -828,7 +832,7 @@ async fn survey_pages_distribute_with_links_qr_codes_and_cards(backend: Backend)
     assert!(svg.body.starts_with("<?xml") || svg.body.contains("<svg"));
     assert!(
         page.body
-            .contains("&#60;iframe src=&#34;http://encuestas.sierraazul.example/s/"),
+            .contains("&#60;iframe src=&#34;https://encuestas.sierraazul.example/s/"),
         "an embed snippet per link"
     );
     let public_csp = public

@@ -20,5 +20,6 @@ mod process;
 mod recover;
 mod recover_pages;
 mod scope;
+mod security;
 mod smtp;
 mod store;

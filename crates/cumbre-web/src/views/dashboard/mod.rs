@@ -334,7 +334,7 @@ pub fn verbatims(
 }
 
 /// A dashboard page's tables as one CSV (`?format=csv`): a `table` column says which.
-pub struct CsvOut(csv::Writer<Vec<u8>>);
+pub struct CsvOut(crate::export::CsvWriter);
 
 impl Default for CsvOut {
     fn default() -> Self {
@@ -344,7 +344,7 @@ impl Default for CsvOut {
 
 impl CsvOut {
     pub fn new() -> Self {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::export::CsvWriter::new();
         let _ = w.write_record([
             "table",
             "label",

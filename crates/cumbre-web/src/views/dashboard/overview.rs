@@ -345,7 +345,7 @@ pub async fn csv(
         return Err(AppError::NotFound);
     }
     let o = compute(&state, &ctx.scope, ctx.user.tenant, ctx.lang, &q).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::export::CsvWriter::new();
     let _ = w.write_record([
         "table",
         "unit_id",
