@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: domain and web unit tests, the HTTP and storage suites on
 # SQLite *and* PostgreSQL, the CLI tests and the headless-Chromium browser test.
-# Installs what a fresh machine lacks (PostgreSQL, Chromium + chromedriver, cargo-nextest).
+# Installs what a fresh machine lacks (PostgreSQL, Chromium + chromedriver, cargo-nextest,
+# the standardwebhooks verifier from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,10 +20,16 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
+# The reference Standard Webhooks library checks the signatures independently of ours.
+if ! python3 -c "import standardwebhooks" >/dev/null 2>&1; then
+  echo "installing standardwebhooks (PyPI)…" >&2
+  python3 -m pip install --quiet standardwebhooks >&2
+fi
 
 export CUMBRE_TEST_PG_URL="$(scripts/start-postgres.sh)"
 # In this script a missing PostgreSQL or Chromium is a failure, not a skip.
 export CUMBRE_TEST_REQUIRE_PG=1
 export CUMBRE_TEST_REQUIRE_BROWSER=1
+export CUMBRE_TEST_REQUIRE_WEBHOOK_VERIFIER=1
 
 cargo nextest run --workspace "$@"

@@ -10,8 +10,8 @@
 //! a conditional update (`AND status = 'queued'`), which is what makes it exclusive on both
 //! databases.
 
+use crate::StoreError;
 use crate::store::col;
-use crate::{Backend, StoreError};
 use cumbre_domain::clock::to_millis;
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
@@ -59,15 +59,6 @@ impl Outbox {
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
-
-    /// `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer and needs
-    /// no lock clause.
-    pub fn lock_clause(backend: Backend) -> &'static str {
-        match backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        }
     }
 
     /// Claims the queued row `id` for this process; false when another process took it

@@ -8,11 +8,13 @@ mod error;
 pub mod export;
 pub mod i18n;
 pub mod mail;
+pub mod networks;
 pub mod notify;
 pub mod qr;
 mod router;
 mod state;
 pub mod views;
+pub mod webhooks;
 
 pub use error::AppError;
 pub use router::router;

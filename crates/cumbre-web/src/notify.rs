@@ -1,33 +1,36 @@
 //! Delivers the notification outbox: e-mails to colleagues over SMTP and webhook calls over
-//! HTTP(S). A webhook receives the JSON the rule produced, with `X-Cumbre-Notification`
-//! carrying the notification's id so a receiver can drop a repeat; 2xx is delivered, other
-//! 4xx refusals are final, anything else is retried later.
+//! HTTP(S) (see `webhooks`: signed, public addresses only, no redirects). A webhook
+//! receives the JSON the rule produced; its `webhook-id` (`msg_<notification id>`) lets
+//! a receiver drop a repeat; 2xx is delivered, other 4xx refusals are final, anything
+//! else is retried later.
 
 use crate::mail::Mailer;
+use crate::networks::Networks;
+use crate::webhooks;
 use cumbre_domain::clock::Clock;
 use cumbre_store::Store;
 use cumbre_store::recover::Notification;
-use std::time::Duration;
 
 /// What delivering needs: the mailer (none without SMTP: e-mails wait), an HTTP client and
 /// the address of the web pages, for links to cases.
 #[derive(Clone)]
 pub struct Delivery {
     pub mailer: Option<Mailer>,
-    pub http: reqwest::Client,
     pub base: String,
+    /// Internal addresses webhooks may call anyway (configuration `webhook_allow`).
+    pub webhook_allow: Networks,
 }
 
 impl Delivery {
-    pub fn new(mailer: Option<Mailer>, base: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .user_agent("Cumbre")
-            .build()?;
+    pub fn new(
+        mailer: Option<Mailer>,
+        base: &str,
+        webhook_allow: Networks,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             mailer,
-            http,
             base: base.trim_end_matches('/').to_owned(),
+            webhook_allow,
         })
     }
 }
@@ -76,7 +79,16 @@ pub async fn deliver_due(
                     .send_text(&n.target, &n.subject, email_text(n, &delivery.base))
                     .await
                     .map_err(|e| (e.permanent, e.message)),
-                _ => webhook(&delivery.http, n).await,
+                _ => webhooks::call(
+                    &n.target,
+                    &format!("msg_{}", n.id),
+                    &n.body,
+                    n.secret.as_deref(),
+                    &delivery.webhook_allow,
+                    clock.now().unix_timestamp(),
+                )
+                .await
+                .map_err(|f| (f.permanent, f.message)),
             };
             match outcome {
                 Ok(()) => {
@@ -91,25 +103,5 @@ pub async fn deliver_due(
                 }
             }
         }
-    }
-}
-
-async fn webhook(http: &reqwest::Client, n: &Notification) -> Result<(), (bool, String)> {
-    let response = http
-        .post(&n.target)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("X-Cumbre-Notification", n.id.to_string())
-        .body(n.body.clone())
-        .send()
-        .await
-        .map_err(|e| (false, e.to_string()))?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        let permanent = status.is_client_error()
-            && status != reqwest::StatusCode::REQUEST_TIMEOUT
-            && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
-        Err((permanent, format!("HTTP {status}")))
     }
 }

@@ -1,5 +1,5 @@
 use crate::auth::limits::Limits;
-use crate::auth::proxies::TrustedProxies;
+use crate::networks::Networks;
 use cumbre_domain::clock::Clock;
 use cumbre_store::Store;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ pub struct WebConfig {
     /// Whether an SMTP server is configured (invitations are sent only then).
     pub mail_enabled: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none: the peer is).
-    pub trusted_proxies: TrustedProxies,
+    pub trusted_proxies: Networks,
 }
 
 impl Default for WebConfig {
@@ -28,7 +28,7 @@ impl Default for WebConfig {
             session_hours: 12,
             public_url: None,
             mail_enabled: false,
-            trusted_proxies: TrustedProxies::default(),
+            trusted_proxies: Networks::default(),
         }
     }
 }

@@ -932,7 +932,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => None,
             };
             let base = config.public_url.clone().unwrap_or_default();
-            let delivery = cumbre_web::notify::Delivery::new(mailer, &base)?;
+            let delivery =
+                cumbre_web::notify::Delivery::new(mailer, &base, config.webhook_allow()?)?;
             let delivered = crate::scheduler::deliver(
                 &store,
                 &delivery,

@@ -11,6 +11,7 @@
 //! | `smtp_url` | `CUMBRE_SMTP_URL` | none: invitations wait in the queue |
 //! | `mail_from` | `CUMBRE_MAIL_FROM` | `Cumbre <encuestas@localhost>` |
 //! | `trusted_proxies` | `CUMBRE_TRUSTED_PROXIES` | none: the connection's peer is the client |
+//! | `webhook_allow` | `CUMBRE_WEBHOOK_ALLOW` | none: webhooks call public addresses only |
 //!
 //! The file is `--config FILE`, else `CUMBRE_CONFIG`, else `cumbre.toml` when present.
 //! Log verbosity follows `RUST_LOG` (default `info`).
@@ -40,6 +41,10 @@ pub struct Config {
     /// `X-Forwarded-For` names the client for rate limits.
     #[serde(default)]
     pub trusted_proxies: String,
+    /// Internal addresses or ranges (comma-separated) that webhooks may call; by default
+    /// loopback, private and link-local targets are refused.
+    #[serde(default)]
+    pub webhook_allow: String,
 }
 
 impl Default for Config {
@@ -54,6 +59,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Cumbre <encuestas@localhost>".into(),
             trusted_proxies: String::new(),
+            webhook_allow: String::new(),
         }
     }
 }
@@ -73,6 +79,7 @@ impl std::fmt::Debug for Config {
             )
             .field("mail_from", &self.mail_from)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("webhook_allow", &self.webhook_allow)
             .finish()
     }
 }
@@ -87,6 +94,12 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// The internal networks webhooks may call.
+    pub fn webhook_allow(&self) -> anyhow::Result<cumbre_web::networks::Networks> {
+        cumbre_web::networks::Networks::parse(&self.webhook_allow)
+            .map_err(|e| anyhow::anyhow!("configuration webhook_allow: {e}"))
+    }
+
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         let env_file = std::env::var("CUMBRE_CONFIG").ok();

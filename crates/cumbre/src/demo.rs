@@ -237,10 +237,14 @@ async fn recover(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow
         };
         store
             .save_rule(
-                &cumbre_domain::access::Scope::Tenant(tenant),
+                &cumbre_store::recover::RuleEditor {
+                    scope: &cumbre_domain::access::Scope::Tenant(tenant),
+                    admin: Some(&cumbre_domain::access::AdminGrant::operator(tenant)),
+                    actor: "demo",
+                },
                 None,
                 &input,
-                "demo",
+                "",
                 now,
             )
             .await?;

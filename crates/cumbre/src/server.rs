@@ -29,7 +29,7 @@ pub fn init_logging(format: &str) {
 }
 
 pub fn app_state(store: Store, config: &Config) -> anyhow::Result<AppState> {
-    let trusted_proxies = cumbre_web::auth::proxies::TrustedProxies::parse(&config.trusted_proxies)
+    let trusted_proxies = cumbre_web::networks::Networks::parse(&config.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("configuration trusted_proxies: {e}"))?;
     Ok(AppState::new(
         store,
@@ -70,7 +70,7 @@ pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyh
         );
         tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
     }
-    let delivery = cumbre_web::notify::Delivery::new(mailer, &base)?;
+    let delivery = cumbre_web::notify::Delivery::new(mailer, &base, config.webhook_allow()?)?;
     crate::scheduler::spawn(
         store.clone(),
         delivery,

@@ -18,3 +18,15 @@ CREATE TABLE rate_windows (
     hits BIGINT NOT NULL
 );
 CREATE INDEX rate_windows_start ON rate_windows (window_start);
+
+-- Webhook endpoints: the addresses administrators allowed rules to call, each with the
+-- secret its calls are signed with (Standard Webhooks), shown once when created.
+CREATE TABLE webhook_endpoints (
+    id INTEGER PRIMARY KEY,
+    tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX webhook_endpoints_url ON webhook_endpoints (tenant_id, url);

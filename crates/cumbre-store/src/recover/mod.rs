@@ -17,4 +17,4 @@ pub use evaluate::Evaluated;
 pub use metrics::{Share, UnitRecovery};
 pub use notifications::{Notification, NotificationRow};
 pub use people::Responsible;
-pub use rules::{AlertRule, RuleInput};
+pub use rules::{AlertRule, RuleEditor, RuleInput, SavedRule};

@@ -1,7 +1,7 @@
 //! The outbox of e-mails and webhook calls the rules and the scheduler owe: the shared
 //! outbox mechanism (`crate::outbox`) claims, retries and gives up.
 
-use crate::outbox::{NOTIFICATIONS, Outbox};
+use crate::outbox::NOTIFICATIONS;
 use crate::store::col;
 use crate::{Store, StoreError};
 use cumbre_domain::TenantId;
@@ -18,6 +18,8 @@ pub struct Notification {
     pub target: String,
     pub subject: String,
     pub body: String,
+    /// A webhook's signing secret (`whsec_…`), when its endpoint is registered.
+    pub secret: Option<String>,
 }
 
 impl Store {
@@ -36,19 +38,22 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = crate::sql::Sql::new(
-            "SELECT id, tenant_id, case_id, channel, target, subject, body FROM notifications \
-             WHERE status = 'queued' AND next_attempt_at <= ",
+            "SELECT n.id, n.tenant_id, n.case_id, n.channel, n.target, n.subject, n.body, e.secret FROM notifications n \
+             LEFT JOIN webhook_endpoints e ON n.channel = 'webhook' AND e.tenant_id = n.tenant_id AND e.url = n.target \
+             WHERE n.status = 'queued' AND n.next_attempt_at <= ",
         );
-        sql.int(to_millis(now)).push(" AND channel IN (");
+        sql.int(to_millis(now)).push(" AND n.channel IN (");
         for (i, channel) in channels.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
             sql.text(*channel);
         }
-        sql.push(") ORDER BY id LIMIT ")
-            .int(limit)
-            .push(Outbox::lock_clause(self.backend()));
+        let lock = match self.backend() {
+            crate::Backend::Postgres => " FOR UPDATE OF n SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        sql.push(") ORDER BY n.id LIMIT ").int(limit).push(lock);
         let rows = sql.query()?.fetch_all(&mut *w.tx).await?;
         let mut out = Vec::new();
         for r in &rows {
@@ -62,6 +67,7 @@ impl Store {
                     target: col(r, "target")?,
                     subject: col(r, "subject")?,
                     body: col(r, "body")?,
+                    secret: col(r, "secret")?,
                 });
             }
         }

@@ -39,6 +39,22 @@ impl AlertRule {
     }
 }
 
+/// Who saves a rule: what they see, their administrator grant if they have one (needed
+/// for webhooks), and the name the audit trail records.
+#[derive(Clone, Copy)]
+pub struct RuleEditor<'a> {
+    pub scope: &'a Scope,
+    pub admin: Option<&'a cumbre_domain::access::AdminGrant>,
+    pub actor: &'a str,
+}
+
+/// A saved rule, and the signing secret of its webhook when this save registered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedRule {
+    pub id: i64,
+    pub webhook_secret: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct RuleInput {
     pub name: String,
@@ -113,15 +129,23 @@ impl Store {
         rows.iter().map(rule_from_row).collect()
     }
 
-    /// Creates a rule (or replaces `id`'s) for a unit the scope designs for.
+    /// Creates a rule (or replaces `id`'s) for a unit the scope designs for. Only an
+    /// administrator (`admin`) may give a rule a webhook or change it; a webhook address
+    /// new to the tenant becomes an endpoint signed with `fresh_secret`, which is returned
+    /// (once: it is never shown again).
     pub async fn save_rule(
         &self,
-        scope: &Scope,
+        editor: &RuleEditor<'_>,
         id: Option<i64>,
         input: &RuleInput,
-        actor: &str,
+        fresh_secret: &str,
         now: OffsetDateTime,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<SavedRule, StoreError> {
+        let RuleEditor {
+            scope,
+            admin,
+            actor,
+        } = *editor;
         input.definition.check().map_err(|errors| {
             StoreError::Invalid(errors.into_iter().next().map_or(
                 cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Condition),
@@ -131,6 +155,7 @@ impl Store {
         let name =
             cumbre_domain::input::required_text(&input.name, cumbre_domain::Field::Name, 120)?;
         // A rule set above the caller is visible to them but not theirs to change.
+        let mut webhook_before = None;
         if let Some(existing) = id {
             let rule = self
                 .list_rules(scope)
@@ -141,6 +166,12 @@ impl Store {
             if !rule.editable_by(scope) {
                 return Err(StoreError::Forbidden);
             }
+            webhook_before = rule.definition.webhook;
+        }
+        let webhook = input.definition.webhook.as_deref();
+        let admin = admin.filter(|g| g.tenant() == scope.tenant());
+        if webhook.is_some() && webhook != webhook_before.as_deref() && admin.is_none() {
+            return Err(StoreError::Forbidden);
         }
         let unit = self.get_unit(scope, input.unit_id).await?;
         if !designs(scope, &unit.path) {
@@ -206,6 +237,33 @@ impl Store {
                 existing
             }
         };
+        let mut webhook_secret = None;
+        if let Some(url) = webhook {
+            let known =
+                sqlx::query("SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND url = $2")
+                    .bind(tenant.0)
+                    .bind(url)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            if known.is_none() {
+                if fresh_secret.len() < 20 {
+                    return Err(StoreError::Corrupt("a webhook secret is too short".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO webhook_endpoints (tenant_id, url, secret, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(tenant.0)
+                .bind(url)
+                .bind(fresh_secret)
+                .bind(actor)
+                .bind(to_millis(now))
+                .execute(&mut *w.tx)
+                .await?;
+                crate::audit::record(&mut w.tx, tenant, actor, "webhook.create", url, "", now)
+                    .await?;
+                webhook_secret = Some(fresh_secret.to_owned());
+            }
+        }
         crate::audit::record(
             &mut w.tx,
             tenant,
@@ -221,6 +279,9 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        Ok(rule_id)
+        Ok(SavedRule {
+            id: rule_id,
+            webhook_secret,
+        })
     }
 }

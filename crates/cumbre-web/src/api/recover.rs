@@ -86,11 +86,22 @@ async fn create_rule(
     payload: Result<Json<RuleBody>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let input = body(payload)?.input()?;
-    let id = state
+    let secret = crate::webhooks::new_secret().map_err(AppError::internal)?;
+    let saved = state
         .store
-        .save_rule(&ctx.scope, None, &input, &ctx.actor(), state.clock.now())
+        .save_rule(
+            &cumbre_store::recover::RuleEditor {
+                scope: &ctx.scope,
+                admin: ctx.admin().ok().as_ref(),
+                actor: &ctx.actor(),
+            },
+            None,
+            &input,
+            &secret,
+            state.clock.now(),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(saved_json(&saved))).into_response())
 }
 
 async fn update_rule(
@@ -100,17 +111,31 @@ async fn update_rule(
     payload: Result<Json<RuleBody>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let input = body(payload)?.input()?;
-    state
+    let secret = crate::webhooks::new_secret().map_err(AppError::internal)?;
+    let saved = state
         .store
         .save_rule(
-            &ctx.scope,
+            &cumbre_store::recover::RuleEditor {
+                scope: &ctx.scope,
+                admin: ctx.admin().ok().as_ref(),
+                actor: &ctx.actor(),
+            },
             Some(id),
             &input,
-            &ctx.actor(),
+            &secret,
             state.clock.now(),
         )
         .await?;
-    Ok(Json(json!({ "id": id })))
+    Ok(Json(saved_json(&saved)))
+}
+
+/// A saved rule's id and, when this save registered its webhook, the endpoint's signing
+/// secret (shown this once).
+fn saved_json(saved: &cumbre_store::recover::SavedRule) -> serde_json::Value {
+    match &saved.webhook_secret {
+        Some(secret) => json!({ "id": saved.id, "webhook_secret": secret }),
+        None => json!({ "id": saved.id }),
+    }
 }
 
 #[derive(Deserialize, Default)]

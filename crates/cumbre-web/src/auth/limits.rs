@@ -5,8 +5,8 @@
 //! requests). Keys are hashed first, so a megabyte of input makes a 64-byte key, and the
 //! memory map is bounded.
 
-use crate::auth::proxies::TrustedProxies;
 use crate::auth::secret::token_hash;
+use crate::networks::Networks;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use cumbre_store::{Backend, Store};
@@ -129,7 +129,7 @@ impl Limits {
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl ClientAddr {
-    pub fn of(parts: &Parts, trusted: &TrustedProxies) -> Self {
+    pub fn of(parts: &Parts, trusted: &Networks) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

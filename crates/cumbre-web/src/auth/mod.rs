@@ -5,7 +5,6 @@ pub mod context;
 pub mod csrf;
 pub mod limits;
 pub mod password;
-pub mod proxies;
 pub mod secret;
 pub mod throttle;
 

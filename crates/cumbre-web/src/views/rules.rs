@@ -215,17 +215,28 @@ pub async fn create(
     f: CsrfForm<RuleForm>,
 ) -> Result<Response, AppError> {
     let input = input_from(&f.form, None, true)?;
-    state
+    let secret = crate::webhooks::new_secret().map_err(AppError::internal)?;
+    let saved = state
         .store
         .save_rule(
-            &f.ctx.scope,
+            &cumbre_store::recover::RuleEditor {
+                scope: &f.ctx.scope,
+                admin: f.ctx.admin().ok().as_ref(),
+                actor: &f.ctx.actor(),
+            },
             None,
             &input,
-            &f.ctx.actor(),
+            &secret,
             state.clock.now(),
         )
         .await?;
-    Ok(done("/rules", "created"))
+    saved_page(
+        &f.ctx,
+        &saved,
+        input.definition.webhook.as_deref().unwrap_or_default(),
+        "/rules",
+        "created",
+    )
 }
 
 /// The usual kinds the simple form writes: at most one score condition on a question type
@@ -352,17 +363,28 @@ pub async fn update(
         return Err(AppError::Forbidden);
     }
     let input = input_from(&f.form, rule.survey_id, f.form.active == "1")?;
-    state
+    let secret = crate::webhooks::new_secret().map_err(AppError::internal)?;
+    let saved = state
         .store
         .save_rule(
-            &f.ctx.scope,
+            &cumbre_store::recover::RuleEditor {
+                scope: &f.ctx.scope,
+                admin: f.ctx.admin().ok().as_ref(),
+                actor: &f.ctx.actor(),
+            },
             Some(id),
             &input,
-            &f.ctx.actor(),
+            &secret,
             state.clock.now(),
         )
         .await?;
-    Ok(done(&format!("/rules/{id}"), "saved"))
+    saved_page(
+        &f.ctx,
+        &saved,
+        input.definition.webhook.as_deref().unwrap_or_default(),
+        &format!("/rules/{id}"),
+        "saved",
+    )
 }
 
 #[derive(Deserialize)]
@@ -390,12 +412,45 @@ pub async fn set_active(
     state
         .store
         .save_rule(
-            &f.ctx.scope,
+            &cumbre_store::recover::RuleEditor {
+                scope: &f.ctx.scope,
+                admin: f.ctx.admin().ok().as_ref(),
+                actor: &f.ctx.actor(),
+            },
             Some(id),
             &input,
-            &f.ctx.actor(),
+            "",
             state.clock.now(),
         )
         .await?;
     Ok(done("/rules", "saved"))
+}
+
+#[derive(Template)]
+#[template(path = "webhook_secret.html")]
+struct WebhookSecretPage {
+    chrome: Chrome,
+    url: String,
+    secret: String,
+    next: String,
+}
+
+/// After a save: the webhook's new signing secret, once, when this save registered it;
+/// else back to `to` with the notice.
+fn saved_page(
+    ctx: &crate::auth::context::Ctx,
+    saved: &cumbre_store::recover::SavedRule,
+    url: &str,
+    to: &str,
+    notice: &str,
+) -> Result<Response, AppError> {
+    let Some(secret) = &saved.webhook_secret else {
+        return Ok(done(to, notice));
+    };
+    page(&WebhookSecretPage {
+        chrome: Chrome::for_user(ctx, "rules"),
+        url: url.to_owned(),
+        secret: secret.clone(),
+        next: format!("/rules/{}", saved.id),
+    })
 }

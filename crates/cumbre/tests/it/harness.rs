@@ -354,3 +354,8 @@ pub fn hidden_csrf(html: &str) -> Option<String> {
     let start = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     Some(html[start..].split('"').next()?.to_owned())
 }
+
+/// Webhook delivery for tests: receivers listen on loopback, which production refuses.
+pub fn loopback_allowed() -> cumbre_web::networks::Networks {
+    cumbre_web::networks::Networks::parse("127.0.0.1").expect("networks")
+}

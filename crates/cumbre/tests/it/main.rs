@@ -23,3 +23,4 @@ mod scope;
 mod security;
 mod smtp;
 mod store;
+mod webhooks;

@@ -629,13 +629,16 @@ async fn owners_contact_promise_and_resolve_within_their_authority(backend: Back
     assert_eq!(sibling.status, StatusCode::NOT_FOUND);
 }
 
+/// One webhook call as received: its Standard Webhooks headers, raw body and JSON.
+#[derive(Clone)]
+pub(crate) struct Call {
+    pub headers: Vec<(String, String)>,
+    pub raw: String,
+    pub json: Value,
+}
+
 /// A loopback webhook receiver: records each call, answers `status`.
-async fn receiver(
-    status: u16,
-) -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
-) {
+pub(crate) async fn receiver(status: u16) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Call>>>) {
     let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = calls.clone();
     let app = axum::Router::new().route(
@@ -643,14 +646,18 @@ async fn receiver(
         axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
             let seen = seen.clone();
             async move {
-                let id = headers
-                    .get("x-cumbre-notification")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                seen.lock()
-                    .expect("lock")
-                    .push((id, serde_json::from_str(&body).unwrap_or(Value::Null)));
+                let headers = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+                    .into_iter()
+                    .map(|h| {
+                        let v = headers.get(h).and_then(|v| v.to_str().ok()).unwrap_or("");
+                        (h.to_owned(), v.to_owned())
+                    })
+                    .collect();
+                seen.lock().expect("lock").push(Call {
+                    headers,
+                    json: serde_json::from_str(&body).unwrap_or(Value::Null),
+                    raw: body,
+                });
                 StatusCode::from_u16(status).expect("status")
             }
         }),
@@ -672,6 +679,7 @@ async fn alerts_reach_their_mailboxes_and_webhooks_once(backend: Backend) {
     let (ok_url, ok_calls) = receiver(204).await;
     let (down_url, down_calls) = receiver(503).await;
     let company = app.unit_id("SA").await;
+    let mut secrets = Vec::new();
     for (name, url) in [("Webhook", ok_url.as_str()), ("Caído", down_url.as_str())] {
         let reply = app
             .api(
@@ -684,15 +692,24 @@ async fn alerts_reach_their_mailboxes_and_webhooks_once(backend: Backend) {
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let secret = reply.json()["webhook_secret"]
+            .as_str()
+            .expect("a new endpoint's secret, shown once")
+            .to_owned();
+        assert!(secret.starts_with("whsec_"));
+        secrets.push(secret);
     }
     let response = answer(&app, &admin, "CUN", 1, false).await;
     let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
     run_once(&app.store, now).await.expect("pass");
     let mailer =
         cumbre_web::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example").expect("mailer");
-    let delivery =
-        cumbre_web::notify::Delivery::new(Some(mailer), "https://cumbre.sierraazul.example")
-            .expect("delivery");
+    let delivery = cumbre_web::notify::Delivery::new(
+        Some(mailer),
+        "https://cumbre.sierraazul.example",
+        crate::harness::loopback_allowed(),
+    )
+    .expect("delivery");
     let sent = cumbre::scheduler::deliver(&app.store, &delivery, app.clock.as_ref())
         .await
         .expect("deliver");
@@ -707,9 +724,13 @@ async fn alerts_reach_their_mailboxes_and_webhooks_once(backend: Backend) {
     );
     let calls = ok_calls.lock().expect("lock").clone();
     assert_eq!(calls.len(), 1);
-    assert!(!calls[0].0.is_empty(), "the call names its notification");
-    assert_eq!(calls[0].1["response"]["id"], response);
-    assert_eq!(calls[0].1["response"]["answers"]["nps"], 1);
+    assert!(
+        calls[0].headers[0].1.starts_with("msg_"),
+        "the call names its notification"
+    );
+    assert_eq!(calls[0].json["response"]["id"], response);
+    assert_eq!(calls[0].json["response"]["answers"]["nps"], 1);
+    crate::webhooks::verify_independently(&secrets[0], &calls[0]);
     let mails = sink.mails();
     let owner_mail = mails
         .iter()

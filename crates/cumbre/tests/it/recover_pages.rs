@@ -624,8 +624,12 @@ async fn administrators_see_failed_notifications_and_send_them_again(backend: Ba
         "definition": {"conditions": [{"kind": "score", "type": "nps", "at_most": 6}], "webhook": "http://127.0.0.1:9/hook"}}))).await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
     detractor_case(&app, &admin_token, "CUN-REC").await;
-    let delivery =
-        cumbre_web::notify::Delivery::new(None, "https://cumbre.example").expect("delivery");
+    let delivery = cumbre_web::notify::Delivery::new(
+        None,
+        "https://cumbre.example",
+        crate::harness::loopback_allowed(),
+    )
+    .expect("delivery");
     for _ in 0..6 {
         cumbre_web::notify::deliver_due(&app.store, &delivery, app.clock.as_ref())
             .await

@@ -96,10 +96,7 @@ async fn exported_cells_never_run_as_formulas(backend: Backend) {
             for cell in record.iter() {
                 let runs = cell.starts_with(['=', '+', '@', '\t', '\r'])
                     || (cell.starts_with('-') && cell.parse::<f64>().is_err());
-                assert!(
-                    !runs,
-                    "{path}: a cell a spreadsheet would run: {cell}"
-                );
+                assert!(!runs, "{path}: a cell a spreadsheet would run: {cell}");
             }
         }
     }

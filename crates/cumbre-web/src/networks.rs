@@ -1,20 +1,21 @@
-//! The reverse proxies whose `X-Forwarded-For` is believed (configuration
-//! `trusted_proxies`: addresses and CIDR ranges). Without any, the connection's peer is
-//! the client, so no caller can choose the address its limits are counted under.
+//! Lists of addresses and CIDR ranges from the configuration: the reverse proxies whose
+//! `X-Forwarded-For` is believed (`trusted_proxies`; without any, the connection's peer
+//! is the client, so no caller chooses the address its limits count under), and the
+//! private networks webhooks may call (`webhook_allow`).
 
 use cumbre_domain::{Field, InvalidInput};
 use std::net::IpAddr;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+pub struct Networks(Vec<(IpAddr, u8)>);
 
-impl TrustedProxies {
+impl Networks {
     /// `127.0.0.1, 10.0.0.0/8, ::1`; empty for none.
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let mut out = Vec::new();
         for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let bad = || InvalidInput::NotOneOf {
-                field: Field::Contact,
+                field: Field::Webhook,
                 value: item.chars().take(60).collect(),
                 allowed: "IP addresses or CIDR ranges (10.0.0.0/8)",
             };
@@ -74,15 +75,15 @@ mod tests {
 
     #[test]
     fn ranges_match_their_addresses_only() {
-        let t = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1, 2001:db8::/32").unwrap();
+        let t = Networks::parse("10.0.0.0/8, 127.0.0.1, 2001:db8::/32").unwrap();
         assert!(t.contains("10.9.8.7".parse().unwrap()));
         assert!(t.contains("::ffff:10.1.1.1".parse().unwrap()));
         assert!(t.contains("127.0.0.1".parse().unwrap()));
         assert!(!t.contains("127.0.0.2".parse().unwrap()));
         assert!(t.contains("2001:db8:1::5".parse().unwrap()));
         assert!(!t.contains("11.0.0.1".parse().unwrap()));
-        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
-        assert!(TrustedProxies::parse("proxy.local").is_err());
-        assert!(TrustedProxies::parse("").unwrap().is_empty());
+        assert!(Networks::parse("10.0.0.0/33").is_err());
+        assert!(Networks::parse("proxy.local").is_err());
+        assert!(Networks::parse("").unwrap().is_empty());
     }
 }
