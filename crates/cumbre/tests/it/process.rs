@@ -191,15 +191,26 @@ impl Reply {
 
 /// One request on its own connection.
 pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    try_http(addr, method, path, headers, body).expect("the server answers")
+}
+
+/// [`http`], or `None` when the connection fails (a server killed mid-request).
+pub fn try_http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<Reply> {
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(request.as_bytes()).expect("send");
+    stream.write_all(request.as_bytes()).ok()?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
+    stream.read_to_end(&mut raw).ok()?;
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -219,11 +230,11 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     } else {
         body.to_vec()
     };
-    Reply {
+    Some(Reply {
         status,
         head,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    })
 }
 
 fn unchunk(mut body: &[u8]) -> Vec<u8> {
