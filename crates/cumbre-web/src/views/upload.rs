@@ -1,5 +1,8 @@
 //! Reading a CSV upload form (multipart): the file as UTF-8 text, the dry-run box, any other
-//! text fields, with the CSRF token checked.
+//! text fields. The CSRF token must be the form's first field (the pages put it first,
+//! and browsers send fields in order) and is checked before anything else is read, so a
+//! forged upload costs its first few bytes, not the whole file. Handlers check the role
+//! before calling [`read`].
 
 use crate::AppError;
 use crate::auth::Ctx;
@@ -22,8 +25,30 @@ impl Upload {
 }
 
 pub async fn read(ctx: &Ctx, mut multipart: Multipart) -> Result<Upload, AppError> {
-    let (mut csrf, mut text, mut dry_run, mut fields) =
-        (String::new(), None, false, HashMap::new());
+    // In a block of its own: the field must be gone before the next one is read.
+    let csrf = {
+        let mut first = multipart
+            .next_field()
+            .await
+            .map_err(|_| InvalidInput::BadForm)?
+            .ok_or(AppError::Csrf)?;
+        if first.name() != Some("csrf") {
+            return Err(AppError::Csrf);
+        }
+        // A token is 64 characters; a longer first field is not one.
+        let mut csrf = Vec::new();
+        while let Some(chunk) = first.chunk().await.map_err(|_| InvalidInput::BadForm)? {
+            csrf.extend_from_slice(&chunk);
+            if csrf.len() > 256 {
+                return Err(AppError::Csrf);
+            }
+        }
+        csrf
+    };
+    if !tokens_match(&ctx.csrf, &String::from_utf8_lossy(&csrf)) {
+        return Err(AppError::Csrf);
+    }
+    let (mut text, mut dry_run, mut fields) = (None, false, HashMap::new());
     while let Some(field) = multipart
         .next_field()
         .await
@@ -42,16 +67,9 @@ pub async fn read(ctx: &Ctx, mut multipart: Multipart) -> Result<Upload, AppErro
             }
             _ => {
                 let value = field.text().await.map_err(|_| InvalidInput::BadForm)?;
-                if name == "csrf" {
-                    csrf = value;
-                } else {
-                    fields.insert(name, value);
-                }
+                fields.insert(name, value);
             }
         }
-    }
-    if !tokens_match(&ctx.csrf, &csrf) {
-        return Err(AppError::Csrf);
     }
     Ok(Upload {
         text: text.ok_or(InvalidInput::EmptyFile)?,

@@ -153,11 +153,11 @@ pub(crate) fn submit_until(
                         // The server is gone: nothing more is acknowledged.
                         break;
                     };
-                    if reply.status == 201 {
-                        let id = reply.json()["id"].as_i64().expect("id");
-                        acked.push((key, id));
-                    } else if reply.status == 0 {
-                        break;
+                    match reply.status {
+                        201 => acked.push((key, reply.json()["id"].as_i64().expect("id"))),
+                        // The connection was cut as the server died.
+                        0 => break,
+                        other => panic!("a submission failed ({other}): {}", reply.body),
                     }
                 }
                 acked
@@ -278,4 +278,171 @@ async fn acknowledged_responses_survive_a_kill_under_load(backend: crate::harnes
     })
     .await
     .expect("run");
+}
+
+/// A page's CSRF token (its hidden `csrf` field), read as a signed-in browser.
+fn page_csrf(server: &Server, path: &str, cookie: &str) -> String {
+    let page = server.request("GET", path, &[("Cookie", cookie)], "");
+    crate::harness::hidden_csrf(&page.body).expect("the page carries its CSRF token")
+}
+
+/// Two servers on one PostgreSQL (the way a company scales out): submissions through both,
+/// invitations, rules, escalations and notifications. Every e-mail and webhook goes out
+/// once, every response counts once in the roll-ups (the same after a rebuild), and no
+/// request fails (no deadlock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgresql_do_everything_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if crate::harness::postgres_url().is_none() {
+        return;
+    }
+    let db = crate::harness::fresh_db(crate::harness::Backend::Postgres).await;
+    let sink = crate::smtp::SmtpSink::start().await;
+    let (hook, calls) = crate::recover::receiver(204).await;
+    let (url, smtp) = (db.url.clone(), sink.url());
+    let summary = tokio::task::spawn_blocking(move || {
+        let token = demo_database(&url);
+        let env = [
+            ("CUMBRE_SMTP_URL", smtp.as_str()),
+            ("CUMBRE_WEBHOOK_ALLOW", "127.0.0.1"),
+            ("CUMBRE_PUBLIC_URL", "https://encuestas.sierraazul.example"),
+        ];
+        let (a, b) = (Server::serve(&url, &env), Server::serve(&url, &env));
+        let target = submission_target(&a, &token);
+        // A rule with a webhook, written through one server.
+        let rule = a.api(
+            "POST",
+            "/api/v1/rules",
+            &token,
+            &format!(
+                "{{\"name\":\"Tickets\",\"unit_id\":{},\"definition\":{{\"conditions\":[{{\"kind\":\"score\",\"type\":\"nps\",\"at_most\":1}}],\"webhook\":\"{hook}\",\"notify\":[\"calidad@sierraazul.example\"]}}}}",
+                target.1
+            ),
+        );
+        assert_eq!(rule.status, 201, "{}", rule.body);
+        // Invitations uploaded through the other.
+        let cookie = b.sign_in("admin@demo.test", PASSWORD);
+        let survey_path = format!("/surveys/{}", target.0);
+        let csrf = page_csrf(&b, &survey_path, &cookie);
+        let mut csv = String::from("name,email,language,unit,touchpoint,visit_date\n");
+        for i in 0..20 {
+            csv.push_str(&format!("Huésped {i},huesped{i}@example.com,es,CUN,{},\n", target.2));
+        }
+        let boundary = "cumbreboundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        );
+        let uploaded = b.request(
+            "POST",
+            &format!("{survey_path}/invitations"),
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", &format!("multipart/form-data; boundary={boundary}")),
+            ],
+            &body,
+        );
+        assert!(uploaded.status == 303 || uploaded.status == 200, "{} {}", uploaded.status, uploaded.body);
+        // Submissions through both at once.
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let mut clients = submit_until(&a.addr, &token, target, 4, "twoa", &stop);
+        clients.extend(submit_until(&b.addr, &token, target, 4, "twob", &stop));
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        stop.store(true, Ordering::Relaxed);
+        let acked: Vec<(String, i64)> = clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("client"))
+            .collect();
+        // Escalations: both servers' schedulers, and two passes from the command line at
+        // once as of a day later.
+        let later = "2099-01-01T12:00:00Z";
+        let passes: Vec<_> = (0..2)
+            .map(|_| {
+                let (url, smtp) = (url.clone(), smtp.clone());
+                std::thread::spawn(move || {
+                    std::process::Command::new(env!("CARGO_BIN_EXE_cumbre"))
+                        .args(["scheduler", "run-once", "--now", later])
+                        .env("CUMBRE_DATABASE_URL", &url)
+                        .env("CUMBRE_SMTP_URL", &smtp)
+                        .env("CUMBRE_WEBHOOK_ALLOW", "127.0.0.1")
+                        .env("RUST_LOG", "warn")
+                        .env_remove("CUMBRE_CONFIG")
+                        .output()
+                        .expect("cumbre runs")
+                })
+            })
+            .collect();
+        for p in passes {
+            let out = p.join().expect("pass");
+            assert!(out.status.success(), "{}", text(&out.stderr));
+        }
+        // Wait until both servers drained the outboxes.
+        let mut quiet = 0;
+        let mut last = serde_json::Value::Null;
+        for _ in 0..120 {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let queued = a.get("/api/v1/notifications?status=queued&limit=1000", &token).json();
+            let sending = a.get("/api/v1/notifications?status=sending&limit=1000", &token).json();
+            let busy = queued["items"].as_array().is_some_and(|i| !i.is_empty())
+                || sending["items"].as_array().is_some_and(|i| !i.is_empty());
+            quiet = if busy { 0 } else { quiet + 1 };
+            last = queued;
+            if quiet >= 6 {
+                break;
+            }
+        }
+        assert!(quiet >= 6, "the outboxes drained: {last}");
+        let sent = a.get("/api/v1/notifications?status=sent&limit=1000", &token).json();
+        let sent: Vec<serde_json::Value> = sent["items"].as_array().cloned().unwrap_or_default();
+        let before = a.get("/api/v1/metrics?metric=nps&from=2020-01-01&to=2030-12-31", &token).json();
+        (acked, sent, before, token)
+    })
+    .await
+    .expect("run");
+    let (acked, sent, before, token) = summary;
+    assert!(acked.len() > 50, "{} acknowledged", acked.len());
+
+    // Each webhook call once, for each webhook notification sent.
+    let calls = calls.lock().expect("calls").clone();
+    let mut ids: Vec<&str> = calls.iter().map(|c| c.headers[0].1.as_str()).collect();
+    ids.sort_unstable();
+    let distinct = {
+        let mut d = ids.clone();
+        d.dedup();
+        d.len()
+    };
+    assert_eq!(distinct, ids.len(), "no webhook call went twice");
+    let webhooks_sent = sent.iter().filter(|n| n["channel"] == "webhook").count();
+    assert!(webhooks_sent > 0, "the rule fired");
+    assert_eq!(calls.len(), webhooks_sent);
+    // Each e-mail once: one invitation per guest, one message per e-mail notification.
+    let mails = sink.mails();
+    for i in 0..20 {
+        let to = format!("huesped{i}@example.com");
+        let n = mails.iter().filter(|m| m.to.contains(&to)).count();
+        assert_eq!(n, 1, "{to} got {n} invitations");
+    }
+    let email_notifications = sent.iter().filter(|n| n["channel"] == "email").count();
+    let guests = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.starts_with("huesped")))
+        .count();
+    assert_eq!(
+        mails.len() - guests,
+        email_notifications,
+        "every notification e-mail once"
+    );
+    // Roll-ups: every response counted once, the same after a rebuild.
+    let total = before["items"][0]["n"].as_i64().expect("n");
+    assert_eq!(total as usize, acked.len(), "{before}");
+    let out = cumbre(&["rebuild-rollups"], Some(&db.url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let server = Server::serve(&db.url, &[]);
+    let after = server
+        .get(
+            "/api/v1/metrics?metric=nps&from=2020-01-01&to=2030-12-31",
+            &token,
+        )
+        .json();
+    assert_eq!(after["items"][0]["n"], before["items"][0]["n"], "{after}");
 }
