@@ -31,6 +31,27 @@ pub fn parse_day(raw: &str, field: Field) -> Result<Date, InvalidInput> {
     check_day(day, field, value)
 }
 
+/// An optional day (`YYYY-MM-DD`, empty for none) that cannot be after `today` (a hire
+/// date, a visit): as the `time` crate's date.
+pub fn parse_past_day(
+    raw: &str,
+    field: Field,
+    today: time::Date,
+) -> Result<Option<time::Date>, InvalidInput> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let day = time_date(parse_day(value, field)?);
+    if day > today {
+        return Err(InvalidInput::FutureDate {
+            field,
+            value: clip(value),
+        });
+    }
+    Ok(Some(day))
+}
+
 /// `day` itself when it lies in the supported calendar.
 pub fn check_day(day: Date, field: Field, raw: &str) -> Result<Date, InvalidInput> {
     if day < FIRST_DAY || day > LAST_DAY {

@@ -51,6 +51,10 @@ pub enum Field {
     SubmittedAt,
     DueAt,
     Day,
+    Case,
+    Approval,
+    Promise,
+    VisitDate,
 }
 
 impl Field {
@@ -141,6 +145,14 @@ impl Field {
             (DueAt, Lang::En) => "due date",
             (Day, Lang::Es) => "fecha",
             (Day, Lang::En) => "date",
+            (Case, Lang::Es) => "caso",
+            (Case, Lang::En) => "case",
+            (Approval, Lang::Es) => "aprobación",
+            (Approval, Lang::En) => "approval",
+            (Promise, Lang::Es) => "compromiso",
+            (Promise, Lang::En) => "promise",
+            (VisitDate, Lang::Es) => "fecha de visita",
+            (VisitDate, Lang::En) => "visit date",
         }
     }
 }
@@ -235,8 +247,9 @@ pub enum InvalidInput {
     ContactNeedsChannel,
     #[error("'{value}' is not a valid phone number")]
     Phone { value: String },
-    #[error("a survey cannot go from {from} to {to}")]
+    #[error("{}: cannot go from '{}' to '{}'", .what.label(Lang::En), status_label(.from, Lang::En), status_label(.to, Lang::En))]
     StatusChange {
+        what: Field,
         from: &'static str,
         to: &'static str,
     },
@@ -254,6 +267,8 @@ pub enum InvalidInput {
     NotFailed,
     #[error("survey links need the address customers reach: set public_url (CUMBRE_PUBLIC_URL)")]
     NoPublicUrl,
+    #[error("'{value}' is not a field here")]
+    UnknownField { value: String },
 }
 
 impl InvalidInput {
@@ -359,7 +374,12 @@ impl InvalidInput {
             UnknownQuestion { value } => format!("La encuesta no tiene la pregunta «{value}»"),
             ContactNeedsChannel => "Para que le contactemos, deje un e-mail o un teléfono".into(),
             Phone { value } => format!("«{value}» no es un teléfono válido"),
-            StatusChange { from, to } => format!("Una encuesta no puede pasar de {from} a {to}"),
+            StatusChange { what, from, to } => format!(
+                "{}: no puede pasar de «{}» a «{}»",
+                what.label(lang),
+                status_label(from, lang),
+                status_label(to, lang)
+            ),
             SurveyClosed => "Esta encuesta no está recibiendo respuestas".into(),
             AlreadyAnswered => "Este enlace ya fue respondido".into(),
             BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),
@@ -368,8 +388,59 @@ impl InvalidInput {
                 "No es un informe de entrega (RFC 3464): falta el campo Final-Recipient".into()
             }
             NotFailed => "Solo se puede reenviar un aviso que falló".into(),
+            UnknownField { value } => format!("«{value}» no es un campo de este lugar"),
             NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
         }
+    }
+}
+
+/// serde's reason for refusing a body, for people: without the name of the Rust type it
+/// was read into (`expected struct SurveyDefinition` says nothing to a caller) and cut
+/// to a sentence.
+pub fn readable_json_error(raw: &str) -> String {
+    let text = raw
+        .trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+        .trim_start_matches("Failed to parse the request body as JSON: ");
+    let mut out = String::with_capacity(text.len());
+    let mut words = text.split(' ').peekable();
+    while let Some(word) = words.next() {
+        if matches!(word, "struct" | "enum" | "tuple") && words.peek().is_some() {
+            let name = words.next().unwrap_or_default();
+            let tail: String = name
+                .chars()
+                .skip_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            out.push_str(if word == "enum" {
+                "one of the allowed values"
+            } else {
+                "an object"
+            });
+            out.push_str(&tail);
+        } else {
+            out.push_str(word);
+        }
+        out.push(' ');
+    }
+    out.trim_end().chars().take(300).collect()
+}
+
+/// A status code as people read it.
+fn status_label(code: &str, lang: Lang) -> &str {
+    let es = lang == Lang::Es;
+    match code {
+        "draft" if es => "borrador",
+        "published" if es => "publicada",
+        "closed" if es => "cerrado",
+        "new" if es => "nuevo",
+        "contacted" if es => "contactado",
+        "resolved" if es => "resuelto",
+        "decided" if es => "decidida",
+        "approved" if es => "aprobada",
+        "declined" if es => "rechazada",
+        "kept" if es => "cumplido",
+        "win-back" if es => "seguimiento de recuperación",
+        "win-back" => "win-back follow-up",
+        other => other,
     }
 }
 

@@ -20,8 +20,12 @@ pub enum AppError {
     /// Existed, but is closed for good (a survey link that no longer takes answers).
     #[error("gone")]
     Gone,
+    /// Wrong e-mail or password at sign-in.
     #[error("sign-in required")]
     Unauthorized,
+    /// An API call without a live token (none, unknown, revoked or its account gone).
+    #[error("no valid API token")]
+    NoToken,
     #[error("not allowed")]
     Forbidden,
     #[error("the form expired or came from another site")]
@@ -55,7 +59,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::NoToken => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -69,7 +73,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_input",
             AppError::NotFound => "not_found",
             AppError::Gone => "gone",
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::NoToken => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
             AppError::Throttled { .. } => "throttled",

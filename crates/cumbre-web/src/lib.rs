@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 mod error;
 pub mod export;
+pub mod extract;
 pub mod i18n;
 pub mod mail;
 pub mod networks;

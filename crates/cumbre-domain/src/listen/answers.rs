@@ -122,6 +122,36 @@ pub fn check(def: &SurveyDefinition, raw: &Map<String, Value>) -> Result<Answers
     }
 }
 
+/// [`check`] for the JSON API, where answers come as JSON values: a score must be a
+/// number (`9`, not `"9"`). Forms and the kiosk send every answer as text and use
+/// [`check`].
+pub fn check_json(
+    def: &SurveyDefinition,
+    raw: &Map<String, Value>,
+) -> Result<Answers, FieldErrors> {
+    let errors: FieldErrors = def
+        .questions
+        .iter()
+        .filter(|q| q.kind.score_range().is_some())
+        .filter_map(|q| {
+            let v = raw.get(&q.key)?;
+            (!v.is_number() && !v.is_null()).then(|| {
+                (
+                    q.key.clone(),
+                    InvalidInput::NotANumber {
+                        field: crate::Field::Answer,
+                        value: v.to_string().chars().take(40).collect(),
+                    },
+                )
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    check(def, raw)
+}
+
 /// Whether `q` is shown given the answers so far (conditions refer to earlier questions).
 pub fn visible(q: &Question, answers: &Answers) -> bool {
     let Some(cond) = &q.show_if else { return true };

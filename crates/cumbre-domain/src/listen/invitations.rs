@@ -112,7 +112,7 @@ pub fn plan(
                     field: Field::Touchpoint,
                     value: col(4).to_owned(),
                 })?;
-            let visit_date = crate::org::HireDate::parse(col(5), today)?.map(|d| d.date());
+            let visit_date = crate::calendar::parse_past_day(col(5), Field::VisitDate, today)?;
             Ok(Recipient {
                 line,
                 name,

@@ -85,6 +85,7 @@ pub enum QuestionKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
     pub label: Texts,
@@ -93,6 +94,7 @@ pub struct Choice {
 /// Show the question only when the answer to `question` is one of `values` (for multiple
 /// choice: when any of its selected options is).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Condition {
     pub question: String,
     #[serde(rename = "in")]
@@ -158,17 +160,61 @@ fn valid_key(key: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// A question's fields are read through `flatten` (its type decides which apply), where
+/// serde cannot refuse unknown ones: a misspelt `requird` would silently make a required
+/// question optional. They are checked here, on the raw document, instead.
+fn unknown_question_fields(value: &Value) -> Result<(), Vec<DefinitionError>> {
+    let Some(questions) = value.get("questions").and_then(Value::as_array) else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for (i, q) in questions.iter().enumerate() {
+        let Some(fields) = q.as_object() else {
+            continue;
+        };
+        let extra: &[&str] = match fields.get("type").and_then(Value::as_str) {
+            Some("rating") => &["scale"],
+            Some("single_choice" | "multiple_choice") => &["options"],
+            _ => &[],
+        };
+        for name in fields.keys() {
+            let known = ["key", "type", "prompt", "required", "show_if"].contains(&name.as_str())
+                || extra.contains(&name.as_str());
+            if !known {
+                errors.push(DefinitionError {
+                    path: format!(
+                        "questions[{i}].{}",
+                        name.chars().take(40).collect::<String>()
+                    ),
+                    error: InvalidInput::UnknownField {
+                        value: name.chars().take(40).collect(),
+                    },
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 impl SurveyDefinition {
     /// Parses and checks a definition; every problem is reported with its path.
     pub fn from_json(text: &str) -> Result<Self, Vec<DefinitionError>> {
-        let def: SurveyDefinition = serde_json::from_str(text).map_err(|e| {
+        let bad = |detail: String| {
             vec![DefinitionError {
                 path: String::new(),
                 error: InvalidInput::BadJson {
-                    detail: e.to_string(),
+                    detail: crate::input::readable_json_error(&detail),
                 },
             }]
-        })?;
+        };
+        let value: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        unknown_question_fields(&value)?;
+        let def: SurveyDefinition =
+            serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
         def.check()?;
         Ok(def)
     }

@@ -47,6 +47,13 @@ impl Texts {
             if text.chars().count() > max {
                 return Err(InvalidInput::TooLong { field, max });
             }
+            // Line breaks and tabs are text; a NUL or an escape sequence is not.
+            if text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
+                return Err(InvalidInput::ControlCharacters(field));
+            }
         }
         Ok(())
     }

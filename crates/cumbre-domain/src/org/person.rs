@@ -97,19 +97,7 @@ pub struct HireDate(Date);
 
 impl HireDate {
     pub fn parse(raw: &str, today: Date) -> Result<Option<Self>, InvalidInput> {
-        let value = raw.trim();
-        if value.is_empty() {
-            return Ok(None);
-        }
-        let day = crate::calendar::parse_day(value, crate::Field::HireDate)?;
-        let date = crate::calendar::time_date(day);
-        if date > today {
-            return Err(InvalidInput::FutureDate {
-                field: crate::Field::HireDate,
-                value: value.to_owned(),
-            });
-        }
-        Ok(Some(Self(date)))
+        Ok(crate::calendar::parse_past_day(raw, crate::Field::HireDate, today)?.map(Self))
     }
 
     pub fn from_date(date: Date) -> Self {

@@ -118,6 +118,7 @@ impl CaseStatus {
             Ok(())
         } else {
             Err(InvalidInput::StatusChange {
+                what: Field::Case,
                 from: self.code(),
                 to: to.code(),
             })
@@ -146,6 +147,7 @@ mod tests {
         assert_eq!(
             New.check_move(Closed),
             Err(InvalidInput::StatusChange {
+                what: crate::Field::Case,
                 from: "new",
                 to: "closed"
             })

@@ -274,6 +274,14 @@ impl Store {
                 out
             }
         };
+        // What the query names must be within the scope: another tenant's unit or a
+        // person outside the subtree is not found, not an empty figure.
+        if let Some(u) = q.unit {
+            self.get_unit(scope, u).await?;
+        }
+        if let (Some(p), false) = (q.person, matches!(scope, Scope::Own { .. })) {
+            self.get_person(scope, p).await?;
+        }
         let person = match scope {
             Scope::Own { person, .. } => Some(person.map_or(-1, |p| p.0)),
             _ => q.person.map(|p| p.0),

@@ -480,14 +480,18 @@ pub struct ResponseRate {
 
 impl Store {
     /// The response rate of invitations sent in `[from, to)` to guests of `unit`'s subtree
-    /// (a unit the caller read through its scope), optionally of one survey.
+    /// (which the scope must see), optionally of one survey.
     pub async fn response_rate(
         &self,
+        scope: &Scope,
         unit: &crate::org::Unit,
         survey: Option<i64>,
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<ResponseRate, StoreError> {
+        if !scope.sees_unit(unit.tenant, unit.id, &unit.path) {
+            return Err(StoreError::NotFound);
+        }
         let mut sql = crate::sql::Sql::new(
             "SELECT COUNT(*) AS delivered, \
              CAST(COALESCE(SUM(CASE WHEN i.answered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered \

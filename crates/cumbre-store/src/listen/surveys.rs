@@ -290,6 +290,7 @@ impl Store {
         );
         if !allowed {
             return Err(InvalidInput::StatusChange {
+                what: Field::Survey,
                 from: current.summary.status.code(),
                 to: to.code(),
             }

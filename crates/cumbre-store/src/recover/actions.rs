@@ -361,6 +361,7 @@ impl Store {
             .bind(id)
             .bind(core.status.code()),
             CaseStatus::New => return Err(invalid(InvalidInput::StatusChange {
+                what: Field::Case,
                 from: core.status.code(),
                 to: "new",
             })),
@@ -371,6 +372,7 @@ impl Store {
         if changed == 0 {
             // Someone else moved it since it was read: refuse rather than overwrite.
             return Err(invalid(InvalidInput::StatusChange {
+                what: Field::Case,
                 from: core.status.code(),
                 to: to.code(),
             }));
@@ -491,6 +493,7 @@ impl Store {
         }
         if col::<String>(&row, "status")? != "pending" {
             return Err(invalid(InvalidInput::StatusChange {
+                what: Field::Approval,
                 from: "decided",
                 to: if approve { "approved" } else { "declined" },
             }));
@@ -514,6 +517,7 @@ impl Store {
         .rows_affected();
         if changed == 0 {
             return Err(invalid(InvalidInput::StatusChange {
+                what: Field::Approval,
                 from: "decided",
                 to: "decided",
             }));
@@ -721,6 +725,7 @@ impl Store {
         .rows_affected();
         if changed == 0 {
             return Err(invalid(InvalidInput::StatusChange {
+                what: Field::Promise,
                 from: "decided",
                 to: "kept",
             }));
@@ -865,6 +870,7 @@ impl Store {
         let core = self.core(&actor.scope, case_id).await?;
         if core.status != CaseStatus::Resolved {
             return Err(invalid(InvalidInput::StatusChange {
+                what: Field::Case,
                 from: core.status.code(),
                 to: "win-back",
             }));

@@ -170,6 +170,11 @@ impl Store {
         }
         let webhook = input.definition.webhook.as_deref();
         let admin = admin.filter(|g| g.tenant() == scope.tenant());
+        // Rules are written by administrators and, for their subtree, managers: an
+        // executive sees the whole company but does not configure it.
+        if matches!(scope, Scope::Tenant(_)) && admin.is_none() {
+            return Err(StoreError::Forbidden);
+        }
         if webhook.is_some() && webhook != webhook_before.as_deref() && admin.is_none() {
             return Err(StoreError::Forbidden);
         }

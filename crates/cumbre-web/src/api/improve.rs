@@ -1,9 +1,10 @@
 //! The Improve part of the JSON API: metric series over the roll-ups.
 
 use crate::auth::ApiCtx;
+use crate::extract::Path;
 use crate::{AppError, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, put};
 use axum::{Json, Router};
@@ -233,6 +234,7 @@ async fn response_rate(
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
     let (rate, e) = response_rate_of(
         &state.store,
+        &ctx.scope,
         &unit,
         c.query.survey,
         utc_bounds(&c.zone, c.query.from, c.query.to),
@@ -256,6 +258,7 @@ async fn response_rate(
 /// caller read through its scope), with its Wilson interval; for the API and the pages.
 pub async fn response_rate_of(
     store: &cumbre_store::Store,
+    scope: &cumbre_domain::access::Scope,
     unit: &cumbre_store::org::Unit,
     survey: Option<i64>,
     (start, end): (time::OffsetDateTime, time::OffsetDateTime),
@@ -267,7 +270,7 @@ pub async fn response_rate_of(
     ),
     cumbre_store::StoreError,
 > {
-    let rate = store.response_rate(unit, survey, start, end).await?;
+    let rate = store.response_rate(scope, unit, survey, start, end).await?;
     let e = cumbre_domain::improve::stats::share(rate.answered, rate.delivered, min_sample);
     Ok((rate, e))
 }

@@ -3,14 +3,15 @@
 use crate::api::body;
 use crate::auth::ApiCtx;
 use crate::auth::secret::random_token;
+use crate::extract::Path;
 use crate::{AppError, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use cumbre_domain::listen::answers::check;
+use cumbre_domain::listen::answers::check_json;
 use cumbre_domain::listen::survey::DefinitionError;
 use cumbre_domain::listen::{SurveyDefinition, SurveyStatus};
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, UnitId};
@@ -311,7 +312,7 @@ async fn submit_response(
             ctx.lang
         }),
     };
-    let answers = match check(&survey.definition, &b.answers) {
+    let answers = match check_json(&survey.definition, &b.answers) {
         Ok(a) => Some(a),
         Err(list) => {
             errors.extend(list.into_iter().map(|(k, e)| (format!("answers.{k}"), e)));

@@ -7,9 +7,10 @@ pub mod listen;
 pub mod recover;
 
 use crate::auth::ApiCtx;
+use crate::extract::Path;
 use crate::{AppError, AppState};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -37,8 +38,11 @@ pub fn routes() -> Router<AppState> {
 
 pub(crate) fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     payload.map(|Json(v)| v).map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::TooLarge;
+        }
         InvalidInput::BadJson {
-            detail: e.body_text(),
+            detail: cumbre_domain::input::readable_json_error(&e.body_text()),
         }
         .into()
     })

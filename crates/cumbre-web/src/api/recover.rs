@@ -2,9 +2,10 @@
 
 use crate::api::body;
 use crate::auth::ApiCtx;
+use crate::extract::Path;
 use crate::{AppError, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};

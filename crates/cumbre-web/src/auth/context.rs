@@ -120,7 +120,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
             .get::<Arc<Ctx>>()
             .cloned()
             .map(ApiCtx)
-            .ok_or(AppError::Unauthorized)
+            .ok_or(AppError::NoToken)
     }
 }
 

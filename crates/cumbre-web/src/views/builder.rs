@@ -4,12 +4,13 @@
 //! to the definition route, so the builder, the API and the CLI share one validation.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::respond::preview_html;
 use crate::views::{Chrome, Notice, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use cumbre_domain::Lang;

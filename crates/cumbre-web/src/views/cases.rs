@@ -3,10 +3,11 @@
 //! promises due.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, Notice, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::recover::{CaseStatus, Resolution, TenantClock};
 use cumbre_domain::{Field, InvalidInput, UnitId};

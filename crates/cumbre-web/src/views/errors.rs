@@ -35,6 +35,7 @@ pub fn message(err: &AppError, lang: Lang) -> String {
         AppError::NotFound => tr.t("error.not_found").to_owned(),
         AppError::Gone => tr.t("respond.closed").to_owned(),
         AppError::Unauthorized => tr.t("error.unauthorized").to_owned(),
+        AppError::NoToken => tr.t("error.no_token").to_owned(),
         AppError::Forbidden => tr.t("error.forbidden").to_owned(),
         AppError::Csrf => tr.t("error.csrf").to_owned(),
         AppError::Throttled { retry_after_secs } => {

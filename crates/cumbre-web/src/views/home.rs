@@ -1,11 +1,12 @@
 //! Home: the five steps of the service loop, with what each offers today.
 
 use crate::auth::PageCtx;
+use crate::extract::Query;
 use crate::views::session::tenant_name;
 use crate::views::{Chrome, Notice, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_store::org::PeopleFilter;
 

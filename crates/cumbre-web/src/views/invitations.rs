@@ -3,10 +3,11 @@
 
 use crate::auth::PageCtx;
 use crate::auth::secret::random_token;
+use crate::extract::Path;
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::response::Response;
 use cumbre_domain::listen::invitations::plan;
 use cumbre_domain::{Field, InvalidInput};

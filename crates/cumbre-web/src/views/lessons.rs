@@ -2,10 +2,11 @@
 //! next manager facing the same failure starts from what worked.
 
 use crate::auth::PageCtx;
+use crate::extract::Query;
 use crate::views::{Chrome, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::Field;
 use cumbre_store::recover::Lesson;

@@ -2,10 +2,11 @@
 //! what waits for a retry and what failed (with the reason), and sending a failed one again.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::recover::TenantClock;
 use cumbre_store::recover::NotificationRow;

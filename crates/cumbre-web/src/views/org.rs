@@ -1,10 +1,11 @@
 //! The organisation tree: browse, create, edit and move units.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, Notice, done, optional_id, page, required_id};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::org::{UnitCode, UnitKind, UnitName};
 use cumbre_domain::{Field, UnitId};

@@ -1,10 +1,11 @@
 //! People: list and search, see one person, create, edit, deactivate.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, Notice, done, optional_id, page, required_id};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::input::optional_text;
 use cumbre_domain::org::{Email, EmployeeNumber, HireDate, JobTitle, PersonName};

@@ -1,10 +1,11 @@
 //! My profile: language and password.
 
 use crate::auth::{CsrfForm, PageCtx, password};
+use crate::extract::Query;
 use crate::views::{Chrome, Notice, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::access::NewPassword;
 use cumbre_domain::{Field, InvalidInput, Lang};

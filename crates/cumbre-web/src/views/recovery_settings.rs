@@ -3,10 +3,11 @@
 //! list and the win-back survey.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::Query;
 use crate::views::{Chrome, Notice, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::access::{Role, Scope};
 use cumbre_domain::recover::{BusinessHours, Priority, Sla};

@@ -6,12 +6,13 @@
 use crate::auth::RequestLang;
 use crate::auth::limits::ClientAddr;
 use crate::auth::secret::random_token;
+use crate::extract::{Path, Query};
 use crate::i18n::Tr;
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cumbre_domain::Lang;
@@ -394,8 +395,7 @@ pub async fn submit(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
     let body = body.map_err(|_| AppError::TooLarge)?;
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|_| cumbre_domain::InvalidInput::BadForm)?;
+    let fields = strict_form(&body)?;
     let field = |name: &str| {
         fields
             .iter()
@@ -673,4 +673,26 @@ pub async fn unsubscribe(
         token,
         done: true,
     })
+}
+
+/// A form body's fields, refusing text that is not UTF-8 (a lenient decoder would store
+/// U+FFFD in the guest's words instead).
+fn strict_form(body: &[u8]) -> Result<Vec<(String, String)>, cumbre_domain::InvalidInput> {
+    let decode = |raw: &[u8]| -> Result<String, cumbre_domain::InvalidInput> {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+        String::from_utf8(bytes).map_err(|_| cumbre_domain::InvalidInput::BadForm)
+    };
+    body.split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut parts = pair.splitn(2, |&b| b == b'=');
+            let key = decode(parts.next().unwrap_or_default())?;
+            let value = decode(parts.next().unwrap_or_default())?;
+            Ok((key, value))
+        })
+        .collect()
 }

@@ -4,11 +4,12 @@
 
 use crate::api::listen::ResponsesQuery;
 use crate::auth::PageCtx;
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::Lang;

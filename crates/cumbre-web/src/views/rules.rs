@@ -3,10 +3,11 @@
 //! to do. Any rule the API accepts shows here; the form writes the common ones.
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::Query;
 use crate::views::{Chrome, Notice, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::recover::{Condition, Priority, RuleDefinition};
 use cumbre_domain::{Field, InvalidInput, UnitId};
@@ -326,7 +327,7 @@ async fn rule_in_reach(
 pub async fn show(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    crate::extract::Path(id): crate::extract::Path<i64>,
     Query(q): Query<RuleQuery>,
 ) -> Result<Response, AppError> {
     let rule = rule_in_reach(&state, &ctx, id).await?;
@@ -355,7 +356,7 @@ pub async fn show(
 /// Saves an edited rule; it stays on or off as the form says.
 pub async fn update(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    crate::extract::Path(id): crate::extract::Path<i64>,
     f: CsrfForm<RuleForm>,
 ) -> Result<Response, AppError> {
     let rule = rule_in_reach(&state, &f.ctx, id).await?;
@@ -396,7 +397,7 @@ pub struct ActiveForm {
 /// Switches a rule on or off; everything else about it stays.
 pub async fn set_active(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    crate::extract::Path(id): crate::extract::Path<i64>,
     f: CsrfForm<ActiveForm>,
 ) -> Result<Response, AppError> {
     let rule = rule_in_reach(&state, &f.ctx, id).await?;

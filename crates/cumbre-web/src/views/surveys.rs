@@ -4,10 +4,11 @@
 use crate::api::listen::definition_errors;
 use crate::auth::secret::random_token;
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, Notice, done, optional_id, page, required_id};
 use crate::{AppError, AppState, qr};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::listen::templates::TEMPLATES;

@@ -3,10 +3,11 @@
 
 use crate::auth::secret::{new_api_token, token_hash};
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, Notice, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::Field;
 use cumbre_domain::input::required_text;

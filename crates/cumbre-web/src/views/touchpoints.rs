@@ -1,10 +1,11 @@
 //! The customer journey: touchpoints in order (everyone reads it; administrators add to it).
 
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::Query;
 use crate::views::{Chrome, Notice, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::listen::TouchpointInput;
 use cumbre_domain::{Field, InvalidInput, UnitId};

@@ -1,10 +1,11 @@
 //! Users and roles: who can sign in, as what, seeing which unit (administrators only).
 
 use crate::auth::{CsrfForm, PageCtx, password};
+use crate::extract::{Path, Query};
 use crate::views::{Chrome, Notice, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::access::{AdminGrant, NewPassword, Role};
 use cumbre_domain::org::Email;

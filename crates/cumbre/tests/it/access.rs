@@ -250,6 +250,14 @@ async fn api_tokens_are_shown_once_work_and_can_be_revoked(backend: Backend) {
     let revoked = app.api(&token, Method::GET, "/api/v1/me", None).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
     assert_eq!(revoked.json()["error"], "unauthorized");
+    let message = revoked.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("token") && !message.contains("contraseña"),
+        "a revoked token is told so, not about passwords: {message}"
+    );
     assert_eq!(
         app.api("cumbre_forged", Method::GET, "/api/v1/units", None)
             .await

@@ -3,7 +3,10 @@
 use crate::harness::{Backend, TestApp, both};
 use axum::http::{Method, StatusCode};
 
-both!(extreme_dates_are_refused_with_a_reason_everywhere,);
+both!(
+    extreme_dates_are_refused_with_a_reason_everywhere,
+    bad_input_is_refused_with_a_reason_people_can_read,
+);
 
 /// Dates at the end of the calendar once looped forever, allocated gigabytes or
 /// overflowed; every page, export and API that takes a date refuses them in the caller's
@@ -105,4 +108,192 @@ async fn extreme_dates_are_refused_with_a_reason_everywhere(backend: Backend) {
 
 fn wide_listing(path: &str) -> bool {
     path.contains("responses") && path.contains("from=1970-01-01&to=2199-12-31")
+}
+
+/// Input that was once accepted, or refused with a message naming Rust types.
+async fn bad_input_is_refused_with_a_reason_people_can_read(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
+    let nps = app
+        .store
+        .list_surveys(&scope)
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name.contains("NPS"))
+        .expect("NPS")
+        .id;
+    let unit = app.unit_id("CUN").await;
+    let touchpoint = app.store.list_touchpoints(app.tenant).await.expect("tps")[0].id;
+    let submit = |answers: serde_json::Value, at: Option<&str>| {
+        let mut body =
+            serde_json::json!({"unit_id": unit, "touchpoint_id": touchpoint, "answers": answers});
+        if let Some(at) = at {
+            body["submitted_at"] = serde_json::json!(at);
+        }
+        body
+    };
+    let path = format!("/api/v1/surveys/{nps}/responses");
+    // A score sent as text, and a date before the supported calendar.
+    let text_score = app
+        .api(
+            &admin,
+            Method::POST,
+            &path,
+            Some(submit(serde_json::json!({"nps": "9"}), None)),
+        )
+        .await;
+    assert_eq!(
+        text_score.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        text_score.body
+    );
+    let ancient = app
+        .api(
+            &admin,
+            Method::POST,
+            &path,
+            Some(submit(
+                serde_json::json!({"nps": 9}),
+                Some("0001-01-01T00:00:00Z"),
+            )),
+        )
+        .await;
+    assert_eq!(
+        ancient.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        ancient.body
+    );
+    // A body far beyond any answer is 413, not a parse error.
+    let huge = format!(
+        "{{\"answers\":{{\"fix\":\"{}\"}}}}",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    let req = axum::http::Request::post(&path)
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(huge))
+        .expect("request");
+    assert_eq!(app.send(req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A malformed id is a JSON 404, not axum's plain text.
+    let malformed = app
+        .api(&admin, Method::GET, "/api/v1/units/abc", None)
+        .await;
+    assert_eq!(malformed.status, StatusCode::NOT_FOUND);
+    assert!(
+        malformed.json()["message"].is_string(),
+        "{}",
+        malformed.body
+    );
+    assert!(!malformed.body.contains("i64"), "{}", malformed.body);
+    // JSON that does not fit says so without Rust type names.
+    let wrong = app
+        .api(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/surveys/{nps}/definition"),
+            Some(serde_json::json!("a string")),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    assert!(!wrong.body.contains("struct"), "{}", wrong.body);
+    // A definition with a misspelt field or a NUL is refused with where it is.
+    let mut definition = app
+        .store
+        .get_survey(&scope, nps)
+        .await
+        .expect("survey")
+        .definition
+        .as_ref()
+        .clone();
+    let mut raw = serde_json::to_value(&definition).expect("json");
+    raw["questions"][0]["requird"] = serde_json::json!(true);
+    let misspelt = app
+        .api(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/surveys/{nps}/definition"),
+            Some(raw),
+        )
+        .await;
+    assert_eq!(
+        misspelt.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        misspelt.body
+    );
+    assert!(misspelt.body.contains("requird"), "{}", misspelt.body);
+    definition
+        .title
+        .0
+        .insert("es".into(), "Encuesta\u{0}".into());
+    let nul = app
+        .api(
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/surveys/{nps}/definition"),
+            Some(serde_json::to_value(&definition).expect("json")),
+        )
+        .await;
+    assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nul.body);
+    // Invalid UTF-8 on the public form is refused, not stored as U+FFFD.
+    let link = app
+        .store
+        .list_links(&scope, nps)
+        .await
+        .expect("links")
+        .into_iter()
+        .next()
+        .expect("link");
+    let req = axum::http::Request::post(format!("/s/{}", link.token))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(
+            "idempotency_key=u1&q.nps=3&q.fix=%FF%FEmal",
+        ))
+        .expect("request");
+    assert_eq!(app.send(req).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let stored = app
+        .api(&admin, Method::GET, "/api/v1/responses?q=mal", None)
+        .await
+        .json();
+    assert_eq!(
+        stored["items"].as_array().map(Vec::len),
+        Some(0),
+        "{stored}"
+    );
+    // An executive sees every rule but writes none; a unit the caller cannot see is 404.
+    let ceo = app.token("ceo@demo.test").await;
+    let rule = app
+        .api(
+            &ceo,
+            Method::POST,
+            "/api/v1/rules",
+            Some(serde_json::json!({"name": "x", "unit_id": unit, "definition": {
+                "conditions": [{"kind": "score", "type": "nps", "at_most": 6}], "open_case": "low"}})),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::FORBIDDEN, "{}", rule.body);
+    let employee = app.token("employee@demo.test").await;
+    let elsewhere = app
+        .api(
+            &employee,
+            Method::GET,
+            &format!("/api/v1/metrics?unit={}", app.unit_id("PDC").await),
+            None,
+        )
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        elsewhere.body
+    );
 }

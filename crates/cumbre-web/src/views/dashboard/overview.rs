@@ -4,6 +4,7 @@
 
 use crate::api::improve::{MetricsQuery, check, response_rate_of};
 use crate::auth::PageCtx;
+use crate::extract::Query;
 use crate::views::cases::MetricRow;
 use crate::views::charts::Point;
 use crate::views::dashboard::{
@@ -13,7 +14,7 @@ use crate::views::dashboard::{
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::access::Scope;
@@ -167,7 +168,7 @@ pub(crate) async fn compute(
             Cells::of(survey, true)
         ),
         store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
-        response_rate_of(store, &unit, survey, bounds, min_sample),
+        response_rate_of(store, scope, &unit, survey, bounds, min_sample),
         store.recovery_metrics(&subtree, bounds.0, bounds.1, state.clock.now()),
     )?;
     let get = |m: &HashMap<(UnitId, i64), Tally>, u: UnitId, t: i64| {

@@ -3,11 +3,12 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::PageCtx;
+use crate::extract::{Path, Query};
 use crate::views::dashboard::{Figure, figure, metric_key, points, table_rows, trend_interval};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cumbre_domain::PersonId;
 use cumbre_domain::access::Scope;

@@ -3,13 +3,14 @@
 
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::PageCtx;
+use crate::extract::{Path, Query};
 use crate::views::dashboard::{
     Figure, SurveyFilter, figure, metric_key, points, survey_filter, table_rows, trend_interval,
 };
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::access::Scope;
 use cumbre_domain::improve::{Metric, targets};

@@ -5,6 +5,7 @@
 use crate::api::improve::response_rate_of;
 use crate::api::improve::{MetricsQuery, check};
 use crate::auth::{CsrfForm, PageCtx};
+use crate::extract::{Path, Query};
 use crate::views::dashboard::{
     Figure, Slices, SurveyFilter, figure, metric_key, points, rate_figure, slices, survey_filter,
     table_rows, trend_interval,
@@ -12,7 +13,7 @@ use crate::views::dashboard::{
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::access::Scope;
 use cumbre_domain::improve::period::utc_bounds;
@@ -205,6 +206,7 @@ pub async fn show(
         async {
             response_rate_of(
                 &state.store,
+                &ctx.scope,
                 &unit,
                 survey,
                 utc_bounds(&c.zone, from, to),
