@@ -279,6 +279,14 @@ fn check_units(units: &mut [UnitRow], existing: &ExistingOrg, errors: &mut Vec<L
     for u in units.iter() {
         parent_of.insert(u.code.as_str().to_owned(), u.parent.clone());
     }
+    let depths = chain_depths(units.iter().map(|u| u.code.as_str()), |k| {
+        parent_of.get(k).and_then(|p| p.as_deref())
+    });
+    let first_root_line = units
+        .iter()
+        .filter(|u| u.parent.is_none())
+        .map(|u| u.line)
+        .min();
     let mut bad: HashSet<usize> = HashSet::new();
     for u in units.iter() {
         let fail = |error| LineError {
@@ -288,8 +296,7 @@ fn check_units(units: &mut [UnitRow], existing: &ExistingOrg, errors: &mut Vec<L
         match &u.parent {
             None => {
                 let is_existing_root = existing.root.as_deref() == Some(u.code.as_str());
-                let other_root_in_file =
-                    units.iter().any(|o| o.parent.is_none() && o.line < u.line);
+                let other_root_in_file = first_root_line.is_some_and(|first| first < u.line);
                 if (existing.root.is_some() && !is_existing_root) || other_root_in_file {
                     errors.push(fail(InvalidInput::SecondRoot));
                     bad.insert(u.line);
@@ -305,7 +312,7 @@ fn check_units(units: &mut [UnitRow], existing: &ExistingOrg, errors: &mut Vec<L
                 } else if existing.root.as_deref() == Some(u.code.as_str()) {
                     errors.push(fail(InvalidInput::MoveRoot));
                     bad.insert(u.line);
-                } else if has_cycle(u.code.as_str(), &parent_of) {
+                } else if depths.get(u.code.as_str()).is_some_and(Option::is_none) {
                     errors.push(fail(InvalidInput::Cycle {
                         value: u.code.as_str().to_owned(),
                     }));
@@ -316,30 +323,57 @@ fn check_units(units: &mut [UnitRow], existing: &ExistingOrg, errors: &mut Vec<L
     }
     if bad.is_empty() {
         // Parents first: sort by depth within the combined tree.
-        units.sort_by_key(|u| (depth(u.code.as_str(), &parent_of), u.line));
+        let by_line: HashMap<usize, usize> = units
+            .iter()
+            .map(|u| {
+                let d = depths.get(u.code.as_str()).copied().flatten();
+                (u.line, d.unwrap_or(0))
+            })
+            .collect();
+        drop(depths);
+        units.sort_by_key(|u| (by_line.get(&u.line).copied().unwrap_or(0), u.line));
     }
 }
 
-fn has_cycle(start: &str, parent_of: &HashMap<String, Option<String>>) -> bool {
-    let mut seen = HashSet::new();
-    let mut current = Some(start.to_owned());
-    while let Some(key) = current {
-        if !seen.insert(key.clone()) {
-            return true;
+/// Each node's number of ancestors along `parent`, or `None` when its chain runs into a
+/// cycle; every node is walked once (a 20,000-deep chain checked per row was quadratic).
+fn chain_depths<'a>(
+    nodes: impl IntoIterator<Item = &'a str>,
+    parent: impl Fn(&'a str) -> Option<&'a str>,
+) -> HashMap<&'a str, Option<usize>> {
+    let mut known: HashMap<&'a str, Option<usize>> = HashMap::new();
+    for start in nodes {
+        if known.contains_key(start) {
+            continue;
         }
-        current = parent_of.get(&key).cloned().flatten();
+        // Walk up until a node already known, the top, or a node of this walk (a cycle).
+        let mut path: Vec<&'a str> = Vec::new();
+        let mut on_path: HashSet<&'a str> = HashSet::new();
+        let mut current = Some(start);
+        let mut base: Option<usize> = Some(0);
+        while let Some(node) = current {
+            if let Some(&d) = known.get(node) {
+                base = d.map(|d| d + 1);
+                break;
+            }
+            if !on_path.insert(node) {
+                base = None;
+                break;
+            }
+            path.push(node);
+            current = parent(node);
+            if current.is_none() {
+                base = Some(0);
+            }
+        }
+        // `base` is the depth of the last node walked (or None); descend assigning.
+        let mut depth = base;
+        for node in path.into_iter().rev() {
+            known.insert(node, depth);
+            depth = depth.map(|d| d + 1);
+        }
     }
-    false
-}
-
-fn depth(start: &str, parent_of: &HashMap<String, Option<String>>) -> usize {
-    let mut n = 0;
-    let mut current = parent_of.get(start).cloned().flatten();
-    while let Some(key) = current {
-        n += 1;
-        current = parent_of.get(&key).cloned().flatten();
-    }
-    n
+    known
 }
 
 fn check_people(
@@ -381,20 +415,17 @@ fn check_people(
         }
     }
     // A manager chain inside the file must end; existing people keep their managers.
+    let depths = chain_depths(plan.people.iter().map(|p| p.number.as_str()), |k| {
+        manager_of.get(k).copied()
+    });
     for p in &plan.people {
-        let mut seen = HashSet::new();
-        let mut current = Some(p.number.as_str());
-        while let Some(k) = current {
-            if !seen.insert(k) {
-                errors.push(LineError {
-                    line: p.line,
-                    error: InvalidInput::Cycle {
-                        value: p.number.as_str().to_owned(),
-                    },
-                });
-                break;
-            }
-            current = manager_of.get(k).copied();
+        if depths.get(p.number.as_str()).is_some_and(Option::is_none) {
+            errors.push(LineError {
+                line: p.line,
+                error: InvalidInput::Cycle {
+                    value: p.number.as_str().to_owned(),
+                },
+            });
         }
     }
 }
@@ -535,4 +566,22 @@ mod tests {
                 .all(|e| matches!(e.error, InvalidInput::Cycle { .. }))
         );
     }
+
+    #[test]
+    fn a_chain_twenty_thousand_deep_is_checked_once_per_unit() {
+        let mut csv = String::from("unit,U0,Top,,company,,,,,\n");
+        for i in 1..20_000 {
+            csv.push_str(&format!("unit,U{i},Unit {i},U{},area,,,,,\n", i - 1));
+        }
+        let ok = run(&csv).expect("a deep but sound tree");
+        assert_eq!(ok.units.len(), 20_000);
+        assert_eq!(ok.units[0].code.as_str(), "U0", "parents first");
+        assert_eq!(ok.units[19_999].code.as_str(), "U19999");
+        // Close the chain into a loop far down: every unit on it is refused.
+        let looped = csv.replacen("unit,U0,Top,,company", "unit,U0,Top,U19999,company", 1);
+        let errors = run(&looped).expect_err("a cycle");
+        assert_eq!(errors.len(), 20_000);
+        assert!(matches!(errors[0].error, InvalidInput::Cycle { .. }));
+    }
+
 }

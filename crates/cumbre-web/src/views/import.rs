@@ -71,7 +71,14 @@ pub async fn submit(
         Chrome::for_user(&ctx, "import"),
         importable_surveys(&state, &ctx).await?,
     );
-    match plan(text, &existing, now.date()) {
+    // Checking a file of tens of thousands of lines is CPU work: off the async runtime.
+    let checked = {
+        let text = text.clone();
+        tokio::task::spawn_blocking(move || plan(&text, &existing, now.date()))
+            .await
+            .map_err(AppError::internal)?
+    };
+    match checked {
         Err(errors) => return refused(view, errors, ctx.lang),
         Ok(p) if upload.dry_run => view.checked = Some((p.units.len(), p.people.len())),
         Ok(p) => {
@@ -123,7 +130,13 @@ pub async fn submit_responses(
         Chrome::for_user(&ctx, "import"),
         importable_surveys(&state, &ctx).await?,
     );
-    match response_plan(text, &target.definition, &lookups, now) {
+    let checked = {
+        let (text, definition) = (text.clone(), target.definition.clone());
+        tokio::task::spawn_blocking(move || response_plan(&text, &definition, &lookups, now))
+            .await
+            .map_err(AppError::internal)?
+    };
+    match checked {
         Err(errors) => return refused(view, errors, ctx.lang),
         Ok((_, rows)) if upload.dry_run => view.responses_checked = Some(rows.len()),
         Ok((_, rows)) => {
