@@ -157,6 +157,9 @@ impl Field {
     }
 }
 
+/// The longest message shown for refused input.
+pub const MAX_MESSAGE: usize = 400;
+
 /// A precise reason why input was refused. Nothing was changed when this is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidInput {
@@ -272,8 +275,17 @@ pub enum InvalidInput {
 }
 
 impl InvalidInput {
-    /// The reason in `lang`, for people; the `Display` text is the English one.
+    /// The reason in `lang`, for people, at most [`MAX_MESSAGE`] characters (values echoed
+    /// from the input are cut, so a megabyte cell never comes back whole).
     pub fn message(&self, lang: Lang) -> String {
+        let full = self.full_message(lang);
+        match full.char_indices().nth(MAX_MESSAGE) {
+            Some((cut, _)) => format!("{}…", &full[..cut]),
+            None => full,
+        }
+    }
+
+    fn full_message(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }

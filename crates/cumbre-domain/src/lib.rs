@@ -8,6 +8,8 @@ pub mod access;
 pub mod calendar;
 pub mod clock;
 pub mod demo;
+#[cfg(test)]
+mod fuzz;
 pub mod ids;
 pub mod improve;
 pub mod input;

@@ -583,5 +583,4 @@ mod tests {
         assert_eq!(errors.len(), 20_000);
         assert!(matches!(errors[0].error, InvalidInput::Cycle { .. }));
     }
-
 }

@@ -233,18 +233,32 @@ impl Store {
         }
         let tenant = scope.tenant();
         let mut w = self.begin_write().await?;
-        let version = if current.summary.status == SurveyStatus::Draft {
+        // Read again under the write: another server may have published the survey (or
+        // saved a version) since the read above, and a published version never changes.
+        let row = sqlx::query(
+            "SELECT s.status, s.current_version_id, v.version FROM surveys s \
+             JOIN survey_versions v ON v.id = s.current_version_id WHERE s.id = $1 AND s.tenant_id = $2",
+        )
+        .bind(id)
+        .bind(tenant.0)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let status: String = col(&row, "status")?;
+        let (version_id, version): (i64, i64) =
+            (col(&row, "current_version_id")?, col(&row, "version")?);
+        let version = if status == SurveyStatus::Draft.code() {
             sqlx::query(
                 "UPDATE survey_versions SET definition = $1, created_at = $2 WHERE id = $3",
             )
             .bind(definition.to_json())
             .bind(to_millis(now))
-            .bind(current.version_id)
+            .bind(version_id)
             .execute(&mut *w.tx)
             .await?;
-            current.summary.version
+            version
         } else {
-            let number = current.summary.version + 1;
+            let number = version + 1;
             let vid = insert_version(&mut w.tx, tenant, id, number, definition, now).await?;
             sqlx::query(
                 "UPDATE surveys SET current_version_id = $1, updated_at = $2 WHERE id = $3",
@@ -297,12 +311,26 @@ impl Store {
             .into());
         }
         let mut w = self.begin_write().await?;
-        sqlx::query("UPDATE surveys SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(to.code())
-            .bind(to_millis(now))
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
+        // Only from the status read: a concurrent change (another server) wins, this one
+        // is refused rather than applied over it.
+        let changed = sqlx::query(
+            "UPDATE surveys SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(to.code())
+        .bind(to_millis(now))
+        .bind(id)
+        .bind(current.summary.status.code())
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(InvalidInput::StatusChange {
+                what: Field::Survey,
+                from: current.summary.status.code(),
+                to: to.code(),
+            }
+            .into());
+        }
         record(
             &mut w.tx,
             scope.tenant(),
