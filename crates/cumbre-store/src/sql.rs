@@ -89,3 +89,19 @@ pub(crate) fn values(backend: crate::Backend, rows: usize, per_row: usize) -> St
     }
     sql
 }
+
+/// Distinct `ids`, sorted, as `IN (…)` lists of at most 500 (integers, so inlined safely).
+pub(crate) fn id_lists(ids: impl IntoIterator<Item = i64>) -> Vec<String> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.chunks(500)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
+}

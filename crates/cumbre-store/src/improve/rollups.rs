@@ -123,16 +123,8 @@ pub(crate) async fn places(
     backend: Backend,
     units: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, Place>, StoreError> {
-    let mut ids: Vec<i64> = units.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+    let mut out = HashMap::new();
+    for list in crate::sql::id_lists(units) {
         let lock = match backend {
             Backend::Postgres => " FOR SHARE OF u",
             Backend::Sqlite => "",

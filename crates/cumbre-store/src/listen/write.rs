@@ -312,16 +312,8 @@ async fn tenants_of(
     conn: &mut AnyConnection,
     rows: &[Incoming<'_>],
 ) -> Result<HashMap<i64, (i64, Option<Place>)>, StoreError> {
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.new.unit_id.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+    let mut out = HashMap::new();
+    for list in crate::sql::id_lists(rows.iter().map(|r| r.new.unit_id.0)) {
         let sql = format!("SELECT id, tenant_id FROM units WHERE id IN ({list})");
         for r in sqlx::query(&sql).fetch_all(&mut *conn).await? {
             out.insert(col(&r, "id")?, (col(&r, "tenant_id")?, None));
