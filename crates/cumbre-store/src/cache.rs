@@ -6,9 +6,12 @@
 //!   write that can change units moves the epoch in its own transaction, whichever process
 //!   makes it, and a list is used only while the epoch it was read under holds.
 //!
-//! Tokens, users, surveys' status and single units are read fresh on every request: one
-//! indexed read each, and a revoked token or a closed survey stops working at once on
-//! every server.
+//! - A survey and a unit as the JSON API's submissions read them, under the epoch that
+//!   request observed with its token (one query reads the token, its account and the
+//!   epoch): a write committed before the request, by any process, is seen.
+//!
+//! Tokens and users are read fresh on every request, so a revoked token stops working at
+//! once on every server; pages read surveys and units fresh.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -53,6 +56,10 @@ pub(crate) struct ReadCache {
     pub definitions: Map<i64, std::sync::Arc<cumbre_domain::listen::SurveyDefinition>>,
     /// A scope's whole unit list (every dashboard and form reads it), by scope key.
     pub unit_lists: Map<(i64, i64), std::sync::Arc<Vec<crate::org::Unit>>>,
+    /// Surveys by (tenant, id), under a request's epoch.
+    pub surveys: Map<(i64, i64), crate::listen::Survey>,
+    /// Units by id, under a request's epoch.
+    pub units: Map<i64, crate::org::Unit>,
 }
 
 impl std::fmt::Debug for ReadCache {

@@ -21,4 +21,4 @@ mod store;
 pub mod tenants;
 
 pub use error::StoreError;
-pub use store::{Backend, Store, redact};
+pub use store::{Backend, Epoch, Store, redact};

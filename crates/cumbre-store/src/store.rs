@@ -74,6 +74,11 @@ impl WriteTx<'_> {
     }
 }
 
+/// The cache epoch a request observed (read with its credentials): reads cached under it
+/// are as fresh as that moment, whichever process wrote before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epoch(pub(crate) u64);
+
 /// The database's cache epoch (see `cache`): what a cached read is valid under.
 pub(crate) async fn cache_epoch<'c, E>(exec: E) -> Result<u64, StoreError>
 where

@@ -1,7 +1,6 @@
 //! API tokens for `/api/v1`: shown once, stored as a SHA-256 hash, revocable.
 
 use crate::access::User;
-use crate::access::users::active_user;
 use crate::audit::record;
 use crate::store::col;
 use crate::{Store, StoreError};
@@ -60,13 +59,25 @@ impl Store {
         Ok(id)
     }
 
-    /// The active account behind a live token; records when it was last used.
+    /// The active account behind a live token, read fresh (a revocation applies at once,
+    /// whichever process made it), with the cache epoch as of this read: the request may
+    /// use what was cached under it (see `cache`). Records when the token was last used.
+    /// One query.
     pub async fn api_token_user(
         &self,
         token_hash: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+    ) -> Result<Option<(User, crate::Epoch)>, StoreError> {
+        let sql = format!(
+            "{} JOIN api_tokens t ON t.user_id = s.id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active = 1",
+            crate::access::users::SELECT.replacen(
+                "SELECT ",
+                "SELECT t.id AS token_id, t.last_used_at, (SELECT n FROM cache_epoch WHERE id = 1) AS epoch, ",
+                1
+            )
+        );
+        let row = sqlx::query(&sql)
             .bind(token_hash)
             .fetch_optional(self.pool())
             .await?;
@@ -77,12 +88,14 @@ impl Store {
             let mut w = self.begin_quiet_write().await?;
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(to_millis(now))
-                .bind(col::<i64>(&row, "id")?)
+                .bind(col::<i64>(&row, "token_id")?)
                 .execute(&mut *w.tx)
                 .await?;
             w.commit().await?;
         }
-        active_user(self, UserId(col(&row, "user_id")?)).await
+        let user = crate::access::users::user_from_row(&row)?;
+        let epoch = crate::Epoch(col::<i64>(&row, "epoch")? as u64);
+        Ok(Some((user, epoch)))
     }
 
     pub async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {

@@ -46,11 +46,11 @@ pub struct UserChange {
     pub active: bool,
 }
 
-const SELECT: &str = "SELECT s.id, s.tenant_id, s.email, s.role, s.person_id, p.name AS person_name, \
+pub(crate) const SELECT: &str = "SELECT s.id, s.tenant_id, s.email, s.role, s.person_id, p.name AS person_name, \
     s.scope_unit_id, un.name AS scope_unit_name, s.locale, s.active \
     FROM users s LEFT JOIN people p ON p.id = s.person_id LEFT JOIN units un ON un.id = s.scope_unit_id";
 
-fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
     let role: String = col(r, "role")?;
     Ok(User {
         id: UserId(col(r, "id")?),

@@ -115,6 +115,22 @@ fn survey_from_row(
     })
 }
 
+/// `survey` as `scope` sees it: the same rule as `push_survey_scope`, applied in memory.
+fn visible_survey(scope: &Scope, mut survey: Survey) -> Result<Survey, StoreError> {
+    let visible = match scope {
+        Scope::Tenant(t) => *t == survey.tenant,
+        Scope::Subtree { path, .. } => {
+            survey.owner_path.is_within(path) || path.is_within(&survey.owner_path)
+        }
+        Scope::Own { .. } => false,
+    };
+    if !visible {
+        return Err(StoreError::NotFound);
+    }
+    survey.summary.editable = designs(scope, &survey.owner_path);
+    Ok(survey)
+}
+
 async fn owner_path(
     tx: &mut Transaction<'static, Any>,
     tenant: TenantId,
@@ -143,6 +159,26 @@ impl Store {
             .collect()
     }
 
+    /// [`Store::get_survey`] as of `epoch` (a request's): from the cache when it was read
+    /// under that epoch.
+    pub async fn get_survey_at(
+        &self,
+        scope: &Scope,
+        id: i64,
+        epoch: crate::Epoch,
+    ) -> Result<Survey, StoreError> {
+        let key = (scope.tenant().0, id);
+        let survey = match self.cache.surveys.get(epoch.0, &key) {
+            Some(s) => s,
+            None => {
+                let s = self.get_survey(&Scope::Tenant(scope.tenant()), id).await?;
+                self.cache.surveys.put(epoch.0, key, s.clone());
+                s
+            }
+        };
+        visible_survey(scope, survey)
+    }
+
     pub async fn get_survey(&self, scope: &Scope, id: i64) -> Result<Survey, StoreError> {
         let tenant = scope.tenant();
         let mut sql = Sql::new(SELECT);
@@ -155,20 +191,8 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut survey = survey_from_row(&row, &Scope::Tenant(tenant), &self.cache)?;
-        // The same rule as `push_survey_scope`, applied in memory.
-        let visible = match scope {
-            Scope::Tenant(_) => true,
-            Scope::Subtree { path, .. } => {
-                survey.owner_path.is_within(path) || path.is_within(&survey.owner_path)
-            }
-            Scope::Own { .. } => false,
-        };
-        if !visible {
-            return Err(StoreError::NotFound);
-        }
-        survey.summary.editable = designs(scope, &survey.owner_path);
-        Ok(survey)
+        let survey = survey_from_row(&row, &Scope::Tenant(tenant), &self.cache)?;
+        visible_survey(scope, survey)
     }
 
     /// A new draft owned by `owner` (a unit the caller designs for).

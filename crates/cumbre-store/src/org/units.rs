@@ -100,6 +100,29 @@ impl Store {
         Ok(units)
     }
 
+    /// [`Store::get_unit`] as of `epoch` (a request's): from the cache when it was read
+    /// under that epoch.
+    pub async fn get_unit_at(
+        &self,
+        scope: &Scope,
+        id: UnitId,
+        epoch: crate::Epoch,
+    ) -> Result<Unit, StoreError> {
+        let unit = match self.cache.units.get(epoch.0, &id.0) {
+            Some(u) => u,
+            None => {
+                let u = self.get_unit(&Scope::Tenant(scope.tenant()), id).await?;
+                self.cache.units.put(epoch.0, id.0, u.clone());
+                u
+            }
+        };
+        if scope.sees_unit(unit.tenant, unit.id, &unit.path) {
+            Ok(unit)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
     /// One unit, or `NotFound` when it does not exist or is outside the scope.
     pub async fn get_unit(&self, scope: &Scope, id: UnitId) -> Result<Unit, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM units u WHERE u.id = $1"))

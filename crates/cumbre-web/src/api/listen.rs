@@ -249,7 +249,10 @@ async fn submit_response(
         }
     };
     let b = body(payload)?;
-    let survey = state.store.get_survey(&ctx.scope, id).await?;
+    let survey = match ctx.epoch {
+        Some(epoch) => state.store.get_survey_at(&ctx.scope, id, epoch).await?,
+        None => state.store.get_survey(&ctx.scope, id).await?,
+    };
     let now = state.clock.now();
     let submitted_at = b.submitted_at.unwrap_or(now);
     cumbre_domain::calendar::check_instant(
@@ -272,10 +275,11 @@ async fn submit_response(
     }
     let mut errors = Vec::new();
     let unit = UnitId(b.unit_id);
-    if matches!(
-        state.store.get_unit(&ctx.scope, unit).await,
-        Err(StoreError::NotFound)
-    ) {
+    let found = match ctx.epoch {
+        Some(epoch) => state.store.get_unit_at(&ctx.scope, unit, epoch).await,
+        None => state.store.get_unit(&ctx.scope, unit).await,
+    };
+    if matches!(found, Err(StoreError::NotFound)) {
         errors.push((
             "unit_id".to_owned(),
             InvalidInput::UnknownReference {

@@ -29,6 +29,8 @@ pub struct Ctx {
     pub csrf: String,
     /// Hash of the session cookie, to keep this session on password change.
     pub session_hash: Option<String>,
+    /// The cache epoch an API call observed with its token (see `cumbre_store::Epoch`).
+    pub epoch: Option<cumbre_store::Epoch>,
 }
 
 impl Ctx {
@@ -126,7 +128,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
 
 async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Option<Ctx>, AppError> {
     let now = state.clock.now();
-    let (user, csrf, session_hash) = if api {
+    let (user, csrf, session_hash, epoch) = if api {
         let Some(token) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -139,7 +141,7 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
             .api_token_user(&token_hash(token.trim()), now)
             .await?
         {
-            Some(user) => (user, String::new(), None),
+            Some((user, epoch)) => (user, String::new(), None, Some(epoch)),
             None => return Ok(None),
         }
     } else {
@@ -149,7 +151,7 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
         };
         let hash = token_hash(cookie.value());
         match state.store.session(&hash, now).await? {
-            Some((user, csrf)) => (user, csrf, Some(hash)),
+            Some((user, csrf)) => (user, csrf, Some(hash), None),
             None => return Ok(None),
         }
     };
@@ -161,6 +163,7 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
         lang,
         csrf,
         session_hash,
+        epoch,
     }))
 }
 
