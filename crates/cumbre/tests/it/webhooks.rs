@@ -7,7 +7,59 @@ use crate::recover::{Call, receiver};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-both!(webhooks_are_set_by_administrators_and_never_reach_internal_addresses,);
+both!(
+    webhooks_are_set_by_administrators_and_never_reach_internal_addresses,
+    the_rules_page_shows_a_new_endpoints_secret_once,
+);
+
+/// An administrator adding a webhook on the rules page reads its signing secret once, in
+/// their language; saving again does not show it; a manager cannot add one there either.
+async fn the_rules_page_shows_a_new_endpoints_secret_once(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let cun = app.unit_id("CUN").await.to_string();
+    let fields = |name: &'static str| {
+        vec![
+            ("name", name),
+            ("score_type", "nps"),
+            ("at_most", "3"),
+            ("priority", "high"),
+            ("webhook", "https://tickets.sierraazul.example/cumbre"),
+        ]
+    };
+    let admin = app.login("admin@demo.test").await;
+    let mut first = fields("Tickets");
+    first.push(("unit_id", &cun));
+    let page = app.post(&admin, "/rules", &first).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Secreto de firma del webhook"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"webhook-secret\">whsec_"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("https://tickets.sierraazul.example/cumbre")
+    );
+    let mut second = fields("Tickets otra vez");
+    second.push(("unit_id", &cun));
+    let again = app.post(&admin, "/rules", &second).await;
+    assert_eq!(
+        again.status,
+        StatusCode::SEE_OTHER,
+        "shown once: {}",
+        again.body
+    );
+    let manager = app.login("manager@demo.test").await;
+    let mut third = fields("Mío");
+    third.push(("unit_id", &cun));
+    let refused = app.post(&manager, "/rules", &third).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
 
 /// Checks `call` with the `standardwebhooks` package from PyPI (the reference
 /// implementation, not ours). Skipped where Python lacks it, unless
