@@ -61,14 +61,22 @@ pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyh
         Some(url) => Some(cumbre_web::mail::Mailer::new(url, &config.mail_from)?),
         None => None,
     };
-    if let (Some(mailer), Some(url)) = (&mailer, &config.smtp_url) {
-        cumbre_web::mail::spawn_invitation_job(
-            store.clone(),
-            mailer.clone(),
-            state.clock.clone(),
-            base.trim_end_matches('/').to_owned(),
-        );
-        tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
+    // Guests' links are built from the configured address only: without one, invitations
+    // wait in the queue rather than go out with links to wherever this process listens.
+    match (&mailer, &config.smtp_url, &config.public_url) {
+        (Some(mailer), Some(url), Some(public)) => {
+            cumbre_web::mail::spawn_invitation_job(
+                store.clone(),
+                mailer.clone(),
+                state.clock.clone(),
+                public.trim_end_matches('/').to_owned(),
+            );
+            tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
+        }
+        (Some(_), Some(_), None) => {
+            tracing::warn!("invitations wait in the queue: set public_url (CUMBRE_PUBLIC_URL) so their links reach guests");
+        }
+        _ => {}
     }
     let delivery = cumbre_web::notify::Delivery::new(mailer, &base, config.webhook_allow()?)?;
     crate::scheduler::spawn(
