@@ -74,7 +74,9 @@ pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyh
             tracing::info!(smtp = %cumbre_store::redact(url), "invitation job started");
         }
         (Some(_), Some(_), None) => {
-            tracing::warn!("invitations wait in the queue: set public_url (CUMBRE_PUBLIC_URL) so their links reach guests");
+            tracing::warn!(
+                "invitations wait in the queue: set public_url (CUMBRE_PUBLIC_URL) so their links reach guests"
+            );
         }
         _ => {}
     }
