@@ -362,14 +362,13 @@ async fn admit(
     client: Option<std::net::IpAddr>,
     now: time::OffsetDateTime,
 ) -> Result<(), AppError> {
-    let per_client = PER_CLIENT;
     let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let mine = state
         .limits
         .hit(
             &format!("s:{token}:{client}"),
-            per_client.0,
-            time::Duration::seconds(per_client.1),
+            PER_CLIENT.0,
+            time::Duration::seconds(PER_CLIENT.1),
             now,
         )
         .await;
