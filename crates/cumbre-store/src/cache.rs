@@ -10,8 +10,15 @@
 //!   request observed with its token (one query reads the token, its account and the
 //!   epoch): a write committed before the request, by any process, is seen.
 //!
-//! Tokens and users are read fresh on every request, so a revoked token stops working at
-//! once on every server; pages read surveys and units fresh.
+//! - What an API token resolves to (its account, the account's scope), under the epoch it
+//!   was read in. Revoking a token or changing an account moves the epoch.
+//!
+//! A request confirms a token with a fresh read (one query: token, account and epoch), so a
+//! revoked token stops working at once on every server. The one exception is the response
+//! submission: it may start from what was kept under the newest epoch this process has seen
+//! (a guess), and its write confirms the guess in its own transaction — the response is
+//! stored only if the epoch has not moved; if it has, the request is checked afresh. Pages
+//! read surveys and units fresh.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -60,6 +67,20 @@ pub(crate) struct ReadCache {
     pub surveys: Map<(i64, i64), crate::listen::Survey>,
     /// Units by id, under a request's epoch.
     pub units: Map<i64, crate::org::Unit>,
+    /// API tokens by hash.
+    pub tokens: Map<String, crate::access::tokens::TokenEntry>,
+    /// Accounts' scopes by user id.
+    pub scopes: Map<i64, cumbre_domain::access::Scope>,
+    /// The newest epoch this process has read (0 before the first).
+    pub latest: std::sync::atomic::AtomicU64,
+}
+
+impl ReadCache {
+    /// Notes an epoch just read from the database.
+    pub fn saw(&self, epoch: u64) {
+        self.latest
+            .fetch_max(epoch, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for ReadCache {

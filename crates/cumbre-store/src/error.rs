@@ -17,6 +17,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A write that expected a cache epoch found it moved: nothing was written; check
+    /// the request against fresh reads and try once more.
+    #[error("the data changed meanwhile")]
+    EpochMoved,
 }
 
 impl StoreError {

@@ -22,6 +22,24 @@ pub struct ApiToken {
     pub revoked: bool,
 }
 
+/// The account an API token speaks for, and the cache epoch it was read under.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub user: User,
+    pub epoch: crate::Epoch,
+    /// Read from the database for this request; else a guess from the cache (see
+    /// [`Store::api_token_user_guessed`]).
+    pub confirmed: bool,
+}
+
+/// What the cache keeps of a token.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenEntry {
+    user: User,
+    token_id: i64,
+    last_used: Option<i64>,
+}
+
 impl Store {
     pub async fn create_api_token(
         &self,
@@ -67,7 +85,7 @@ impl Store {
         &self,
         token_hash: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<(User, crate::Epoch)>, StoreError> {
+    ) -> Result<Option<TokenUser>, StoreError> {
         let sql = format!(
             "{} JOIN api_tokens t ON t.user_id = s.id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.active = 1",
@@ -82,20 +100,67 @@ impl Store {
             .fetch_optional(self.pool())
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let last: Option<i64> = col(&row, "last_used_at")?;
-        // Write "last used" at most once a minute: API calls must not all become writes.
-        if last.is_none_or(|l| to_millis(now) - l > 60_000) {
-            let mut w = self.begin_quiet_write().await?;
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(to_millis(now))
-                .bind(col::<i64>(&row, "token_id")?)
-                .execute(&mut *w.tx)
-                .await?;
-            w.commit().await?;
+        let mut entry = TokenEntry {
+            user: crate::access::users::user_from_row(&row)?,
+            token_id: col(&row, "token_id")?,
+            last_used: col(&row, "last_used_at")?,
+        };
+        let epoch = col::<i64>(&row, "epoch")? as u64;
+        self.cache.saw(epoch);
+        self.note_use(&mut entry, now).await?;
+        self.cache
+            .tokens
+            .put(epoch, token_hash.to_owned(), entry.clone());
+        Ok(Some(TokenUser {
+            user: entry.user,
+            epoch: crate::Epoch(epoch),
+            confirmed: true,
+        }))
+    }
+
+    /// [`Store::api_token_user`] from what was kept under the newest epoch this process
+    /// has seen, when it has it (`confirmed` false: no query, and only a write that
+    /// expects that epoch may rely on it); else read fresh.
+    pub async fn api_token_user_guessed(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<TokenUser>, StoreError> {
+        let latest = self.cache.latest.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some(entry) = self.cache.tokens.get(latest, &token_hash.to_owned())
+            && !Self::use_is_due(&entry, now)
+        {
+            return Ok(Some(TokenUser {
+                user: entry.user,
+                epoch: crate::Epoch(latest),
+                confirmed: false,
+            }));
         }
-        let user = crate::access::users::user_from_row(&row)?;
-        let epoch = crate::Epoch(col::<i64>(&row, "epoch")? as u64);
-        Ok(Some((user, epoch)))
+        self.api_token_user(token_hash, now).await
+    }
+
+    /// "Last used" is written at most once a minute: API calls must not all become writes.
+    fn use_is_due(entry: &TokenEntry, now: OffsetDateTime) -> bool {
+        entry.last_used.is_none_or(|l| to_millis(now) - l > 60_000)
+    }
+
+    async fn note_use(
+        &self,
+        entry: &mut TokenEntry,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if !Self::use_is_due(entry, now) {
+            return Ok(());
+        }
+        let mut w = self.begin_quiet_write().await?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(to_millis(now))
+            .bind(entry.token_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        entry.last_used = Some(to_millis(now));
+        Ok(())
     }
 
     pub async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {

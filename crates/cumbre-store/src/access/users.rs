@@ -283,6 +283,21 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::scope_for`] as kept under `epoch` (a change of account or a unit's move
+    /// moves the epoch).
+    pub async fn scope_for_at(
+        &self,
+        user: &User,
+        epoch: crate::Epoch,
+    ) -> Result<Scope, StoreError> {
+        if let Some(scope) = self.cache.scopes.get(epoch.0, &user.id.0) {
+            return Ok(scope);
+        }
+        let scope = self.scope_for(user).await?;
+        self.cache.scopes.put(epoch.0, user.id.0, scope.clone());
+        Ok(scope)
+    }
+
     /// What this account may see. Computed once per request by the web layer.
     pub async fn scope_for(&self, user: &User) -> Result<Scope, StoreError> {
         let tenant = user.tenant;

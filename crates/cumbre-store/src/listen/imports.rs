@@ -91,10 +91,8 @@ impl Store {
                 submitted_at: r.submitted_at,
             })
             .collect();
-        let incoming: Vec<Incoming<'_>> = news
-            .iter()
-            .map(|new| Incoming { new, received: now })
-            .collect();
+        let incoming: Vec<Incoming<'_>> =
+            news.iter().map(|new| Incoming::checked(new, now)).collect();
         let opts = Options {
             // All of it is history: alert rules never see it.
             history_before: Some(now + time::Duration::days(1)),
@@ -223,7 +221,7 @@ impl Store {
         for chunk in news.chunks(IMPORT_CHUNK) {
             let incoming: Vec<Incoming<'_>> = chunk
                 .iter()
-                .map(|new| Incoming { new, received: now })
+                .map(|new| Incoming::checked(new, now))
                 .collect();
             let outcomes = insert_responses(
                 &mut w.tx,
@@ -240,6 +238,12 @@ impl Store {
                     // The plan resolved every reference in this tenant: nothing can be
                     // refused here but for a unit removed since.
                     Outcome::Refused(e) => return Err(e),
+                    // Its rows expect no epoch.
+                    Outcome::EpochMoved => {
+                        return Err(StoreError::Corrupt(
+                            "an import row expected an epoch".into(),
+                        ));
+                    }
                 }
             }
             done += chunk.len();

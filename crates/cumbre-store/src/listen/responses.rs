@@ -188,6 +188,7 @@ pub(crate) enum Job {
 pub(crate) struct Submission {
     new: NewResponse,
     now: OffsetDateTime,
+    expects: Option<u64>,
     reply: oneshot::Sender<Result<Recorded, StoreError>>,
 }
 
@@ -268,7 +269,7 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
                     for s in group.drain(..) {
                         let _ = s
                             .reply
-                            .send(store.record_response_alone(&s.new, s.now).await);
+                            .send(store.record_response_alone(&s.new, s.now, s.expects).await);
                     }
                 }
                 // The commit may have happened: a keyed response is safe to record again
@@ -278,7 +279,7 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
                     tracing::error!(error = ?e, size = group.len(), "group outcome unknown; keyed responses recorded again");
                     for s in group.drain(..) {
                         let result = match s.new.idempotency_key {
-                            Some(_) => store.record_response_alone(&s.new, s.now).await,
+                            Some(_) => store.record_response_alone(&s.new, s.now, s.expects).await,
                             None => Err(StoreError::Corrupt(
                                 "the response may not have been saved".into(),
                             )),
@@ -337,11 +338,37 @@ impl Store {
         new: NewResponse,
         now: OffsetDateTime,
     ) -> Result<Recorded, StoreError> {
+        self.submit(new, now, None).await
+    }
+
+    /// [`Store::record_response`] for a response checked against reads kept under `epoch`
+    /// (a guess, see `cache`): `EpochMoved`, and nothing written, when the epoch has moved
+    /// since. The check and the write are one transaction.
+    pub async fn record_response_as_of(
+        &self,
+        new: NewResponse,
+        now: OffsetDateTime,
+        epoch: crate::Epoch,
+    ) -> Result<Recorded, StoreError> {
+        self.submit(new, now, Some(epoch.0)).await
+    }
+
+    async fn submit(
+        &self,
+        new: NewResponse,
+        now: OffsetDateTime,
+        expects: Option<u64>,
+    ) -> Result<Recorded, StoreError> {
         let Some(writer) = &self.responses else {
-            return self.record_response_alone(&new, now).await;
+            return self.record_response_alone(&new, now, expects).await;
         };
         let (reply, outcome) = oneshot::channel();
-        let submission = Submission { new, now, reply };
+        let submission = Submission {
+            new,
+            now,
+            expects,
+            reply,
+        };
         writer
             .send(Job::Record(submission))
             .await
@@ -367,6 +394,7 @@ impl Store {
             .map(|s| Incoming {
                 new: &s.new,
                 received: s.now,
+                expects: s.expects,
             })
             .collect();
         let outcomes = {
@@ -378,6 +406,7 @@ impl Store {
             tx.commit()
                 .await
                 .map_err(|e| GroupFailure::Unknown(e.into()))?;
+            self.cache.saw(known.epoch);
             outcomes
         };
         // Committed: from here on a failure is one submission's, never the group's.
@@ -390,6 +419,7 @@ impl Store {
                     .await
                     .map(Recorded::Existing),
                 Outcome::Refused(e) => Err(e),
+                Outcome::EpochMoved => Err(StoreError::EpochMoved),
             });
         }
         Ok(results)
@@ -400,9 +430,14 @@ impl Store {
         &self,
         new: &NewResponse,
         now: OffsetDateTime,
+        expects: Option<u64>,
     ) -> Result<Recorded, StoreError> {
         let mut w = self.begin_quiet_write().await?;
-        let row = [Incoming { new, received: now }];
+        let row = [Incoming {
+            new,
+            received: now,
+            expects,
+        }];
         let outcome = insert_responses(
             &mut w.tx,
             self.backend(),
@@ -419,6 +454,7 @@ impl Store {
             Outcome::Created(id) => Recorded::Created(id),
             Outcome::KeyUsed => Recorded::Existing(existing_id(&mut *w.tx, new).await?),
             Outcome::Refused(e) => return Err(e),
+            Outcome::EpochMoved => return Err(StoreError::EpochMoved),
         };
         w.commit().await?;
         Ok(recorded)

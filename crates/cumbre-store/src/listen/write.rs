@@ -19,6 +19,20 @@ use time::OffsetDateTime;
 pub(crate) struct Incoming<'a> {
     pub new: &'a NewResponse,
     pub received: OffsetDateTime,
+    /// The cache epoch its checks relied on (a guess, see `cache`): it is written only if
+    /// the epoch has not moved.
+    pub expects: Option<u64>,
+}
+
+impl<'a> Incoming<'a> {
+    /// A response whose checks were made on fresh reads.
+    pub fn checked(new: &'a NewResponse, received: OffsetDateTime) -> Self {
+        Incoming {
+            new,
+            received,
+            expects: None,
+        }
+    }
 }
 
 /// What happened to one row.
@@ -29,6 +43,8 @@ pub(crate) enum Outcome {
     KeyUsed,
     /// It names a touchpoint or unit its tenant does not have: nothing was written.
     Refused(StoreError),
+    /// The epoch it expected has moved: nothing was written; check it again.
+    EpochMoved,
 }
 
 /// How rows are written.
@@ -64,7 +80,8 @@ pub(crate) struct Known {
     /// time-zone change, by any process, moves it). On PostgreSQL places are read (and
     /// share-locked) anew each time.
     places: HashMap<i64, Place>,
-    epoch: u64,
+    /// The epoch last read here.
+    pub epoch: u64,
 }
 
 /// Most rows in one INSERT. Each row count is a statement of its own, and 64 of them stay
@@ -128,8 +145,25 @@ pub(crate) async fn insert_responses(
     opts: Options,
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut outcomes: Vec<Option<Outcome>> = (0..rows.len()).map(|_| None).collect();
+    // Read once, before any check: a row that expects another epoch is not written.
+    let places_kept = backend == Backend::Sqlite && opts.rollups;
+    if places_kept || rows.iter().any(|r| r.expects.is_some()) {
+        let epoch = crate::store::cache_epoch(&mut *conn).await?;
+        if epoch != known.epoch {
+            known.places.clear();
+            known.epoch = epoch;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            if row.expects.is_some_and(|e| e != epoch) {
+                outcomes[i] = Some(Outcome::EpochMoved);
+            }
+        }
+    }
     // A touchpoint must be the response's tenant's.
     for (i, row) in rows.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
         let pair = (row.new.tenant.0, row.new.touchpoint_id);
         if known.touchpoints.contains(&pair) {
             continue;
@@ -282,12 +316,8 @@ async fn unit_places(
     let units = rows.iter().map(|r| r.new.unit_id.0);
     let read = match backend {
         Backend::Postgres => places(conn, backend, units).await?,
+        // `known.epoch` was read at the start of this transaction.
         Backend::Sqlite => {
-            let epoch = crate::store::cache_epoch(&mut *conn).await?;
-            if epoch != known.epoch {
-                known.places.clear();
-                known.epoch = epoch;
-            }
             let missing: Vec<i64> = units.filter(|u| !known.places.contains_key(u)).collect();
             if !missing.is_empty() {
                 let more = places(conn, backend, missing).await?;

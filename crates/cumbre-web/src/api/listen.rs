@@ -1,8 +1,9 @@
 //! The Listen part of the JSON API: touchpoints, surveys, links and responses.
 
 use crate::api::body;
-use crate::auth::ApiCtx;
+use crate::auth::context::confirm;
 use crate::auth::secret::random_token;
+use crate::auth::{ApiCtx, Ctx, GuessedApiCtx};
 use crate::extract::Path;
 use crate::{AppError, AppState};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -228,7 +229,7 @@ const MAX_KEY: usize = 200;
 
 async fn submit_response(
     State(state): State<AppState>,
-    ApiCtx(ctx): ApiCtx,
+    GuessedApiCtx(ctx): GuessedApiCtx,
     Path(id): Path<i64>,
     headers: HeaderMap,
     payload: Result<Json<SubmittedResponse>, JsonRejection>,
@@ -249,6 +250,49 @@ async fn submit_response(
         }
     };
     let b = body(payload)?;
+    // Checked first against what this process keeps under the newest epoch it saw (no
+    // query); the write confirms that epoch, and when it has moved the token, survey and
+    // unit are read fresh and the response checked once more.
+    let recorded = match check_submission(&state, &ctx, id, &b, key.clone()).await {
+        Ok(new) if ctx.guessed => {
+            let epoch = ctx.epoch.ok_or(AppError::NoToken)?;
+            match state
+                .store
+                .record_response_as_of(new, state.clock.now(), epoch)
+                .await
+            {
+                Err(StoreError::EpochMoved) => None,
+                other => Some(other?),
+            }
+        }
+        Ok(new) => Some(state.store.record_response(new, state.clock.now()).await?),
+        Err(_) if ctx.guessed => None,
+        Err(e) => return Err(e),
+    };
+    let recorded = match recorded {
+        Some(r) => r,
+        None => {
+            let ctx = confirm(&state, &headers).await?;
+            let new = check_submission(&state, &ctx, id, &b, key).await?;
+            state.store.record_response(new, state.clock.now()).await?
+        }
+    };
+    Ok(match recorded {
+        Recorded::Created(rid) => (StatusCode::CREATED, Json(json!({ "id": rid }))).into_response(),
+        Recorded::Existing(rid) => {
+            (StatusCode::OK, Json(json!({ "id": rid, "replayed": true }))).into_response()
+        }
+    })
+}
+
+/// The response `b` would store for `ctx`, or why it is refused.
+async fn check_submission(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    b: &SubmittedResponse,
+    key: Option<String>,
+) -> Result<NewResponse, AppError> {
     let survey = match ctx.epoch {
         Some(epoch) => state.store.get_survey_at(&ctx.scope, id, epoch).await?,
         None => state.store.get_survey(&ctx.scope, id).await?,
@@ -327,7 +371,7 @@ async fn submit_response(
         Some(a) if errors.is_empty() => a,
         _ => return Err(AppError::InvalidFields(errors)),
     };
-    let new = NewResponse {
+    Ok(NewResponse {
         tenant: ctx.user.tenant,
         survey_id: id,
         version_id: survey.version_id,
@@ -345,12 +389,6 @@ async fn submit_response(
         answers,
         idempotency_key: key,
         submitted_at,
-    };
-    Ok(match state.store.record_response(new, now).await? {
-        Recorded::Created(rid) => (StatusCode::CREATED, Json(json!({ "id": rid }))).into_response(),
-        Recorded::Existing(rid) => {
-            (StatusCode::OK, Json(json!({ "id": rid, "replayed": true }))).into_response()
-        }
     })
 }
 

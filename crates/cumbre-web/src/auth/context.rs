@@ -31,6 +31,9 @@ pub struct Ctx {
     pub session_hash: Option<String>,
     /// The cache epoch an API call observed with its token (see `cumbre_store::Epoch`).
     pub epoch: Option<cumbre_store::Epoch>,
+    /// The token was read from the process's cache, not the database: only
+    /// [`GuessedApiCtx`] hands such a context to a handler (whose write confirms it).
+    pub guessed: bool,
 }
 
 impl Ctx {
@@ -111,24 +114,65 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
     }
 }
 
-/// An API handler's caller; without a valid token, 401.
+/// An API handler's caller, its token read fresh from the database; without a valid
+/// token, 401.
 pub struct ApiCtx(pub Arc<Ctx>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
+impl FromRequestParts<AppState> for ApiCtx {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let GuessedApiCtx(ctx) = GuessedApiCtx::from_request_parts(parts, state).await?;
+        if !ctx.guessed {
+            return Ok(ApiCtx(ctx));
+        }
+        confirm(state, &parts.headers).await.map(ApiCtx)
+    }
+}
+
+/// An API caller as the middleware resolved it, possibly from the cache under the newest
+/// epoch this process saw (`guessed`): for a handler whose one effect is a write that
+/// expects that epoch (`Store::record_response_as_of`), and that calls [`confirm`] when the
+/// epoch has moved.
+pub struct GuessedApiCtx(pub Arc<Ctx>);
+
+impl<S: Send + Sync> FromRequestParts<S> for GuessedApiCtx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<Arc<Ctx>>()
             .cloned()
-            .map(ApiCtx)
+            .map(GuessedApiCtx)
             .ok_or(AppError::NoToken)
     }
 }
 
-async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Option<Ctx>, AppError> {
+/// The API caller read fresh from the database; 401 when the token no longer works.
+pub async fn confirm(state: &AppState, headers: &HeaderMap) -> Result<Arc<Ctx>, AppError> {
+    lookup(state, headers, Some(Token::Fresh))
+        .await?
+        .map(Arc::new)
+        .ok_or(AppError::NoToken)
+}
+
+/// How an API token is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Token {
+    Fresh,
+    /// From the cache under the newest epoch when there (see `GuessedApiCtx`).
+    MayGuess,
+}
+
+async fn lookup(
+    state: &AppState,
+    headers: &HeaderMap,
+    api: Option<Token>,
+) -> Result<Option<Ctx>, AppError> {
     let now = state.clock.now();
-    let (user, csrf, session_hash, epoch) = if api {
+    let (user, csrf, session_hash, epoch, guessed) = if let Some(how) = api {
         let Some(token) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -136,12 +180,13 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
         else {
             return Ok(None);
         };
-        match state
-            .store
-            .api_token_user(&token_hash(token.trim()), now)
-            .await?
-        {
-            Some((user, epoch)) => (user, String::new(), None, Some(epoch)),
+        let hash = token_hash(token.trim());
+        let found = match how {
+            Token::Fresh => state.store.api_token_user(&hash, now).await?,
+            Token::MayGuess => state.store.api_token_user_guessed(&hash, now).await?,
+        };
+        match found {
+            Some(t) => (t.user, String::new(), None, Some(t.epoch), !t.confirmed),
             None => return Ok(None),
         }
     } else {
@@ -151,11 +196,14 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
         };
         let hash = token_hash(cookie.value());
         match state.store.session(&hash, now).await? {
-            Some((user, csrf)) => (user, csrf, Some(hash), None),
+            Some((user, csrf)) => (user, csrf, Some(hash), None, false),
             None => return Ok(None),
         }
     };
-    let scope = state.store.scope_for(&user).await?;
+    let scope = match epoch {
+        Some(epoch) => state.store.scope_for_at(&user, epoch).await?,
+        None => state.store.scope_for(&user).await?,
+    };
     let lang = user.locale.unwrap_or_else(|| header_lang(headers));
     Ok(Some(Ctx {
         user,
@@ -164,6 +212,7 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
         csrf,
         session_hash,
         epoch,
+        guessed,
     }))
 }
 
@@ -171,7 +220,7 @@ async fn lookup(state: &AppState, headers: &HeaderMap, api: bool) -> Result<Opti
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let mut lang = header_lang(req.headers());
-    match lookup(&state, req.headers(), api).await {
+    match lookup(&state, req.headers(), api.then_some(Token::MayGuess)).await {
         Ok(Some(ctx)) => {
             lang = ctx.lang;
             req.extensions_mut().insert(Arc::new(ctx));

@@ -8,5 +8,5 @@ pub mod password;
 pub mod secret;
 pub mod throttle;
 
-pub use context::{ApiCtx, Ctx, PageCtx, RequestLang};
+pub use context::{ApiCtx, Ctx, GuessedApiCtx, PageCtx, RequestLang};
 pub use csrf::CsrfForm;

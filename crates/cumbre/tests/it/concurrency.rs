@@ -458,3 +458,83 @@ async fn two_servers_on_one_postgresql_do_everything_once() {
         .json();
     assert_eq!(after["items"][0]["n"], before["items"][0]["n"], "{after}");
 }
+
+/// Two servers on one database. Server A has just accepted submissions with a token (and
+/// keeps what it read); server B revokes the token, then closes the survey. A refuses the
+/// very next submission each time, although nothing told it: submissions start from what a
+/// server keeps, and their write checks in its own transaction that nothing changed.
+async fn a_change_made_on_another_server_stops_the_next_submission(
+    backend: crate::harness::Backend,
+) {
+    let db = crate::harness::fresh_db(backend).await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let admin = demo_database(&url);
+        let (a, b) = (Server::serve(&url, &[]), Server::serve(&url, &[]));
+        let target = submission_target(&a, &admin);
+        let submit = |token: &str, key: &str| {
+            a.api(
+                "POST",
+                &format!("/api/v1/surveys/{}/responses", target.0),
+                token,
+                &format!(
+                    "{{\"unit_id\":{},\"touchpoint_id\":{},\"answers\":{{\"nps\":9,\"fix\":\"{key}\"}}}}",
+                    target.1, target.2
+                ),
+            )
+        };
+        let manager = create_token(&url, "manager@demo.test");
+        for i in 0..20 {
+            assert_eq!(submit(&manager, &format!("warm-{i}")).status, 201);
+            assert_eq!(submit(&admin, &format!("warm-admin-{i}")).status, 201);
+        }
+
+        // B revokes the manager's token (the owner signs in there).
+        let cookie = b.sign_in("manager@demo.test", PASSWORD);
+        let list = b.request("GET", "/tokens", &[("Cookie", &cookie)], "");
+        let id = list
+            .body
+            .split("/tokens/")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .expect("a revoke form")
+            .to_owned();
+        let csrf = page_csrf(&b, "/tokens", &cookie);
+        let revoked = b.request(
+            "POST",
+            &format!("/tokens/{id}/revoke"),
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &format!("csrf={csrf}"),
+        );
+        assert_eq!(revoked.status, 303, "{}", revoked.body);
+        let refused = submit(&manager, "after-revoke");
+        assert_eq!(refused.status, 401, "{}", refused.body);
+
+        // B closes the survey; A's next live submission is refused with the reason.
+        let closed = b.api(
+            "POST",
+            &format!("/api/v1/surveys/{}/status", target.0),
+            &admin,
+            "{\"status\":\"closed\"}",
+        );
+        assert_eq!(closed.status, 200, "{}", closed.body);
+        let refused = submit(&admin, "after-close");
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(refused.json()["error"], "invalid_input", "{}", refused.body);
+        assert!(
+            refused.body.contains("no está recibiendo respuestas"),
+            "{}",
+            refused.body
+        );
+        // Nothing of the refused ones was stored.
+        let stored = a.get("/api/v1/responses?q=after&limit=100", &admin).json();
+        assert_eq!(stored["items"].as_array().map(Vec::len), Some(0), "{stored}");
+    })
+    .await
+    .expect("test thread");
+}
+
+crate::harness::both!(a_change_made_on_another_server_stops_the_next_submission,);
