@@ -71,15 +71,32 @@ pub(crate) struct ReadCache {
     pub tokens: Map<String, crate::access::tokens::TokenEntry>,
     /// Accounts' scopes by user id.
     pub scopes: Map<i64, cumbre_domain::access::Scope>,
-    /// The newest epoch this process has read (0 before the first).
-    pub latest: std::sync::atomic::AtomicU64,
+    /// Public links by token, under an epoch.
+    pub links: Map<String, crate::listen::PublicLink>,
+    /// The newest epoch this process has read, and when.
+    latest: Mutex<(u64, Option<std::time::Instant>)>,
 }
+
+/// How old the newest epoch seen may be to start a guess from it: a server that has
+/// written nothing for a while reads the epoch again, so even what a guess only shows (a
+/// survey page) is at most this stale.
+const RECENT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl ReadCache {
     /// Notes an epoch just read from the database.
     pub fn saw(&self, epoch: u64) {
-        self.latest
-            .fetch_max(epoch, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut latest) = self.latest.lock()
+            && epoch >= latest.0
+        {
+            *latest = (epoch, Some(std::time::Instant::now()));
+        }
+    }
+
+    /// The newest epoch seen, if seen within [`RECENT`].
+    pub fn recent(&self) -> Option<u64> {
+        let latest = self.latest.lock().ok()?;
+        let (epoch, at) = *latest;
+        at.filter(|at| at.elapsed() < RECENT).map(|_| epoch)
     }
 }
 

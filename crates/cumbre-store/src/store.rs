@@ -209,6 +209,18 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// A cache epoch to start a guess from (see `cache`): the newest this process saw, if
+    /// recent, else read now. Reads kept under it are a guess until a write that expects
+    /// it (`record_response_as_of`) confirms it.
+    pub async fn recent_epoch(&self) -> Result<Epoch, StoreError> {
+        if let Some(n) = self.cache.recent() {
+            return Ok(Epoch(n));
+        }
+        let n = cache_epoch(self.pool()).await?;
+        self.cache.saw(n);
+        Ok(Epoch(n))
+    }
+
     /// A write transaction that may change what a process caches: it moves the cache
     /// epoch first, so the row lock it takes on PostgreSQL comes before any other (one
     /// order for every such transaction, no deadlock between them).

@@ -67,6 +67,16 @@ impl AppState {
 
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         let limits = Limits::for_store(&store);
+        Self::with_limits(store, clock, config, limits)
+    }
+
+    /// With other limits than the store's (`Limits::Unlimited` for a benchmark).
+    pub fn with_limits(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: WebConfig,
+        limits: Limits,
+    ) -> Self {
         Self(Arc::new(Shared {
             store,
             clock,

@@ -238,8 +238,15 @@ enum BenchCommand {
         #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
         clients: Vec<usize>,
         /// Seconds per run.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 3)]
         seconds: u64,
+        /// Rounds per figure (bare handler, API and respondent in turn); medians reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Servers sharing the database (PostgreSQL only), each with its own pool,
+        /// caches and response writer.
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
     },
     /// Build an organisation of regions × locations × teams × people and time reads,
     /// searches, moves and the import. Uses a temporary SQLite file unless --database-url
@@ -551,7 +558,7 @@ async fn bench_store(
     let url = db
         .database_url
         .clone()
-        .unwrap_or_else(|| format!("sqlite:{}?mode=rwc", dir.path().join("bench.db").display()));
+        .unwrap_or_else(|| sqlite_bench_url(&dir));
     let config = config(
         cli_file,
         &Db {
@@ -567,6 +574,11 @@ async fn bench_store(
         );
     }
     Ok((store, dir))
+}
+
+/// The temporary SQLite database of a bench without `--database-url`.
+fn sqlite_bench_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}?mode=rwc", dir.path().join("bench.db").display())
 }
 
 /// A store "not found" as the command line says it.
@@ -819,10 +831,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     db,
                     clients,
                     seconds,
+                    rounds,
+                    instances,
                 },
         } => {
-            let (store, _dir) = bench_store(&cli.config, db).await?;
-            crate::bench::responses::run(&store, clients, (*seconds).max(1)).await
+            let (store, dir) = bench_store(&cli.config, db).await?;
+            let url = db
+                .database_url
+                .clone()
+                .unwrap_or_else(|| sqlite_bench_url(&dir));
+            let opts = crate::bench::responses::Options {
+                clients: clients.clone(),
+                seconds: (*seconds).max(1),
+                rounds: (*rounds).clamp(1, 100),
+                instances: (*instances).clamp(1, 16),
+            };
+            crate::bench::responses::run(&store, &url, &opts).await
         }
         Command::Survey {
             command: SurveyCommand::Export { db, tenant: t, id },

@@ -29,9 +29,19 @@ pub fn init_logging(format: &str) {
 }
 
 pub fn app_state(store: Store, config: &Config) -> anyhow::Result<AppState> {
+    let limits = cumbre_web::auth::limits::Limits::for_store(&store);
+    app_state_with_limits(store, config, limits)
+}
+
+/// [`app_state`] with other limits (the benchmarks lift them).
+pub fn app_state_with_limits(
+    store: Store,
+    config: &Config,
+    limits: cumbre_web::auth::limits::Limits,
+) -> anyhow::Result<AppState> {
     let trusted_proxies = cumbre_web::networks::Networks::parse(&config.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("configuration trusted_proxies: {e}"))?;
-    Ok(AppState::new(
+    Ok(AppState::with_limits(
         store,
         Arc::new(SystemClock),
         WebConfig {
@@ -41,6 +51,7 @@ pub fn app_state(store: Store, config: &Config) -> anyhow::Result<AppState> {
             mail_enabled: config.smtp_url.is_some(),
             trusted_proxies,
         },
+        limits,
     ))
 }
 

@@ -118,21 +118,21 @@ impl Store {
         }))
     }
 
-    /// [`Store::api_token_user`] from what was kept under the newest epoch this process
-    /// has seen, when it has it (`confirmed` false: no query, and only a write that
-    /// expects that epoch may rely on it); else read fresh.
+    /// [`Store::api_token_user`] from what was kept under a recent epoch
+    /// ([`Store::recent_epoch`]), when it has it (`confirmed` false: no query, and only a
+    /// write that expects that epoch may rely on it); else read fresh.
     pub async fn api_token_user_guessed(
         &self,
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<TokenUser>, StoreError> {
-        let latest = self.cache.latest.load(std::sync::atomic::Ordering::Relaxed);
-        if let Some(entry) = self.cache.tokens.get(latest, &token_hash.to_owned())
+        let epoch = self.recent_epoch().await?;
+        if let Some(entry) = self.cache.tokens.get(epoch.0, &token_hash.to_owned())
             && !Self::use_is_due(&entry, now)
         {
             return Ok(Some(TokenUser {
                 user: entry.user,
-                epoch: crate::Epoch(latest),
+                epoch,
                 confirmed: false,
             }));
         }

@@ -60,7 +60,7 @@ pub struct PublicInvitation {
     pub survey_id: i64,
     pub status: SurveyStatus,
     pub version_id: i64,
-    pub definition: SurveyDefinition,
+    pub definition: std::sync::Arc<SurveyDefinition>,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub touchpoint_id: i64,
@@ -333,16 +333,22 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let status: String = col(&r, "survey_status")?;
-        let def: String = col(&r, "definition")?;
+        let status = SurveyStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+        let version_id = col(&r, "current_version_id")?;
         let tp: String = col(&r, "touchpoint_name")?;
         Ok(Some(PublicInvitation {
             id: col(&r, "id")?,
             tenant: TenantId(col(&r, "tenant_id")?),
             survey_id: col(&r, "survey_id")?,
-            status: SurveyStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-            version_id: col(&r, "current_version_id")?,
-            definition: crate::store::json(&def, "definition")?,
+            status,
+            version_id,
+            definition: crate::listen::surveys::definition_of(
+                &self.cache,
+                version_id,
+                status,
+                || col(&r, "definition"),
+            )?,
             unit_id: UnitId(col(&r, "unit_id")?),
             unit_name: col(&r, "unit_name")?,
             touchpoint_id: col(&r, "touchpoint_id")?,

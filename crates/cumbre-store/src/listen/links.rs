@@ -45,7 +45,8 @@ pub struct PublicLink {
     pub survey_id: i64,
     pub status: SurveyStatus,
     pub version_id: i64,
-    pub definition: SurveyDefinition,
+    /// Shared: the read cache hands out copies of a link on every page view.
+    pub definition: std::sync::Arc<SurveyDefinition>,
     pub unit_id: UnitId,
     pub unit_name: String,
     pub touchpoint_id: i64,
@@ -161,6 +162,25 @@ impl Store {
             .collect()
     }
 
+    /// [`Store::link_by_token`] as kept under `epoch` (a guess from
+    /// [`Store::recent_epoch`], or a request's).
+    pub async fn link_by_token_at(
+        &self,
+        token: &str,
+        epoch: crate::Epoch,
+    ) -> Result<Option<PublicLink>, StoreError> {
+        if let Some(link) = self.cache.links.get(epoch.0, &token.to_owned()) {
+            return Ok(Some(link));
+        }
+        let link = self.link_by_token(token).await?;
+        if let Some(link) = &link {
+            self.cache
+                .links
+                .put(epoch.0, token.to_owned(), link.clone());
+        }
+        Ok(link)
+    }
+
     pub async fn link_by_token(&self, token: &str) -> Result<Option<PublicLink>, StoreError> {
         let row = sqlx::query(
             "SELECT l.id, l.tenant_id, l.active, l.survey_id, s.status, s.current_version_id, v.definition, l.unit_id, u.name AS unit_name, \
@@ -173,17 +193,23 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let status: String = col(&r, "status")?;
-        let definition: String = col(&r, "definition")?;
+        let status = SurveyStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+        let version_id = col(&r, "current_version_id")?;
         let touchpoint: String = col(&r, "touchpoint_name")?;
         Ok(Some(PublicLink {
             link_id: col(&r, "id")?,
             tenant: TenantId(col(&r, "tenant_id")?),
             active: col::<i64>(&r, "active")? != 0,
             survey_id: col(&r, "survey_id")?,
-            status: SurveyStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-            version_id: col(&r, "current_version_id")?,
-            definition: crate::store::json(&definition, "definition")?,
+            status,
+            version_id,
+            definition: crate::listen::surveys::definition_of(
+                &self.cache,
+                version_id,
+                status,
+                || col(&r, "definition"),
+            )?,
             unit_id: UnitId(col(&r, "unit_id")?),
             unit_name: col(&r, "unit_name")?,
             touchpoint_id: col(&r, "touchpoint_id")?,

@@ -177,7 +177,9 @@ fn parse_cursor(raw: &str) -> Result<(i64, i64), InvalidInput> {
         })
 }
 
-/// What the writer is asked to do.
+/// What the writer is asked to do. Nearly every job is a `Record`: boxing it to shrink the
+/// rare `Stop` would cost an allocation per submission.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Job {
     Record(Submission),
     /// Give back the connection and end (`Store::close`), then say so.

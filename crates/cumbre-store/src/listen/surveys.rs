@@ -74,6 +74,26 @@ pub(crate) fn designs(scope: &Scope, owner: &UnitPath) -> bool {
     }
 }
 
+/// Version `version_id`'s definition, parsed from `text` unless kept: a draft's definition
+/// changes in place, a published or closed version's never does.
+pub(crate) fn definition_of(
+    cache: &crate::cache::ReadCache,
+    version_id: i64,
+    status: SurveyStatus,
+    text: impl FnOnce() -> Result<String, StoreError>,
+) -> Result<std::sync::Arc<SurveyDefinition>, StoreError> {
+    if status != SurveyStatus::Draft
+        && let Some(d) = cache.definitions.get(0, &version_id)
+    {
+        return Ok(d);
+    }
+    let parsed: std::sync::Arc<SurveyDefinition> = crate::store::json(&text()?, "definition")?;
+    if status != SurveyStatus::Draft {
+        cache.definitions.put(0, version_id, parsed.clone());
+    }
+    Ok(parsed)
+}
+
 fn survey_from_row(
     r: &AnyRow,
     scope: &Scope,
@@ -86,18 +106,7 @@ fn survey_from_row(
     let owner_path = UnitPath::from_stored(&owner_path)
         .ok_or_else(|| StoreError::Corrupt("owner path".into()))?;
     let version_id: i64 = col(r, "version_id")?;
-    // A draft's definition changes in place; a published or closed version's never does.
-    let definition = match cache.definitions.get(0, &version_id) {
-        Some(d) if status != SurveyStatus::Draft => d,
-        _ => {
-            let text: String = col(r, "definition")?;
-            let parsed: std::sync::Arc<SurveyDefinition> = crate::store::json(&text, "definition")?;
-            if status != SurveyStatus::Draft {
-                cache.definitions.put(0, version_id, parsed.clone());
-            }
-            parsed
-        }
-    };
+    let definition = definition_of(cache, version_id, status, || col(r, "definition"))?;
     Ok(Survey {
         summary: SurveySummary {
             id: col(r, "id")?,

@@ -19,6 +19,7 @@ use cumbre_domain::Lang;
 use cumbre_domain::listen::answers::{FieldErrors, check};
 use cumbre_domain::listen::{Question, QuestionKind, SurveyDefinition, SurveyStatus};
 use cumbre_store::listen::{NewResponse, PublicLink};
+use cumbre_store::{Epoch, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -160,12 +161,39 @@ fn plausible(token: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-async fn open_link(state: &AppState, token: &str) -> Result<Option<PublicLink>, AppError> {
+async fn open_link(
+    state: &AppState,
+    token: &str,
+    guess: Option<Epoch>,
+) -> Result<Option<PublicLink>, AppError> {
     if !plausible(token) {
         return Ok(None);
     }
-    Ok(state.store.link_by_token(token).await?)
+    Ok(match guess {
+        Some(epoch) => state.store.link_by_token_at(token, epoch).await?,
+        None => state.store.link_by_token(token).await?,
+    })
 }
+
+/// What [`open_target`] finds behind `token`, and the epoch it is a guess under: a shared
+/// link comes from what this process keeps under a recent epoch (no query; a page only
+/// shows it, and a submission's write confirms the epoch). A guess that would turn the
+/// respondent away is read fresh first; invitations are always read fresh.
+async fn open_guessed(
+    state: &AppState,
+    token: &str,
+) -> Result<(Option<Target>, Option<Epoch>), AppError> {
+    let epoch = state.store.recent_epoch().await?;
+    if let Some(link) = open_link(state, token, Some(epoch)).await?
+        && link.active
+        && link.status == SurveyStatus::Published
+    {
+        return Ok((Some((link, None)), Some(epoch)));
+    }
+    Ok((open_target(state, token).await?, None))
+}
+
+type Target = (PublicLink, Option<Invitation>);
 
 /// A personal invitation behind a `/s/{token}` address.
 struct Invitation {
@@ -175,11 +203,8 @@ struct Invitation {
 }
 
 /// A link token or an invitation token, as the page needs it.
-async fn open_target(
-    state: &AppState,
-    token: &str,
-) -> Result<Option<(PublicLink, Option<Invitation>)>, AppError> {
-    if let Some(link) = open_link(state, token).await? {
+async fn open_target(state: &AppState, token: &str) -> Result<Option<Target>, AppError> {
+    if let Some(link) = open_link(state, token, None).await? {
         return Ok(Some((link, None)));
     }
     if !plausible(token) {
@@ -289,7 +314,7 @@ pub async fn show(
     Path(token): Path<String>,
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
-    let Some((link, invitation)) = open_target(&state, &token).await? else {
+    let (Some((link, invitation)), _) = open_guessed(&state, &token).await? else {
         return Err(AppError::NotFound);
     };
     // An invitation opens in the recipient's language unless they switch.
@@ -401,50 +426,70 @@ pub async fn submit(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let Some((link, invitation)) = open_target(&state, &token).await? else {
-        return Err(AppError::NotFound);
-    };
-    let lang = field("lang").and_then(Lang::from_code).unwrap_or(browser);
-    if !link.active || link.status != SurveyStatus::Published {
-        return closed_page(lang, StatusCode::GONE);
-    }
-    if invitation.as_ref().is_some_and(|i| i.answered) {
-        return answered_page(lang);
-    }
     let now = state.clock.now();
-    admit(&state, &token, client, now).await?;
-    let raw = form_answers(&fields, &link.definition);
-    let answers = match check(&link.definition, &raw) {
-        Ok(a) => a,
-        Err(errors) => return render_errors(&link, &token, lang, &raw, &errors),
-    };
-    // One response per invitation; per page view for a shared link.
-    let key = match &invitation {
-        Some(inv) => Some(format!("inv:{}", inv.id)),
-        None => field("idempotency_key")
-            .filter(|k| !k.is_empty() && k.len() <= 100)
-            .map(|k| format!("link:{}:{k}", link.link_id)),
-    };
-    let new = NewResponse {
-        tenant: link.tenant,
-        survey_id: link.survey_id,
-        version_id: link.version_id,
-        unit_id: link.unit_id,
-        touchpoint_id: link.touchpoint_id,
-        person_id: link.person_id,
-        link_id: invitation.is_none().then_some(link.link_id),
-        source: if invitation.is_some() {
-            "invitation".into()
+    let mut admitted = false;
+    let mut guess = true;
+    let (recorded, lang, invitation) = loop {
+        let (target, epoch) = if guess {
+            open_guessed(&state, &token).await?
         } else {
-            "link".into()
-        },
-        language: lang,
-        nps: answers.nps(&link.definition),
-        answers,
-        idempotency_key: key,
-        submitted_at: now,
+            (open_target(&state, &token).await?, None)
+        };
+        let Some((link, invitation)) = target else {
+            return Err(AppError::NotFound);
+        };
+        let lang = field("lang").and_then(Lang::from_code).unwrap_or(browser);
+        if !link.active || link.status != SurveyStatus::Published {
+            return closed_page(lang, StatusCode::GONE);
+        }
+        if invitation.as_ref().is_some_and(|i| i.answered) {
+            return answered_page(lang);
+        }
+        if !admitted {
+            admit(&state, &token, client, now).await?;
+            admitted = true;
+        }
+        let raw = form_answers(&fields, &link.definition);
+        let answers = match check(&link.definition, &raw) {
+            Ok(a) => a,
+            Err(errors) => return render_errors(&link, &token, lang, &raw, &errors),
+        };
+        // One response per invitation; per page view for a shared link.
+        let key = match &invitation {
+            Some(inv) => Some(format!("inv:{}", inv.id)),
+            None => field("idempotency_key")
+                .filter(|k| !k.is_empty() && k.len() <= 100)
+                .map(|k| format!("link:{}:{k}", link.link_id)),
+        };
+        let new = NewResponse {
+            tenant: link.tenant,
+            survey_id: link.survey_id,
+            version_id: link.version_id,
+            unit_id: link.unit_id,
+            touchpoint_id: link.touchpoint_id,
+            person_id: link.person_id,
+            link_id: invitation.is_none().then_some(link.link_id),
+            source: if invitation.is_some() {
+                "invitation".into()
+            } else {
+                "link".into()
+            },
+            language: lang,
+            nps: answers.nps(&link.definition),
+            answers,
+            idempotency_key: key,
+            submitted_at: now,
+        };
+        let recorded = match epoch {
+            Some(epoch) => state.store.record_response_as_of(new, now, epoch).await,
+            None => state.store.record_response(new, now).await,
+        };
+        match recorded {
+            // The link was a guess and something changed meanwhile: read it fresh.
+            Err(StoreError::EpochMoved) if epoch.is_some() => guess = false,
+            other => break (other?, lang, invitation),
+        }
     };
-    let recorded = state.store.record_response(new, now).await?;
     if let Some(inv) = &invitation {
         state
             .store
@@ -502,7 +547,7 @@ pub async fn thanks(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&q, browser);
-    let Some((link, _)) = open_target(&state, &token).await? else {
+    let (Some((link, _)), _) = open_guessed(&state, &token).await? else {
         return Err(AppError::NotFound);
     };
     let tr = Tr::new(lang);
@@ -527,7 +572,7 @@ pub async fn kiosk(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&q, browser);
-    let Some(link) = open_link(&state, &token).await? else {
+    let Some(link) = open_link(&state, &token, None).await? else {
         return Err(AppError::NotFound);
     };
     if !link.active || link.status != SurveyStatus::Published {
@@ -565,7 +610,7 @@ pub async fn kiosk_submit(
     payload: Result<axum::Json<KioskAnswer>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     use axum::Json;
-    let Some(link) = open_link(&state, &token).await? else {
+    let Some(link) = open_link(&state, &token, None).await? else {
         return Err(AppError::NotFound);
     };
     if !link.active || link.status != SurveyStatus::Published {

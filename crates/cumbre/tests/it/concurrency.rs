@@ -459,10 +459,11 @@ async fn two_servers_on_one_postgresql_do_everything_once() {
     assert_eq!(after["items"][0]["n"], before["items"][0]["n"], "{after}");
 }
 
-/// Two servers on one database. Server A has just accepted submissions with a token (and
-/// keeps what it read); server B revokes the token, then closes the survey. A refuses the
-/// very next submission each time, although nothing told it: submissions start from what a
-/// server keeps, and their write checks in its own transaction that nothing changed.
+/// Two servers on one database. Server A has just accepted submissions with a token and
+/// through a survey's shared link (and keeps what it read); server B revokes the token,
+/// then closes the survey. A refuses the very next submission each time, API and form,
+/// although nothing told it: submissions start from what a server keeps, and their write
+/// checks in its own transaction that nothing changed.
 async fn a_change_made_on_another_server_stops_the_next_submission(
     backend: crate::harness::Backend,
 ) {
@@ -487,6 +488,39 @@ async fn a_change_made_on_another_server_stops_the_next_submission(
         for i in 0..20 {
             assert_eq!(submit(&manager, &format!("warm-{i}")).status, 201);
             assert_eq!(submit(&admin, &format!("warm-admin-{i}")).status, 201);
+        }
+
+        // A respondent answers on A through a shared link (A keeps the link).
+        let link = a.api(
+            "POST",
+            &format!("/api/v1/surveys/{}/links", target.0),
+            &admin,
+            &format!(
+                "{{\"unit_id\":{},\"touchpoint_id\":{}}}",
+                target.1, target.2
+            ),
+        );
+        assert_eq!(link.status, 201, "{}", link.body);
+        let page = link.json()["path"].as_str().expect("path").to_owned();
+        let answer = |n: usize| {
+            let form = a.request("GET", &page, &[], "");
+            assert_eq!(form.status, 200, "{}", form.body);
+            let key = form
+                .body
+                .split("name=\"idempotency_key\" value=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("the page's key")
+                .to_owned();
+            a.request(
+                "POST",
+                &page,
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                &format!("lang=es&idempotency_key={key}-{n}&q.nps=10"),
+            )
+        };
+        for n in 0..5 {
+            assert_eq!(answer(n).status, 303);
         }
 
         // B revokes the manager's token (the owner signs in there).
@@ -529,6 +563,13 @@ async fn a_change_made_on_another_server_stops_the_next_submission(
             "{}",
             refused.body
         );
+        let form = a.request(
+            "POST",
+            &page,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            "lang=es&idempotency_key=after-close&q.nps=10",
+        );
+        assert_eq!(form.status, 410, "{}", form.body);
         // Nothing of the refused ones was stored.
         let stored = a.get("/api/v1/responses?q=after&limit=100", &admin).json();
         assert_eq!(stored["items"].as_array().map(Vec::len), Some(0), "{stored}");
