@@ -198,27 +198,10 @@ pub(crate) struct Submission {
 /// that one transaction stays short.
 const GROUP: usize = 256;
 
-/// Group commits in flight at once on PostgreSQL. A group's time is mostly round trips
-/// and the commit's flush, during which one lane would leave the database idle; several
-/// lanes keep it busy. Their roll-up changes lock rows in one order (`Delta` is sorted),
-/// so lanes wait for each other at worst, never deadlock. SQLite allows one writer.
-const PG_LANES: usize = 4;
-
-/// What one lane keeps between its groups.
-#[derive(Default)]
-struct Lane {
-    /// A connection of its own: SQLite keeps a page cache per connection and empties it
-    /// when another connection wrote, so taking turns through the pool re-read pages
-    /// from disk for every group.
-    conn: Option<PoolConnection<Any>>,
-    known: Known,
-}
-
 /// Starts the response writer. Each loop takes every submission waiting (up to [`GROUP`]) and
 /// commits them together, then answers each: while one group's commit is on disk, the next
 /// group gathers, so a busy server commits dozens at a time and a quiet one each at once.
-/// Nothing is acknowledged before its commit. On PostgreSQL up to [`PG_LANES`] groups
-/// commit at once.
+/// Nothing is acknowledged before its commit.
 ///
 /// On SQLite the writer runs on a thread of its own: on the shared runtime its every wake-up
 /// (one per database round trip) queued behind the HTTP tasks, and the one writer SQLite
@@ -226,23 +209,16 @@ struct Lane {
 pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError> {
     let (tx, mut rx) = mpsc::channel::<Job>(4 * GROUP);
     let on_own_thread = store.backend() == Backend::Sqlite;
-    let lanes = if on_own_thread { 1 } else { PG_LANES };
     let work = async move {
-        let (free, mut idle) = mpsc::channel::<Lane>(lanes);
-        for _ in 0..lanes {
-            let _ = free.try_send(Lane::default());
-        }
         let mut jobs = Vec::with_capacity(GROUP);
+        let mut group = Vec::with_capacity(GROUP);
+        let mut known = Known::default();
+        // A connection of its own: SQLite keeps a page cache per connection and empties it
+        // when another connection wrote, so taking turns through the pool re-read pages
+        // from disk for every group.
+        let mut own: Option<PoolConnection<Any>> = None;
         let mut stop = None;
-        while stop.is_none() {
-            // A free lane first: submissions keep gathering while every lane is busy.
-            let Some(mut lane) = idle.recv().await else {
-                break;
-            };
-            if rx.recv_many(&mut jobs, GROUP).await == 0 {
-                break;
-            }
-            let mut group = Vec::with_capacity(jobs.len());
+        while stop.is_none() && rx.recv_many(&mut jobs, GROUP).await > 0 {
             for job in jobs.drain(..) {
                 match job {
                     Job::Record(s) => group.push(s),
@@ -250,27 +226,72 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
                 }
             }
             if group.is_empty() {
-                let _ = free.try_send(lane);
                 continue;
             }
-            let (store, free) = (store.clone(), free.clone());
-            let run = async move {
-                store.run_group(&mut lane, group).await;
-                let _ = free.try_send(lane);
-            };
-            if lanes == 1 {
-                run.await;
-            } else {
-                tokio::spawn(run);
+            // A panic in one group (a bug) must not stop the writer: that group's
+            // outcome is unknown, the next group starts afresh.
+            let outcome = std::panic::AssertUnwindSafe(async {
+                match own.as_mut() {
+                    Some(conn) => store.record_group(conn, &group, &mut known).await,
+                    None => match store.pool().acquire().await {
+                        Ok(conn) => {
+                            store
+                                .record_group(own.insert(conn), &group, &mut known)
+                                .await
+                        }
+                        Err(e) => Err(GroupFailure::NothingWritten(e.into())),
+                    },
+                }
+            })
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(
+                    size = group.len(),
+                    "the response writer panicked on a group"
+                );
+                Err(GroupFailure::Unknown(StoreError::Corrupt(
+                    "the response writer failed".into(),
+                )))
+            });
+            if outcome.is_err() {
+                own = None;
+                known = Known::default();
+            }
+            match outcome {
+                Ok(results) => {
+                    for (s, result) in group.drain(..).zip(results) {
+                        let _ = s.reply.send(result);
+                    }
+                }
+                // One bad apple (or a lost race with another process) must not spoil the
+                // group: record each on its own.
+                Err(GroupFailure::NothingWritten(e)) => {
+                    tracing::warn!(error = ?e, size = group.len(), "group commit failed; recording one by one");
+                    for s in group.drain(..) {
+                        let _ = s
+                            .reply
+                            .send(store.record_response_alone(&s.new, s.now, s.expects).await);
+                    }
+                }
+                // The commit may have happened: a keyed response is safe to record again
+                // (its key finds it), a keyless one would be stored twice, so it is
+                // reported failed instead.
+                Err(GroupFailure::Unknown(e)) => {
+                    tracing::error!(error = ?e, size = group.len(), "group outcome unknown; keyed responses recorded again");
+                    for s in group.drain(..) {
+                        let result = match s.new.idempotency_key {
+                            Some(_) => store.record_response_alone(&s.new, s.now, s.expects).await,
+                            None => Err(StoreError::Corrupt(
+                                "the response may not have been saved".into(),
+                            )),
+                        };
+                        let _ = s.reply.send(result);
+                    }
+                }
             }
         }
-        // Every lane back: nothing is in flight.
-        drop(free);
-        for _ in 0..lanes {
-            if idle.recv().await.is_none() {
-                break;
-            }
-        }
+        drop(own);
         if let Some(done) = stop {
             let _ = done.send(());
         }
@@ -288,70 +309,6 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
         tokio::spawn(work);
     }
     Ok(tx)
-}
-
-impl Store {
-    /// Commits `group` on `lane` and answers each submission.
-    async fn run_group(&self, lane: &mut Lane, group: Vec<Submission>) {
-        // A panic in one group (a bug) must not stop the writer: that group's
-        // outcome is unknown, the next group starts afresh.
-        let outcome = std::panic::AssertUnwindSafe(async {
-            let conn = match lane.conn.as_mut() {
-                Some(conn) => conn,
-                None => match self.pool().acquire().await {
-                    Ok(conn) => lane.conn.insert(conn),
-                    Err(e) => return Err(GroupFailure::NothingWritten(e.into())),
-                },
-            };
-            self.record_group(conn, &group, &mut lane.known).await
-        })
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            tracing::error!(
-                size = group.len(),
-                "the response writer panicked on a group"
-            );
-            Err(GroupFailure::Unknown(StoreError::Corrupt(
-                "the response writer failed".into(),
-            )))
-        });
-        if outcome.is_err() {
-            *lane = Lane::default();
-        }
-        match outcome {
-            Ok(results) => {
-                for (s, result) in group.into_iter().zip(results) {
-                    let _ = s.reply.send(result);
-                }
-            }
-            // One bad apple (or a lost race with another process) must not spoil the
-            // group: record each on its own.
-            Err(GroupFailure::NothingWritten(e)) => {
-                tracing::warn!(error = ?e, size = group.len(), "group commit failed; recording one by one");
-                for s in group {
-                    let _ = s
-                        .reply
-                        .send(self.record_response_alone(&s.new, s.now, s.expects).await);
-                }
-            }
-            // The commit may have happened: a keyed response is safe to record again
-            // (its key finds it), a keyless one would be stored twice, so it is
-            // reported failed instead.
-            Err(GroupFailure::Unknown(e)) => {
-                tracing::error!(error = ?e, size = group.len(), "group outcome unknown; keyed responses recorded again");
-                for s in group {
-                    let result = match s.new.idempotency_key {
-                        Some(_) => self.record_response_alone(&s.new, s.now, s.expects).await,
-                        None => Err(StoreError::Corrupt(
-                            "the response may not have been saved".into(),
-                        )),
-                    };
-                    let _ = s.reply.send(result);
-                }
-            }
-        }
-    }
 }
 
 /// Why a group was not recorded, and whether any of it may have been.
