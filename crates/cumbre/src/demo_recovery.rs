@@ -126,7 +126,7 @@ pub async fn replay(
                     }
                     Ok(())
                 }
-                Step::KeepPromise(id) => store.keep_promise(&actor, id, at).await,
+                Step::KeepPromise(id) => store.keep_promise(&actor, id, None, at).await,
                 Step::Resolve if detail.case.status.is_open() => {
                     let (kind, cents) = match rng.u8(0..10) {
                         0..=5 => ("", 0),
@@ -174,7 +174,7 @@ pub async fn replay(
                 Step::Approve(approval, approver) => {
                     let approver = self::actor(store, tenant, &mut actors, approver).await?;
                     store
-                        .decide_approval(&approver, approval, true, "", at)
+                        .decide_approval(&approver, approval, None, true, "", at)
                         .await
                 }
                 Step::Winback

@@ -176,6 +176,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tenant = grant.tenant();
         let mut w = self.begin_write().await?;
+        // The account first: another tenant's is not found, whatever the change names.
+        sqlx::query("SELECT id FROM users WHERE id = $1 AND tenant_id = $2")
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         check_links(
             &mut w.tx,
             tenant,

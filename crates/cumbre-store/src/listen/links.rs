@@ -136,6 +136,9 @@ impl Store {
         scope: &Scope,
         survey_id: i64,
     ) -> Result<Vec<SurveyLink>, StoreError> {
+        // The survey first: a link is the survey's, so whoever does not see the survey
+        // (an employee, an auditor, another tenant) sees none of its links.
+        self.get_survey(scope, survey_id).await?;
         let mut sql = Sql::new(
             "SELECT l.id, l.token, l.survey_id, l.touchpoint_id, l.unit_id, u.name AS unit_name, l.person_id, l.label, l.active, l.created_at \
              FROM survey_links l JOIN units u ON u.id = l.unit_id WHERE l.survey_id = ",

@@ -423,6 +423,14 @@ pub(crate) async fn update_person_tx(
     input: &PersonInput,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    // The person first: another tenant's (or nobody's) is not found, whatever the input
+    // names.
+    sqlx::query("SELECT id FROM people WHERE id = $1 AND tenant_id = $2")
+        .bind(id.0)
+        .bind(tenant.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let department = resolve_refs(tx, tenant, input, Some(id)).await?;
     let done = sqlx::query(
         "UPDATE people SET employee_number = $1, name = $2, email = $3, unit_id = $4, department_id = $5, \

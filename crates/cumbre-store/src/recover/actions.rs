@@ -469,10 +469,12 @@ impl Store {
 
     /// The approver (or an administrator) approves, which resolves the case as asked, or
     /// declines with a reason, which leaves it open.
+    /// Decides an approval. `in_case` as for [`Store::keep_promise`].
     pub async fn decide_approval(
         &self,
         actor: &Actor,
         approval_id: i64,
+        in_case: Option<i64>,
         approve: bool,
         reason: &str,
         now: OffsetDateTime,
@@ -486,6 +488,9 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let case_id: i64 = col(&row, "case_id")?;
+        if in_case.is_some_and(|c| c != case_id) {
+            return Err(StoreError::NotFound);
+        }
         let core = self.core(&actor.scope, case_id).await?;
         let approver: Option<i64> = col(&row, "approver_id")?;
         if approver != Some(actor.user.0) && actor.role != Role::Admin {
@@ -700,10 +705,13 @@ impl Store {
     }
 
     /// The owner says a promise was kept; only an open promise can be.
+    /// Marks a promise kept. `in_case`: the case the caller named it under (a page's
+    /// address); a promise of another case is not found there.
     pub async fn keep_promise(
         &self,
         actor: &Actor,
         promise_id: i64,
+        in_case: Option<i64>,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let row = sqlx::query("SELECT case_id FROM promises WHERE id = $1 AND tenant_id = $2")
@@ -713,6 +721,9 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let case_id: i64 = col(&row, "case_id")?;
+        if in_case.is_some_and(|c| c != case_id) {
+            return Err(StoreError::NotFound);
+        }
         let core = self.core(&actor.scope, case_id).await?;
         let mut w = self.begin_quiet_write().await?;
         let changed = sqlx::query(

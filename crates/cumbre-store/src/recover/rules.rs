@@ -146,6 +146,15 @@ impl Store {
             admin,
             actor,
         } = *editor;
+        let admin = admin.filter(|g| g.tenant() == scope.tenant());
+        // Who may write rules at all comes before what the rule says: administrators and,
+        // for their subtree, managers; an executive sees the whole company but does not
+        // configure it, and those who see only their own things configure nothing.
+        if matches!(scope, Scope::Own { .. })
+            || (matches!(scope, Scope::Tenant(_)) && admin.is_none())
+        {
+            return Err(StoreError::Forbidden);
+        }
         input.definition.check().map_err(|errors| {
             StoreError::Invalid(errors.into_iter().next().map_or(
                 cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Condition),
@@ -169,12 +178,6 @@ impl Store {
             webhook_before = rule.definition.webhook;
         }
         let webhook = input.definition.webhook.as_deref();
-        let admin = admin.filter(|g| g.tenant() == scope.tenant());
-        // Rules are written by administrators and, for their subtree, managers: an
-        // executive sees the whole company but does not configure it.
-        if matches!(scope, Scope::Tenant(_)) && admin.is_none() {
-            return Err(StoreError::Forbidden);
-        }
         if webhook.is_some() && webhook != webhook_before.as_deref() && admin.is_none() {
             return Err(StoreError::Forbidden);
         }

@@ -165,7 +165,6 @@ async fn list_links(
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<SurveyLink>>, AppError> {
-    state.store.get_survey(&ctx.scope, id).await?;
     Ok(Json(state.store.list_links(&ctx.scope, id).await?))
 }
 

@@ -406,7 +406,7 @@ async fn keep_promise(
 ) -> Result<StatusCode, AppError> {
     state
         .store
-        .keep_promise(&ctx.acting(), id, state.clock.now())
+        .keep_promise(&ctx.acting(), id, None, state.clock.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -440,7 +440,14 @@ async fn decide(
     };
     state
         .store
-        .decide_approval(&ctx.acting(), id, approve, &b.reason, state.clock.now())
+        .decide_approval(
+            &ctx.acting(),
+            id,
+            None,
+            approve,
+            &b.reason,
+            state.clock.now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

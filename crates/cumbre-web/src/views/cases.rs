@@ -420,7 +420,7 @@ pub async fn keep_promise(
 ) -> Result<Response, AppError> {
     state
         .store
-        .keep_promise(&f.ctx.acting(), promise, state.clock.now())
+        .keep_promise(&f.ctx.acting(), promise, Some(case), state.clock.now())
         .await?;
     Ok(done(&format!("/cases/{case}"), "saved"))
 }
@@ -442,6 +442,7 @@ pub async fn decide(
         .decide_approval(
             &f.ctx.acting(),
             approval,
+            Some(case),
             f.form.decision == "approve",
             &f.form.reason,
             state.clock.now(),

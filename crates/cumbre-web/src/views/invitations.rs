@@ -29,6 +29,9 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let upload = crate::views::upload::read(&ctx, multipart).await?;
+    // Access before the file's contents: a survey the caller does not see is a 404,
+    // whatever the file says. Visibility and status are checked even for a dry run.
+    let survey = state.store.get_survey(&ctx.scope, id).await?;
     let reminder_days = crate::views::optional_id(upload.field("reminder_days"), Field::Position)?;
     let now = state.clock.now();
     let mut lookups = state.store.response_lookups(ctx.user.tenant).await?;
@@ -49,8 +52,6 @@ pub async fn upload(
                 .collect(),
         )
     })?;
-    // Visibility and survey status are checked even for a dry run.
-    let survey = state.store.get_survey(&ctx.scope, id).await?;
     if upload.dry_run {
         if survey.summary.status != cumbre_domain::listen::SurveyStatus::Published {
             return Err(InvalidInput::SurveyClosed.into());

@@ -4,6 +4,7 @@
 mod harness;
 
 mod access;
+mod authorization;
 mod browser;
 mod builder;
 mod cli;
