@@ -338,6 +338,33 @@ struct TenantArg {
     tenant: Option<i64>,
 }
 
+/// Most characters of one cause in a command-line reason (values echoed from the input
+/// are cut).
+const MAX_CAUSE: usize = 400;
+
+/// A message on one line. Parsers (TOML, CSV) render their errors over several lines, with
+/// a snippet of the input under a gutter (`2 | key = …`, `  ^`): the snippet is dropped,
+/// the rest joined. A message that quotes a huge value is cut.
+fn one_line(message: &str) -> String {
+    let joined = message
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            let gutter = line
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start();
+            !line.is_empty()
+                && !gutter.starts_with('|')
+                && !line.chars().all(|c| c == '^' || c == ' ')
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    match joined.char_indices().nth(MAX_CAUSE) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -372,7 +399,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the reason and its causes.
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            let chain: Vec<String> = e.chain().map(|c| one_line(&c.to_string())).collect();
             eprintln!("error: {}", chain.join(": "));
             ExitCode::FAILURE
         }

@@ -291,12 +291,15 @@ impl Store {
     }
 
     /// [`Store::scope_for`] as kept under `epoch` (a change of account or a unit's move
-    /// moves the epoch).
+    /// moves the epoch); `None` computes it fresh.
     pub async fn scope_for_at(
         &self,
         user: &User,
-        epoch: crate::Epoch,
+        epoch: Option<crate::Epoch>,
     ) -> Result<Scope, StoreError> {
+        let Some(epoch) = epoch else {
+            return self.scope_for(user).await;
+        };
         if let Some(scope) = self.cache.scopes.get(epoch.0, &user.id.0) {
             return Ok(scope);
         }

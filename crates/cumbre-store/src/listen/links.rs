@@ -166,12 +166,15 @@ impl Store {
     }
 
     /// [`Store::link_by_token`] as kept under `epoch` (a guess from
-    /// [`Store::recent_epoch`], or a request's).
+    /// [`Store::recent_epoch`], or a request's); `None` reads it fresh.
     pub async fn link_by_token_at(
         &self,
         token: &str,
-        epoch: crate::Epoch,
+        epoch: Option<crate::Epoch>,
     ) -> Result<Option<PublicLink>, StoreError> {
+        let Some(epoch) = epoch else {
+            return self.link_by_token(token).await;
+        };
         if let Some(link) = self.cache.links.get(epoch.0, &token.to_owned()) {
             return Ok(Some(link));
         }

@@ -169,13 +169,16 @@ impl Store {
     }
 
     /// [`Store::get_survey`] as of `epoch` (a request's): from the cache when it was read
-    /// under that epoch.
+    /// under that epoch; `None` reads it fresh.
     pub async fn get_survey_at(
         &self,
         scope: &Scope,
         id: i64,
-        epoch: crate::Epoch,
+        epoch: Option<crate::Epoch>,
     ) -> Result<Survey, StoreError> {
+        let Some(epoch) = epoch else {
+            return self.get_survey(scope, id).await;
+        };
         let key = (scope.tenant().0, id);
         let survey = match self.cache.surveys.get(epoch.0, &key) {
             Some(s) => s,

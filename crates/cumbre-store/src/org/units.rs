@@ -101,13 +101,16 @@ impl Store {
     }
 
     /// [`Store::get_unit`] as of `epoch` (a request's): from the cache when it was read
-    /// under that epoch.
+    /// under that epoch; `None` reads it fresh.
     pub async fn get_unit_at(
         &self,
         scope: &Scope,
         id: UnitId,
-        epoch: crate::Epoch,
+        epoch: Option<crate::Epoch>,
     ) -> Result<Unit, StoreError> {
+        let Some(epoch) = epoch else {
+            return self.get_unit(scope, id).await;
+        };
         let unit = match self.cache.units.get(epoch.0, &id.0) {
             Some(u) => u,
             None => {

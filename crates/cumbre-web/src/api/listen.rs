@@ -292,10 +292,7 @@ async fn check_submission(
     b: &SubmittedResponse,
     key: Option<String>,
 ) -> Result<NewResponse, AppError> {
-    let survey = match ctx.epoch {
-        Some(epoch) => state.store.get_survey_at(&ctx.scope, id, epoch).await?,
-        None => state.store.get_survey(&ctx.scope, id).await?,
-    };
+    let survey = state.store.get_survey_at(&ctx.scope, id, ctx.epoch).await?;
     let now = state.clock.now();
     let submitted_at = b.submitted_at.unwrap_or(now);
     cumbre_domain::calendar::check_instant(
@@ -318,10 +315,7 @@ async fn check_submission(
     }
     let mut errors = Vec::new();
     let unit = UnitId(b.unit_id);
-    let found = match ctx.epoch {
-        Some(epoch) => state.store.get_unit_at(&ctx.scope, unit, epoch).await,
-        None => state.store.get_unit(&ctx.scope, unit).await,
-    };
+    let found = state.store.get_unit_at(&ctx.scope, unit, ctx.epoch).await;
     if matches!(found, Err(StoreError::NotFound)) {
         errors.push((
             "unit_id".to_owned(),

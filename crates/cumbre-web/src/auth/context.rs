@@ -200,10 +200,7 @@ async fn lookup(
             None => return Ok(None),
         }
     };
-    let scope = match epoch {
-        Some(epoch) => state.store.scope_for_at(&user, epoch).await?,
-        None => state.store.scope_for(&user).await?,
-    };
+    let scope = state.store.scope_for_at(&user, epoch).await?;
     let lang = user.locale.unwrap_or_else(|| header_lang(headers));
     Ok(Some(Ctx {
         user,

@@ -169,10 +169,7 @@ async fn open_link(
     if !plausible(token) {
         return Ok(None);
     }
-    Ok(match guess {
-        Some(epoch) => state.store.link_by_token_at(token, epoch).await?,
-        None => state.store.link_by_token(token).await?,
-    })
+    Ok(state.store.link_by_token_at(token, guess).await?)
 }
 
 /// What [`open_target`] finds behind `token`, and the epoch it is a guess under: a shared

@@ -759,3 +759,85 @@ fn the_scheduler_runs_one_pass_as_of_any_instant() {
         "{err}"
     );
 }
+
+/// A configuration file, whatever it holds (any key, any value, any bytes, huge or deep),
+/// is either used or refused with a one-line reason; it never crashes the command. The
+/// command is the scheduler's single pass, which reads every setting it acts on (mail,
+/// public address, webhook networks) and exits.
+#[test]
+fn any_configuration_file_is_used_or_refused_with_a_reason() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite:{}?mode=rwc", dir.path().join("c.db").display());
+    let out = cumbre(&["migrate"], Some(&db));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = dir.path().join("cumbre.toml");
+    let keys: Vec<&'static str> = vec![
+        "bind",
+        "secure_cookies",
+        "session_hours",
+        "log_format",
+        "public_url",
+        "smtp_url",
+        "mail_from",
+        "trusted_proxies",
+        "webhook_allow",
+        "database_url",
+        "requird",
+    ];
+    let values = prop_oneof![
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        "\\PC{0,40}".prop_map(|s| format!("{s:?}")),
+        Just("\"10.0.0.0/33, ::1/129, 999.1.1.1\"".to_owned()),
+        Just("\"smtp://user:pw@[::1]:99999\"".to_owned()),
+        Just("\"http://\"".to_owned()),
+        Just(format!("\"{}\"", "x".repeat(100_000))),
+        Just(format!("{}1{}", "[".repeat(200), "]".repeat(200))),
+        Just("{ a = { b = { c = 1 } } }".to_owned()),
+        Just("1970-01-01T00:00:00Z".to_owned()),
+    ];
+    let document = prop_oneof![
+        proptest::collection::vec((proptest::sample::select(keys), values), 0..6).prop_map(
+            |pairs| pairs
+                .into_iter()
+                .map(|(k, v)| format!("{k} = {v}\n"))
+                .collect::<String>()
+                .into_bytes()
+        ),
+        proptest::collection::vec(any::<u8>(), 0..400),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&document, |bytes| {
+            std::fs::write(&file, &bytes).expect("write");
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_cumbre"))
+                .args(["scheduler", "run-once", "--config"])
+                .arg(&file)
+                .env("CUMBRE_DATABASE_URL", &db)
+                .env_remove("CUMBRE_CONFIG")
+                .output()
+                .expect("cumbre runs");
+            let err = text(&out.stderr);
+            let shown: String = err.chars().take(600).collect();
+            prop_assert!(!err.contains("panicked"), "{shown}");
+            match out.status.code() {
+                Some(0) => {}
+                Some(1) => {
+                    let reason = err.trim().lines().last().unwrap_or_default();
+                    prop_assert!(
+                        reason.starts_with("error:") && reason.chars().count() < 1_000,
+                        "not a short one-line reason: {shown}"
+                    );
+                }
+                other => prop_assert!(false, "exit {other:?}: {shown}"),
+            }
+            Ok(())
+        })
+        .expect("every file is used or refused with a reason");
+}
