@@ -579,3 +579,104 @@ async fn a_change_made_on_another_server_stops_the_next_submission(
 }
 
 crate::harness::both!(a_change_made_on_another_server_stops_the_next_submission,);
+
+/// A server with mail but no `public_url` says at start that invitations wait, and sends
+/// none (their links would point at whatever address it listens on); started again with
+/// `public_url`, it sends each one once, with links on that address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_wait_for_a_public_address_then_go_out_once() {
+    let db = crate::harness::fresh_db(crate::harness::Backend::Sqlite).await;
+    let sink = crate::smtp::SmtpSink::start().await;
+    let (url, smtp) = (db.url.clone(), sink.url());
+    let server_env = |public: Option<&'static str>| {
+        let mut env = vec![("CUMBRE_SMTP_URL".to_owned(), smtp.clone())];
+        if let Some(p) = public {
+            env.push(("CUMBRE_PUBLIC_URL".to_owned(), p.to_owned()));
+        }
+        env
+    };
+    let (first, second) = (
+        server_env(None),
+        server_env(Some("https://encuestas.sierraazul.example")),
+    );
+    let waited = tokio::task::spawn_blocking(move || {
+        let token = demo_database(&url);
+        let env: Vec<(&str, &str)> = first.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let server = Server::serve(&url, &env);
+        assert!(
+            server.startup.iter().any(|l| l.contains("invitations wait in the queue")),
+            "the log says why: {:?}",
+            server.startup
+        );
+        let (survey, _, touchpoint) = submission_target(&server, &token);
+        let cookie = server.sign_in("admin@demo.test", PASSWORD);
+        let csrf = page_csrf(&server, &format!("/surveys/{survey}"), &cookie);
+        let boundary = "waitboundary";
+        let csv = format!(
+            "name,email,language,unit,touchpoint,visit_date\nAna,ana@example.com,es,CUN,{touchpoint},\nBeto,beto@example.com,en,CUN,{touchpoint},\n"
+        );
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+        );
+        let uploaded = server.request(
+            "POST",
+            &format!("/surveys/{survey}/invitations"),
+            &[
+                ("Cookie", &cookie),
+                ("Content-Type", &format!("multipart/form-data; boundary={boundary}")),
+            ],
+            &body,
+        );
+        assert!(uploaded.status == 303 || uploaded.status == 200, "{}", uploaded.body);
+        // Longer than the job's pass would take if it ran.
+        std::thread::sleep(std::time::Duration::from_secs(4));
+        drop(server);
+        (url, second)
+    })
+    .await
+    .expect("test thread");
+    assert!(
+        sink.mails().is_empty(),
+        "nothing goes out without a public address"
+    );
+
+    let (url, second) = waited;
+    let arrived = sink.mails.clone();
+    tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = second
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let server = Server::serve(&url, &env);
+        assert!(
+            !server
+                .startup
+                .iter()
+                .any(|l| l.contains("invitations wait")),
+            "{:?}",
+            server.startup
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while arrived.lock().expect("mails").len() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        // A little longer: a repeat would show now.
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        drop(server);
+    })
+    .await
+    .expect("test thread");
+    let mails = sink.mails();
+    let mut to: Vec<String> = mails.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["ana@example.com", "beto@example.com"], "each once");
+    for mail in &mails {
+        assert!(
+            mail.text()
+                .contains("https://encuestas.sierraazul.example/s/"),
+            "{}",
+            mail.text()
+        );
+    }
+}

@@ -26,6 +26,8 @@ pub fn text(bytes: &[u8]) -> String {
 pub struct Server {
     pub child: Child,
     pub addr: String,
+    /// What `serve` logged before it listened (its warnings about the configuration).
+    pub startup: Vec<String>,
 }
 
 impl Server {
@@ -42,11 +44,13 @@ impl Server {
         let mut child = cmd.spawn().expect("server starts");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
+        let mut startup = Vec::new();
         let addr = loop {
             let line = lines
                 .next()
                 .expect("server logs its address")
                 .expect("line");
+            startup.push(line.clone());
             if let Some(rest) = line.split("addr=").nth(1) {
                 break rest
                     .split_whitespace()
@@ -58,7 +62,11 @@ impl Server {
         };
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines.by_ref() {});
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            startup,
+        }
     }
 
     /// `cumbre demo` in `data_dir` (a small history), serving on a free port; returns once
@@ -93,7 +101,11 @@ impl Server {
             }
         };
         std::thread::spawn(move || for _ in lines.by_ref() {});
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            startup: Vec::new(),
+        }
     }
 
     pub fn kill(&mut self) {
