@@ -680,3 +680,114 @@ async fn invitations_wait_for_a_public_address_then_go_out_once() {
         );
     }
 }
+
+/// Server A saves a survey's draft just as server B publishes it, and B's publish gets in
+/// first (forced: both wait behind a transaction the test holds, B queued first). A's save
+/// must then make a new version: the published one never changes in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_saved_as_another_server_publishes_makes_a_new_version() {
+    use sqlx::Connection;
+    if crate::harness::postgres_url().is_none() {
+        return;
+    }
+    let db = crate::harness::fresh_db(crate::harness::Backend::Postgres).await;
+    let url = db.url.clone();
+    let (token, survey, a, b) = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let token = demo_database(&url);
+            let (a, b) = (Server::serve(&url, &[]), Server::serve(&url, &[]));
+            let unit = submission_target(&a, &token).1;
+            let created = a.api(
+                "POST",
+                "/api/v1/surveys",
+                &token,
+                &format!("{{\"name\":\"Carrera\",\"owner_unit_id\":{unit},\"template\":\"post-stay-nps\"}}"),
+            );
+            assert_eq!(created.status, 201, "{}", created.body);
+            let survey = created.json()["id"].as_i64().expect("id");
+            (token, survey, a, b)
+        })
+        .await
+        .expect("setup")
+    };
+    let definition = {
+        let got = a.get(&format!("/api/v1/surveys/{survey}"), &token).json();
+        let mut d = got["definition"].clone();
+        d["title"]["es"] = serde_json::json!("Título nuevo");
+        d.to_string()
+    };
+    // Every write that can change a survey takes the cache epoch's row first: hold it.
+    let mut holder = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    let mut watch = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    sqlx::query("BEGIN")
+        .execute(&mut holder)
+        .await
+        .expect("begin");
+    sqlx::query("UPDATE cache_epoch SET n = n WHERE id = 1")
+        .execute(&mut holder)
+        .await
+        .expect("lock");
+    let (b_addr, a_addr, t1, t2) = (b.addr.clone(), a.addr.clone(), token.clone(), token.clone());
+    let publish = std::thread::spawn(move || {
+        crate::process::http(
+            &b_addr,
+            "POST",
+            &format!("/api/v1/surveys/{survey}/status"),
+            &[
+                ("Authorization", &format!("Bearer {t1}")),
+                ("Content-Type", "application/json"),
+            ],
+            "{\"status\":\"published\"}",
+        )
+    });
+    while lock_waiters(&mut watch).await < 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let body = definition.clone();
+    let save = std::thread::spawn(move || {
+        crate::process::http(
+            &a_addr,
+            "PUT",
+            &format!("/api/v1/surveys/{survey}/definition"),
+            &[
+                ("Authorization", &format!("Bearer {t2}")),
+                ("Content-Type", "application/json"),
+            ],
+            &body,
+        )
+    });
+    while lock_waiters(&mut watch).await < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    sqlx::query("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .expect("release");
+    let published = publish.join().expect("publish");
+    let saved = save.join().expect("save");
+    assert_eq!(published.status, 200, "{}", published.body);
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(
+        saved.json()["version"],
+        2,
+        "the save after the publish is a new version: {}",
+        saved.body
+    );
+    let now = a.get(&format!("/api/v1/surveys/{survey}"), &token).json();
+    assert_eq!(now["status"], "published");
+    assert_eq!(now["version"], 2);
+    drop((a, b));
+}
+
+/// Sessions of this database waiting for a lock.
+async fn lock_waiters(conn: &mut sqlx::AnyConnection) -> i64 {
+    let row = sqlx::query(
+        "SELECT CAST(count(*) AS BIGINT) AS n FROM pg_stat_activity \
+         WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    )
+    .fetch_one(conn)
+    .await
+    .expect("activity");
+    sqlx::Row::get::<i64, _>(&row, "n")
+}
