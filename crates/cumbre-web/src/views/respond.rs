@@ -607,53 +607,90 @@ pub async fn kiosk_submit(
     payload: Result<axum::Json<KioskAnswer>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, AppError> {
     use axum::Json;
-    let Some(link) = open_link(&state, &token, None).await? else {
-        return Err(AppError::NotFound);
-    };
-    if !link.active || link.status != SurveyStatus::Published {
-        return Err(AppError::Gone);
-    }
-    let item = payload
-        .map(|Json(v)| v)
-        .map_err(|e| cumbre_domain::InvalidInput::BadJson {
-            detail: e.body_text(),
-        })?;
-    if item.key.is_empty() || item.key.len() > 100 {
-        return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
-    }
     let now = state.clock.now();
-    admit(&state, &token, client, now).await?;
-    let lang = item
-        .lang
-        .as_deref()
-        .and_then(Lang::from_code)
-        .unwrap_or(browser);
-    let answers = check(&link.definition, &item.answers).map_err(AppError::InvalidFields)?;
-    // The device's clock says when it was answered; trust it within reason.
-    let submitted_at = item
-        .submitted_at
-        .filter(|at| {
-            *at <= now + time::Duration::minutes(5)
-                && *at >= now - time::Duration::days(KIOSK_MAX_AGE_DAYS)
-        })
-        .unwrap_or(now)
-        .min(now);
-    let new = NewResponse {
-        tenant: link.tenant,
-        survey_id: link.survey_id,
-        version_id: link.version_id,
-        unit_id: link.unit_id,
-        touchpoint_id: link.touchpoint_id,
-        person_id: link.person_id,
-        link_id: Some(link.link_id),
-        source: "kiosk".into(),
-        language: lang,
-        nps: answers.nps(&link.definition),
-        answers,
-        idempotency_key: Some(format!("kiosk:{}:{}", link.link_id, item.key)),
-        submitted_at,
+    let mut payload = Some(payload);
+    let mut item: Option<KioskAnswer> = None;
+    let mut admitted = false;
+    // As the form: the link as kept under a recent epoch, confirmed by the write; a guess
+    // that would turn the kiosk away, or that the write finds stale, is read fresh.
+    let mut guess = true;
+    let recorded = loop {
+        let epoch = match guess {
+            true => Some(state.store.recent_epoch().await?),
+            false => None,
+        };
+        let Some(link) = open_link(&state, &token, epoch).await? else {
+            return Err(AppError::NotFound);
+        };
+        if !link.active || link.status != SurveyStatus::Published {
+            if guess {
+                guess = false;
+                continue;
+            }
+            return Err(AppError::Gone);
+        }
+        if let Some(p) = payload.take() {
+            let parsed = p
+                .map(|Json(v)| v)
+                .map_err(|e| cumbre_domain::InvalidInput::BadJson {
+                    detail: e.body_text(),
+                })?;
+            if parsed.key.is_empty() || parsed.key.len() > 100 {
+                return Err(
+                    cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into(),
+                );
+            }
+            item = Some(parsed);
+        }
+        let Some(item) = item.as_ref() else {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "a kiosk answer was lost"
+            )));
+        };
+        if !admitted {
+            admit(&state, &token, client, now).await?;
+            admitted = true;
+        }
+        let lang = item
+            .lang
+            .as_deref()
+            .and_then(Lang::from_code)
+            .unwrap_or(browser);
+        let answers = check(&link.definition, &item.answers).map_err(AppError::InvalidFields)?;
+        // The device's clock says when it was answered; trust it within reason.
+        let submitted_at = item
+            .submitted_at
+            .filter(|at| {
+                *at <= now + time::Duration::minutes(5)
+                    && *at >= now - time::Duration::days(KIOSK_MAX_AGE_DAYS)
+            })
+            .unwrap_or(now)
+            .min(now);
+        let new = NewResponse {
+            tenant: link.tenant,
+            survey_id: link.survey_id,
+            version_id: link.version_id,
+            unit_id: link.unit_id,
+            touchpoint_id: link.touchpoint_id,
+            person_id: link.person_id,
+            link_id: Some(link.link_id),
+            source: "kiosk".into(),
+            language: lang,
+            nps: answers.nps(&link.definition),
+            answers,
+            idempotency_key: Some(format!("kiosk:{}:{}", link.link_id, item.key)),
+            submitted_at,
+        };
+        let recorded = match epoch {
+            Some(epoch) => state.store.record_response_as_of(new, now, epoch).await,
+            None => state.store.record_response(new, now).await,
+        };
+        match recorded {
+            Err(StoreError::EpochMoved) if epoch.is_some() => guess = false,
+            other => break other?,
+        }
     };
-    Ok(match state.store.record_response(new, now).await? {
+    Ok(match recorded {
         cumbre_store::listen::Recorded::Created(id) => {
             (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response()
         }

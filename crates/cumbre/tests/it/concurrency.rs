@@ -522,6 +522,15 @@ async fn a_change_made_on_another_server_stops_the_next_submission(
         for n in 0..5 {
             assert_eq!(answer(n).status, 303);
         }
+        let kiosk = |key: &str| {
+            a.request(
+                "POST",
+                &format!("{page}/kiosk"),
+                &[("Content-Type", "application/json")],
+                &format!("{{\"key\":\"{key}\",\"answers\":{{\"nps\":9}}}}"),
+            )
+        };
+        assert_eq!(kiosk("tablet-1").status, 201);
 
         // B revokes the manager's token (the owner signs in there).
         let cookie = b.sign_in("manager@demo.test", PASSWORD);
@@ -570,6 +579,7 @@ async fn a_change_made_on_another_server_stops_the_next_submission(
             "lang=es&idempotency_key=after-close&q.nps=10",
         );
         assert_eq!(form.status, 410, "{}", form.body);
+        assert_eq!(kiosk("tablet-2").status, 410);
         // Nothing of the refused ones was stored.
         let stored = a.get("/api/v1/responses?q=after&limit=100", &admin).json();
         assert_eq!(stored["items"].as_array().map(Vec::len), Some(0), "{stored}");
