@@ -340,27 +340,19 @@ impl Store {
         new: NewResponse,
         now: OffsetDateTime,
     ) -> Result<Recorded, StoreError> {
-        self.submit(new, now, None).await
+        self.record_response_as_of(new, now, None).await
     }
 
     /// [`Store::record_response`] for a response checked against reads kept under `epoch`
     /// (a guess, see `cache`): `EpochMoved`, and nothing written, when the epoch has moved
-    /// since. The check and the write are one transaction.
+    /// since. The check and the write are one transaction. `None`: checked on fresh reads.
     pub async fn record_response_as_of(
         &self,
         new: NewResponse,
         now: OffsetDateTime,
-        epoch: crate::Epoch,
+        epoch: Option<crate::Epoch>,
     ) -> Result<Recorded, StoreError> {
-        self.submit(new, now, Some(epoch.0)).await
-    }
-
-    async fn submit(
-        &self,
-        new: NewResponse,
-        now: OffsetDateTime,
-        expects: Option<u64>,
-    ) -> Result<Recorded, StoreError> {
+        let expects = epoch.map(|e| e.0);
         let Some(writer) = &self.responses else {
             return self.record_response_alone(&new, now, expects).await;
         };

@@ -252,20 +252,17 @@ async fn submit_response(
     // Checked first against what this process keeps under the newest epoch it saw (no
     // query); the write confirms that epoch, and when it has moved the token, survey and
     // unit are read fresh and the response checked once more.
+    let guess = ctx.epoch.filter(|_| ctx.guessed);
     let recorded = match check_submission(&state, &ctx, id, &b, key.clone()).await {
-        Ok(new) if ctx.guessed => {
-            let epoch = ctx.epoch.ok_or(AppError::NoToken)?;
-            match state
-                .store
-                .record_response_as_of(new, state.clock.now(), epoch)
-                .await
-            {
-                Err(StoreError::EpochMoved) => None,
-                other => Some(other?),
-            }
-        }
-        Ok(new) => Some(state.store.record_response(new, state.clock.now()).await?),
-        Err(_) if ctx.guessed => None,
+        Ok(new) => match state
+            .store
+            .record_response_as_of(new, state.clock.now(), guess)
+            .await
+        {
+            Err(StoreError::EpochMoved) if guess.is_some() => None,
+            other => Some(other?),
+        },
+        Err(_) if guess.is_some() => None,
         Err(e) => return Err(e),
     };
     let recorded = match recorded {

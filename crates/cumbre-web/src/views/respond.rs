@@ -425,13 +425,8 @@ pub async fn submit(
     };
     let now = state.clock.now();
     let mut admitted = false;
-    let mut guess = true;
+    let (mut target, mut epoch) = open_guessed(&state, &token).await?;
     let (recorded, lang, invitation) = loop {
-        let (target, epoch) = if guess {
-            open_guessed(&state, &token).await?
-        } else {
-            (open_target(&state, &token).await?, None)
-        };
         let Some((link, invitation)) = target else {
             return Err(AppError::NotFound);
         };
@@ -477,13 +472,11 @@ pub async fn submit(
             idempotency_key: key,
             submitted_at: now,
         };
-        let recorded = match epoch {
-            Some(epoch) => state.store.record_response_as_of(new, now, epoch).await,
-            None => state.store.record_response(new, now).await,
-        };
-        match recorded {
+        match state.store.record_response_as_of(new, now, epoch).await {
             // The link was a guess and something changed meanwhile: read it fresh.
-            Err(StoreError::EpochMoved) if epoch.is_some() => guess = false,
+            Err(StoreError::EpochMoved) if epoch.is_some() => {
+                (target, epoch) = (open_target(&state, &token).await?, None);
+            }
             other => break (other?, lang, invitation),
         }
     };
@@ -599,6 +592,16 @@ pub struct KioskAnswer {
 /// How old a queued answer may be when it finally arrives.
 const KIOSK_MAX_AGE_DAYS: i64 = 7;
 
+/// The shared link a kiosk answers through: an invitation has no kiosk (404), a closed
+/// survey or a switched-off link takes no answers (410).
+fn kiosk_link(target: Option<Target>) -> Result<PublicLink, AppError> {
+    match target {
+        Some((link, None)) if link.active && link.status == SurveyStatus::Published => Ok(link),
+        Some((_, None)) => Err(AppError::Gone),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 pub async fn kiosk_submit(
     State(state): State<AppState>,
     RequestLang(browser): RequestLang,
@@ -608,64 +611,35 @@ pub async fn kiosk_submit(
 ) -> Result<Response, AppError> {
     use axum::Json;
     let now = state.clock.now();
-    let mut payload = Some(payload);
-    let mut item: Option<KioskAnswer> = None;
-    let mut admitted = false;
     // As the form: the link as kept under a recent epoch, confirmed by the write; a guess
     // that would turn the kiosk away, or that the write finds stale, is read fresh.
-    let mut guess = true;
+    let (target, mut epoch) = open_guessed(&state, &token).await?;
+    let mut link = kiosk_link(target)?;
+    let item = payload
+        .map(|Json(v)| v)
+        .map_err(|e| cumbre_domain::InvalidInput::BadJson {
+            detail: e.body_text(),
+        })?;
+    if item.key.is_empty() || item.key.len() > 100 {
+        return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
+    }
+    admit(&state, &token, client, now).await?;
+    let lang = item
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or(browser);
+    // The device's clock says when it was answered; trust it within reason.
+    let submitted_at = item
+        .submitted_at
+        .filter(|at| {
+            *at <= now + time::Duration::minutes(5)
+                && *at >= now - time::Duration::days(KIOSK_MAX_AGE_DAYS)
+        })
+        .unwrap_or(now)
+        .min(now);
     let recorded = loop {
-        let epoch = match guess {
-            true => Some(state.store.recent_epoch().await?),
-            false => None,
-        };
-        let Some(link) = open_link(&state, &token, epoch).await? else {
-            return Err(AppError::NotFound);
-        };
-        if !link.active || link.status != SurveyStatus::Published {
-            if guess {
-                guess = false;
-                continue;
-            }
-            return Err(AppError::Gone);
-        }
-        if let Some(p) = payload.take() {
-            let parsed = p
-                .map(|Json(v)| v)
-                .map_err(|e| cumbre_domain::InvalidInput::BadJson {
-                    detail: e.body_text(),
-                })?;
-            if parsed.key.is_empty() || parsed.key.len() > 100 {
-                return Err(
-                    cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into(),
-                );
-            }
-            item = Some(parsed);
-        }
-        let Some(item) = item.as_ref() else {
-            return Err(AppError::internal(anyhow::anyhow!(
-                "a kiosk answer was lost"
-            )));
-        };
-        if !admitted {
-            admit(&state, &token, client, now).await?;
-            admitted = true;
-        }
-        let lang = item
-            .lang
-            .as_deref()
-            .and_then(Lang::from_code)
-            .unwrap_or(browser);
         let answers = check(&link.definition, &item.answers).map_err(AppError::InvalidFields)?;
-        // The device's clock says when it was answered; trust it within reason.
-        let submitted_at = item
-            .submitted_at
-            .filter(|at| {
-                *at <= now + time::Duration::minutes(5)
-                    && *at >= now - time::Duration::days(KIOSK_MAX_AGE_DAYS)
-            })
-            .unwrap_or(now)
-            .min(now);
         let new = NewResponse {
             tenant: link.tenant,
             survey_id: link.survey_id,
@@ -681,12 +655,11 @@ pub async fn kiosk_submit(
             idempotency_key: Some(format!("kiosk:{}:{}", link.link_id, item.key)),
             submitted_at,
         };
-        let recorded = match epoch {
-            Some(epoch) => state.store.record_response_as_of(new, now, epoch).await,
-            None => state.store.record_response(new, now).await,
-        };
-        match recorded {
-            Err(StoreError::EpochMoved) if epoch.is_some() => guess = false,
+        match state.store.record_response_as_of(new, now, epoch).await {
+            Err(StoreError::EpochMoved) if epoch.is_some() => {
+                link = kiosk_link(open_target(&state, &token).await?)?;
+                epoch = None;
+            }
             other => break other?,
         }
     };
