@@ -47,6 +47,24 @@ impl<K: Hash + Eq, V: Clone> Map<K, V> {
         (*e == epoch).then(|| v.clone())
     }
 
+    /// The value kept for `key` under `epoch`; else `read`'s, kept under it.
+    pub async fn read_through<E, Fut>(
+        &self,
+        epoch: u64,
+        key: K,
+        read: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(epoch, &key) {
+            return Ok(v);
+        }
+        let v = read().await?;
+        self.put(epoch, key, v.clone());
+        Ok(v)
+    }
+
     pub fn put(&self, epoch: u64, key: K, value: V) {
         if let Ok(mut map) = self.entries.lock() {
             if map.len() >= MAX_ENTRIES {

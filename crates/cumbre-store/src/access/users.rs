@@ -300,12 +300,10 @@ impl Store {
         let Some(epoch) = epoch else {
             return self.scope_for(user).await;
         };
-        if let Some(scope) = self.cache.scopes.get(epoch.0, &user.id.0) {
-            return Ok(scope);
-        }
-        let scope = self.scope_for(user).await?;
-        self.cache.scopes.put(epoch.0, user.id.0, scope.clone());
-        Ok(scope)
+        self.cache
+            .scopes
+            .read_through(epoch.0, user.id.0, || self.scope_for(user))
+            .await
     }
 
     /// What this account may see. Computed once per request by the web layer.

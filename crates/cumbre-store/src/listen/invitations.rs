@@ -332,10 +332,12 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let status: String = col(&r, "survey_status")?;
-        let status = SurveyStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
-        let version_id = col(&r, "current_version_id")?;
+        let (status, version_id, definition) = crate::listen::surveys::current_version(
+            &self.cache,
+            &r,
+            "survey_status",
+            "current_version_id",
+        )?;
         let tp: String = col(&r, "touchpoint_name")?;
         Ok(Some(PublicInvitation {
             id: col(&r, "id")?,
@@ -343,12 +345,7 @@ impl Store {
             survey_id: col(&r, "survey_id")?,
             status,
             version_id,
-            definition: crate::listen::surveys::definition_of(
-                &self.cache,
-                version_id,
-                status,
-                || col(&r, "definition"),
-            )?,
+            definition,
             unit_id: UnitId(col(&r, "unit_id")?),
             unit_name: col(&r, "unit_name")?,
             touchpoint_id: col(&r, "touchpoint_id")?,

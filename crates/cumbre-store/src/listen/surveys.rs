@@ -74,24 +74,30 @@ pub(crate) fn designs(scope: &Scope, owner: &UnitPath) -> bool {
     }
 }
 
-/// Version `version_id`'s definition, parsed from `text` unless kept: a draft's definition
-/// changes in place, a published or closed version's never does.
-pub(crate) fn definition_of(
+/// A survey's status and its current version, read from a row that joined them: the
+/// version's id and definition, parsed unless kept (a draft's definition changes in place,
+/// a published or closed version's never does).
+pub(crate) fn current_version(
     cache: &crate::cache::ReadCache,
-    version_id: i64,
-    status: SurveyStatus,
-    text: impl FnOnce() -> Result<String, StoreError>,
-) -> Result<std::sync::Arc<SurveyDefinition>, StoreError> {
+    r: &AnyRow,
+    status_column: &str,
+    version_column: &str,
+) -> Result<(SurveyStatus, i64, std::sync::Arc<SurveyDefinition>), StoreError> {
+    let status: String = col(r, status_column)?;
+    let status = SurveyStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+    let version_id: i64 = col(r, version_column)?;
     if status != SurveyStatus::Draft
         && let Some(d) = cache.definitions.get(0, &version_id)
     {
-        return Ok(d);
+        return Ok((status, version_id, d));
     }
-    let parsed: std::sync::Arc<SurveyDefinition> = crate::store::json(&text()?, "definition")?;
+    let text: String = col(r, "definition")?;
+    let parsed: std::sync::Arc<SurveyDefinition> = crate::store::json(&text, "definition")?;
     if status != SurveyStatus::Draft {
         cache.definitions.put(0, version_id, parsed.clone());
     }
-    Ok(parsed)
+    Ok((status, version_id, parsed))
 }
 
 fn survey_from_row(
@@ -99,14 +105,10 @@ fn survey_from_row(
     scope: &Scope,
     cache: &crate::cache::ReadCache,
 ) -> Result<Survey, StoreError> {
-    let status: String = col(r, "status")?;
-    let status = SurveyStatus::parse(&status)
-        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?;
+    let (status, version_id, definition) = current_version(cache, r, "status", "version_id")?;
     let owner_path: String = col(r, "owner_path")?;
     let owner_path = UnitPath::from_stored(&owner_path)
         .ok_or_else(|| StoreError::Corrupt("owner path".into()))?;
-    let version_id: i64 = col(r, "version_id")?;
-    let definition = definition_of(cache, version_id, status, || col(r, "definition"))?;
     Ok(Survey {
         summary: SurveySummary {
             id: col(r, "id")?,
@@ -179,15 +181,14 @@ impl Store {
         let Some(epoch) = epoch else {
             return self.get_survey(scope, id).await;
         };
-        let key = (scope.tenant().0, id);
-        let survey = match self.cache.surveys.get(epoch.0, &key) {
-            Some(s) => s,
-            None => {
-                let s = self.get_survey(&Scope::Tenant(scope.tenant()), id).await?;
-                self.cache.surveys.put(epoch.0, key, s.clone());
-                s
-            }
-        };
+        let tenant = Scope::Tenant(scope.tenant());
+        let survey = self
+            .cache
+            .surveys
+            .read_through(epoch.0, (scope.tenant().0, id), || {
+                self.get_survey(&tenant, id)
+            })
+            .await?;
         visible_survey(scope, survey)
     }
 

@@ -85,19 +85,23 @@ impl Store {
             },
         );
         let epoch = crate::store::cache_epoch(self.pool()).await?;
-        if let Some(units) = self.cache.unit_lists.get(epoch, &key) {
-            return Ok(units.as_ref().clone());
-        }
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM units u WHERE 1 = 1"));
-        push_unit_scope(&mut sql, scope, "u");
-        sql.push(" ORDER BY u.path");
-        let rows = sql.query()?.fetch_all(self.pool()).await?;
-        let mut units: Vec<Unit> = rows.iter().map(unit_from_row).collect::<Result<_, _>>()?;
-        sort_as_tree(&mut units);
-        self.cache
+        let units = self
+            .cache
             .unit_lists
-            .put(epoch, key, std::sync::Arc::new(units.clone()));
-        Ok(units)
+            .read_through(epoch, key, || async {
+                let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM units u WHERE 1 = 1"));
+                push_unit_scope(&mut sql, scope, "u");
+                sql.push(" ORDER BY u.path");
+                let rows = sql.query()?.fetch_all(self.pool()).await?;
+                let mut units: Vec<Unit> = rows
+                    .iter()
+                    .map(unit_from_row)
+                    .collect::<Result<_, StoreError>>()?;
+                sort_as_tree(&mut units);
+                Ok::<_, StoreError>(std::sync::Arc::new(units))
+            })
+            .await?;
+        Ok(units.as_ref().clone())
     }
 
     /// [`Store::get_unit`] as of `epoch` (a request's): from the cache when it was read
@@ -111,14 +115,12 @@ impl Store {
         let Some(epoch) = epoch else {
             return self.get_unit(scope, id).await;
         };
-        let unit = match self.cache.units.get(epoch.0, &id.0) {
-            Some(u) => u,
-            None => {
-                let u = self.get_unit(&Scope::Tenant(scope.tenant()), id).await?;
-                self.cache.units.put(epoch.0, id.0, u.clone());
-                u
-            }
-        };
+        let tenant = Scope::Tenant(scope.tenant());
+        let unit = self
+            .cache
+            .units
+            .read_through(epoch.0, id.0, || self.get_unit(&tenant, id))
+            .await?;
         if scope.sees_unit(unit.tenant, unit.id, &unit.path) {
             Ok(unit)
         } else {
