@@ -760,24 +760,10 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     // An invitation batch of the survey, uploaded as the page does.
     let survey = fx.ids[&(Kind::Survey, Place::Own)];
     let admin_browser = app.login("admin@demo.test").await;
-    let boundary = "matrixbatch";
     let csv = format!(
         "name,email,language,unit,touchpoint,visit_date\nAna,ana@example.com,es,CUN-REC,{touchpoint},\n"
     );
-    let upload = app
-        .send(
-            Request::post(format!("/surveys/{survey}/invitations"))
-                .header(header::COOKIE, &admin_browser.cookie)
-                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-                .body(Body::from(format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-                     --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\n\
-                     Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
-                    admin_browser.csrf
-                )))
-                .expect("request"),
-        )
-        .await;
+    let upload = crate::invitations::upload(&app, &admin_browser, survey, &csv, "").await;
     assert!(
         upload.status.is_redirection(),
         "{} {}",
@@ -905,28 +891,8 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
 
     // Another tenant with its own administrator and objects.
     let now = app.clock_now();
-    let other = app
-        .store
-        .create_tenant("Otra Empresa", now)
-        .await
-        .expect("tenant");
+    let (other, top) = crate::scope::other_tenant(&app).await;
     let other_grant = cumbre_domain::access::AdminGrant::operator(other);
-    let top = app
-        .store
-        .create_unit(
-            &other_grant,
-            &cumbre_store::org::UnitInput {
-                name: cumbre_domain::org::UnitName::parse("Otra Casa Matriz").expect("name"),
-                kind: cumbre_domain::org::UnitKind::Company,
-                code: None,
-            },
-            None,
-            "test",
-            now,
-        )
-        .await
-        .expect("unit")
-        .0;
     let hash = cumbre_web::auth::password::hash_blocking(crate::harness::PASSWORD).expect("hash");
     app.store
         .create_user(

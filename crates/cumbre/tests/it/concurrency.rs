@@ -281,6 +281,36 @@ async fn acknowledged_responses_survive_a_kill_under_load(backend: crate::harnes
 }
 
 /// A page's CSRF token (its hidden `csrf` field), read as a signed-in browser.
+/// Uploads `csv` through `server`'s survey page as its administrator does.
+fn upload_invitations(server: &Server, survey: i64, csv: &str) {
+    let cookie = server.sign_in("admin@demo.test", PASSWORD);
+    let survey_path = format!("/surveys/{survey}");
+    let csrf = page_csrf(server, &survey_path, &cookie);
+    let boundary = "cumbreboundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let uploaded = server.request(
+        "POST",
+        &format!("{survey_path}/invitations"),
+        &[
+            ("Cookie", &cookie),
+            (
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            ),
+        ],
+        &body,
+    );
+    assert!(
+        uploaded.status == 303 || uploaded.status == 200,
+        "{} {}",
+        uploaded.status,
+        uploaded.body
+    );
+}
+
 fn page_csrf(server: &Server, path: &str, cookie: &str) -> String {
     let page = server.request("GET", path, &[("Cookie", cookie)], "");
     crate::harness::hidden_csrf(&page.body).expect("the page carries its CSRF token")
@@ -321,28 +351,11 @@ async fn two_servers_on_one_postgresql_do_everything_once() {
         );
         assert_eq!(rule.status, 201, "{}", rule.body);
         // Invitations uploaded through the other.
-        let cookie = b.sign_in("admin@demo.test", PASSWORD);
-        let survey_path = format!("/surveys/{}", target.0);
-        let csrf = page_csrf(&b, &survey_path, &cookie);
         let mut csv = String::from("name,email,language,unit,touchpoint,visit_date\n");
         for i in 0..20 {
             csv.push_str(&format!("Huésped {i},huesped{i}@example.com,es,CUN,{},\n", target.2));
         }
-        let boundary = "cumbreboundary";
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-        );
-        let uploaded = b.request(
-            "POST",
-            &format!("{survey_path}/invitations"),
-            &[
-                ("Cookie", &cookie),
-                ("Content-Type", &format!("multipart/form-data; boundary={boundary}")),
-            ],
-            &body,
-        );
-        assert!(uploaded.status == 303 || uploaded.status == 200, "{} {}", uploaded.status, uploaded.body);
+        upload_invitations(&b, target.0, &csv);
         // Submissions through both at once.
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let mut clients = submit_until(&a.addr, &token, target, 4, "twoa", &stop);
@@ -619,26 +632,10 @@ async fn invitations_wait_for_a_public_address_then_go_out_once() {
             server.startup
         );
         let (survey, _, touchpoint) = submission_target(&server, &token);
-        let cookie = server.sign_in("admin@demo.test", PASSWORD);
-        let csrf = page_csrf(&server, &format!("/surveys/{survey}"), &cookie);
-        let boundary = "waitboundary";
         let csv = format!(
             "name,email,language,unit,touchpoint,visit_date\nAna,ana@example.com,es,CUN,{touchpoint},\nBeto,beto@example.com,en,CUN,{touchpoint},\n"
         );
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"i.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-        );
-        let uploaded = server.request(
-            "POST",
-            &format!("/surveys/{survey}/invitations"),
-            &[
-                ("Cookie", &cookie),
-                ("Content-Type", &format!("multipart/form-data; boundary={boundary}")),
-            ],
-            &body,
-        );
-        assert!(uploaded.status == 303 || uploaded.status == 200, "{}", uploaded.body);
+        upload_invitations(&server, survey, &csv);
         // Longer than the job's pass would take if it ran.
         std::thread::sleep(std::time::Duration::from_secs(4));
         drop(server);

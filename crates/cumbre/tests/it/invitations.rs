@@ -17,7 +17,14 @@ both!(
 const HEADER: &str = "name,email,language,unit,touchpoint,visit_date\n";
 const BASE: &str = "https://encuestas.sierraazul.example";
 
-async fn upload(app: &TestApp, b: &Browser, survey: i64, csv: &str, reminder: &str) -> Reply {
+/// Uploads `csv` as the survey page's invitation form does (`reminder`: days, or empty).
+pub(crate) async fn upload(
+    app: &TestApp,
+    b: &Browser,
+    survey: i64,
+    csv: &str,
+    reminder: &str,
+) -> Reply {
     let boundary = "invitationsboundary";
     let mut body = String::new();
     for (name, value) in [("csrf", b.csrf.as_str()), ("reminder_days", reminder)] {

@@ -14,8 +14,8 @@ both!(
     people_follow_the_same_scope
 );
 
-/// A second organisation with one unit; returns that unit's id.
-async fn other_tenant_unit(app: &TestApp) -> i64 {
+/// A second organisation with one unit; returns the organisation and that unit's id.
+pub(crate) async fn other_tenant(app: &TestApp) -> (cumbre_domain::TenantId, i64) {
     let now = app.clock_now();
     let tenant = app
         .store
@@ -27,11 +27,13 @@ async fn other_tenant_unit(app: &TestApp) -> i64 {
         kind: UnitKind::Company,
         code: None,
     };
-    app.store
+    let unit = app
+        .store
         .create_unit(&AdminGrant::operator(tenant), &input, None, "test", now)
         .await
         .expect("unit")
-        .0
+        .0;
+    (tenant, unit)
 }
 
 impl TestApp {
@@ -43,7 +45,7 @@ impl TestApp {
 
 async fn scope_matrix_for_units_api_and_pages(backend: Backend) {
     let app = TestApp::demo(backend).await;
-    let other = other_tenant_unit(&app).await;
+    let (_, other) = other_tenant(&app).await;
     let (company, region, hotel, reception, housekeeping, sibling_hotel) = (
         app.unit_id("SA").await,
         app.unit_id("SA-CMX").await,
