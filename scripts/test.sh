@@ -2,7 +2,7 @@
 # Runs the whole test suite: domain and web unit tests, the HTTP and storage suites on
 # SQLite *and* PostgreSQL, the CLI tests and the headless-Chromium browser test.
 # Installs what a fresh machine lacks (PostgreSQL, Chromium + chromedriver, cargo-nextest,
-# the standardwebhooks verifier from PyPI).
+# the standardwebhooks verifier and the schemathesis API fuzzer from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,10 +26,17 @@ if ! python3 -c "import standardwebhooks" >/dev/null 2>&1; then
   python3 -m pip install --quiet standardwebhooks >&2
 fi
 
+# schemathesis fuzzes the API against its OpenAPI document (tests/it/openapi.rs).
+if ! command -v st >/dev/null 2>&1; then
+  echo "installing schemathesis (PyPI)…" >&2
+  python3 -m pip install --quiet schemathesis >&2
+fi
+
 export CUMBRE_TEST_PG_URL="$(scripts/start-postgres.sh)"
 # In this script a missing PostgreSQL or Chromium is a failure, not a skip.
 export CUMBRE_TEST_REQUIRE_PG=1
 export CUMBRE_TEST_REQUIRE_BROWSER=1
 export CUMBRE_TEST_REQUIRE_WEBHOOK_VERIFIER=1
+export CUMBRE_TEST_REQUIRE_SCHEMATHESIS=1
 
 cargo nextest run --workspace "$@"

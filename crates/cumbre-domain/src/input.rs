@@ -9,6 +9,9 @@ use crate::Lang;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Name,
+    Phone,
+    Limit,
+    Offset,
     Email,
     Password,
     JobTitle,
@@ -63,6 +66,12 @@ impl Field {
         match (self, lang) {
             (Name, Lang::Es) => "nombre",
             (Name, Lang::En) => "name",
+            (Phone, Lang::Es) => "teléfono",
+            (Phone, Lang::En) => "phone",
+            (Limit, Lang::Es) => "límite",
+            (Limit, Lang::En) => "limit",
+            (Offset, Lang::Es) => "desplazamiento",
+            (Offset, Lang::En) => "offset",
             (Email, _) => "e-mail",
             (Password, Lang::Es) => "contraseña",
             (Password, Lang::En) => "password",
@@ -268,6 +277,10 @@ pub enum InvalidInput {
     NotABounceReport,
     #[error("only a notification that failed can be sent again")]
     NotFailed,
+    #[error(
+        "a win-back survey is sent once per case, by e-mail: this case has one already, no customer e-mail, or the organisation has no win-back survey"
+    )]
+    WinbackUnavailable,
     #[error("survey links need the address customers reach: set public_url (CUMBRE_PUBLIC_URL)")]
     NoPublicUrl,
     #[error("'{value}' is not a field here")]
@@ -400,9 +413,28 @@ impl InvalidInput {
                 "No es un informe de entrega (RFC 3464): falta el campo Final-Recipient".into()
             }
             NotFailed => "Solo se puede reenviar un aviso que falló".into(),
+            WinbackUnavailable => "La encuesta de recuperación se envía una vez por caso y por e-mail: este caso ya la tiene, no tiene e-mail del cliente o la organización no eligió encuesta de recuperación".into(),
             UnknownField { value } => format!("«{value}» no es un campo de este lugar"),
             NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
         }
+    }
+}
+
+impl InvalidInput {
+    /// Refused because of the state of what it acts on (a case already closed, an e-mail
+    /// already used), not because of how the request is written: the same request may be
+    /// right another time. HTTP says 409 for these.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            InvalidInput::StatusChange { .. }
+                | InvalidInput::SurveyClosed
+                | InvalidInput::AlreadyAnswered
+                | InvalidInput::NotFailed
+                | InvalidInput::WinbackUnavailable
+                | InvalidInput::EmailTaken { .. }
+                | InvalidInput::SecondRoot
+        )
     }
 }
 
@@ -428,12 +460,30 @@ pub fn readable_json_error(raw: &str) -> String {
                 "an object"
             });
             out.push_str(&tail);
+        } else if let Some(readable) = rust_number(word) {
+            out.push_str(&readable);
         } else {
             out.push_str(word);
         }
         out.push(' ');
     }
     out.trim_end().chars().take(300).collect()
+}
+
+/// A Rust number type serde names ("expected i64,"), as people read it, with what
+/// follows it.
+fn rust_number(word: &str) -> Option<String> {
+    let end = word
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(word.len());
+    let (name, tail) = word.split_at(end);
+    let kind = match name {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number of zero or more",
+        "f32" | "f64" => "a number",
+        _ => return None,
+    };
+    Some(format!("{kind}{tail}"))
 }
 
 /// A status code as people read it.

@@ -56,6 +56,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
+            AppError::Invalid(i) if i.is_conflict() => StatusCode::CONFLICT,
             AppError::Invalid(_) | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
@@ -70,6 +71,7 @@ impl AppError {
     /// A stable machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
+            AppError::Invalid(i) if i.is_conflict() => "conflict",
             AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid_input",
             AppError::NotFound => "not_found",
             AppError::Gone => "gone",

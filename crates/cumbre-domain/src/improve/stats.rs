@@ -18,7 +18,7 @@ pub const MIN_SAMPLE: i64 = 30;
 /// The two-sided 95 % normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     Nps,
@@ -77,7 +77,7 @@ impl Metric {
 
 /// A metric's value over some responses, with its 95 % interval. `value` is `None` only
 /// when there is nothing to measure (n = 0).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Estimate {
     pub value: Option<f64>,
     pub n: i64,

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub const SHORT_TEXT_MAX: usize = 200;
 pub const LONG_TEXT_MAX: usize = 4000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Answer {
     Score(i64),
@@ -21,7 +21,7 @@ pub enum Answer {
     Contact(Contact),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -32,7 +32,7 @@ pub struct Contact {
 }
 
 /// Checked answers, by question key. Only visible, answered questions appear.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Answers(pub BTreeMap<String, Answer>);
 
@@ -270,19 +270,27 @@ fn contact(value: &Value) -> Result<Option<Answer>, InvalidInput> {
         .transpose()?;
     let phone = field("phone", 40)?;
     if let Some(p) = &phone {
-        let digits = p.chars().filter(char::is_ascii_digit).count();
-        if digits < 6
-            || !p
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-        {
-            return Err(InvalidInput::Phone { value: p.clone() });
-        }
+        check_phone(p)?;
     }
     if email.is_none() && phone.is_none() {
         return Err(InvalidInput::ContactNeedsChannel);
     }
     Ok(Some(Answer::Contact(Contact { name, email, phone })))
+}
+
+/// A phone number as people write one: digits (six or more), spaces, `+-().`.
+pub fn check_phone(p: &str) -> Result<(), InvalidInput> {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    if digits < 6
+        || !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
+        return Err(InvalidInput::Phone {
+            value: p.chars().take(40).collect(),
+        });
+    }
+    Ok(())
 }
 
 fn value_text(v: &Value) -> String {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SurveyStatus {
     Draft,
@@ -36,7 +36,7 @@ impl SurveyStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyDefinition {
     pub title: Texts,
@@ -47,7 +47,7 @@ pub struct SurveyDefinition {
     pub questions: Vec<Question>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Question {
     pub key: String,
     #[serde(flatten)]
@@ -59,7 +59,7 @@ pub struct Question {
     pub show_if: Option<Condition>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuestionKind {
     /// Net Promoter Score: 0–10.
@@ -84,7 +84,7 @@ pub enum QuestionKind {
     Contact,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
@@ -93,8 +93,9 @@ pub struct Choice {
 
 /// Show the question only when the answer to `question` is one of `values` (for multiple
 /// choice: when any of its selected options is).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ShowIf)]
 pub struct Condition {
     pub question: String,
     #[serde(rename = "in")]

@@ -4,7 +4,7 @@ use crate::{Field, InvalidInput, Lang};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Texts(pub BTreeMap<String, String>);
 

@@ -34,7 +34,7 @@ impl UnitCode {
 }
 
 /// What level of the organisation a unit is; only a label, the tree may be of any depth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UnitKind {
     Company,

@@ -15,7 +15,7 @@ const MAX_CONDITIONS: usize = 20;
 const MAX_WORDS: usize = 50;
 const MAX_RECIPIENTS: usize = 10;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleDefinition {
     /// `true`: every condition must hold; `false` (default): any one.
     #[serde(default)]
@@ -32,8 +32,9 @@ pub struct RuleDefinition {
     pub webhook: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[schema(as = RuleCondition)]
 pub enum Condition {
     /// A score answer within bounds: by question key, or any question of a type
     /// (`nps`, `csat`, `ces`, `rating`) so one rule serves surveys with different keys.

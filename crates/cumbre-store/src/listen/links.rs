@@ -21,7 +21,7 @@ pub struct LinkInput {
     pub label: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SurveyLink {
     pub id: i64,
     pub token: String,

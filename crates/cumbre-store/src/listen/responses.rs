@@ -50,7 +50,7 @@ impl Recorded {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoredResponse {
     pub id: i64,
     pub survey_id: i64,
@@ -86,7 +86,8 @@ pub struct ResponseFilter {
     pub with_text: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Band {
     Detractor,
     Passive,
@@ -124,7 +125,7 @@ impl Band {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResponsePage {
     pub items: Vec<StoredResponse>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.

@@ -16,7 +16,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SurveySummary {
     pub id: i64,
     pub name: String,
@@ -28,7 +28,7 @@ pub struct SurveySummary {
     pub editable: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Survey {
     #[serde(flatten)]
     pub summary: SurveySummary,

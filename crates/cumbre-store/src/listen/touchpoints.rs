@@ -10,7 +10,7 @@ use cumbre_domain::{Field, InvalidInput, TenantId, UnitId};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Touchpoint {
     pub id: i64,
     pub name: Texts,

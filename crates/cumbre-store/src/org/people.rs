@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: PersonId,
     pub employee_number: Option<String>,
@@ -58,7 +58,7 @@ pub struct PeopleFilter {
     pub offset: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeoplePage {
     pub people: Vec<Person>,
     pub total: i64,

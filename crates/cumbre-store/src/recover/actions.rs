@@ -25,7 +25,7 @@ pub struct Actor {
 }
 
 /// What a move did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Moved {
     Done,
@@ -36,7 +36,7 @@ pub enum Moved {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Promise {
     pub id: i64,
     pub case_id: i64,
@@ -894,14 +894,12 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         let survey: i64 = col::<Option<i64>>(&row, "winback_survey_id")?
-            .ok_or(invalid(InvalidInput::Required(Field::Survey)))?;
+            .ok_or(invalid(InvalidInput::WinbackUnavailable))?;
         if col::<Option<i64>>(&row, "winback_invitation_id")?.is_some() {
-            return Err(invalid(InvalidInput::Duplicate {
-                field: Field::Survey,
-                value: "win-back".into(),
-            }));
+            return Err(invalid(InvalidInput::WinbackUnavailable));
         }
-        let email = cumbre_domain::org::Email::parse(&col::<String>(&row, "customer_email")?)?;
+        let email = cumbre_domain::org::Email::parse(&col::<String>(&row, "customer_email")?)
+            .map_err(|_| invalid(InvalidInput::WinbackUnavailable))?;
         let touchpoint = match col::<Option<i64>>(&row, "touchpoint_id")? {
             Some(t) => t,
             None => self
@@ -1067,6 +1065,12 @@ impl Store {
         let title = cumbre_domain::input::required_text(&input.title, Field::Title, 200)?;
         let note = cumbre_domain::input::optional_text(&input.note, Field::Description, 4000)?;
         let email = cumbre_domain::org::Email::parse_optional(&input.customer_email)?;
+        let customer_name =
+            cumbre_domain::input::optional_text(&input.customer_name, Field::Name, 120)?;
+        let phone = cumbre_domain::input::optional_text(&input.customer_phone, Field::Phone, 40)?;
+        if let Some(p) = &phone {
+            cumbre_domain::listen::answers::check_phone(p)?;
+        }
         if let Some(t) = input.touchpoint_id
             && !self
                 .list_touchpoints(tenant)
@@ -1099,9 +1103,9 @@ impl Store {
         .bind(unit.id.0)
         .bind(input.touchpoint_id)
         .bind(&title)
-        .bind(input.customer_name.trim().to_owned())
+        .bind(customer_name.unwrap_or_default())
         .bind(email.map(|e| e.as_str().to_owned()).unwrap_or_default())
-        .bind(input.customer_phone.trim().to_owned())
+        .bind(phone.unwrap_or_default())
         .bind(input.priority.code())
         .bind(owner.as_ref().map(|o| o.user.0))
         .bind(first)

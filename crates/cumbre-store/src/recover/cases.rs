@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub id: i64,
     pub status: CaseStatus,
@@ -40,7 +40,7 @@ pub struct CaseSummary {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseEvent {
     pub id: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -51,7 +51,7 @@ pub struct CaseEvent {
     pub detail: Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: CaseSummary,
@@ -376,7 +376,7 @@ impl Store {
 }
 
 /// What one resolved case taught: found again when a similar failure happens.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Lesson {
     pub case_id: i64,
     pub title: String,

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 pub const MIN_SAMPLE: usize = 30;
 
 /// A share with its sample: `value` is None when there is nothing to measure.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Share {
     pub hits: usize,
     pub n: usize,
@@ -29,7 +29,7 @@ impl Share {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct UnitRecovery {
     pub unit_id: Option<UnitId>,
     pub unit_name: String,

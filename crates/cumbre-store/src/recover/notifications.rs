@@ -117,7 +117,7 @@ impl Store {
 }
 
 /// One outbox entry as the operator sees it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct NotificationRow {
     pub id: i64,
     pub case_id: Option<i64>,

@@ -12,7 +12,7 @@ use cumbre_domain::{TenantId, UnitId};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AlertRule {
     pub id: i64,
     pub name: String,

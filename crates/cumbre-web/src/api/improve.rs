@@ -1,56 +1,73 @@
 //! The Improve part of the JSON API: metric series over the roll-ups.
 
+use crate::api::body;
 use crate::auth::ApiCtx;
-use crate::extract::Path;
+use crate::extract::{JsonBody, Path};
 use crate::{AppError, AppState};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, put};
-use axum::{Json, Router};
 use cumbre_domain::calendar::DayRange;
 use cumbre_domain::improve::period::{local_day, utc_bounds};
-use cumbre_domain::improve::{Interval, Metric};
+use cumbre_domain::improve::{Estimate, Interval, Metric};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::improve::MetricQuery;
 use jiff::ToSpan;
 use jiff::civil::Date;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/metrics", get(metrics))
-        .route("/api/v1/metrics/breakdown", get(breakdown))
-        .route("/api/v1/metrics/response-rate", get(response_rate))
-        .route("/api/v1/responses/{id}", delete(delete_response))
-        .route("/api/v1/settings/min-sample", put(set_min_sample))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(metrics))
+        .routes(routes!(breakdown))
+        .routes(routes!(response_rate))
+        .routes(routes!(delete_response))
+        .routes(routes!(set_min_sample))
 }
 
 /// Most periods one series may have.
 const MAX_PERIODS: usize = 1_500;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MetricsQuery {
+    /// Default `nps`.
     #[serde(default)]
+    #[param(value_type = Option<Metric>)]
     pub metric: String,
+    /// A unit: its whole subtree (default: the caller's top unit).
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     pub unit: String,
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     pub touchpoint: String,
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     pub survey: String,
+    /// First local day (`YYYY-MM-DD`), 1970-01-01 to 2199-12-31.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: String,
+    /// Last local day (included); at most 25 years after `from`.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub to: String,
+    /// One item per period; without it, one item for the whole range.
     #[serde(default)]
+    #[param(value_type = Option<Interval>)]
     pub interval: String,
     /// `csv` on a dashboard page: its tables as CSV instead of the page.
     #[serde(default)]
+    #[param(ignore)]
     pub format: String,
     /// `channel` or `language`, for `/api/v1/metrics/breakdown`.
     #[serde(default)]
+    #[param(ignore)]
     pub by: String,
 }
 
@@ -126,12 +143,14 @@ pub async fn check(
     })
 }
 
-/// `GET /api/v1/metrics`: the series of a metric for a unit's whole subtree.
+/// The series of a metric for a unit's whole subtree, over local days.
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "improve", params(MetricsQuery),
+    responses((status = 200, description = "The series.", body = Series)))]
 async fn metrics(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Series>, AppError> {
     let q = query_of(query)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
@@ -139,40 +158,67 @@ async fn metrics(
         .store
         .metric_series(&ctx.scope, &c.query, c.interval)
         .await?;
-    let items: Vec<_> = series
+    let items = series
         .iter()
-        .map(|(p, t)| {
-            let mut item = figure_json(c.metric, t, min_sample);
-            item.insert("period_start".into(), json!(p.label_start.to_string()));
-            item.insert("period_end".into(), json!(p.last.to_string()));
-            item
+        .map(|(p, t)| PeriodFigure {
+            period_start: p.label_start.to_string(),
+            period_end: p.last.to_string(),
+            figure: Figure::of(c.metric, t, min_sample),
         })
         .collect();
-    Ok(Json(json!({
-        "metric": c.metric,
-        "from": c.query.from.to_string(),
-        "to": c.query.to.to_string(),
-        "interval": c.interval,
-        "min_sample": min_sample,
-        "items": items,
-    })))
+    Ok(Json(Series {
+        metric: c.metric,
+        from: c.query.from.to_string(),
+        to: c.query.to.to_string(),
+        interval: c.interval,
+        min_sample,
+        items,
+    }))
 }
 
-/// A metric's value, sample, interval and sufficiency as the API items carry them.
-fn figure_json(
+/// A metric over a range, by period.
+#[derive(Serialize, ToSchema)]
+struct Series {
     metric: Metric,
-    t: &cumbre_domain::improve::Tally,
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: String,
+    /// Absent from the request: one item for the whole range.
+    interval: Option<Interval>,
+    /// Below it a figure is an indication, not a fact.
     min_sample: i64,
-) -> serde_json::Map<String, serde_json::Value> {
-    let e = metric.estimate(t, min_sample);
-    let mut item = serde_json::Map::new();
-    item.insert("value".into(), json!(e.value));
-    item.insert("n".into(), json!(e.n));
-    item.insert("ci_low".into(), json!(e.ci_low));
-    item.insert("ci_high".into(), json!(e.ci_high));
-    item.insert("sufficient".into(), json!(e.sufficient));
-    item.insert("responses".into(), json!(t.responses));
-    item
+    items: Vec<PeriodFigure>,
+}
+
+/// One period of a series.
+#[derive(Serialize, ToSchema)]
+struct PeriodFigure {
+    #[schema(format = Date)]
+    period_start: String,
+    /// The period's last day (included).
+    #[schema(format = Date)]
+    period_end: String,
+    #[serde(flatten)]
+    figure: Figure,
+}
+
+/// A metric's value with its interval and sample, and how many responses it read.
+#[derive(Serialize, ToSchema)]
+struct Figure {
+    #[serde(flatten)]
+    estimate: Estimate,
+    /// Responses in the period (answering the metric's question or not).
+    responses: i64,
+}
+
+impl Figure {
+    fn of(metric: Metric, t: &cumbre_domain::improve::Tally, min_sample: i64) -> Self {
+        Figure {
+            estimate: metric.estimate(t, min_sample),
+            responses: t.responses,
+        }
+    }
 }
 
 fn query_of(query: Result<Query<MetricsQuery>, QueryRejection>) -> Result<MetricsQuery, AppError> {
@@ -182,14 +228,17 @@ fn query_of(query: Result<Query<MetricsQuery>, QueryRejection>) -> Result<Metric
     Ok(q)
 }
 
-/// `GET /api/v1/metrics/breakdown?by=channel|language`: a subtree's metric per channel or
-/// language, over the whole calendar months the range touches (`from`/`to` in the answer
-/// say which: these slices are kept by month).
+/// A subtree's metric per channel or language, over the whole calendar months the range
+/// touches (`from`/`to` in the answer say which: these slices are kept by month).
+#[utoipa::path(get, path = "/api/v1/metrics/breakdown", tag = "improve",
+    params(MetricsQuery,
+        ("by" = SliceKind, Query, description = "What to break the metric down by.")),
+    responses((status = 200, description = "The metric per key, largest first.", body = Breakdown)))]
 async fn breakdown(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Breakdown>, AppError> {
     let q = query_of(query)?;
     let slice = cumbre_store::improve::Slice::parse(&q.by)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
@@ -199,32 +248,67 @@ async fn breakdown(
         .store
         .metric_slices(&ctx.scope, &unit, slice, c.query.from, c.query.to)
         .await?;
-    let items: Vec<_> = slices
+    let items = slices
         .items
         .iter()
-        .map(|(key, t)| {
-            let mut item = figure_json(c.metric, t, min_sample);
-            item.insert("key".into(), json!(key));
-            item
+        .map(|(key, t)| KeyFigure {
+            key: key.clone(),
+            figure: Figure::of(c.metric, t, min_sample),
         })
         .collect();
-    Ok(Json(json!({
-        "metric": c.metric,
-        "by": slice.code(),
-        "from": slices.from.to_string(),
-        "to": slices.to.to_string(),
-        "min_sample": min_sample,
-        "items": items,
-    })))
+    Ok(Json(Breakdown {
+        metric: c.metric,
+        by: slice.code(),
+        from: slices.from.to_string(),
+        to: slices.to.to_string(),
+        min_sample,
+        items,
+    }))
 }
 
-/// `GET /api/v1/metrics/response-rate`: of the invitations sent to a subtree's guests in
-/// the range (local days), the share answered, with its Wilson interval.
+/// What `/api/v1/metrics/breakdown` breaks a metric down by.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum SliceKind {
+    Channel,
+    Language,
+}
+
+/// A metric per channel or language.
+#[derive(Serialize, ToSchema)]
+struct Breakdown {
+    metric: Metric,
+    #[schema(value_type = SliceKind)]
+    by: &'static str,
+    /// The first day of the first whole month read.
+    #[schema(format = Date)]
+    from: String,
+    /// The last day of the last whole month read.
+    #[schema(format = Date)]
+    to: String,
+    min_sample: i64,
+    items: Vec<KeyFigure>,
+}
+
+/// One channel's or language's figure.
+#[derive(Serialize, ToSchema)]
+struct KeyFigure {
+    /// The channel (`form`, `kiosk`, `email`, `api`, `import`…) or language code.
+    key: String,
+    #[serde(flatten)]
+    figure: Figure,
+}
+
+/// Of the invitations sent to a subtree's guests in the range (local days) and not
+/// bounced, the share answered, in %, with its Wilson interval (managers and up).
+#[utoipa::path(get, path = "/api/v1/metrics/response-rate", tag = "improve", params(MetricsQuery),
+    responses((status = 200, description = "The response rate.", body = ResponseRateFigure)))]
 async fn response_rate(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<ResponseRateFigure>, AppError> {
     let q = query_of(query)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     if matches!(ctx.scope, cumbre_domain::access::Scope::Own { .. }) {
@@ -241,17 +325,26 @@ async fn response_rate(
         min_sample,
     )
     .await?;
-    Ok(Json(json!({
-        "from": c.query.from.to_string(),
-        "to": c.query.to.to_string(),
-        "delivered": rate.delivered,
-        "answered": rate.answered,
-        "value": e.value,
-        "n": e.n,
-        "ci_low": e.ci_low,
-        "ci_high": e.ci_high,
-        "sufficient": e.sufficient,
-    })))
+    Ok(Json(ResponseRateFigure {
+        from: c.query.from.to_string(),
+        to: c.query.to.to_string(),
+        delivered: rate.delivered,
+        answered: rate.answered,
+        estimate: e,
+    }))
+}
+
+/// Invitations delivered in a range and how many were answered.
+#[derive(Serialize, ToSchema)]
+struct ResponseRateFigure {
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: String,
+    delivered: i64,
+    answered: i64,
+    #[serde(flatten)]
+    estimate: Estimate,
 }
 
 /// The response rate of invitations sent in `[start, end)` to `unit`'s subtree (a unit the
@@ -275,8 +368,10 @@ pub async fn response_rate_of(
     Ok((rate, e))
 }
 
-/// `DELETE /api/v1/responses/{id}`: administrators erase a response (and its weight in
-/// every figure).
+/// Erases a response and its weight in every figure (administrators; audited). A case
+/// opened from it keeps its record.
+#[utoipa::path(delete, path = "/api/v1/responses/{id}", tag = "improve", params(super::Id),
+    responses((status = 204, description = "Erased.")))]
 async fn delete_response(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -290,20 +385,23 @@ async fn delete_response(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct MinSampleBody {
+    #[schema(minimum = 1, maximum = 10000)]
     min_sample: i64,
 }
 
-/// `PUT /api/v1/settings/min-sample`: how many answers a figure needs before it is shown
-/// as a fact (administrators; 1–10,000, default 30).
+/// How many answers a figure needs before it is shown as a fact (administrators;
+/// default 30).
+#[utoipa::path(put, path = "/api/v1/settings/min-sample", tag = "improve", request_body = MinSampleBody,
+    responses((status = 204, description = "Saved.")))]
 async fn set_min_sample(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<MinSampleBody>, JsonRejection>,
+    payload: Result<JsonBody<MinSampleBody>, AppError>,
 ) -> Result<StatusCode, AppError> {
     let grant = ctx.admin()?;
-    let b = crate::api::body(payload)?;
+    let b = body(payload)?;
     state.store.set_min_sample(&grant, b.min_sample).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,17 +1,17 @@
 //! The Listen part of the JSON API: touchpoints, surveys, links and responses.
 
 use crate::api::body;
+use crate::api::openapi;
 use crate::auth::context::confirm;
 use crate::auth::secret::random_token;
 use crate::auth::{ApiCtx, Ctx, GuessedApiCtx};
-use crate::extract::Path;
+use crate::extract::{JsonBody, Path};
 use crate::{AppError, AppState};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use cumbre_domain::listen::answers::check_json;
 use cumbre_domain::listen::survey::DefinitionError;
 use cumbre_domain::listen::{SurveyDefinition, SurveyStatus};
@@ -21,27 +21,29 @@ use cumbre_store::listen::{
     LinkInput, NewResponse, Recorded, ResponseFilter, ResponsePage, SurveyLink, SurveySummary,
     Touchpoint,
 };
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/touchpoints", get(touchpoints))
-        .route("/api/v1/surveys", get(list_surveys).post(create_survey))
-        .route("/api/v1/surveys/{id}", get(get_survey))
-        .route("/api/v1/surveys/{id}/definition", put(save_definition))
-        .route("/api/v1/surveys/{id}/status", post(set_status))
-        .route(
-            "/api/v1/surveys/{id}/links",
-            get(list_links).post(create_link),
-        )
-        .route("/api/v1/surveys/{id}/responses", post(submit_response))
-        .route("/api/v1/responses", get(list_responses))
-        .route(
-            "/api/v1/invitations/bounces",
-            post(report_bounce).layer(axum::extract::DefaultBodyLimit::max(MAX_REPORT)),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    let (schemas, paths, bounces) = routes!(report_bounce);
+    OpenApiRouter::new()
+        .routes(routes!(touchpoints))
+        .routes(routes!(list_surveys, create_survey))
+        .routes(routes!(get_survey))
+        .routes(routes!(save_definition))
+        .routes(routes!(set_status))
+        .routes(routes!(list_links, create_link))
+        .routes(routes!(submit_response))
+        .routes(routes!(list_responses))
+        .routes((
+            schemas,
+            paths,
+            bounces.layer(axum::extract::DefaultBodyLimit::max(MAX_REPORT)),
+        ))
 }
 
 /// Definition problems as per-field errors, keyed by their path in the document.
@@ -49,6 +51,9 @@ pub fn definition_errors(errors: Vec<DefinitionError>) -> AppError {
     AppError::InvalidFields(errors.into_iter().map(|e| (e.path, e.error)).collect())
 }
 
+/// The journey's touchpoints, in order.
+#[utoipa::path(get, path = "/api/v1/touchpoints", tag = "listen",
+    responses((status = 200, description = "The journey in order.", body = Vec<Touchpoint>)))]
 async fn touchpoints(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -56,6 +61,9 @@ async fn touchpoints(
     Ok(Json(state.store.list_touchpoints(ctx.user.tenant).await?))
 }
 
+/// Surveys owned in the caller's subtree or above it (managers and up).
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "listen",
+    responses((status = 200, description = "The surveys.", body = Vec<SurveySummary>)))]
 async fn list_surveys(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -63,6 +71,9 @@ async fn list_surveys(
     Ok(Json(state.store.list_surveys(&ctx.scope).await?))
 }
 
+/// A survey with its current definition.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "listen", params(super::Id),
+    responses((status = 200, description = "The survey.", body = cumbre_store::listen::Survey)))]
 async fn get_survey(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -71,26 +82,44 @@ async fn get_survey(
     Ok(Json(state.store.get_survey(&ctx.scope, id).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewSurvey {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     owner_unit_id: i64,
-    /// A definition document, or…
+    /// A definition document (docs/SURVEYS.md), or…
     #[serde(default)]
+    #[schema(value_type = Option<SurveyDefinition>)]
     definition: Option<Value>,
     /// …the key of a shipped template.
     #[serde(default)]
+    #[schema(value_type = Option<TemplateKey>)]
     template: Option<String>,
+}
+
+/// The shipped survey templates (what `templates::template` knows).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum TemplateKey {
+    #[schema(rename = "post-stay-nps")]
+    PostStayNps,
+    #[schema(rename = "touchpoint-csat")]
+    TouchpointCsat,
+    #[schema(rename = "reservation-ces")]
+    ReservationCes,
 }
 
 fn parse_definition(value: &Value) -> Result<SurveyDefinition, AppError> {
     SurveyDefinition::from_json(&value.to_string()).map_err(definition_errors)
 }
 
+/// A new draft survey, from a definition or a template (managers, for their subtree).
+#[utoipa::path(post, path = "/api/v1/surveys", tag = "listen", request_body = NewSurvey,
+    responses((status = 201, description = "The new draft.", body = cumbre_store::listen::Survey)))]
 async fn create_survey(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<NewSurvey>, JsonRejection>,
+    payload: Result<JsonBody<NewSurvey>, AppError>,
 ) -> Result<Response, AppError> {
     let b = body(payload)?;
     let definition = match (&b.definition, &b.template) {
@@ -122,30 +151,47 @@ async fn create_survey(
         .into_response())
 }
 
+/// Saves a definition: a draft changes in place, a published survey gets a new version.
+#[utoipa::path(put, path = "/api/v1/surveys/{id}/definition", tag = "listen", params(super::Id),
+    request_body = SurveyDefinition,
+    responses((status = 200, description = "The version now current.", body = SavedVersion)))]
 async fn save_definition(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<Value>, JsonRejection>,
+    payload: Result<JsonBody<Value>, AppError>,
 ) -> Result<Response, AppError> {
     let definition = parse_definition(&body(payload)?)?;
     let version = state
         .store
         .save_survey_definition(&ctx.scope, id, &definition, &ctx.actor(), state.clock.now())
         .await?;
-    Ok(Json(json!({ "id": id, "version": version })).into_response())
+    Ok(Json(SavedVersion { id, version }).into_response())
 }
 
-#[derive(Deserialize)]
+/// A survey's current version after a save.
+#[derive(Serialize, ToSchema)]
+struct SavedVersion {
+    id: i64,
+    version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
 struct StatusBody {
+    /// draft → published → closed → published.
+    #[schema(value_type = SurveyStatus)]
     status: String,
 }
 
+/// Publishes or closes a survey (editors).
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/status", tag = "listen", params(super::Id),
+    request_body = StatusBody,
+    responses((status = 200, description = "The survey after the change.", body = SurveySummary)))]
 async fn set_status(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<StatusBody>, JsonRejection>,
+    payload: Result<JsonBody<StatusBody>, AppError>,
 ) -> Result<Response, AppError> {
     let b = body(payload)?;
     let to = SurveyStatus::parse(&b.status).ok_or_else(|| InvalidInput::NotOneOf {
@@ -160,6 +206,9 @@ async fn set_status(
     Ok(Json(state.store.get_survey(&ctx.scope, id).await?.summary).into_response())
 }
 
+/// The survey's links, for the units the caller sees.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/links", tag = "listen", params(super::Id),
+    responses((status = 200, description = "The links.", body = Vec<SurveyLink>)))]
 async fn list_links(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -168,21 +217,34 @@ async fn list_links(
     Ok(Json(state.store.list_links(&ctx.scope, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewLink {
     touchpoint_id: i64,
     unit_id: i64,
     #[serde(default)]
     employee_id: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     label: Option<String>,
 }
 
+/// A new link and the path of its public survey page.
+#[derive(Serialize, ToSchema)]
+struct CreatedLink {
+    link: SurveyLink,
+    /// `/s/<token>`.
+    path: String,
+}
+
+/// A new link (QR code, kiosk, e-mail) for a unit and touchpoint.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/links", tag = "listen", params(super::Id),
+    request_body = NewLink,
+    responses((status = 201, description = "The link.", body = CreatedLink)))]
 async fn create_link(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<NewLink>, JsonRejection>,
+    payload: Result<JsonBody<NewLink>, AppError>,
 ) -> Result<Response, AppError> {
     let b = body(payload)?;
     let input = LinkInput {
@@ -205,13 +267,19 @@ async fn create_link(
         .ok_or(AppError::NotFound)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "link": created, "path": format!("/s/{token}") })),
+        Json(CreatedLink {
+            link: created,
+            path: format!("/s/{token}"),
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SubmittedResponse {
+    /// By question key: scores are numbers, single choices and texts strings, multiple
+    /// choices arrays, contact details an object (kept only with `consent: true`).
+    #[schema(value_type = std::collections::BTreeMap<String, cumbre_domain::listen::answers::Answer>)]
     answers: Map<String, Value>,
     unit_id: i64,
     touchpoint_id: i64,
@@ -220,18 +288,38 @@ struct SubmittedResponse {
     #[serde(default)]
     language: Option<String>,
     /// For historical imports; defaults to now. RFC 3339.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    submitted_at: Option<OffsetDateTime>,
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    submitted_at: Option<String>,
+}
+
+/// A stored response's id; `replayed` when the `Idempotency-Key` had been seen.
+#[derive(Serialize, ToSchema)]
+struct Submitted {
+    id: i64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
+    replayed: bool,
 }
 
 const MAX_KEY: usize = 200;
 
+/// Submits a response (managers and up). The same `Idempotency-Key` again writes nothing
+/// and answers the first response's id.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/responses", tag = "listen",
+    params(super::Id,
+        ("Idempotency-Key" = Option<String>, Header, description = "1–200 characters: a retry with the same key is stored once.")),
+    request_body = SubmittedResponse,
+    responses(
+        (status = 201, description = "Stored.", body = Submitted),
+        (status = 200, description = "Seen before under this key: nothing written.", body = Submitted),
+        (status = 429, description = "Too many submissions; `Retry-After` says when to retry.", body = openapi::ApiErrorBody)))]
 async fn submit_response(
     State(state): State<AppState>,
     GuessedApiCtx(ctx): GuessedApiCtx,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    payload: Result<Json<SubmittedResponse>, JsonRejection>,
+    payload: Result<JsonBody<SubmittedResponse>, AppError>,
 ) -> Result<Response, AppError> {
     let key = match headers
         .get("idempotency-key")
@@ -274,10 +362,22 @@ async fn submit_response(
         }
     };
     Ok(match recorded {
-        Recorded::Created(rid) => (StatusCode::CREATED, Json(json!({ "id": rid }))).into_response(),
-        Recorded::Existing(rid) => {
-            (StatusCode::OK, Json(json!({ "id": rid, "replayed": true }))).into_response()
-        }
+        Recorded::Created(rid) => (
+            StatusCode::CREATED,
+            Json(Submitted {
+                id: rid,
+                replayed: false,
+            }),
+        )
+            .into_response(),
+        Recorded::Existing(rid) => (
+            StatusCode::OK,
+            Json(Submitted {
+                id: rid,
+                replayed: true,
+            }),
+        )
+            .into_response(),
     })
 }
 
@@ -291,7 +391,12 @@ async fn check_submission(
 ) -> Result<NewResponse, AppError> {
     let survey = state.store.get_survey_at(&ctx.scope, id, ctx.epoch).await?;
     let now = state.clock.now();
-    let submitted_at = b.submitted_at.unwrap_or(now);
+    let historical = b
+        .submitted_at
+        .as_deref()
+        .map(|at| cumbre_domain::calendar::parse_instant(at, Field::SubmittedAt))
+        .transpose()?;
+    let submitted_at = historical.unwrap_or(now);
     cumbre_domain::calendar::check_instant(
         submitted_at,
         Field::SubmittedAt,
@@ -306,7 +411,7 @@ async fn check_submission(
     }
     // A draft takes no answers; a closed survey takes only historical ones (imports).
     if survey.summary.status == SurveyStatus::Draft
-        || (survey.summary.status == SurveyStatus::Closed && b.submitted_at.is_none())
+        || (survey.summary.status == SurveyStatus::Closed && historical.is_none())
     {
         return Err(InvalidInput::SurveyClosed.into());
     }
@@ -369,7 +474,7 @@ async fn check_submission(
         touchpoint_id: b.touchpoint_id,
         person_id: b.employee_id.map(PersonId),
         link_id: None,
-        source: if b.submitted_at.is_some() {
+        source: if historical.is_some() {
             "import".into()
         } else {
             "api".into()
@@ -382,6 +487,9 @@ async fn check_submission(
     })
 }
 
+/// Responses in the caller's scope, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/responses", tag = "listen", params(ResponsesQuery),
+    responses((status = 200, description = "A page of responses.", body = ResponsePage)))]
 async fn list_responses(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -396,27 +504,42 @@ async fn list_responses(
 
 /// Filters shared by the API, the response browser and the CSV export. Empty values are
 /// ignored, so an HTML form can send every field.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResponsesQuery {
+    /// A unit: its whole subtree.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     pub unit: String,
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     pub touchpoint: String,
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     pub survey: String,
     /// A date (`YYYY-MM-DD`, from its start, UTC) or an RFC 3339 instant.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub from: String,
     /// A date (up to its end, UTC) or an RFC 3339 instant (exclusive).
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub to: String,
+    /// By the first NPS question.
     #[serde(default)]
+    #[param(value_type = Option<cumbre_store::listen::Band>)]
     pub band: String,
+    /// Words in the free-text answers (case and accents ignored).
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub q: String,
+    /// At most 1,000 (default 100).
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,2}|1000)?$")]
     pub limit: String,
+    /// `next_cursor` of the previous page.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub cursor: String,
 }
 
@@ -454,7 +577,7 @@ impl ResponsesQuery {
                 b => Some(cumbre_store::listen::Band::parse(b)?),
             },
             text: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
-            limit: crate::views::optional_id(&self.limit, Field::Answer)?.unwrap_or(default_limit),
+            limit: crate::api::page_limit(&self.limit, default_limit, 1000)?,
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
             with_text: false,
         })
@@ -468,11 +591,14 @@ const MAX_REPORT: usize = 1024 * 1024;
 /// returned it, from the mailbox of the invitations' sender. Administrators only (a mail
 /// system's token). Answers which invitations it marked bounced and which recipients
 /// matched none.
+#[utoipa::path(post, path = "/api/v1/invitations/bounces", tag = "listen",
+    request_body(content = String, content_type = "text/plain", description = "The report as the mail server returned it, up to 1 MiB."),
+    responses((status = 200, description = "What the report marked.", body = Bounced)))]
 async fn report_bounce(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     body: axum::body::Bytes,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Bounced>, AppError> {
     ctx.admin()?;
     let text = String::from_utf8_lossy(&body);
     let report = cumbre_domain::listen::bounces::read_report(&text)?;
@@ -489,5 +615,14 @@ async fn report_bounce(
             None => unmatched.push(b.recipient.clone()),
         }
     }
-    Ok(Json(json!({ "bounced": bounced, "unmatched": unmatched })))
+    Ok(Json(Bounced { bounced, unmatched }))
+}
+
+/// What a bounce report marked.
+#[derive(Serialize, ToSchema)]
+struct Bounced {
+    /// The invitations marked bounced.
+    bounced: Vec<i64>,
+    /// Recipients of the report that matched no invitation.
+    unmatched: Vec<String>,
 }

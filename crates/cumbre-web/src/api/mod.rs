@@ -4,12 +4,12 @@
 
 pub mod improve;
 pub mod listen;
+pub mod openapi;
 pub mod recover;
 
 use crate::auth::ApiCtx;
-use crate::extract::Path;
+use crate::extract::{JsonBody, Path};
 use crate::{AppError, AppState};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,32 +23,66 @@ use cumbre_domain::org::{
 use cumbre_domain::{Field, InvalidInput, PersonId, UnitId};
 use cumbre_store::org::{PeopleFilter, PeoplePage, Person, PersonInput, Unit, UnitInput};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/units", get(list_units).post(create_unit))
-        .route("/api/v1/units/{id}", get(get_unit))
-        .route("/api/v1/people", get(list_people).post(create_person))
-        .route("/api/v1/people/{id}", get(get_person))
+    let (router, _) = documented().split_for_parts();
+    router.route("/api/v1/openapi.json", get(openapi::serve))
+}
+
+/// Every documented operation: the router and the OpenAPI document are made from it.
+pub(crate) fn documented() -> OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(me))
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(get_unit))
+        .routes(routes!(list_people, create_person))
+        .routes(routes!(get_person))
         .merge(listen::routes())
         .merge(recover::routes())
         .merge(improve::routes())
 }
 
-pub(crate) fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    payload.map(|Json(v)| v).map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            return AppError::TooLarge;
-        }
-        InvalidInput::BadJson {
-            detail: cumbre_domain::input::readable_json_error(&e.body_text()),
-        }
-        .into()
-    })
+/// A page size from a query string: empty is `default`, otherwise 1–`max`.
+pub(crate) fn page_limit(raw: &str, default: i64, max: i64) -> Result<i64, InvalidInput> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(default);
+    }
+    let n: i64 = raw.parse().map_err(|_| InvalidInput::NotANumber {
+        field: Field::Limit,
+        value: raw.chars().take(40).collect(),
+    })?;
+    if !(1..=max).contains(&n) {
+        return Err(InvalidInput::OutOfRange {
+            field: Field::Limit,
+            min: 1,
+            max,
+            value: n.to_string(),
+        });
+    }
+    Ok(n)
 }
 
-#[derive(Serialize)]
+/// The id in an operation's path.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct Id {
+    /// The record's id.
+    #[allow(dead_code)]
+    id: i64,
+}
+
+/// A JSON body, or why it was refused: handlers take it as a `Result` so that their own
+/// role checks come first (access before validation).
+pub(crate) fn body<T>(payload: Result<JsonBody<T>, AppError>) -> Result<T, AppError> {
+    payload.map(|JsonBody(v)| v)
+}
+
+#[derive(Serialize, ToSchema)]
 struct Me {
     email: String,
     role: Role,
@@ -57,6 +91,9 @@ struct Me {
     person_id: Option<PersonId>,
 }
 
+/// Who the token acts as.
+#[utoipa::path(get, path = "/api/v1/me", tag = "org",
+    responses((status = 200, description = "The token's account.", body = Me)))]
 async fn me(State(state): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<Me>, AppError> {
     Ok(Json(Me {
         email: ctx.user.email.clone(),
@@ -67,6 +104,9 @@ async fn me(State(state): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<M
     }))
 }
 
+/// The units the caller sees, in tree order.
+#[utoipa::path(get, path = "/api/v1/units", tag = "org",
+    responses((status = 200, description = "Visible units, tree order.", body = Vec<Unit>)))]
 async fn list_units(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -74,6 +114,9 @@ async fn list_units(
     Ok(Json(state.store.list_units(&ctx.scope).await?))
 }
 
+/// One unit.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "org", params(Id),
+    responses((status = 200, description = "The unit.", body = Unit)))]
 async fn get_unit(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -82,20 +125,26 @@ async fn get_unit(
     Ok(Json(state.store.get_unit(&ctx.scope, UnitId(id)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewUnit {
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
+    #[schema(value_type = cumbre_domain::org::UnitKind)]
     kind: String,
+    #[schema(max_length = 40)]
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
     parent_id: Option<i64>,
 }
 
+/// A new unit under `parent_id` (administrators).
+#[utoipa::path(post, path = "/api/v1/units", tag = "org", request_body = NewUnit,
+    responses((status = 201, description = "The new unit.", body = Unit)))]
 async fn create_unit(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<NewUnit>, JsonRejection>,
+    payload: Result<JsonBody<NewUnit>, AppError>,
 ) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let b = body(payload)?;
@@ -118,16 +167,25 @@ async fn create_unit(
     Ok((StatusCode::CREATED, Json(unit)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PeopleQuery {
+    /// Words in the name, e-mail or employee number (case and accents ignored).
     q: Option<String>,
+    /// A unit: its whole subtree.
     unit_id: Option<i64>,
     #[serde(default)]
     include_inactive: bool,
+    /// At most 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
+/// People in the caller's scope, a page at a time.
+#[utoipa::path(get, path = "/api/v1/people", tag = "org", params(PeopleQuery),
+    responses((status = 200, description = "A page of people and the total.", body = PeoplePage)))]
 async fn list_people(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -136,16 +194,32 @@ async fn list_people(
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
+    if let Some(offset) = q.offset.filter(|o| *o < 0) {
+        return Err(InvalidInput::OutOfRange {
+            field: Field::Offset,
+            min: 0,
+            max: i64::MAX,
+            value: offset.to_string(),
+        }
+        .into());
+    }
     let filter = PeopleFilter {
         query: q.q,
         unit: q.unit_id.map(UnitId),
         include_inactive: q.include_inactive,
-        limit: q.limit.unwrap_or(100),
+        limit: page_limit(
+            &q.limit.map(|l| l.to_string()).unwrap_or_default(),
+            100,
+            500,
+        )?,
         offset: q.offset.unwrap_or(0),
     };
     Ok(Json(state.store.list_people(&ctx.scope, &filter).await?))
 }
 
+/// One person.
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "org", params(Id),
+    responses((status = 200, description = "The person.", body = Person)))]
 async fn get_person(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -156,8 +230,9 @@ async fn get_person(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewPerson {
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
     unit_id: i64,
     #[serde(default)]
@@ -174,10 +249,13 @@ struct NewPerson {
     hire_date: Option<String>,
 }
 
+/// A new person (administrators).
+#[utoipa::path(post, path = "/api/v1/people", tag = "org", request_body = NewPerson,
+    responses((status = 201, description = "The new person.", body = Person)))]
 async fn create_person(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<NewPerson>, JsonRejection>,
+    payload: Result<JsonBody<NewPerson>, AppError>,
 ) -> Result<Response, AppError> {
     let grant = ctx.admin()?;
     let b = body(payload)?;

@@ -2,45 +2,60 @@
 
 use crate::api::body;
 use crate::auth::ApiCtx;
-use crate::extract::Path;
+use crate::extract::{JsonBody, Path};
 use crate::{AppError, AppState};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use cumbre_domain::recover::{CaseStatus, Priority, Resolution, RuleDefinition};
 use cumbre_domain::{InvalidInput, UnitId, UserId};
 use cumbre_store::recover::{
     AlertRule, CaseDetail, CaseFilter, CaseSummary, Moved, NewCase, Promise, RuleInput,
 };
-use serde::Deserialize;
-use serde_json::json;
+use cumbre_store::recover::{Lesson, NotificationRow, UnitRecovery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/rules", get(list_rules).post(create_rule))
-        .route("/api/v1/rules/{id}", put(update_rule))
-        .route("/api/v1/cases", get(list_cases).post(open_case))
-        .route("/api/v1/cases/{id}", get(get_case))
-        .route("/api/v1/cases/{id}/status", post(move_case))
-        .route("/api/v1/cases/{id}/notes", post(add_note))
-        .route("/api/v1/cases/{id}/owner", post(reassign))
-        .route("/api/v1/cases/{id}/promises", post(add_promise))
-        .route("/api/v1/promises", get(list_promises))
-        .route("/api/v1/promises/{id}/kept", post(keep_promise))
-        .route("/api/v1/approvals/{id}", post(decide))
-        .route("/api/v1/cases/{id}/winback", post(winback))
-        .route("/api/v1/recovery", get(recovery))
-        .route("/api/v1/lessons", get(list_lessons))
-        .route("/api/v1/notifications", get(list_notifications))
-        .route("/api/v1/notifications/{id}/retry", post(retry_notification))
-        .route("/api/v1/settings/winback", put(set_winback))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(update_rule))
+        .routes(routes!(list_cases, open_case))
+        .routes(routes!(get_case))
+        .routes(routes!(move_case))
+        .routes(routes!(add_note))
+        .routes(routes!(reassign))
+        .routes(routes!(add_promise))
+        .routes(routes!(list_promises))
+        .routes(routes!(keep_promise))
+        .routes(routes!(decide))
+        .routes(routes!(winback))
+        .routes(routes!(recovery))
+        .routes(routes!(list_lessons))
+        .routes(routes!(list_notifications))
+        .routes(routes!(retry_notification))
+        .routes(routes!(set_winback))
 }
 
-#[derive(Deserialize)]
+/// A list of records.
+#[derive(Serialize, ToSchema)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+/// A created record's id.
+#[derive(Serialize, ToSchema)]
+struct Created {
+    id: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
 struct RuleBody {
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
     unit_id: i64,
     #[serde(default)]
@@ -50,7 +65,9 @@ struct RuleBody {
     #[serde(default)]
     include_imports: bool,
     #[serde(default = "yes")]
+    #[schema(default = true)]
     active: bool,
+    #[schema(value_type = RuleDefinition)]
     definition: serde_json::Value,
 }
 
@@ -74,6 +91,9 @@ impl RuleBody {
     }
 }
 
+/// Rules of the caller's subtree and those above it (managers and up).
+#[utoipa::path(get, path = "/api/v1/rules", tag = "recover",
+    responses((status = 200, description = "The rules.", body = Vec<AlertRule>)))]
 async fn list_rules(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -81,10 +101,13 @@ async fn list_rules(
     Ok(Json(state.store.list_rules(&ctx.scope).await?))
 }
 
+/// A new rule (administrators; managers for their subtree, without a webhook).
+#[utoipa::path(post, path = "/api/v1/rules", tag = "recover", request_body = RuleBody,
+    responses((status = 201, description = "Saved.", body = SavedRule)))]
 async fn create_rule(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<RuleBody>, JsonRejection>,
+    payload: Result<JsonBody<RuleBody>, AppError>,
 ) -> Result<Response, AppError> {
     let input = body(payload)?.input()?;
     let secret = crate::webhooks::new_secret().map_err(AppError::internal)?;
@@ -102,15 +125,19 @@ async fn create_rule(
             state.clock.now(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(saved_json(&saved))).into_response())
+    Ok((StatusCode::CREATED, Json(SavedRule::of(saved))).into_response())
 }
 
+/// Changes a rule (as for a new one; a webhook only administrators set or change).
+#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "recover", params(super::Id),
+    request_body = RuleBody,
+    responses((status = 200, description = "Saved.", body = SavedRule)))]
 async fn update_rule(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<RuleBody>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+    payload: Result<JsonBody<RuleBody>, AppError>,
+) -> Result<Json<SavedRule>, AppError> {
     let input = body(payload)?.input()?;
     let secret = crate::webhooks::new_secret().map_err(AppError::internal)?;
     let saved = state
@@ -127,32 +154,54 @@ async fn update_rule(
             state.clock.now(),
         )
         .await?;
-    Ok(Json(saved_json(&saved)))
+    Ok(Json(SavedRule::of(saved)))
 }
 
 /// A saved rule's id and, when this save registered its webhook, the endpoint's signing
 /// secret (shown this once).
-fn saved_json(saved: &cumbre_store::recover::SavedRule) -> serde_json::Value {
-    match &saved.webhook_secret {
-        Some(secret) => json!({ "id": saved.id, "webhook_secret": secret }),
-        None => json!({ "id": saved.id }),
+#[derive(Serialize, ToSchema)]
+struct SavedRule {
+    id: i64,
+    /// `whsec_…`: sign-checking secret of a newly registered webhook endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = String)]
+    webhook_secret: Option<String>,
+}
+
+impl SavedRule {
+    fn of(saved: cumbre_store::recover::SavedRule) -> Self {
+        SavedRule {
+            id: saved.id,
+            webhook_secret: saved.webhook_secret,
+        }
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CasesQuery {
     #[serde(default)]
+    #[param(value_type = Option<CaseStatus>)]
     status: String,
-    /// Words to find in the case (title, the guest's words, resolution, lessons).
+    /// Words that must all appear (case and accents ignored) in the title, the guest's
+    /// answers, what was done or the lesson.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     q: String,
+    /// A unit: its whole subtree.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     unit: String,
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0)?$")]
     overdue: String,
+    /// Only the caller's cases.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0)?$")]
     mine: String,
+    /// Default 100.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,2}|1000)?$")]
     limit: String,
 }
 
@@ -169,20 +218,17 @@ fn flag(raw: &str, name: &'static str) -> Result<bool, InvalidInput> {
 }
 
 fn limit(raw: &str) -> Result<i64, InvalidInput> {
-    match raw.trim() {
-        "" => Ok(100),
-        l => l.parse().map_err(|_| InvalidInput::NotANumber {
-            field: cumbre_domain::Field::Record,
-            value: l.to_owned(),
-        }),
-    }
+    crate::api::page_limit(raw, 100, 1000)
 }
 
+/// Cases in the caller's scope, overdue first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "recover", params(CasesQuery),
+    responses((status = 200, description = "The cases.", body = Items<CaseSummary>)))]
 async fn list_cases(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<CasesQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Items<CaseSummary>>, AppError> {
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
@@ -201,9 +247,12 @@ async fn list_cases(
         .store
         .list_cases(&ctx.scope, &filter, state.clock.now())
         .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
+/// A case with its timeline and the customer's details.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "recover", params(super::Id),
+    responses((status = 200, description = "The case.", body = CaseDetail)))]
 async fn get_case(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -217,13 +266,15 @@ async fn get_case(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewCaseBody {
     unit_id: i64,
     #[serde(default)]
     touchpoint_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
     #[serde(default = "normal")]
+    #[schema(value_type = Priority, default = "normal")]
     priority: String,
     #[serde(default)]
     customer_name: String,
@@ -239,10 +290,13 @@ fn normal() -> String {
     "normal".into()
 }
 
+/// A case opened by hand (managers and up).
+#[utoipa::path(post, path = "/api/v1/cases", tag = "recover", request_body = NewCaseBody,
+    responses((status = 201, description = "Opened.", body = Created)))]
 async fn open_case(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<NewCaseBody>, JsonRejection>,
+    payload: Result<JsonBody<NewCaseBody>, AppError>,
 ) -> Result<Response, AppError> {
     let b = body(payload)?;
     let input = NewCase {
@@ -259,11 +313,12 @@ async fn open_case(
         .store
         .open_case(&ctx.acting(), &input, state.clock.now())
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct MoveBody {
+    #[schema(value_type = CaseStatus)]
     status: String,
     #[serde(default)]
     note: String,
@@ -271,11 +326,16 @@ struct MoveBody {
     resolution: Option<Resolution>,
 }
 
+/// Moves a case (contacted, resolved with its resolution, closed, reopened). A
+/// compensation beyond the actor's authority waits for an approver.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/status", tag = "recover", params(super::Id),
+    request_body = MoveBody,
+    responses((status = 200, description = "What the move did.", body = Moved)))]
 async fn move_case(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<MoveBody>, JsonRejection>,
+    payload: Result<JsonBody<MoveBody>, AppError>,
 ) -> Result<Json<Moved>, AppError> {
     let b = body(payload)?;
     let to = CaseStatus::parse(&b.status)?;
@@ -294,21 +354,38 @@ async fn move_case(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NoteBody {
+    #[schema(min_length = 1, max_length = 4000)]
     text: String,
     /// `note` (for the team, default) or `message` (with the customer).
     #[serde(default)]
+    #[schema(value_type = NoteKind)]
     kind: String,
+    /// How a message went (phone, e-mail…).
     #[serde(default)]
+    #[schema(max_length = 40)]
     channel: String,
 }
 
+/// What a note on a case is.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum NoteKind {
+    Note,
+    Message,
+}
+
+/// A note for the team, or a message exchanged with the customer.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "recover", params(super::Id),
+    request_body = NoteBody,
+    responses((status = 201, description = "Added to the timeline.")))]
 async fn add_note(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<NoteBody>, JsonRejection>,
+    payload: Result<JsonBody<NoteBody>, AppError>,
 ) -> Result<StatusCode, AppError> {
     let b = body(payload)?;
     let message = match b.kind.as_str() {
@@ -337,16 +414,21 @@ async fn add_note(
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct OwnerBody {
+    /// Someone who answers for the case's unit and whom the caller reaches.
     owner_id: i64,
 }
 
+/// Hands a case to another owner.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/owner", tag = "recover", params(super::Id),
+    request_body = OwnerBody,
+    responses((status = 204, description = "Reassigned.")))]
 async fn reassign(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<OwnerBody>, JsonRejection>,
+    payload: Result<JsonBody<OwnerBody>, AppError>,
 ) -> Result<StatusCode, AppError> {
     let b = body(payload)?;
     state
@@ -356,18 +438,24 @@ async fn reassign(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PromiseBody {
+    #[schema(min_length = 1, max_length = 500)]
     text: String,
-    /// RFC 3339.
+    /// RFC 3339, in the future.
+    #[schema(format = DateTime)]
     due_at: String,
 }
 
+/// A promise made to the customer, due at an instant.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/promises", tag = "recover", params(super::Id),
+    request_body = PromiseBody,
+    responses((status = 201, description = "Made.", body = Created)))]
 async fn add_promise(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<PromiseBody>, JsonRejection>,
+    payload: Result<JsonBody<PromiseBody>, AppError>,
 ) -> Result<Response, AppError> {
     let b = body(payload)?;
     let due = cumbre_domain::calendar::parse_instant(&b.due_at, cumbre_domain::Field::DueAt)?;
@@ -375,20 +463,26 @@ async fn add_promise(
         .store
         .add_promise(&ctx.acting(), id, &b.text, due, state.clock.now())
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": pid }))).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id: pid })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PromisesQuery {
+    /// Only promises not yet kept.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(true|false|1|0)?$")]
     open: String,
 }
 
+/// Promises made on cases in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/promises", tag = "recover", params(PromisesQuery),
+    responses((status = 200, description = "The promises.", body = Items<Promise>)))]
 async fn list_promises(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<PromisesQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Items<Promise>>, AppError> {
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
@@ -396,9 +490,12 @@ async fn list_promises(
         .store
         .list_promises(&ctx.scope, flag(&q.open, "open")?, None, state.clock.now())
         .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
+/// Marks a promise kept.
+#[utoipa::path(post, path = "/api/v1/promises/{id}/kept", tag = "recover", params(super::Id),
+    responses((status = 204, description = "Kept.")))]
 async fn keep_promise(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -411,19 +508,35 @@ async fn keep_promise(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct DecisionBody {
-    /// `approve` or `decline`.
+    #[schema(value_type = Decision)]
     decision: String,
+    /// Required to decline.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     reason: String,
 }
 
+/// An approver's answer.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum Decision {
+    Approve,
+    Decline,
+}
+
+/// Approves or declines a compensation waiting for approval (its approver or an
+/// administrator).
+#[utoipa::path(post, path = "/api/v1/approvals/{id}", tag = "recover", params(super::Id),
+    request_body = DecisionBody,
+    responses((status = 204, description = "Decided.")))]
 async fn decide(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     Path(id): Path<i64>,
-    payload: Result<Json<DecisionBody>, JsonRejection>,
+    payload: Result<JsonBody<DecisionBody>, AppError>,
 ) -> Result<StatusCode, AppError> {
     let b = body(payload)?;
     let approve = match b.decision.as_str() {
@@ -452,6 +565,9 @@ async fn decide(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Sends the customer of a resolved case the win-back survey.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/winback", tag = "recover", params(super::Id),
+    responses((status = 201, description = "Queued.", body = WinbackSent)))]
 async fn winback(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -464,16 +580,29 @@ async fn winback(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "invitation_id": invitation })),
+        Json(WinbackSent {
+            invitation_id: invitation,
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
+/// The win-back invitation queued.
+#[derive(Serialize, ToSchema)]
+struct WinbackSent {
+    invitation_id: i64,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PeriodQuery {
+    /// First day (`YYYY-MM-DD`, UTC), default 89 days before `to`.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     from: String,
+    /// Last day (UTC, included), default today.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     to: String,
 }
 
@@ -497,11 +626,14 @@ pub(crate) fn period(
     Ok((day_to_utc(range.from()), day_to_utc(end)))
 }
 
+/// Recovery figures per unit over cases opened in the range.
+#[utoipa::path(get, path = "/api/v1/recovery", tag = "recover", params(PeriodQuery),
+    responses((status = 200, description = "Per unit, and the sample below which a share is an indication.", body = RecoveryFigures)))]
 async fn recovery(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<PeriodQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<RecoveryFigures>, AppError> {
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
@@ -511,20 +643,32 @@ async fn recovery(
         .store
         .recovery_metrics(&ctx.scope, from, to, now)
         .await?;
-    Ok(Json(
-        json!({ "min_sample": cumbre_store::recover::metrics::MIN_SAMPLE, "items": rows }),
-    ))
+    Ok(Json(RecoveryFigures {
+        min_sample: cumbre_store::recover::metrics::MIN_SAMPLE,
+        items: rows,
+    }))
 }
 
-#[derive(Deserialize)]
+/// Recovery figures per unit.
+#[derive(Serialize, ToSchema)]
+struct RecoveryFigures {
+    min_sample: usize,
+    items: Vec<UnitRecovery>,
+}
+
+#[derive(Deserialize, ToSchema)]
 struct WinbackBody {
+    /// The survey sent after a resolution; null: none.
     survey_id: Option<i64>,
 }
 
+/// Which survey resolved cases' customers receive (administrators).
+#[utoipa::path(put, path = "/api/v1/settings/winback", tag = "recover", request_body = WinbackBody,
+    responses((status = 204, description = "Saved.")))]
 async fn set_winback(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
-    payload: Result<Json<WinbackBody>, JsonRejection>,
+    payload: Result<JsonBody<WinbackBody>, AppError>,
 ) -> Result<StatusCode, AppError> {
     let grant = ctx.admin()?;
     let b = body(payload)?;
@@ -532,22 +676,30 @@ async fn set_winback(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LessonsQuery {
+    /// Words to find (case and accents ignored).
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     q: String,
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
     root_cause: String,
+    /// Default 100.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,2}|1000)?$")]
     limit: String,
 }
 
-/// Lessons learned from resolved cases in the caller's scope, searchable by words.
+/// Lessons learned from resolved cases in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/lessons", tag = "recover", params(LessonsQuery),
+    responses((status = 200, description = "The lessons.", body = Items<Lesson>)))]
 async fn list_lessons(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<LessonsQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Items<Lesson>>, AppError> {
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
@@ -560,15 +712,30 @@ async fn list_lessons(
             limit(&q.limit)?,
         )
         .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct NotificationsQuery {
     #[serde(default)]
+    #[param(value_type = Option<OutboxStatus>)]
     status: String,
+    /// Default 100.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,2}|1000)?$")]
     limit: String,
+}
+
+/// Where a notification is in the outbox.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum OutboxStatus {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
 }
 
 /// Checks an outbox status filter: one of the four states or nothing.
@@ -585,11 +752,13 @@ pub(crate) fn notification_status(raw: &str) -> Result<Option<&str>, InvalidInpu
 }
 
 /// The notification outbox, for administrators: what went out, what is waiting, what failed.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "recover", params(NotificationsQuery),
+    responses((status = 200, description = "The notifications, newest first.", body = Items<NotificationRow>)))]
 async fn list_notifications(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<NotificationsQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Items<NotificationRow>>, AppError> {
     ctx.admin()?;
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
@@ -602,9 +771,12 @@ async fn list_notifications(
             limit(&q.limit)?,
         )
         .await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(Items { items }))
 }
 
+/// Queues a failed notification again with fresh attempts (administrators).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", tag = "recover", params(super::Id),
+    responses((status = 204, description = "Queued again.")))]
 async fn retry_notification(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,

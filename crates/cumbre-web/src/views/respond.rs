@@ -607,19 +607,15 @@ pub async fn kiosk_submit(
     RequestLang(browser): RequestLang,
     ClientAddr(client): ClientAddr,
     Path(token): Path<String>,
-    payload: Result<axum::Json<KioskAnswer>, axum::extract::rejection::JsonRejection>,
+    payload: Result<crate::extract::JsonBody<KioskAnswer>, AppError>,
 ) -> Result<Response, AppError> {
-    use axum::Json;
     let now = state.clock.now();
     // As the form: the link as kept under a recent epoch, confirmed by the write; a guess
     // that would turn the kiosk away, or that the write finds stale, is read fresh.
     let (target, mut epoch) = open_guessed(&state, &token).await?;
     let mut link = kiosk_link(target)?;
-    let item = payload
-        .map(|Json(v)| v)
-        .map_err(|e| cumbre_domain::InvalidInput::BadJson {
-            detail: e.body_text(),
-        })?;
+    use axum::Json;
+    let item = crate::api::body(payload)?;
     if item.key.is_empty() || item.key.len() > 100 {
         return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
     }

@@ -30,6 +30,7 @@ both!(every_route_answers_each_role_as_the_table_says);
 /// appended to a GET.
 const MATRIX: &[(&str, &str, &str, &str)] = &[
     // Public survey pages, sign-in, health, assets.
+    ("GET", "/api/v1/openapi.json", "public", ""),
     ("GET", "/s/{token}", "public", ""),
     ("POST", "/s/{token}", "public", ""),
     ("GET", "/s/{token}/kiosk", "public", ""),
@@ -327,8 +328,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("DELETE", "/api/v1/responses/{id}", "ynnnn", ""),
 ];
 
-/// Every (method, path) the web crate's source routes: each `.route("path", …)` call and
-/// the method routers named in it (`get(…)`, `post(…)`, …).
+/// Every (method, path) the web crate routes: each `.route("path", …)` call in its source
+/// and the method routers named in it (`get(…)`, `post(…)`, …), and each operation of the
+/// API's document (the API router is built from the same list).
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cumbre-web/src");
     let mut files = vec![root];
@@ -378,6 +380,14 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                     found.insert((method.to_uppercase(), route.to_owned()));
                 }
             }
+        }
+    }
+    // The API's operations are registered with the document they are served from.
+    let doc: serde_json::Value =
+        serde_json::from_str(cumbre_web::api::openapi::document()).expect("document");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for verb in item.as_object().expect("operations").keys() {
+            found.insert((verb.to_uppercase(), path.clone()));
         }
     }
     found

@@ -5,7 +5,7 @@ use crate::process::{Server, cumbre, text};
 const PASSWORD: &str = "cumbre-demo";
 
 /// What `token create` printed: the token, on its own line.
-fn create_token(url: &str, email: &str) -> String {
+pub(crate) fn create_token(url: &str, email: &str) -> String {
     let out = cumbre(&["token", "create", "--email", email], Some(url));
     assert!(out.status.success(), "{}", text(&out.stderr));
     text(&out.stdout).trim().to_owned()
@@ -578,8 +578,8 @@ async fn a_change_made_on_another_server_stops_the_next_submission(
         );
         assert_eq!(closed.status, 200, "{}", closed.body);
         let refused = submit(&admin, "after-close");
-        assert_eq!(refused.status, 422, "{}", refused.body);
-        assert_eq!(refused.json()["error"], "invalid_input", "{}", refused.body);
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert_eq!(refused.json()["error"], "conflict", "{}", refused.body);
         assert!(
             refused.body.contains("no está recibiendo respuestas"),
             "{}",

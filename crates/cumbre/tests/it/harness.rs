@@ -171,7 +171,10 @@ impl TestApp {
         }
     }
 
+    /// Sends `req` through the router; an answer under `/api/v1` must match the OpenAPI
+    /// document (see `openapi::check_answer`).
     pub async fn send(&self, req: Request<Body>) -> Reply {
+        let (method, path) = (req.method().clone(), req.uri().to_string());
         let response = self
             .router
             .clone()
@@ -186,10 +189,16 @@ impl TestApp {
             .await
             .expect("body")
             .to_bytes();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        crate::openapi::check_answer(&method, &path, status, content_type, &body);
         Reply {
             status,
             headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
         }
     }
 

@@ -276,7 +276,7 @@ async fn closed_surveys_and_unknown_links_take_no_answers(backend: Backend) {
         .await;
     assert_eq!(
         bad.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "a closed survey cannot become a draft again"
     );
     app.api(
@@ -524,7 +524,7 @@ async fn editing_a_published_survey_makes_a_version_and_old_responses_keep_their
     .await;
     assert_eq!(
         answer.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "a draft takes no answers"
     );
 }

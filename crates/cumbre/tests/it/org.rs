@@ -174,7 +174,7 @@ async fn moving_a_unit_into_its_own_subtree_is_refused_and_changes_nothing(backe
             ],
         )
         .await;
-    assert_eq!(second_root.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(second_root.status, StatusCode::CONFLICT);
     let duplicate_code = app
         .post(
             &admin,

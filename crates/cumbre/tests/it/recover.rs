@@ -385,11 +385,7 @@ async fn owners_contact_promise_and_resolve_within_their_authority(backend: Back
     assert_eq!(case["status"], "contacted");
     assert_eq!(case["due_at"], case["resolve_due_at"]);
     let skip = post(&supervisor, "/status", json!({"status": "closed"})).await;
-    assert_eq!(
-        skip.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "resolved before closed"
-    );
+    assert_eq!(skip.status, StatusCode::CONFLICT, "resolved before closed");
 
     // Promises: in the future only; kept once; one left to lapse is broken by the scheduler.
     let past = post(
@@ -430,7 +426,7 @@ async fn owners_contact_promise_and_resolve_within_their_authority(backend: Back
             None,
         )
         .await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.status, StatusCode::CONFLICT);
     app.clock.advance(time::Duration::hours(2));
     let later = cumbre_domain::clock::Clock::now(app.clock.as_ref());
     assert_eq!(
@@ -804,7 +800,7 @@ async fn a_recovered_customer_is_asked_again_and_counted_won_back(backend: Backe
             None,
         )
         .await;
-    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(early.status, StatusCode::CONFLICT);
     let resolved = app
         .api(
             &admin,
@@ -832,7 +828,7 @@ async fn a_recovered_customer_is_asked_again_and_counted_won_back(backend: Backe
             None,
         )
         .await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.status, StatusCode::CONFLICT);
 
     // The invitation job sends it; Ana answers 10.
     let sink = crate::smtp::SmtpSink::start().await;

@@ -233,7 +233,7 @@ async fn the_case_page_records_notes_hand_overs_and_approvals(backend: Backend) 
     // Win-back needs a resolved case; the page refuses it before.
     assert_eq!(
         form(&app, &manager, &format!("{case}/winback"), &[]).await,
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::CONFLICT
     );
     // A sibling hotel's case is out of the manager's sight.
     let sibling = format!("/cases/{}", detractor_case(&app, &admin, "PDC").await);
@@ -681,7 +681,7 @@ async fn administrators_see_failed_notifications_and_send_them_again(backend: Ba
             &[]
         )
         .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "queued again, not failed"
     );
     let queued = app
