@@ -264,6 +264,13 @@ async fn schemathesis_finds_no_failure(backend: Backend) {
         let server = Server::serve(&url, &[]);
         let examples = std::env::var("CUMBRE_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "8".into());
         let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
+        // A fixed seed, so that a run can be repeated; `random` for a new one each time.
+        let seed = std::env::var("CUMBRE_SCHEMATHESIS_SEED").unwrap_or_else(|_| "2026".into());
+        let seeded: Vec<String> = if seed == "random" {
+            Vec::new()
+        } else {
+            vec!["--seed".into(), seed]
+        };
         let run = std::process::Command::new("st")
             .args([
                 "--no-color",
@@ -278,6 +285,7 @@ async fn schemathesis_finds_no_failure(backend: Backend) {
                 "--workers",
                 "1",
             ])
+            .args(&seeded)
             .output()
             .expect("st runs");
         (run.status.success(), text(&run.stdout) + &text(&run.stderr))
