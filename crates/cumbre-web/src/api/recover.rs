@@ -292,7 +292,14 @@ fn normal() -> String {
 
 /// A case opened by hand (managers and up).
 #[utoipa::path(post, path = "/api/v1/cases", tag = "recover", request_body = NewCaseBody,
-    responses((status = 201, description = "Opened.", body = Created)))]
+    responses((status = 201, description = "Opened.", body = Created, links(
+        ("case" = (operation_id = "get_case", parameters(("id" = "$response.body#/id")))),
+        ("move" = (operation_id = "move_case", parameters(("id" = "$response.body#/id")))),
+        ("note" = (operation_id = "add_note", parameters(("id" = "$response.body#/id")))),
+        ("owner" = (operation_id = "reassign", parameters(("id" = "$response.body#/id")))),
+        ("promise" = (operation_id = "add_promise", parameters(("id" = "$response.body#/id")))),
+        ("winback" = (operation_id = "winback", parameters(("id" = "$response.body#/id"))))
+    ))))]
 async fn open_case(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -330,7 +337,9 @@ struct MoveBody {
 /// compensation beyond the actor's authority waits for an approver.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/status", tag = "recover", params(super::Id),
     request_body = MoveBody,
-    responses((status = 200, description = "What the move did.", body = Moved)))]
+    responses((status = 200, description = "What the move did.", body = Moved, links(
+        ("decide" = (operation_id = "decide", parameters(("id" = "$response.body#/approval_id"))))
+    ))))]
 async fn move_case(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
@@ -450,7 +459,9 @@ struct PromiseBody {
 /// A promise made to the customer, due at an instant.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/promises", tag = "recover", params(super::Id),
     request_body = PromiseBody,
-    responses((status = 201, description = "Made.", body = Created)))]
+    responses((status = 201, description = "Made.", body = Created, links(
+        ("kept" = (operation_id = "keep_promise", parameters(("id" = "$response.body#/id"))))
+    ))))]
 async fn add_promise(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
