@@ -21,7 +21,8 @@ both!(every_route_answers_each_role_as_the_table_says);
 ///
 /// The answer per role is five letters for the admin, the executive, the manager (of the
 /// Cancún hotel), the employee (its reception) and the auditor: `y` allowed, `e` allowed
-/// and shown nothing of the tenant (200), `n` refused (403 or 404). `public` routes need
+/// and shown nothing of the tenant (200, and no record in the JSON or hotel on the page:
+/// `shows_nothing`), `n` refused (403 or 404). `public` routes need
 /// no sign-in. About objects elsewhere (see `elsewhere`): another tenant's are refused to
 /// all; the administrator and the executive get what they get at home; the manager is
 /// refused a sibling hotel's, and above the hotel may only read surveys and rules (those
@@ -527,7 +528,7 @@ async fn ask(
     path: &str,
     body: &str,
     caller: Option<&(Browser, String)>,
-) -> StatusCode {
+) -> crate::harness::Reply {
     let method = Method::from_bytes(method.as_bytes()).expect("method");
     let (path, body) = match body.strip_prefix('?') {
         Some(query) => (format!("{path}?{query}"), ""),
@@ -573,7 +574,28 @@ async fn ask(
             Body::from(format!("csrf={csrf}{sep}{body}"))
         }
     };
-    app.send(req.body(body).expect("request")).await.status
+    app.send(req.body(body).expect("request")).await
+}
+
+/// Whether an answer shows nothing of the tenant: a JSON answer holds no record (nothing
+/// with an id, no count above zero), a page names none of the tenant's hotels (`names`).
+fn shows_nothing(path: &str, body: &str, names: &[String]) -> bool {
+    fn holds_records(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Array(items) => items.iter().any(holds_records),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| {
+                let counted = ["n", "responses", "cases", "total", "delivered", "answered"];
+                (matches!(k.as_str(), "id" | "case_id" | "unit_id") && !v.is_null())
+                    || (counted.contains(&k.as_str()) && v.as_i64().is_some_and(|n| n > 0))
+                    || holds_records(v)
+            }),
+            _ => false,
+        }
+    }
+    if path.starts_with("/api/") {
+        return serde_json::from_str(body).is_ok_and(|v| !holds_records(&v));
+    }
+    !names.iter().any(|n| body.contains(n.as_str()))
 }
 
 /// POSTs `json` as `token`; the new object's id (`id`, or `link.id`).
@@ -713,6 +735,17 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
         app.unit_id("SA-CMX").await,
     );
     objects_at(&app, &admin, &mut fx, Place::Own, own, touchpoint).await;
+    // What an `e` page must not name: the tenant's hotels.
+    let hotels: Vec<String> = app
+        .store
+        .list_units(&cumbre_domain::access::Scope::Tenant(app.tenant))
+        .await
+        .expect("units")
+        .into_iter()
+        .filter(|u| u.kind == cumbre_domain::org::UnitKind::Location)
+        .map(|u| u.name)
+        .collect();
+    assert!(!hotels.is_empty());
     objects_at(&app, &admin, &mut fx, Place::Sibling, sibling, touchpoint).await;
     objects_at(&app, &admin, &mut fx, Place::Parent, parent, touchpoint).await;
     // The employee's own person, so "their own" is what the matrix asks about.
@@ -1060,7 +1093,7 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
             unchecked.insert(format!("{method} {path}"));
             continue;
         };
-        let anonymous = ask(&app, method, &url, &body, None).await;
+        let anonymous = ask(&app, method, &url, &body, None).await.status;
         if expect == "public" {
             // Not behind a sign-in (a form may still want its CSRF cookie: 403).
             if anonymous == StatusCode::UNAUTHORIZED || anonymous == StatusCode::SEE_OTHER {
@@ -1107,10 +1140,11 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
             } else {
                 url.clone()
             };
-            let got = ask(&app, method, &url, &body, Some(caller)).await;
+            let reply = ask(&app, method, &url, &body, Some(caller)).await;
+            let got = reply.status;
             let ok = match want {
                 b'y' => !refused(got),
-                b'e' => got == StatusCode::OK,
+                b'e' => got == StatusCode::OK && shows_nothing(&url, &reply.body, &hotels),
                 _ => matches!(got, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
             };
             if !ok {
@@ -1155,7 +1189,8 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
                     &body_of(raw_body, for_unit),
                     Some(caller),
                 )
-                .await;
+                .await
+                .status;
                 if expected_refused != refused(got) {
                     failures.push(format!(
                         "{method} {path} as {letter} about {place:?}: got {got}, expected {}",
@@ -1176,7 +1211,9 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
         format!("/cases/{sibling_case}/promises/{}/kept", fx.promise),
         format!("/cases/{sibling_case}/approvals/{}", fx.approval),
     ] {
-        let got = ask(&app, "POST", &path, "decision=approve", Some(admin_caller)).await;
+        let got = ask(&app, "POST", &path, "decision=approve", Some(admin_caller))
+            .await
+            .status;
         if got != StatusCode::NOT_FOUND {
             failures.push(format!(
                 "POST {path} (another case's): got {got}, expected 404"

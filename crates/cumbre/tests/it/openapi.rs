@@ -271,7 +271,10 @@ async fn schemathesis_finds_no_failure(backend: Backend) {
         } else {
             vec!["--seed".into(), seed]
         };
+        // Its cache and reports go to a scratch folder, not the source tree.
+        let scratch = tempfile::tempdir().expect("scratch folder");
         let run = std::process::Command::new("st")
+            .current_dir(scratch.path())
             .args([
                 "--no-color",
                 "--config-file",
