@@ -172,7 +172,8 @@ impl TestApp {
     }
 
     /// Sends `req` through the router; an answer under `/api/v1` must match the OpenAPI
-    /// document (see `openapi::check_answer`).
+    /// document (see `openapi::check_answer`), and a page must be well formed (see
+    /// `markup::check_page`).
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let (method, path) = (req.method().clone(), req.uri().to_string());
         let response = self
@@ -195,6 +196,9 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         crate::openapi::check_answer(&method, &path, status, content_type, &body);
+        if content_type.starts_with("text/html") {
+            crate::markup::check_page(&path, &body);
+        }
         Reply {
             status,
             headers,

@@ -14,6 +14,7 @@ mod improve;
 mod invitations;
 mod limits;
 mod listen;
+mod markup;
 mod openapi;
 mod org;
 mod people;
