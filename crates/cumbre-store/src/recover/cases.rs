@@ -51,6 +51,18 @@ pub struct CaseEvent {
     pub detail: Value,
 }
 
+impl CaseSummary {
+    /// The deadline the case is held to now: first contact while new, then resolution.
+    /// (`due_at` is when escalation next acts, which moves on with each reminder.)
+    pub fn deadline(&self) -> OffsetDateTime {
+        if self.status == CaseStatus::New {
+            self.first_contact_due_at
+        } else {
+            self.resolve_due_at
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]

@@ -71,7 +71,7 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|case| CaseRow {
-            due: clock.local(case.due_at),
+            due: clock.local(case.deadline()),
             case,
         })
         .collect();

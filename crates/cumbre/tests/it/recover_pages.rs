@@ -13,7 +13,53 @@ both!(
     rules_are_edited_on_their_page_in_the_simple_form_or_as_json,
     lessons_learned_are_found_by_words_within_scope,
     administrators_see_failed_notifications_and_send_them_again,
+    the_case_list_shows_the_deadline_the_case_page_shows,
 );
+
+/// A case escalated past its first-contact deadline is listed with that deadline (the
+/// case page's), not with the time escalation next acts.
+async fn the_case_list_shows_the_deadline_the_case_page_shows(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let id = detractor_case(&app, &admin, "CUN-REC").await;
+    // Two days on, escalation has acted (and set its next reminder).
+    app.clock.advance(time::Duration::days(2));
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    run_once(&app.store, now).await.expect("pass");
+    let manager = app.login("manager@demo.test").await;
+    let case = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(case["status"], "new");
+    assert!(
+        case["escalation_level"].as_i64().unwrap_or_default() > 0,
+        "{case}"
+    );
+    assert_ne!(case["due_at"], case["first_contact_due_at"]);
+    // The page's "first contact due" text, then the list's row for the case.
+    let page = app.get(Some(&manager), &format!("/cases/{id}")).await.body;
+    let first_due = page
+        .split("Primer contacto antes de</dt><dd>")
+        .nth(1)
+        .and_then(|d| d.split("</dd>").next())
+        .expect("the first-contact deadline on the case page")
+        .to_owned();
+    let list = app.get(Some(&manager), "/cases").await.body;
+    let row = list
+        .split("<tr")
+        .find(|r| r.contains(&format!("/cases/{id}\"")))
+        .expect("the case is listed")
+        .to_owned();
+    assert!(
+        row.contains(&first_due),
+        "the list shows {first_due}: {row}"
+    );
+    assert!(
+        row.contains("class=\"overdue\""),
+        "and marks it overdue: {row}"
+    );
+}
 
 /// A detractor at `unit` becomes a case (the demo's company rule opens it); its id.
 async fn detractor_case(app: &TestApp, admin: &str, unit: &str) -> i64 {
