@@ -116,6 +116,29 @@ async fn home_shows_the_loop_and_the_visible_counts(backend: Backend) {
         assert!(ceo.contains(area), "{area}");
     }
     assert!(ceo.contains("Hoteles Sierra Azul"));
+    // Each step lists what the role can use; only what does not exist yet is "coming".
+    let area = |html: &str, key: &str| -> String {
+        html.split(&format!("id=\"area-{key}\""))
+            .nth(1)
+            .and_then(|a| a.split("</li>\n").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for link in ["/cases", "/promises", "/rules", "/lessons", "/recovery"] {
+        assert!(
+            area(&ceo, "recover").contains(&format!("href=\"{link}\"")),
+            "{link}"
+        );
+    }
+    assert!(area(&ceo, "improve").contains("href=\"/overview\""));
+    assert!(!area(&ceo, "recover").contains("Aún no disponible"));
+    assert!(area(&ceo, "lead").contains("Aún no disponible"));
+    let auditor = app
+        .get(Some(&app.login("auditor@demo.test").await), "/")
+        .await
+        .body;
+    assert!(!area(&auditor, "recover").contains("href="));
+    assert!(area(&auditor, "recover").contains("no forma parte de su función"));
     let count = |html: &str| -> i64 {
         let after = html.split("<strong>").nth(2).expect("people count");
         after
