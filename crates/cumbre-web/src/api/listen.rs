@@ -361,24 +361,25 @@ async fn submit_response(
             state.store.record_response(new, state.clock.now()).await?
         }
     };
-    Ok(match recorded {
-        Recorded::Created(rid) => (
+    Ok(submitted(recorded))
+}
+
+/// A recorded submission's answer: 201 `{id}` when stored, 200 `{id, replayed: true}`
+/// when its key had been seen (the API's and the kiosk's).
+pub(crate) fn submitted(recorded: Recorded) -> Response {
+    match recorded {
+        Recorded::Created(id) => (
             StatusCode::CREATED,
             Json(Submitted {
-                id: rid,
+                id,
                 replayed: false,
             }),
         )
             .into_response(),
-        Recorded::Existing(rid) => (
-            StatusCode::OK,
-            Json(Submitted {
-                id: rid,
-                replayed: true,
-            }),
-        )
-            .into_response(),
-    })
+        Recorded::Existing(id) => {
+            (StatusCode::OK, Json(Submitted { id, replayed: true })).into_response()
+        }
+    }
 }
 
 /// The response `b` would store for `ctx`, or why it is refused.
@@ -391,17 +392,13 @@ async fn check_submission(
 ) -> Result<NewResponse, AppError> {
     let survey = state.store.get_survey_at(&ctx.scope, id, ctx.epoch).await?;
     let now = state.clock.now();
+    // Parsed within the supported calendar (`parse_instant` checks the range).
     let historical = b
         .submitted_at
         .as_deref()
         .map(|at| cumbre_domain::calendar::parse_instant(at, Field::SubmittedAt))
         .transpose()?;
     let submitted_at = historical.unwrap_or(now);
-    cumbre_domain::calendar::check_instant(
-        submitted_at,
-        Field::SubmittedAt,
-        &submitted_at.to_string(),
-    )?;
     if submitted_at > now + time::Duration::minutes(5) {
         return Err(InvalidInput::FutureDate {
             field: Field::SubmittedAt,

@@ -56,6 +56,11 @@ pub(crate) fn page_limit(raw: &str, default: i64, max: i64) -> Result<i64, Inval
         field: Field::Limit,
         value: raw.chars().take(40).collect(),
     })?;
+    checked_limit(n, max)
+}
+
+/// A page size of 1–`max`, or why not.
+fn checked_limit(n: i64, max: i64) -> Result<i64, InvalidInput> {
     if !(1..=max).contains(&n) {
         return Err(InvalidInput::OutOfRange {
             field: Field::Limit,
@@ -207,11 +212,11 @@ async fn list_people(
         query: q.q,
         unit: q.unit_id.map(UnitId),
         include_inactive: q.include_inactive,
-        limit: page_limit(
-            &q.limit.map(|l| l.to_string()).unwrap_or_default(),
-            100,
-            500,
-        )?,
+        limit: q
+            .limit
+            .map(|l| checked_limit(l, 500))
+            .transpose()?
+            .unwrap_or(100),
         offset: q.offset.unwrap_or(0),
     };
     Ok(Json(state.store.list_people(&ctx.scope, &filter).await?))

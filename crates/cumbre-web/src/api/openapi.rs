@@ -59,7 +59,6 @@ pub enum ErrorCode {
         cumbre_store::listen::Band,
         super::recover::OutboxStatus
     )),
-    modifiers(&Conventions),
     security(("token" = []))
 )]
 pub struct ApiDoc;
@@ -153,7 +152,7 @@ fn add_errors(op: &mut Operation) {
 pub fn document() -> &'static str {
     static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         let (_, mut api) = super::documented().split_for_parts();
-        // After the merge: the modifiers of `ApiDoc` ran before it had any path.
+        // After the merge, not as a modifier of `ApiDoc`: that runs before any path.
         Conventions.modify(&mut api);
         let mut doc = serde_json::to_value(&api).unwrap_or_default();
         texts_refuse_control_characters(&mut doc);

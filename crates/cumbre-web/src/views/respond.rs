@@ -454,23 +454,13 @@ pub async fn submit(
                 .map(|k| format!("link:{}:{k}", link.link_id)),
         };
         let new = NewResponse {
-            tenant: link.tenant,
-            survey_id: link.survey_id,
-            version_id: link.version_id,
-            unit_id: link.unit_id,
-            touchpoint_id: link.touchpoint_id,
-            person_id: link.person_id,
             link_id: invitation.is_none().then_some(link.link_id),
             source: if invitation.is_some() {
                 "invitation".into()
             } else {
                 "link".into()
             },
-            language: lang,
-            nps: answers.nps(&link.definition),
-            answers,
-            idempotency_key: key,
-            submitted_at: now,
+            ..response_at(&link, answers, lang, key, now)
         };
         match state.store.record_response_as_of(new, now, epoch).await {
             // The link was a guess and something changed meanwhile: read it fresh.
@@ -614,7 +604,6 @@ pub async fn kiosk_submit(
     // that would turn the kiosk away, or that the write finds stale, is read fresh.
     let (target, mut epoch) = open_guessed(&state, &token).await?;
     let mut link = kiosk_link(target)?;
-    use axum::Json;
     let item = crate::api::body(payload)?;
     if item.key.is_empty() || item.key.len() > 100 {
         return Err(cumbre_domain::InvalidInput::Required(cumbre_domain::Field::Key).into());
@@ -636,20 +625,10 @@ pub async fn kiosk_submit(
         .min(now);
     let recorded = loop {
         let answers = check(&link.definition, &item.answers).map_err(AppError::InvalidFields)?;
+        let key = Some(format!("kiosk:{}:{}", link.link_id, item.key));
         let new = NewResponse {
-            tenant: link.tenant,
-            survey_id: link.survey_id,
-            version_id: link.version_id,
-            unit_id: link.unit_id,
-            touchpoint_id: link.touchpoint_id,
-            person_id: link.person_id,
-            link_id: Some(link.link_id),
             source: "kiosk".into(),
-            language: lang,
-            nps: answers.nps(&link.definition),
-            answers,
-            idempotency_key: Some(format!("kiosk:{}:{}", link.link_id, item.key)),
-            submitted_at,
+            ..response_at(&link, answers, lang, key, submitted_at)
         };
         match state.store.record_response_as_of(new, now, epoch).await {
             Err(StoreError::EpochMoved) if epoch.is_some() => {
@@ -659,16 +638,33 @@ pub async fn kiosk_submit(
             other => break other?,
         }
     };
-    Ok(match recorded {
-        cumbre_store::listen::Recorded::Created(id) => {
-            (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response()
-        }
-        cumbre_store::listen::Recorded::Existing(id) => (
-            StatusCode::OK,
-            Json(serde_json::json!({ "id": id, "replayed": true })),
-        )
-            .into_response(),
-    })
+    Ok(crate::api::listen::submitted(recorded))
+}
+
+/// The response `answers` make at `link`'s unit and touchpoint, through the link; the
+/// caller says how it came (`source`, and whether `link_id` names the link).
+fn response_at(
+    link: &PublicLink,
+    answers: cumbre_domain::listen::Answers,
+    language: Lang,
+    idempotency_key: Option<String>,
+    submitted_at: time::OffsetDateTime,
+) -> NewResponse {
+    NewResponse {
+        tenant: link.tenant,
+        survey_id: link.survey_id,
+        version_id: link.version_id,
+        unit_id: link.unit_id,
+        touchpoint_id: link.touchpoint_id,
+        person_id: link.person_id,
+        link_id: Some(link.link_id),
+        source: "link".into(),
+        language,
+        nps: answers.nps(&link.definition),
+        answers,
+        idempotency_key,
+        submitted_at,
+    }
 }
 
 #[derive(Template)]

@@ -737,14 +737,11 @@ async fn a_draft_saved_as_another_server_publishes_makes_a_new_version() {
         .expect("lock");
     let (b_addr, a_addr, t1, t2) = (b.addr.clone(), a.addr.clone(), token.clone(), token.clone());
     let publish = std::thread::spawn(move || {
-        crate::process::http(
+        crate::process::api_at(
             &b_addr,
             "POST",
             &format!("/api/v1/surveys/{survey}/status"),
-            &[
-                ("Authorization", &format!("Bearer {t1}")),
-                ("Content-Type", "application/json"),
-            ],
+            &t1,
             "{\"status\":\"published\"}",
         )
     });
@@ -753,14 +750,11 @@ async fn a_draft_saved_as_another_server_publishes_makes_a_new_version() {
     }
     let body = definition.clone();
     let save = std::thread::spawn(move || {
-        crate::process::http(
+        crate::process::api_at(
             &a_addr,
             "PUT",
             &format!("/api/v1/surveys/{survey}/definition"),
-            &[
-                ("Authorization", &format!("Bearer {t2}")),
-                ("Content-Type", "application/json"),
-            ],
+            &t2,
             &body,
         )
     });

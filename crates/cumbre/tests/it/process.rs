@@ -125,15 +125,7 @@ impl Server {
 
     /// A JSON request with an API token.
     pub fn api(&self, method: &str, path: &str, token: &str, body: &str) -> Reply {
-        self.request(
-            method,
-            path,
-            &[
-                ("Authorization", &format!("Bearer {token}")),
-                ("Content-Type", "application/json"),
-            ],
-            body,
-        )
+        api_at(&self.addr, method, path, token, body)
     }
 
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
@@ -202,6 +194,21 @@ impl Reply {
 }
 
 /// One request on its own connection.
+/// A JSON request with an API token to the server at `addr` (for a thread that holds no
+/// [`Server`]).
+pub fn api_at(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Reply {
+    http(
+        addr,
+        method,
+        path,
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+    )
+}
+
 pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     try_http(addr, method, path, headers, body).expect("the server answers")
 }
