@@ -51,6 +51,25 @@ impl Sql {
         self.bind(Arg::Text(v.into()))
     }
 
+    /// One `column LIKE` per word of a search, so every word must appear in the folded
+    /// text (accents and case ignored). Words split at spaces and control characters: no
+    /// stored text holds a control character, and PostgreSQL refuses a NUL in any text.
+    pub fn words(&mut self, column: &str, search: Option<&str>) -> &mut Self {
+        let Some(search) = search else { return self };
+        let folded = cumbre_domain::text::fold(search);
+        for word in folded
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|w| !w.is_empty())
+        {
+            self.push(" AND ")
+                .push(column)
+                .push(" LIKE ")
+                .text(format!("%{}%", cumbre_domain::text::like_literal(word)))
+                .push(" ESCAPE '\\'");
+        }
+        self
+    }
+
     pub fn query(&self) -> Result<sqlx::query::Query<'_, Any, AnyArguments<'_>>, sqlx::Error> {
         let mut args = AnyArguments::default();
         for a in &self.args {

@@ -48,6 +48,35 @@ impl Tr {
         self.t(key).replacen("{}", &arg.to_string(), 1)
     }
 
+    /// A whole number for people: `12,345` (Spanish follows the Latin American use, the
+    /// same decimal point the pages already show).
+    pub fn int(&self, n: impl std::borrow::Borrow<i64>) -> String {
+        let n = *n.borrow();
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// `key.one` or `key.other` by `n`, with `{}` replaced by the formatted number.
+    pub fn count(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        let n = *n.borrow();
+        let form = if n == 1 { "one" } else { "other" };
+        let key = format!("{key}.{form}");
+        catalogue(self.lang)
+            .get(key.as_str())
+            .map_or(key.clone(), |t| (*t).to_owned())
+            .replacen("{}", &self.int(n), 1)
+    }
+
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }
@@ -65,6 +94,16 @@ impl Tr {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn whole_numbers_group_thousands() {
+        let tr = Tr::new(Lang::Es);
+        assert_eq!(tr.int(0), "0");
+        assert_eq!(tr.int(999), "999");
+        assert_eq!(tr.int(1000), "1,000");
+        assert_eq!(tr.int(-1234567), "-1,234,567");
+        assert_eq!(tr.int(i64::MIN), "-9,223,372,036,854,775,808");
+    }
 
     #[test]
     fn catalogues_have_the_same_keys() {
@@ -98,6 +137,16 @@ mod tests {
                     for piece in text.split(marker).skip(1) {
                         let key = piece.split('"').next().unwrap_or_default();
                         if key.contains('.') && !catalogue(Lang::Es).contains_key(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+                // A count names two keys: its singular and its plural.
+                for piece in text.split(".count(\"").skip(1) {
+                    let key = piece.split('"').next().unwrap_or_default();
+                    for form in ["one", "other"] {
+                        let key = format!("{key}.{form}");
+                        if !catalogue(Lang::Es).contains_key(key.as_str()) {
                             missing.push(format!("{}: {key}", path.display()));
                         }
                     }

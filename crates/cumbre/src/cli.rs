@@ -705,6 +705,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(login.role);
                 println!("  {:<24} {role}", login.email);
             }
+            let leaders = org.leader_logins();
+            if let Some(first) = leaders.first() {
+                println!(
+                    "  and the {} regional directors and general managers, e.g. {}",
+                    leaders.len(),
+                    first.email
+                );
+            }
             if let Some(path) = demo::sample_link(&store).await? {
                 println!(
                     "\nA customer survey (Sierra Azul Cancún, after the stay): http://{addr}{path}"

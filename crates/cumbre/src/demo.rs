@@ -64,7 +64,8 @@ pub async fn build_with(
     let all_units = store
         .list_units(&cumbre_domain::access::Scope::Tenant(tenant))
         .await?;
-    for login in &org.logins {
+    let leaders = org.leader_logins();
+    for login in org.logins.iter().chain(&leaders) {
         let person = match &login.person {
             Some(key) => {
                 let page = store

@@ -901,6 +901,30 @@ mod tests {
     }
 
     #[test]
+    fn every_region_and_hotel_has_one_leader_account() {
+        let org = organisation(8);
+        let extra = org.leader_logins();
+        let mut leaders: Vec<_> = org
+            .logins
+            .iter()
+            .filter(|l| l.role == "manager")
+            .chain(extra.iter())
+            .filter_map(|l| l.scope_unit.clone())
+            .collect();
+        leaders.sort();
+        let mut expected: Vec<_> = org
+            .units
+            .iter()
+            .filter(|u| matches!(u.kind, "region" | "location"))
+            .map(|u| u.key.clone())
+            .collect();
+        expected.sort();
+        // The demo supervisor's team is the only other unit with an account.
+        leaders.retain(|k| expected.contains(k));
+        assert_eq!(leaders, expected);
+    }
+
+    #[test]
     fn demo_logins_point_at_the_right_people() {
         let org = organisation(8);
         let units = unit_by_key(&org);
@@ -999,6 +1023,29 @@ mod tests {
 }
 
 impl DemoOrg {
+    /// Accounts for the leaders who answer for a region or a hotel and are not among the
+    /// named logins: each regional director and general manager signs in as a manager of
+    /// their unit, so every hotel's cases have an owner who runs it (not the executive).
+    pub fn leader_logins(&self) -> Vec<DemoLogin> {
+        let named: Vec<&str> = self.logins.iter().map(|l| l.email.as_str()).collect();
+        self.people
+            .iter()
+            .filter(|p| p.department.is_none() && p.manager.is_some())
+            .filter(|p| {
+                self.units
+                    .iter()
+                    .any(|u| u.key == p.unit && matches!(u.kind, "region" | "location"))
+            })
+            .filter(|p| !named.contains(&p.email.as_str()))
+            .map(|p| DemoLogin {
+                email: p.email.clone(),
+                role: "manager",
+                person: Some(p.key.clone()),
+                scope_unit: Some(p.unit.clone()),
+            })
+            .collect()
+    }
+
     /// The organisation as an import file, so the demo goes through the same checks and
     /// the same write path as a customer's own CSV.
     pub fn to_import_csv(&self) -> String {

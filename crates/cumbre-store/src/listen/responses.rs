@@ -573,20 +573,7 @@ impl Store {
                 .push(" AND r.nps <= ")
                 .int(hi);
         }
-        if let Some(text) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = format!(
-                "%{}%",
-                cumbre_domain::text::like_literal(&cumbre_domain::text::fold(text))
-            );
-            sql.push(" AND r.search_text LIKE ")
-                .text(pattern)
-                .push(" ESCAPE '\\'");
-        }
+        sql.words("r.search_text", filter.text.as_deref());
         if let Some(cursor) = &filter.cursor {
             let (at, id) = parse_cursor(cursor)?;
             sql.push(" AND (r.submitted_at < ")

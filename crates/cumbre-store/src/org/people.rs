@@ -8,7 +8,7 @@ use crate::{Store, StoreError};
 use cumbre_domain::access::{AdminGrant, Scope};
 use cumbre_domain::clock::to_millis;
 use cumbre_domain::org::{Email, EmployeeNumber, HireDate, JobTitle, PersonName};
-use cumbre_domain::text::{fold, like_literal};
+use cumbre_domain::text::fold;
 use cumbre_domain::{DepartmentId, Field, InvalidInput, PersonId, TenantId, UnitId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -128,16 +128,7 @@ impl Store {
             if !filter.include_inactive {
                 sql.push(" AND p.active = 1");
             }
-            if let Some(q) = filter
-                .query
-                .as_deref()
-                .map(str::trim)
-                .filter(|q| !q.is_empty())
-            {
-                sql.push(" AND p.search_key LIKE ")
-                    .text(format!("%{}%", like_literal(&fold(q))))
-                    .push(" ESCAPE '\\'");
-            }
+            sql.words("p.search_key", filter.query.as_deref());
             Ok(sql)
         };
         let mut count = build("COUNT(*) AS n")?;

@@ -636,7 +636,7 @@ impl Store {
             id,
             Some(actor.user),
             "reassigned",
-            &json!({"from": core.owner.map(|o| o.0), "to": to.0}),
+            &json!({"from": core.owner.map(|o| o.0), "to": to.0, "to_email": email}),
             now,
         )
         .await?;

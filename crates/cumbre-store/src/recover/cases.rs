@@ -34,8 +34,13 @@ pub struct CaseSummary {
     pub resolve_due_at: OffsetDateTime,
     /// Past its first-contact deadline while new, or its resolution deadline while open.
     pub overdue: bool,
+    /// How many steps up the responsible chain the case has gone (0: only its owner knows).
     pub escalation_level: i64,
+    /// The last person escalation told; they answer for it being done, the owner still works it.
     pub escalated_to: Option<UserId>,
+    pub escalated_to_email: Option<String>,
+    /// A resolution waits for someone's approval.
+    pub awaiting_approval: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -74,35 +79,54 @@ pub struct CaseDetail {
     pub timeline: Vec<CaseEvent>,
 }
 
+/// Which of the scope's cases a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseShow {
+    #[default]
+    All,
+    /// Owned by this person.
+    OwnedBy(UserId),
+    /// Escalated to this person (who is not its owner).
+    EscalatedTo(UserId),
+    /// Escalated at least once.
+    Escalated,
+    /// A resolution waits for approval.
+    AwaitingApproval,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// This unit and everything under it.
     pub unit: Option<UnitId>,
     pub overdue: bool,
-    pub owner: Option<UserId>,
+    pub show: CaseShow,
     /// Words that must all appear (accents and case ignored) in the case's title, the
     /// customer's comment, what was done or the lessons learned.
     pub text: Option<String>,
+    /// Newest first instead of most urgent first.
+    pub newest_first: bool,
     pub limit: i64,
+    pub offset: i64,
 }
 
-/// Appends one `search_text LIKE` per word of `text`, so every word must appear.
-pub(crate) fn push_words(sql: &mut Sql, column: &str, text: Option<&str>) {
-    let Some(text) = text else { return };
-    for word in cumbre_domain::text::fold(text).split_whitespace() {
-        sql.push(" AND ")
-            .push(column)
-            .push(" LIKE ")
-            .text(format!("%{}%", cumbre_domain::text::like_literal(word)))
-            .push(" ESCAPE '\\'");
-    }
+/// One page of cases and how many match in all.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    pub total: i64,
 }
 
 const SELECT: &str = "SELECT c.id, c.status, c.priority, c.title, c.unit_id, u.name AS unit_name, c.touchpoint_id, c.owner_id, \
     o.email AS owner_email, c.response_id, c.due_at, c.first_contact_due_at, c.resolve_due_at, c.escalation_level, \
-    c.escalated_to, c.created_at, c.customer_name, c.customer_email, c.customer_phone, c.language \
-    FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN users o ON o.id = c.owner_id";
+    c.escalated_to, x.email AS escalated_to_email, c.created_at, c.customer_name, c.customer_email, c.customer_phone, c.language, \
+    CASE WHEN EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.status = 'pending') THEN 1 ELSE 0 END AS awaiting \
+    FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN users o ON o.id = c.owner_id LEFT JOIN users x ON x.id = c.escalated_to";
+const COUNT: &str = "SELECT COUNT(*) AS n FROM cases c JOIN units u ON u.id = c.unit_id";
+
+/// A pending approval for the case (`c`).
+const AWAITING: &str =
+    "EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.status = 'pending')";
 
 fn overdue_at(
     status: CaseStatus,
@@ -140,6 +164,8 @@ fn summary_from_row(r: &sqlx::any::AnyRow, now: OffsetDateTime) -> Result<CaseSu
         overdue: overdue_at(status, first, resolve, now),
         escalation_level: col(r, "escalation_level")?,
         escalated_to: col::<Option<i64>>(r, "escalated_to")?.map(UserId),
+        escalated_to_email: col(r, "escalated_to_email")?,
+        awaiting_approval: col::<i64>(r, "awaiting")? != 0,
         created_at: from_millis(col(r, "created_at")?),
     })
 }
@@ -185,33 +211,22 @@ pub(crate) async fn append_event(
 }
 
 impl Store {
-    /// Cases the scope sees, overdue first, then by deadline.
+    /// A page of the cases the scope sees, overdue first, then open ones by the deadline
+    /// escalation acts on (or newest first), with how many match in all.
     pub async fn list_cases(
         &self,
         scope: &Scope,
         filter: &CaseFilter,
         now: OffsetDateTime,
-    ) -> Result<Vec<CaseSummary>, StoreError> {
-        let mut sql = Sql::new(&format!("{SELECT} WHERE 1 = 1"));
-        push_case_scope(&mut sql, scope);
-        if let Some(status) = filter.status {
-            sql.push(" AND c.status = ").text(status.code());
-        }
-        if let Some(unit) = filter.unit {
-            let pattern = match self.get_unit(scope, unit).await {
+    ) -> Result<CasePage, StoreError> {
+        let unit_pattern = match filter.unit {
+            None => None,
+            Some(unit) => Some(match self.get_unit(scope, unit).await {
                 Ok(u) => u.path.subtree_pattern(),
                 Err(StoreError::NotFound) => "-".into(),
                 Err(e) => return Err(e),
-            };
-            sql.push(" AND u.path LIKE ").text(pattern);
-        }
-        if let Some(owner) = filter.owner {
-            sql.push(" AND (c.owner_id = ")
-                .int(owner.0)
-                .push(" OR c.escalated_to = ")
-                .int(owner.0)
-                .push(")");
-        }
+            }),
+        };
         let now_ms = to_millis(now);
         let overdue_sql = |sql: &mut Sql| {
             sql.push("((c.status = 'new' AND (c.first_contact_due_at <= ")
@@ -222,17 +237,61 @@ impl Store {
                 .int(now_ms)
                 .push("))");
         };
-        push_words(&mut sql, "c.search_text", filter.text.as_deref());
-        if filter.overdue {
-            sql.push(" AND ");
+        let conditions = |sql: &mut Sql| {
+            push_case_scope(sql, scope);
+            if let Some(status) = filter.status {
+                sql.push(" AND c.status = ").text(status.code());
+            }
+            if let Some(pattern) = &unit_pattern {
+                sql.push(" AND u.path LIKE ").text(pattern.clone());
+            }
+            match filter.show {
+                CaseShow::All => {}
+                CaseShow::OwnedBy(user) => {
+                    sql.push(" AND c.owner_id = ").int(user.0);
+                }
+                CaseShow::EscalatedTo(user) => {
+                    sql.push(" AND c.escalated_to = ")
+                        .int(user.0)
+                        .push(" AND (c.owner_id IS NULL OR c.owner_id <> ")
+                        .int(user.0)
+                        .push(")");
+                }
+                CaseShow::Escalated => {
+                    sql.push(" AND c.escalation_level > 0");
+                }
+                CaseShow::AwaitingApproval => {
+                    sql.push(" AND ").push(AWAITING);
+                }
+            }
+            sql.words("c.search_text", filter.text.as_deref());
+            if filter.overdue {
+                sql.push(" AND ");
+                overdue_sql(sql);
+            }
+        };
+        let mut count = Sql::new(&format!("{COUNT} WHERE 1 = 1"));
+        conditions(&mut count);
+        let total: i64 = col(&count.query()?.fetch_one(self.pool()).await?, "n")?;
+        let mut sql = Sql::new(&format!("{SELECT} WHERE 1 = 1"));
+        conditions(&mut sql);
+        if filter.newest_first {
+            sql.push(" ORDER BY c.created_at DESC, c.id DESC");
+        } else {
+            sql.push(" ORDER BY CASE WHEN ");
             overdue_sql(&mut sql);
+            sql.push(" THEN 0 ELSE 1 END, CASE WHEN c.status IN ('new', 'contacted') THEN 0 ELSE 1 END, c.due_at, c.id");
         }
-        sql.push(" ORDER BY CASE WHEN ");
-        overdue_sql(&mut sql);
-        sql.push(" THEN 0 ELSE 1 END, CASE WHEN c.status IN ('new', 'contacted') THEN 0 ELSE 1 END, c.due_at, c.id LIMIT ")
-            .int(filter.limit.clamp(1, 1000));
+        sql.push(" LIMIT ")
+            .int(filter.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .int(filter.offset.max(0));
         let rows = sql.query()?.fetch_all(self.pool()).await?;
-        rows.iter().map(|r| summary_from_row(r, now)).collect()
+        let items = rows
+            .iter()
+            .map(|r| summary_from_row(r, now))
+            .collect::<Result<_, _>>()?;
+        Ok(CasePage { items, total })
     }
 
     /// One case the scope sees, with its timeline.
@@ -281,7 +340,8 @@ impl Store {
 
     /// The scheduler's escalation pass: each open case whose current deadline has passed
     /// goes one level up the responsible chain, gets a fresh deadline for the phase it is in
-    /// and notifies the person it reached. The change is a compare-and-set on the level and
+    /// and notifies the person it reached, who answers for it from then on; the owner keeps
+    /// working it. Past the top of the chain the top person is reminded once a day. The change is a compare-and-set on the level and
     /// the deadline, so two schedulers sharing a database escalate each case once.
     /// Returns the cases escalated, with their new level.
     pub async fn escalate_due(&self, now: OffsetDateTime) -> Result<Vec<(i64, i64)>, StoreError> {
@@ -332,7 +392,12 @@ impl Store {
             if let std::collections::hash_map::Entry::Vacant(e) = clocks.entry(tenant) {
                 e.insert(self.tenant_clock(tenant).await?);
             }
-            let next_due = clocks[&tenant].deadline(now, minutes);
+            let mut next_due = clocks[&tenant].deadline(now, minutes);
+            if next_level == level {
+                // Past the top nobody is left to tell: remind the top person daily, not
+                // every period (a 4-hour period would mean six reminders a day).
+                next_due = next_due.max(now + time::Duration::days(1));
+            }
             let mut w = self.begin_quiet_write().await?;
             let changed = sqlx::query(
                 "UPDATE cases SET escalation_level = $1, escalated_to = $2, due_at = $3, updated_at = $4 \
@@ -420,7 +485,7 @@ impl Store {
              WHERE c.status IN ('resolved', 'closed') AND c.lessons <> '' AND c.resolved_at IS NOT NULL",
         );
         push_case_scope(&mut sql, scope);
-        push_words(&mut sql, "c.search_text", text);
+        sql.words("c.search_text", text);
         if let Some(cause) = root_cause {
             sql.push(" AND c.root_cause_id = ").int(cause);
         }

@@ -12,7 +12,7 @@ pub mod rules;
 pub mod settings;
 
 pub use actions::{Actor, Moved, NewCase, Promise};
-pub use cases::{CaseDetail, CaseEvent, CaseFilter, CaseSummary, Lesson};
+pub use cases::{CaseDetail, CaseEvent, CaseFilter, CasePage, CaseShow, CaseSummary, Lesson};
 pub use evaluate::Evaluated;
 pub use metrics::{Share, UnitRecovery};
 pub use notifications::{Notification, NotificationRow};

@@ -59,6 +59,27 @@ pub(crate) fn page_limit(raw: &str, default: i64, max: i64) -> Result<i64, Inval
     checked_limit(n, max)
 }
 
+/// Rows to skip, given as text (empty: none): a whole number from 0.
+pub(crate) fn page_offset(raw: &str) -> Result<i64, InvalidInput> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(0);
+    }
+    let n: i64 = raw.parse().map_err(|_| InvalidInput::NotANumber {
+        field: Field::Offset,
+        value: raw.chars().take(40).collect(),
+    })?;
+    if n < 0 {
+        return Err(InvalidInput::OutOfRange {
+            field: Field::Offset,
+            min: 0,
+            max: i64::MAX,
+            value: n.to_string(),
+        });
+    }
+    Ok(n)
+}
+
 /// A page size of 1–`max`, or why not.
 fn checked_limit(n: i64, max: i64) -> Result<i64, InvalidInput> {
     if !(1..=max).contains(&n) {

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use cumbre_domain::recover::{CaseStatus, Priority, Resolution, RuleDefinition};
 use cumbre_domain::{InvalidInput, UnitId, UserId};
 use cumbre_store::recover::{
-    AlertRule, CaseDetail, CaseFilter, CaseSummary, Moved, NewCase, Promise, RuleInput,
+    AlertRule, CaseDetail, CaseFilter, CasePage, CaseShow, Moved, NewCase, Promise, RuleInput,
 };
 use cumbre_store::recover::{Lesson, NotificationRow, UnitRecovery};
 use serde::{Deserialize, Serialize};
@@ -195,14 +195,27 @@ struct CasesQuery {
     #[serde(default)]
     #[param(value_type = Option<String>, pattern = "^(true|false|1|0)?$")]
     overdue: String,
-    /// Only the caller's cases.
+    /// Only the cases the caller owns (the same as `show=mine`).
     #[serde(default)]
     #[param(value_type = Option<String>, pattern = "^(true|false|1|0)?$")]
     mine: String,
+    /// `mine` (owned by the caller), `escalated_to_me`, `escalated` (at least once) or
+    /// `approval` (a resolution awaits approval); all by default.
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(all|mine|escalated_to_me|escalated|approval)?$")]
+    show: String,
+    /// `newest` first, or the most urgent first (overdue, then by deadline).
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(urgent|newest)?$")]
+    sort: String,
     /// Default 100.
     #[serde(default)]
     #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,2}|1000)?$")]
     limit: String,
+    /// Cases to skip, for the next page.
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^[0-9]{0,18}$")]
+    offset: String,
 }
 
 fn flag(raw: &str, name: &'static str) -> Result<bool, InvalidInput> {
@@ -221,14 +234,14 @@ fn limit(raw: &str) -> Result<i64, InvalidInput> {
     crate::api::page_limit(raw, 100, 1000)
 }
 
-/// Cases in the caller's scope, overdue first.
+/// A page of the cases in the caller's scope, the most urgent first, and how many match.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "recover", params(CasesQuery),
-    responses((status = 200, description = "The cases.", body = Items<CaseSummary>)))]
+    responses((status = 200, description = "A page of cases and the total.", body = CasePage)))]
 async fn list_cases(
     State(state): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<CasesQuery>, QueryRejection>,
-) -> Result<Json<Items<CaseSummary>>, AppError> {
+) -> Result<Json<CasePage>, AppError> {
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
@@ -239,15 +252,32 @@ async fn list_cases(
         },
         unit: crate::views::optional_id(&q.unit, cumbre_domain::Field::Unit)?.map(UnitId),
         overdue: flag(&q.overdue, "overdue")?,
-        owner: flag(&q.mine, "mine")?.then_some(ctx.user.id),
+        show: match (q.show.trim(), flag(&q.mine, "mine")?) {
+            ("", true) => CaseShow::OwnedBy(ctx.user.id),
+            (show, _) => crate::views::cases::case_show(show, ctx.user.id)?,
+        },
         text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
+        newest_first: match q.sort.trim() {
+            "" | "urgent" => false,
+            "newest" => true,
+            other => {
+                return Err(InvalidInput::NotOneOf {
+                    field: cumbre_domain::Field::Record,
+                    value: format!("sort={}", other.chars().take(40).collect::<String>()),
+                    allowed: "urgent, newest",
+                }
+                .into());
+            }
+        },
         limit: limit(&q.limit)?,
+        offset: crate::api::page_offset(&q.offset)?,
     };
-    let items: Vec<CaseSummary> = state
-        .store
-        .list_cases(&ctx.scope, &filter, state.clock.now())
-        .await?;
-    Ok(Json(Items { items }))
+    Ok(Json(
+        state
+            .store
+            .list_cases(&ctx.scope, &filter, state.clock.now())
+            .await?,
+    ))
 }
 
 /// A case with its timeline and the customer's details.

@@ -4,7 +4,7 @@
 
 use crate::auth::{CsrfForm, PageCtx};
 use crate::extract::{Path, Query};
-use crate::views::{Chrome, Notice, done, optional_id, page};
+use crate::views::{Chrome, Notice, Pager, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
@@ -18,16 +18,28 @@ use serde::Deserialize;
 pub struct CaseRow {
     pub case: CaseSummary,
     pub due: String,
+    /// Opened in the last day: marked so it does not drown below older overdue cases.
+    pub fresh: bool,
 }
+
+const PAGE_SIZE: i64 = 50;
+
+/// How long a case counts as just opened.
+const FRESH: time::Duration = time::Duration::hours(24);
 
 #[derive(Template)]
 #[template(path = "cases.html")]
 struct CasesPage {
     chrome: Chrome,
     rows: Vec<CaseRow>,
+    total: i64,
+    pager: Pager,
+    /// The query string without `page`, for the pager links.
+    base_query: String,
     status: String,
     overdue: bool,
-    mine: bool,
+    show: String,
+    newest: bool,
     q: String,
 }
 
@@ -39,12 +51,43 @@ pub struct CasesQuery {
     q: String,
     #[serde(default)]
     overdue: String,
+    /// `mine`, `escalated_to_me`, `escalated`, `approval`, or all.
+    #[serde(default)]
+    show: String,
+    /// `1`: the same as `show=mine` (older links).
     #[serde(default)]
     mine: String,
+    /// `newest`, or most urgent first.
+    #[serde(default)]
+    sort: String,
     #[serde(default)]
     unit: String,
     #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
     ok: Option<String>,
+}
+
+/// The list a `show` value names, for the viewer.
+pub(crate) fn case_show(
+    raw: &str,
+    me: cumbre_domain::UserId,
+) -> Result<cumbre_store::recover::CaseShow, InvalidInput> {
+    use cumbre_store::recover::CaseShow;
+    Ok(match raw.trim() {
+        "" | "all" => CaseShow::All,
+        "mine" => CaseShow::OwnedBy(me),
+        "escalated_to_me" => CaseShow::EscalatedTo(me),
+        "escalated" => CaseShow::Escalated,
+        "approval" => CaseShow::AwaitingApproval,
+        other => {
+            return Err(InvalidInput::NotOneOf {
+                field: Field::Record,
+                value: other.chars().take(40).collect(),
+                allowed: "mine, escalated_to_me, escalated, approval",
+            });
+        }
+    })
 }
 
 pub async fn list(
@@ -52,35 +95,62 @@ pub async fn list(
     PageCtx(ctx): PageCtx,
     Query(q): Query<CasesQuery>,
 ) -> Result<Response, AppError> {
-    let filter = CaseFilter {
+    let show = if q.show.is_empty() && q.mine == "1" {
+        "mine".to_owned()
+    } else {
+        q.show.trim().to_owned()
+    };
+    let mut pager = Pager::asked(q.page, PAGE_SIZE);
+    let mut filter = CaseFilter {
         status: match q.status.as_str() {
             "" => None,
             s => Some(CaseStatus::parse(s)?),
         },
         unit: optional_id(&q.unit, Field::Unit)?.map(UnitId),
         overdue: q.overdue == "1",
-        owner: (q.mine == "1").then_some(ctx.user.id),
+        show: case_show(&show, ctx.user.id)?,
         text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
-        limit: 500,
+        newest_first: q.sort == "newest",
+        limit: PAGE_SIZE,
+        offset: pager.offset(),
     };
     let now = state.clock.now();
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
-    let rows = state
-        .store
-        .list_cases(&ctx.scope, &filter, now)
-        .await?
+    let mut found = state.store.list_cases(&ctx.scope, &filter, now).await?;
+    if found.items.is_empty() && found.total > 0 {
+        // Past the end (an old link, a typed number): the last page.
+        pager = Pager::asked(Some(pager.of(found.total).pages), PAGE_SIZE);
+        filter.offset = pager.offset();
+        found = state.store.list_cases(&ctx.scope, &filter, now).await?;
+    }
+    let rows = found
+        .items
         .into_iter()
         .map(|case| CaseRow {
             due: clock.local(case.deadline()),
+            fresh: case.created_at > now - FRESH,
             case,
         })
         .collect();
+    let base_query = serde_urlencoded::to_string([
+        ("status", q.status.as_str()),
+        ("q", q.q.as_str()),
+        ("overdue", if filter.overdue { "1" } else { "" }),
+        ("show", show.as_str()),
+        ("sort", if filter.newest_first { "newest" } else { "" }),
+        ("unit", q.unit.as_str()),
+    ])
+    .unwrap_or_default();
     page(&CasesPage {
         chrome: Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref()),
         rows,
+        total: found.total,
+        pager: pager.of(found.total),
+        base_query,
         status: q.status,
         overdue: filter.overdue,
-        mine: filter.owner.is_some(),
+        show,
+        newest: filter.newest_first,
         q: q.q,
     })
 }
@@ -92,8 +162,7 @@ struct CasePage {
     case: CaseDetail,
     first_due: String,
     resolve_due: String,
-    /// (at, who, kind, text)
-    timeline: Vec<(String, String, String, String)>,
+    timeline: Vec<TimelineRow>,
     answers: Vec<(String, String)>,
     promises: Vec<(Promise, String)>,
     root_causes: Vec<(i64, String)>,
@@ -111,8 +180,14 @@ pub fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-/// One line of the timeline in words.
-fn event_text(kind: &str, detail: &serde_json::Value, clock: &TenantClock) -> String {
+/// One line of the timeline in words, in the reader's language.
+fn event_text(
+    kind: &str,
+    detail: &serde_json::Value,
+    clock: &TenantClock,
+    chrome: &Chrome,
+) -> String {
+    let tr = &chrome.tr;
     let s = |k: &str| {
         detail
             .get(k)
@@ -120,9 +195,17 @@ fn event_text(kind: &str, detail: &serde_json::Value, clock: &TenantClock) -> St
             .unwrap_or("")
             .to_owned()
     };
+    let status = |k: &str| tr.t(chrome.case_status_key(&s(k))).to_owned();
+    let at = |k: &str| {
+        detail
+            .get(k)
+            .and_then(serde_json::Value::as_i64)
+            .map(|ms| clock.local(cumbre_domain::clock::from_millis(ms)))
+            .unwrap_or_default()
+    };
     match kind {
         "status" => {
-            let mut t = format!("{} → {}", s("from"), s("to"));
+            let mut t = format!("{} → {}", status("from"), status("to"));
             if let Some(r) = detail.get("resolution").filter(|r| !r.is_null()) {
                 let r: Resolution = serde_json::from_value(r.clone()).unwrap_or_default();
                 t.push_str(&format!(" · {}", r.action_taken));
@@ -147,19 +230,19 @@ fn event_text(kind: &str, detail: &serde_json::Value, clock: &TenantClock) -> St
                 format!("[{channel}] {}", s("text"))
             }
         }
-        "promise" => {
-            let due = detail
-                .get("due_at")
-                .and_then(serde_json::Value::as_i64)
-                .map(|ms| clock.local(cumbre_domain::clock::from_millis(ms)))
-                .unwrap_or_default();
-            format!("{} ({due})", s("text"))
+        "promise" => format!("{} ({})", s("text"), at("due_at")),
+        "escalated" => {
+            tr.f("case.escalated_text", s("to_email"))
+                .replacen("{}", &at("next_due_at"), 1)
         }
-        "escalated" | "reminded" => format!(
-            "→ {} ({})",
-            s("to_email"),
-            detail.get("level").cloned().unwrap_or_default()
-        ),
+        "reminded" => {
+            tr.f("case.reminded_text", s("to_email"))
+                .replacen("{}", &at("next_due_at"), 1)
+        }
+        "reassigned" => match s("to_email") {
+            to if to.is_empty() => String::new(),
+            to => tr.f("case.reassigned_text", to),
+        },
         "approval_requested" => {
             let cents = detail
                 .get("amount_cents")
@@ -172,6 +255,61 @@ fn event_text(kind: &str, detail: &serde_json::Value, clock: &TenantClock) -> St
     }
 }
 
+/// One row of the case's history as the page shows it.
+pub struct TimelineRow {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub text: String,
+}
+
+/// The history in words; a run of reminders to the same person reads as one line
+/// ("reminded 12 times, the last on …") instead of one line a day.
+fn timeline_rows(
+    events: &[cumbre_store::recover::CaseEvent],
+    clock: &TenantClock,
+    chrome: &Chrome,
+) -> Vec<TimelineRow> {
+    let mut rows: Vec<TimelineRow> = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        let e = &events[i];
+        let to = |e: &cumbre_store::recover::CaseEvent| e.detail.get("to").cloned();
+        let mut run = 1;
+        if e.kind == "reminded" {
+            while events
+                .get(i + run)
+                .is_some_and(|n| n.kind == "reminded" && to(n) == to(e))
+            {
+                run += 1;
+            }
+        }
+        let last = &events[i + run - 1];
+        let mut text = event_text(&last.kind, &last.detail, clock, chrome);
+        if run > 1 {
+            text = format!(
+                "{} · {}",
+                chrome
+                    .tr
+                    .count("case.reminders", run as i64)
+                    .replacen("{}", &clock.local(e.at), 1),
+                text
+            );
+        }
+        rows.push(TimelineRow {
+            at: clock.local(last.at),
+            who: last
+                .actor_email
+                .clone()
+                .unwrap_or_else(|| chrome.tr.t("case.by_system").to_owned()),
+            what: chrome.tr.t(case_event_key(&last.kind)).to_owned(),
+            text,
+        });
+        i += run;
+    }
+    rows
+}
+
 pub async fn show(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -182,18 +320,7 @@ pub async fn show(
     let case = state.store.get_case(&ctx.scope, id, now).await?;
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
     let chrome = Chrome::for_user(&ctx, "cases").with_notice(n.ok.as_deref());
-    let timeline = case
-        .timeline
-        .iter()
-        .map(|e| {
-            (
-                clock.local(e.at),
-                e.actor_email.clone().unwrap_or_else(|| "Cumbre".into()),
-                chrome.tr.t(case_event_key(&e.kind)).to_owned(),
-                event_text(&e.kind, &e.detail, &clock),
-            )
-        })
-        .collect();
+    let timeline = timeline_rows(&case.timeline, &clock, &chrome);
     let answers = match case.case.response_id {
         Some(rid) => match state.store.get_response(&ctx.scope, rid).await {
             Ok(r) => {

@@ -243,3 +243,45 @@ pub fn required_id(raw: &str, field: Field) -> Result<i64, InvalidInput> {
 pub struct Notice {
     pub ok: Option<String>,
 }
+
+/// Where a paged list stands: the page asked for (1-based, clamped to the pages that
+/// exist, so no page number can overflow an offset) and how many there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub size: i64,
+}
+
+impl Pager {
+    /// Before the count is known: the offset of `page` (1 when absent or below 1), bounded.
+    pub fn asked(page: Option<i64>, size: i64) -> Self {
+        let page = page.unwrap_or(1).clamp(1, i64::MAX / size.max(1));
+        Self {
+            page,
+            pages: page,
+            size,
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.size
+    }
+
+    /// Once the total is known.
+    pub fn of(self, total: i64) -> Self {
+        Self {
+            pages: ((total + self.size - 1) / self.size).max(1),
+            ..self
+        }
+    }
+
+    /// The rows this page shows, 1-based (`51`–`100`).
+    pub fn first_row(&self) -> i64 {
+        self.offset() + 1
+    }
+
+    pub fn last_row(&self, shown: usize) -> i64 {
+        self.offset() + shown as i64
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::auth::{CsrfForm, PageCtx};
 use crate::extract::{Path, Query};
-use crate::views::{Chrome, Notice, done, optional_id, page, required_id};
+use crate::views::{Chrome, Notice, Pager, done, optional_id, page, required_id};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
@@ -50,14 +50,14 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let unit = optional_id(&q.unit, Field::Unit)?;
-    let page_no = q.page.unwrap_or(1).max(1);
+    let pager = Pager::asked(q.page, PAGE_SIZE);
     let inactive = q.inactive.is_some();
     let filter = PeopleFilter {
         query: Some(q.q.clone()),
         unit: unit.map(UnitId),
         include_inactive: inactive,
         limit: PAGE_SIZE,
-        offset: (page_no - 1) * PAGE_SIZE,
+        offset: pager.offset(),
     };
     let found = state.store.list_people(&ctx.scope, &filter).await?;
     let units = state.store.list_units(&ctx.scope).await?;
@@ -69,14 +69,14 @@ pub async fn list(
     .unwrap_or_default();
     page(&PeoplePage {
         chrome: Chrome::for_user(&ctx, "people").with_notice(q.ok.as_deref()),
-        pages: ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        pages: pager.of(found.total).pages,
         people: found.people,
         total: found.total,
         q: q.q,
         unit,
         units,
         inactive,
-        page: page_no,
+        page: pager.page,
         base_query,
     })
 }

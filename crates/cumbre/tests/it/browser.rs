@@ -761,7 +761,7 @@ async fn a_detractor_becomes_a_case_the_manager_contacts_promises_and_resolves()
         .expect("cases");
     let case = app
         .store
-        .get_case(&scope, cases[0].id, now)
+        .get_case(&scope, cases.items[0].id, now)
         .await
         .expect("case");
     assert_eq!(

@@ -318,6 +318,54 @@ async fn overdue_cases_escalate_up_the_tree_once_per_deadline(backend: Backend) 
             "reminded"
         ]
     );
+    // Escalation tells; it does not take the case from the one working it.
+    let case = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(
+        case["owner_id"],
+        user_id(&app, "supervisor@demo.test").await
+    );
+
+    // Past the top, the reminder comes daily, not every hour of the urgent period.
+    app.clock.advance(time::Duration::minutes(61));
+    let at = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    assert!(
+        run_once(&app.store, at)
+            .await
+            .expect("pass")
+            .escalated
+            .is_empty()
+    );
+    for _ in 0..3 {
+        app.clock.advance(time::Duration::hours(24));
+        let at = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+        assert_eq!(
+            run_once(&app.store, at)
+                .await
+                .expect("pass")
+                .escalated
+                .len(),
+            1
+        );
+    }
+    // The case page reads the four reminders as one line.
+    let page = app
+        .get(
+            Some(&app.login("admin@demo.test").await),
+            &format!("/cases/{id}"),
+        )
+        .await
+        .body;
+    let history = page.split("id=\"timeline\"").nth(1).expect("the history");
+    assert_eq!(history.matches("<li>").count(), 6, "{history}");
+    assert!(history.contains("4 recordatorios desde el"), "{history}");
+    assert!(!history.contains("Estado"), "no status changes here");
+    assert!(
+        page.contains("Escalado a</dt><dd id=\"escalated-to\">admin@demo.test"),
+        "{page}"
+    );
 }
 
 pub(crate) async fn case_of(app: &TestApp, token: &str, response: i64) -> Value {

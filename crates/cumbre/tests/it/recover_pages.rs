@@ -14,6 +14,7 @@ both!(
     lessons_learned_are_found_by_words_within_scope,
     administrators_see_failed_notifications_and_send_them_again,
     the_case_list_shows_the_deadline_the_case_page_shows,
+    the_case_list_pages_counts_marks_new_cases_and_filters_by_whose_they_are,
 );
 
 /// A case escalated past its first-contact deadline is listed with that deadline (the
@@ -59,6 +60,142 @@ async fn the_case_list_shows_the_deadline_the_case_page_shows(backend: Backend) 
         row.contains("class=\"overdue\""),
         "and marks it overdue: {row}"
     );
+}
+
+/// Sixty-one cases: the list counts them and pages them 50 at a time; a case opened today is
+/// marked and comes first when sorted by date; "owned by me" lists only the viewer's own,
+/// "escalated to me" the ones escalation brought to them, and a resolution waiting for
+/// approval has its own filter.
+async fn the_case_list_pages_counts_marks_new_cases_and_filters_by_whose_they_are(
+    backend: Backend,
+) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    for _ in 0..60 {
+        answer(&app, &admin, "CUN-REC", 1, false).await;
+    }
+    run_once(
+        &app.store,
+        cumbre_domain::clock::Clock::now(app.clock.as_ref()),
+    )
+    .await
+    .expect("opens sixty cases");
+    // Three days on, every one of them has gone up to the hotel's manager at least.
+    app.clock.advance(time::Duration::days(3));
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    run_once(&app.store, now).await.expect("escalates");
+    let fresh = detractor_case(&app, &admin, "CUN-REC").await;
+
+    let supervisor = app.login("supervisor@demo.test").await;
+    let manager = app.login("manager@demo.test").await;
+    let count = |body: &str| {
+        body.split("id=\"case-count\">")
+            .nth(1)
+            .and_then(|c| c.split("</p>").next())
+            .unwrap_or("(no count)")
+            .to_owned()
+    };
+    let rows = |body: &str| {
+        body.matches("<tr class=\"overdue\"").count() + body.matches("<tr>").count() - 1
+    };
+
+    let first = app.get(Some(&supervisor), "/cases?show=mine").await.body;
+    assert_eq!(count(&first), "61 casos · 1–50", "{first}");
+    assert_eq!(rows(&first), 50);
+    assert!(first.contains("page=2"), "a link to the next page");
+    let second = app
+        .get(Some(&supervisor), "/cases?show=mine&page=2")
+        .await
+        .body;
+    assert_eq!(count(&second), "61 casos · 51–61");
+    assert_eq!(rows(&second), 11);
+    // A page past the end shows the last one; an absurd one does not break the list.
+    for far in ["9", "9223372036854775807"] {
+        let page = app
+            .get(Some(&supervisor), &format!("/cases?show=mine&page={far}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(count(&page.body), "61 casos · 51–61", "page {far}");
+    }
+
+    // Most urgent first, the fresh case is last but marked; newest first, it leads.
+    let urgent = app
+        .get(Some(&supervisor), "/cases?show=mine&page=2")
+        .await
+        .body;
+    let fresh_row = urgent
+        .split("<tr")
+        .find(|r| r.contains(&format!("/cases/{fresh}\"")))
+        .expect("the fresh case is on the last page")
+        .to_owned();
+    assert!(fresh_row.contains("recién abierto"), "{fresh_row}");
+    assert_eq!(urgent.matches("recién abierto").count(), 1);
+    let newest = app
+        .get(Some(&supervisor), "/cases?show=mine&sort=newest")
+        .await
+        .body;
+    let first_row = newest
+        .split("<tbody>")
+        .nth(1)
+        .and_then(|b| b.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(
+        first_row.contains(&format!("/cases/{fresh}\"")),
+        "{first_row}"
+    );
+
+    // The manager owns none of them; sixty were escalated to them.
+    let mine = app.get(Some(&manager), "/cases?show=mine").await.body;
+    assert!(mine.contains("No hay casos con estos filtros."), "{mine}");
+    let to_me = app
+        .get(Some(&manager), "/cases?show=escalated_to_me")
+        .await
+        .body;
+    assert!(count(&to_me).starts_with("60 casos"), "{}", count(&to_me));
+    let escalated = app.get(Some(&manager), "/cases?show=escalated").await.body;
+    assert!(count(&escalated).starts_with("60 casos"));
+    assert!(escalated.contains("escalado a manager@demo.test"));
+    let api = app
+        .api(
+            &admin,
+            Method::GET,
+            "/api/v1/cases?show=escalated&limit=10&offset=55",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(api["total"], 60);
+    assert_eq!(api["items"].as_array().map(Vec::len), Some(5));
+    let bad = app
+        .api(&admin, Method::GET, "/api/v1/cases?show=theirs", None)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+
+    // A resolution above the supervisor's authority waits for approval.
+    let case = format!("/cases/{fresh}");
+    form(
+        &app,
+        &supervisor,
+        &format!("{case}/status"),
+        &[("status", "contacted")],
+    )
+    .await;
+    form(
+        &app,
+        &supervisor,
+        &format!("{case}/status"),
+        &[
+            ("status", "resolved"),
+            ("action_taken", "Dos noches de cortesía"),
+            ("compensation_type", "noches"),
+            ("compensation", "3000.00"),
+        ],
+    )
+    .await;
+    let waiting = app.get(Some(&manager), "/cases?show=approval").await.body;
+    assert_eq!(count(&waiting), "1 caso", "{waiting}");
+    assert!(waiting.contains(&format!("/cases/{fresh}\"")));
+    assert!(waiting.contains("Aprobación pendiente"));
 }
 
 /// A detractor at `unit` becomes a case (the demo's company rule opens it); its id.

@@ -189,12 +189,13 @@ pub async fn show(
             &ctx.scope,
             &CaseFilter {
                 unit: Some(unit.id),
-                limit: 50,
+                limit: 8,
                 ..Default::default()
             },
             state.clock.now(),
         )
         .await?
+        .items
         .into_iter()
         .filter(|c| c.status.is_open())
         .take(8)
