@@ -15,6 +15,8 @@ use time::OffsetDateTime;
 /// Every demo login uses this password.
 pub const DEMO_PASSWORD: &str = "cumbre-demo";
 pub const DEFAULT_SEED: u64 = 2026;
+/// The demo's frontline employee account (a receptionist at the demo hotel).
+const LOGIN_EMPLOYEE: &str = "employee@demo.test";
 
 /// Creates the demo tenant in `store` (already migrated) and returns it with the logins.
 pub async fn build(
@@ -401,10 +403,13 @@ async fn history(
         {
             let filter = PeopleFilter {
                 unit: Some(desk.id),
-                limit: 3,
+                limit: 500,
                 ..Default::default()
             };
-            for p in store.list_people(&scope, &filter).await?.people {
+            let mut desk_people = store.list_people(&scope, &filter).await?.people;
+            // The demo employee is among those guests name, so "My results" has results.
+            desk_people.sort_by_key(|p| p.email.as_deref() != Some(LOGIN_EMPLOYEE));
+            for p in desk_people.into_iter().take(3) {
                 let first = p.name.split(' ').next().unwrap_or_default().to_owned();
                 front_desk.push((p.id.0, first));
             }

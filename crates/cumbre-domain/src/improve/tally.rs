@@ -74,6 +74,27 @@ impl Tally {
         t
     }
 
+    /// What is left of a subtree's tally once its parts are taken out: the responses
+    /// recorded at a unit itself, not at any unit under it. Never below zero (a part
+    /// read a moment later may hold a response the whole did not).
+    pub fn without(&self, o: &Tally) -> Tally {
+        let less = |a: i64, b: i64| (a - b).max(0);
+        let mut csat = self.csat;
+        for (a, b) in csat.iter_mut().zip(o.csat) {
+            *a = less(*a, b);
+        }
+        Tally {
+            responses: less(self.responses, o.responses),
+            promoters: less(self.promoters, o.promoters),
+            passives: less(self.passives, o.passives),
+            detractors: less(self.detractors, o.detractors),
+            csat,
+            ces_n: less(self.ces_n, o.ces_n),
+            ces_sum: less(self.ces_sum, o.ces_sum),
+            ces_sumsq: less(self.ces_sumsq, o.ces_sumsq),
+        }
+    }
+
     pub fn add(&mut self, o: &Tally) {
         self.responses += o.responses;
         self.promoters += o.promoters;

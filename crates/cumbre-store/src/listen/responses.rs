@@ -65,6 +65,9 @@ pub struct StoredResponse {
     pub submitted_at: OffsetDateTime,
     pub answers: serde_json::Value,
     pub nps: Option<i64>,
+    /// The first CSAT (1–5) and CES (1–7) answers, as the metrics count them.
+    pub csat: Option<i64>,
+    pub ces: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -84,6 +87,8 @@ pub struct ResponseFilter {
     pub cursor: Option<String>,
     /// Only responses with something written (comments, verbatims).
     pub with_text: bool,
+    /// Only the responses that name this person (or came through their link).
+    pub person: Option<cumbre_domain::PersonId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
@@ -133,7 +138,7 @@ pub struct ResponsePage {
 }
 
 const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
-    r.person_id, r.source, r.language, r.submitted_at, r.answers, r.nps FROM responses r JOIN units u ON u.id = r.unit_id";
+    r.person_id, r.source, r.language, r.submitted_at, r.answers, r.nps, r.csat, r.ces FROM responses r JOIN units u ON u.id = r.unit_id";
 
 /// Managers see their subtree's units; employees the responses that name them.
 fn push_response_scope(sql: &mut Sql, scope: &Scope) {
@@ -165,6 +170,8 @@ fn response_from_row(r: &sqlx::any::AnyRow) -> Result<StoredResponse, StoreError
         submitted_at: from_millis(col(r, "submitted_at")?),
         answers: crate::store::json(&answers, "answers")?,
         nps: col(r, "nps")?,
+        csat: col(r, "csat")?,
+        ces: col(r, "ces")?,
     })
 }
 
@@ -553,6 +560,9 @@ impl Store {
         }
         if filter.with_text {
             sql.push(" AND r.search_text <> ''");
+        }
+        if let Some(person) = filter.person {
+            sql.push(" AND r.person_id = ").int(person.0);
         }
         if let Some(t) = filter.touchpoint {
             sql.push(" AND r.touchpoint_id = ").int(t);

@@ -577,6 +577,7 @@ impl ResponsesQuery {
             limit: crate::api::page_limit(&self.limit, default_limit, 1000)?,
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
             with_text: false,
+            person: None,
         })
     }
 }

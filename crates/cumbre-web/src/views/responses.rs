@@ -28,6 +28,19 @@ pub struct Row {
     pub touchpoint: String,
     pub survey: String,
     pub excerpt: String,
+    /// The headline score the response gave, whichever the survey asks: (metric, text,
+    /// class), "NPS 3", "CSAT 4/5", "CES 6/7".
+    pub score: Option<(&'static str, String, String)>,
+}
+
+/// The response's headline score, whichever the survey asks.
+fn score_of(r: &StoredResponse) -> Option<(&'static str, String, String)> {
+    match (r.nps, r.csat, r.ces) {
+        (Some(n), _, _) => Some(("NPS", n.to_string(), format!("score score-{n}"))),
+        (None, Some(c), _) => Some(("CSAT", format!("{c}/5"), format!("score csat-{c}"))),
+        (None, None, Some(c)) => Some(("CES", format!("{c}/7"), format!("score ces-{c}"))),
+        (None, None, None) => None,
+    }
 }
 
 #[derive(Template)]
@@ -110,6 +123,7 @@ fn row(r: StoredResponse, touchpoints: &[(i64, String)], surveys: &[SurveySummar
             .map(|s| s.name.clone())
             .unwrap_or_default(),
         excerpt: excerpt(&r),
+        score: score_of(&r),
         response: r,
     }
 }

@@ -12,7 +12,203 @@ both!(
     the_overview_maps_a_subtree_drills_down_and_stays_in_scope,
     touchpoint_and_employee_pages_read_their_slice_within_scope,
     any_range_adds_up_to_its_days_and_splits_by_channel_and_language,
+    a_managers_panorama_shows_their_own_hotel_and_where_it_stands,
 );
+
+/// A hotel's guests answer for the hotel, not for its teams: its manager's Panorama shows
+/// the hotel's own moments of truth as a row (the teams without answers are listed, not
+/// drawn as empty rows), the movers are its moments of truth, the hotel page ranks it
+/// among all the region's hotels without naming them, a CSAT answer shows its score in
+/// the response list, and the employee's page shows what guests wrote naming them.
+async fn a_managers_panorama_shows_their_own_hotel_and_where_it_stands(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let admin_page = app.login("admin@demo.test").await;
+    let saved = app
+        .post(
+            &admin_page,
+            "/admin/recovery/min-sample",
+            &[("min_sample", "3")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let nps = survey(&app, "NPS").await;
+    let tps = touchpoints(&app).await;
+    let now = "2026-11-20T18:00:00Z";
+    let before = "2026-10-20T18:00:00Z";
+    let mut answers = vec![];
+    for n in [10, 10, 9, 3] {
+        answers.push(("CUN", tps[0], n, now));
+    }
+    for n in [2, 3, 9] {
+        answers.push(("CUN", tps[1], n, now));
+    }
+    for n in [0, 1, 10] {
+        answers.push(("CUN", tps[0], n, before));
+    }
+    for n in [10, 10, 9] {
+        answers.push(("CUN", tps[1], n, before));
+    }
+    for (unit, scores) in [
+        ("PDC", [10, 10, 10]),
+        ("TUL", [0, 0, 0]),
+        ("CZM", [10, 0, 7]),
+        ("IMU", [9, 9, 7]),
+    ] {
+        for n in scores {
+            answers.push((unit, tps[0], n, now));
+        }
+    }
+    for (unit, tp, n, at) in answers {
+        submit(&app, &admin, nps, unit, tp, json!({"nps": n}), Some(at)).await;
+    }
+    let range = "from=2026-11-01&to=2026-11-25";
+    let manager = app.login("manager@demo.test").await;
+    let map = app
+        .get(Some(&manager), &format!("/overview?{range}"))
+        .await
+        .body;
+    let table = map
+        .split("id=\"map\"")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the map")
+        .to_owned();
+    assert!(
+        table.contains(
+            "Sierra Azul Cancún</a> <small class=\"muted\">(respuestas de la propia unidad)"
+        ),
+        "the hotel itself is a row: {table}"
+    );
+    assert_eq!(table.matches("<th scope=\"row\">").count(), 1, "{table}");
+    assert!(
+        table.contains("n = 7"),
+        "seven answers this period: {table}"
+    );
+    let quiet = map
+        .split("id=\"quiet-units\"")
+        .nth(1)
+        .and_then(|q| q.split("</p>").next())
+        .expect("the teams without answers are listed");
+    assert!(quiet.contains("Recepción · Cancún"), "{quiet}");
+    let tp_names: Vec<String> = app
+        .store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints")
+        .iter()
+        .map(|t| t.name.get(cumbre_domain::Lang::Es).to_owned())
+        .collect();
+    let section = |id: &str| {
+        map.split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        section("movers-up").contains(&tp_names[0]),
+        "{}",
+        section("movers-up")
+    );
+    assert!(
+        section("movers-down").contains(&tp_names[1]),
+        "{}",
+        section("movers-down")
+    );
+
+    // Where the hotel stands among the region's five, with no other hotel named.
+    let cun = app.unit_id("CUN").await;
+    let unit_page = app
+        .get(Some(&manager), &format!("/dashboard/units/{cun}?{range}"))
+        .await
+        .body;
+    let standing = unit_page
+        .split("id=\"standing\">")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .expect("the standing");
+    assert!(
+        standing.starts_with("Puesto 3 de 5 unidades comparables"),
+        "{standing}"
+    );
+    for other in ["Playa del Carmen", "Tulum", "Cozumel", "Isla Mujeres"] {
+        assert!(
+            !unit_page.contains(other),
+            "{other} is not named to Cancún's manager"
+        );
+    }
+    let ceo = app.login("ceo@demo.test").await;
+    let csv = app
+        .get(
+            Some(&ceo),
+            &format!("/dashboard/units/{cun}?{range}&format=csv"),
+        )
+        .await
+        .body;
+    assert!(csv.contains("standing,rank,3,5"), "{csv}");
+
+    // A CSAT answer shows its score in the list.
+    let csat = survey(&app, "CSAT").await;
+    let key = app
+        .store
+        .get_survey(&Scope::Tenant(app.tenant), csat)
+        .await
+        .expect("survey")
+        .definition
+        .questions
+        .iter()
+        .find(|q| q.kind == cumbre_domain::listen::QuestionKind::Csat)
+        .expect("a CSAT question")
+        .key
+        .clone();
+    submit(
+        &app,
+        &admin,
+        csat,
+        "CUN",
+        tps[2],
+        json!({ key: 4 }),
+        Some(now),
+    )
+    .await;
+    let list = app.get(Some(&manager), "/responses").await.body;
+    assert!(
+        list.contains("CSAT</span> <span class=\"score csat-4\">4/5</span>"),
+        "{list}"
+    );
+
+    // The employee reads what guests wrote naming them.
+    let me = app
+        .store
+        .user_by_email(&cumbre_domain::org::Email::parse("employee@demo.test").expect("email"))
+        .await
+        .expect("the employee")
+        .person_id
+        .expect("a person");
+    let reply = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/surveys/{nps}/responses"),
+            Some(
+                json!({"answers": {"nps": 10, "best": "Nos recibió con una sonrisa"},
+                "unit_id": cun, "touchpoint_id": tps[0], "employee_id": me.0}),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let employee = app.login("employee@demo.test").await;
+    let mine = app
+        .get(Some(&employee), &format!("/dashboard/people/{}", me.0))
+        .await
+        .body;
+    let said = mine
+        .split("id=\"said-of-me\"")
+        .nth(1)
+        .expect("what guests said of them");
+    assert!(said.contains("Nos recibió con una sonrisa"), "{said}");
+}
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
     app.store

@@ -382,6 +382,21 @@ impl CsvOut {
         ]);
     }
 
+    /// Where a unit stands among its peers: its rank among `of`, then the quartiles.
+    pub fn standing(&mut self, rank: Option<usize>, of: usize, quartiles: [f64; 3]) {
+        let rank = rank.map(|r| r.to_string()).unwrap_or_default();
+        let of = of.to_string();
+        let _ = self
+            .0
+            .write_record(["standing", "rank", &rank, &of, "", "", "", ""]);
+        for (label, v) in ["q1", "median", "q3"].iter().zip(quartiles) {
+            let v = format!("{v:.2}");
+            let _ = self
+                .0
+                .write_record(["standing", label, &v, &of, "", "", "", ""]);
+        }
+    }
+
     /// Rows of [`table_rows`].
     pub fn trend(&mut self, table: &str, rows: &[(String, String, i64, String, bool)]) {
         for (label, value, n, ci, sufficient) in rows {

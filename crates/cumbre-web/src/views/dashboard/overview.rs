@@ -30,6 +30,9 @@ use std::collections::HashMap;
 /// One row of the map.
 pub struct MapRow {
     pub unit: Unit,
+    /// The responses recorded at the unit itself, not at any unit under it (a hotel's
+    /// guests answer for the hotel, not for its teams).
+    pub direct: bool,
     /// Whether it has sub-units to drill into.
     pub drills: bool,
     pub total: Figure,
@@ -40,6 +43,8 @@ pub struct MapRow {
 #[derive(Clone)]
 pub struct Mover {
     pub unit: Unit,
+    /// A moment of truth of `unit` when the unit has no sub-units with data to compare.
+    pub touchpoint: Option<(i64, String)>,
     pub figure: Figure,
     pub change: Delta,
 }
@@ -57,6 +62,7 @@ struct OverviewPage {
     presets: Vec<(String, String, String)>,
     touchpoints: Vec<(i64, String)>,
     rows: Vec<MapRow>,
+    quiet: Vec<(Unit, bool)>,
     total: Figure,
     vs_previous: Option<Delta>,
     vs_last_year: Option<Delta>,
@@ -84,6 +90,8 @@ pub(crate) struct Overview {
     pub min_sample: i64,
     pub touchpoints: Vec<(i64, String)>,
     pub rows: Vec<MapRow>,
+    /// Sub-units without a response in the range (and whether each has units under it).
+    pub quiet: Vec<(Unit, bool)>,
     pub total: Figure,
     pub vs_previous: Option<Delta>,
     pub vs_last_year: Option<Delta>,
@@ -175,27 +183,52 @@ pub(crate) async fn compute(
         m.get(&(u, t)).copied().unwrap_or_default()
     };
     let estimate = |t: &Tally| metric.estimate(t, min_sample);
-    let rows = children
-        .iter()
-        .map(|child| {
-            let target = target_of(child);
-            let now = get(&cells, child.id, 0);
-            MapRow {
-                drills: units.iter().any(|u| u.parent_id == Some(child.id)),
-                total: figure(metric, &now, min_sample, target),
-                change: delta(
-                    metric,
-                    &estimate(&now),
-                    &estimate(&get(&before, child.id, 0)),
-                ),
-                cells: touchpoints
-                    .iter()
-                    .map(|(tp, _)| figure(metric, &get(&cells, child.id, *tp), min_sample, target))
-                    .collect(),
-                unit: (*child).clone(),
-            }
-        })
-        .collect();
+    // The unit's own responses: its subtree's less its sub-units' (each a subtree too).
+    let direct = |m: &HashMap<(UnitId, i64), Tally>, tp: i64| {
+        let parts: Tally = children.iter().map(|c| get(m, c.id, tp)).sum();
+        get(m, unit.id, tp).without(&parts)
+    };
+    let mut rows = Vec::new();
+    let own = direct(&cells, 0);
+    if own.responses > 0 {
+        let target = target_of(&unit);
+        rows.push(MapRow {
+            direct: true,
+            drills: false,
+            total: figure(metric, &own, min_sample, target),
+            change: delta(metric, &estimate(&own), &estimate(&direct(&before, 0))),
+            cells: touchpoints
+                .iter()
+                .map(|(tp, _)| figure(metric, &direct(&cells, *tp), min_sample, target))
+                .collect(),
+            unit: unit.clone(),
+        });
+    }
+    let mut quiet = Vec::new();
+    for child in &children {
+        let drills = units.iter().any(|u| u.parent_id == Some(child.id));
+        let now = get(&cells, child.id, 0);
+        if now.responses == 0 {
+            quiet.push(((*child).clone(), drills));
+            continue;
+        }
+        let target = target_of(child);
+        rows.push(MapRow {
+            direct: false,
+            drills,
+            total: figure(metric, &now, min_sample, target),
+            change: delta(
+                metric,
+                &estimate(&now),
+                &estimate(&get(&before, child.id, 0)),
+            ),
+            cells: touchpoints
+                .iter()
+                .map(|(tp, _)| figure(metric, &get(&cells, child.id, *tp), min_sample, target))
+                .collect(),
+            unit: (*child).clone(),
+        });
+    }
     let target = target_of(&unit);
     let now_total = get(&cells, unit.id, 0);
     let total = figure(metric, &now_total, min_sample, target);
@@ -208,27 +241,55 @@ pub(crate) async fn compute(
         .first()
         .and_then(|(_, t)| delta(metric, &estimate(&now_total), &estimate(t)));
 
+    // A mover: how much a tally changed, signed so that up is better.
+    let moved = |a: &Tally, b: &Tally, target, unit: &Unit, touchpoint| {
+        let (ea, eb) = (estimate(a), estimate(b));
+        let change = cumbre_domain::improve::compare(&ea, &eb)?;
+        let m = Mover {
+            unit: unit.clone(),
+            touchpoint,
+            figure: figure(metric, a, min_sample, target),
+            change: delta(metric, &ea, &eb)?,
+        };
+        m.figure.sufficient.then_some((
+            if metric.higher_is_better() {
+                change.delta
+            } else {
+                -change.delta
+            },
+            m,
+        ))
+    };
     let mut movers: Vec<(f64, Mover)> = candidates
         .iter()
         .filter_map(|u| {
             let (a, b) = (get(&now_m, u.id, 0), get(&before_m, u.id, 0));
-            let (ea, eb) = (estimate(&a), estimate(&b));
-            let change = cumbre_domain::improve::compare(&ea, &eb)?;
-            Some((
-                if metric.higher_is_better() {
-                    change.delta
-                } else {
-                    -change.delta
-                },
-                Mover {
-                    unit: (*u).clone(),
-                    figure: figure(metric, &a, min_sample, target_of(u)),
-                    change: delta(metric, &ea, &eb)?,
-                },
-            ))
+            moved(&a, &b, target_of(u), u, None)
         })
-        .filter(|(_, m)| m.figure.sufficient)
         .collect();
+    let compared = candidates
+        .iter()
+        .any(|u| get(&now_m, u.id, 0).responses > 0 && get(&before_m, u.id, 0).responses > 0);
+    if !compared {
+        // Nothing under the unit to rank (a hotel whose guests answer for the hotel): its
+        // moments of truth are what moved.
+        let earlier = store
+            .metric_cells(
+                scope,
+                &[&unit],
+                prev_from,
+                prev_to,
+                Cells::of(survey, false),
+            )
+            .await?;
+        movers = touchpoints
+            .iter()
+            .filter_map(|(tp, name)| {
+                let (a, b) = (get(&cells, unit.id, *tp), get(&earlier, unit.id, *tp));
+                moved(&a, &b, target_of(&unit), &unit, Some((*tp, name.clone())))
+            })
+            .collect();
+    }
     movers.sort_by(|a, b| b.0.total_cmp(&a.0));
     let down: Vec<Mover> = movers
         .iter()
@@ -263,6 +324,7 @@ pub(crate) async fn compute(
         min_sample,
         touchpoints,
         rows,
+        quiet,
         total,
         vs_previous,
         vs_last_year,
@@ -320,6 +382,7 @@ pub async fn show(
         to,
         touchpoints: o.touchpoints,
         rows: o.rows,
+        quiet: o.quiet,
         total: o.total,
         vs_previous: o.vs_previous,
         vs_last_year: o.vs_last_year,
@@ -419,7 +482,7 @@ pub async fn csv(
     );
     for row in &o.rows {
         line(
-            "map",
+            if row.direct { "map_at_unit" } else { "map" },
             &row.unit,
             (0, "all"),
             "",
@@ -428,7 +491,8 @@ pub async fn csv(
             row.change.as_ref(),
         );
         for ((tp, name), f) in o.touchpoints.iter().zip(&row.cells) {
-            line("map", &row.unit, (*tp, name), "", metric, f, None);
+            let table = if row.direct { "map_at_unit" } else { "map" };
+            line(table, &row.unit, (*tp, name), "", metric, f, None);
         }
     }
     for (table, movers) in [("movers_up", &o.up), ("movers_down", &o.down)] {
@@ -436,7 +500,9 @@ pub async fn csv(
             line(
                 table,
                 &m.unit,
-                (0, "all"),
+                m.touchpoint
+                    .as_ref()
+                    .map_or((0, "all"), |(id, name)| (*id, name.as_str())),
                 "",
                 metric,
                 &m.figure,

@@ -30,6 +30,8 @@ struct PersonPage {
     kpis: Vec<(String, Figure)>,
     trend_svg: String,
     trend: Vec<(String, String, i64, String, bool)>,
+    /// (when, text) of what guests wrote in the answers that name the person.
+    comments: Vec<(String, String)>,
     min_sample: i64,
 }
 
@@ -71,12 +73,21 @@ pub async fn show(
         person: Some(person.id),
     };
     let range = query(from, to);
-    let (whole, series) = tokio::try_join!(
+    let said = cumbre_store::listen::ResponseFilter {
+        person: Some(person.id),
+        with_text: true,
+        limit: 8,
+        ..Default::default()
+    };
+    let (whole, series, recent) = tokio::try_join!(
         state.store.metric_series(&ctx.scope, &range, None),
         state
             .store
             .metric_series(&ctx.scope, &range, Some(trend_interval(from, to))),
+        state.store.list_responses(&ctx.scope, &said),
     )?;
+    let clock = state.store.tenant_clock(tenant).await?;
+    let comments = super::verbatims(&recent.items, &clock);
     let total: Tally = whole.iter().map(|(_, t)| *t).sum();
     let chrome = Chrome::for_user(&ctx, "overview");
     let kpis: Vec<(String, Figure)> = Metric::ALL
@@ -110,6 +121,7 @@ pub async fn show(
         return out.finish("employee.csv");
     }
     page(&PersonPage {
+        comments,
         kpis,
         trend_svg,
         trend: table_rows(&trend),

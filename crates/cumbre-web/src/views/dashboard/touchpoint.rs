@@ -28,8 +28,9 @@ struct TouchpointPage {
     from: String,
     to: String,
     figure: Figure,
-    /// Sub-units at this moment: (unit, figure).
-    rows: Vec<(Unit, Figure)>,
+    /// The unit itself (when its own guests answered) and the sub-units with data at this
+    /// moment: (unit, figure, whether it is the unit's own responses).
+    rows: Vec<(Unit, Figure, bool)>,
     trend_svg: String,
     trend: Vec<(String, String, i64, String, bool)>,
     comments: Vec<(String, String)>,
@@ -96,6 +97,7 @@ pub async fn show(
     )?;
     let target_of = |u: &Unit| targets::resolve(&u.path.ids(), metric, &all_targets);
     let at = |u: &Unit| cells.get(&(u.id, id)).copied().unwrap_or_default();
+    let own = at(&unit).without(&children.iter().map(|u| at(u)).sum());
     let chrome = Chrome::for_user(&ctx, "overview");
     let metric_name = chrome.tr.t(metric_key(metric)).to_owned();
     let name = touchpoint.name.get(ctx.lang).to_owned();
@@ -114,6 +116,13 @@ pub async fn show(
             &unit.name,
             &figure(metric, &at(&unit), min_sample, target),
         );
+        if own.responses > 0 {
+            out.figure(
+                "at_unit",
+                &unit.name,
+                &figure(metric, &own, min_sample, target),
+            );
+        }
         for u in &children {
             out.figure(
                 "units",
@@ -129,14 +138,16 @@ pub async fn show(
     page(&TouchpointPage {
         surveys,
         figure: figure(metric, &at(&unit), min_sample, target),
-        rows: children
-            .iter()
-            .map(|u| {
+        rows: (own.responses > 0)
+            .then(|| (unit.clone(), figure(metric, &own, min_sample, target), true))
+            .into_iter()
+            .chain(children.iter().filter(|u| at(u).responses > 0).map(|u| {
                 (
                     (*u).clone(),
                     figure(metric, &at(u), min_sample, target_of(u)),
+                    false,
                 )
-            })
+            }))
             .collect(),
         trend_svg,
         trend: table_rows(&trend),

@@ -7,8 +7,8 @@ use crate::api::improve::{MetricsQuery, check};
 use crate::auth::{CsrfForm, PageCtx};
 use crate::extract::{Path, Query};
 use crate::views::dashboard::{
-    Figure, Slices, SurveyFilter, figure, metric_key, points, rate_figure, slices, survey_filter,
-    table_rows, trend_interval,
+    Figure, Slices, SurveyFilter, figure, format_value, metric_key, points, rate_figure, slices,
+    survey_filter, table_rows, trend_interval,
 };
 use crate::views::{Chrome, done, page};
 use crate::{AppError, AppState};
@@ -35,8 +35,11 @@ struct UnitPage {
     to: String,
     /// (metric code, name, figure, own target as typed, inherited from elsewhere)
     kpis: Vec<(&'static str, String, Figure, String, bool)>,
-    /// Siblings (and the unit itself) on the chosen metric: (unit, figure, is this unit).
+    /// Siblings the viewer sees (and the unit itself) on the chosen metric: (unit,
+    /// figure, is this unit).
     siblings: Vec<(Unit, Figure, bool)>,
+    /// Where the unit stands among all its peers, named or not, in words.
+    standing: Option<String>,
     /// (touchpoint id, name, figure)
     touchpoints: Vec<(i64, String, Figure)>,
     trend_svg: String,
@@ -51,6 +54,71 @@ struct UnitPage {
     /// Invitations delivered and answered, for the rate's caption.
     invited: (i64, i64),
     slices: Slices,
+}
+
+/// The unit among all the units beside it (same parent), in the whole company: its rank
+/// and the peers' quartiles, so a hotel's manager sees where the hotel stands without
+/// seeing the other hotels' names or figures one by one.
+pub struct Standing {
+    /// 1 is the best; `None` when the unit's own sample is too small to rank.
+    pub rank: Option<usize>,
+    /// Peers with enough answers to compare (the unit included).
+    pub of: usize,
+    /// The peers' first quartile, median and third quartile.
+    pub quartiles: [f64; 3],
+    metric: Metric,
+}
+
+impl Standing {
+    /// "Rank 3 of 12 … · median 41 · the middle half between 35–52", in words.
+    fn text(&self, tr: &crate::i18n::Tr) -> String {
+        let place = match self.rank {
+            Some(r) => {
+                tr.f("unit_dash.rank", tr.int(r as i64))
+                    .replacen("{}", &tr.int(self.of as i64), 1)
+            }
+            None => tr.f("unit_dash.unranked", tr.int(self.of as i64)),
+        };
+        let q = |i: usize| format_value(self.metric, self.quartiles[i]);
+        format!(
+            "{place} · {} {} · {} {}–{}",
+            tr.t("unit_dash.median"),
+            q(1),
+            tr.t("unit_dash.quartiles"),
+            q(0),
+            q(2)
+        )
+    }
+}
+
+/// Fewer peers than this and quartiles would all but name them.
+const MIN_PEERS: usize = 5;
+
+fn standing(metric: Metric, mine: Option<f64>, peers: &[f64]) -> Option<Standing> {
+    if peers.len() < MIN_PEERS {
+        return None;
+    }
+    let mut sorted = peers.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Linear interpolation between the closest ranks (the spreadsheet's QUARTILE).
+    let at = |p: f64| {
+        let x = p * (sorted.len() - 1) as f64;
+        let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
+        sorted[lo] + (sorted[hi] - sorted[lo]) * (x - lo as f64)
+    };
+    let better = |v: f64, m: f64| {
+        if metric.higher_is_better() {
+            v > m
+        } else {
+            v < m
+        }
+    };
+    Some(Standing {
+        rank: mine.map(|m| 1 + peers.iter().filter(|v| better(**v, m)).count()),
+        of: peers.len(),
+        quartiles: [at(0.25), at(0.5), at(0.75)],
+        metric,
+    })
 }
 
 pub async fn show(
@@ -72,9 +140,18 @@ pub async fn show(
     let all_targets = state.store.metric_targets(tenant).await?;
     let chain = unit.path.ids();
     let chrome = Chrome::for_user(&ctx, "overview").with_notice(None);
-    let units = state.store.list_units(&ctx.scope).await?;
-    let siblings: Vec<&Unit> = match unit.parent_id {
-        Some(parent) => units
+    // Peers are read company-wide for the standing; only those in scope are named.
+    let company = Scope::Tenant(tenant);
+    let visible: std::collections::HashSet<UnitId> = state
+        .store
+        .list_units(&ctx.scope)
+        .await?
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    let all_units = state.store.list_units(&company).await?;
+    let peers_of: Vec<&Unit> = match unit.parent_id {
+        Some(parent) => all_units
             .iter()
             .filter(|u| u.parent_id == Some(parent))
             .collect(),
@@ -88,8 +165,30 @@ pub async fn show(
             .metric_cells(&ctx.scope, &me, from, to, Cells::of(survey, false)),
         state
             .store
-            .metric_cells(&ctx.scope, &siblings, from, to, Cells::of(survey, true)),
+            .metric_cells(&company, &peers_of, from, to, Cells::of(survey, true)),
     )?;
+    let peer_figures: Vec<(&Unit, Figure)> = peers_of
+        .iter()
+        .map(|s| {
+            let t: Tally = peers.get(&(s.id, 0)).copied().unwrap_or_default();
+            let target = targets::resolve(&s.path.ids(), metric, &all_targets);
+            (*s, figure(metric, &t, min_sample, target))
+        })
+        .collect();
+    let comparable: Vec<f64> = peer_figures
+        .iter()
+        .filter(|(_, f)| f.sufficient)
+        .filter_map(|(_, f)| f.value)
+        .collect();
+    let mine = peer_figures
+        .iter()
+        .find(|(u, f)| u.id == unit.id && f.sufficient)
+        .and_then(|(_, f)| f.value);
+    let standing = standing(metric, mine, &comparable);
+    let siblings: Vec<&(&Unit, Figure)> = peer_figures
+        .iter()
+        .filter(|(u, _)| visible.contains(&u.id))
+        .collect();
     let own = |tp: i64| cells.get(&(unit.id, tp)).copied().unwrap_or_default();
     let kpis: Vec<(&'static str, String, Figure, String, bool)> = Metric::ALL
         .iter()
@@ -109,15 +208,7 @@ pub async fn show(
         .collect();
     let mut sibling_rows: Vec<(Unit, Figure, bool)> = siblings
         .iter()
-        .map(|s| {
-            let t: Tally = peers.get(&(s.id, 0)).copied().unwrap_or_default();
-            let target = targets::resolve(&s.path.ids(), metric, &all_targets);
-            (
-                (*s).clone(),
-                figure(metric, &t, min_sample, target),
-                s.id == unit.id,
-            )
-        })
+        .map(|(s, f)| ((*s).clone(), f.clone(), s.id == unit.id))
         .collect();
     sibling_rows.sort_by(|a, b| {
         let key = |f: &Figure| {
@@ -232,6 +323,9 @@ pub async fn show(
         for (u, f, _) in &sibling_rows {
             out.figure("peers", &u.name, f);
         }
+        if let Some(st) = &standing {
+            out.standing(st.rank, st.of, st.quartiles);
+        }
         for (_, name, f) in &touchpoints {
             out.figure("touchpoints", name, f);
         }
@@ -244,6 +338,7 @@ pub async fn show(
         can_set_targets: ctx.user.role.leads(),
         kpis,
         siblings: sibling_rows,
+        standing: standing.as_ref().map(|s| s.text(&chrome.tr)),
         touchpoints,
         trend_svg,
         trend: table_rows(&trend),
