@@ -7,7 +7,28 @@ both!(
     extreme_dates_are_refused_with_a_reason_everywhere,
     bad_input_is_refused_with_a_reason_people_can_read,
     searches_with_control_characters_find_by_the_other_words,
+    absurd_page_numbers_answer_with_a_page,
 );
+
+/// A page number near the top of the integers once overflowed the offset it became (a
+/// panic in a debug build, a wrapped offset in release).
+async fn absurd_page_numbers_answer_with_a_page(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let browser = app.login("admin@demo.test").await;
+    for path in ["/people", "/cases"] {
+        for page in ["0", "-5", "9223372036854775807", "-9223372036854775808"] {
+            let reply = app
+                .get(Some(&browser), &format!("{path}?page={page}"))
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{path}?page={page}: {}",
+                reply.body
+            );
+        }
+    }
+}
 
 /// A NUL in a search once reached PostgreSQL, which refuses it in any text (a 500): every
 /// search splits its words at control characters too, on pages and in the API alike.
