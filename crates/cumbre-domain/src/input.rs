@@ -281,6 +281,8 @@ pub enum InvalidInput {
         "a win-back survey is sent once per case, by e-mail: this case has one already, no customer e-mail, or the organisation has no win-back survey"
     )]
     WinbackUnavailable,
+    #[error("this customer left no e-mail address they agreed to be written to")]
+    NoGuestEmail,
     #[error("survey links need the address customers reach: set public_url (CUMBRE_PUBLIC_URL)")]
     NoPublicUrl,
     #[error("'{value}' is not a field here")]
@@ -413,6 +415,7 @@ impl InvalidInput {
                 "No es un informe de entrega (RFC 3464): falta el campo Final-Recipient".into()
             }
             NotFailed => "Solo se puede reenviar un aviso que falló".into(),
+            NoGuestEmail => "Este cliente no dejó un e-mail al que aceptara que le escribamos".into(),
             WinbackUnavailable => "La encuesta de recuperación se envía una vez por caso y por e-mail: este caso ya la tiene, no tiene e-mail del cliente o la organización no eligió encuesta de recuperación".into(),
             UnknownField { value } => format!("«{value}» no es un campo de este lugar"),
             NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
@@ -432,6 +435,7 @@ impl InvalidInput {
                 | InvalidInput::AlreadyAnswered
                 | InvalidInput::NotFailed
                 | InvalidInput::WinbackUnavailable
+                | InvalidInput::NoGuestEmail
                 | InvalidInput::EmailTaken { .. }
                 | InvalidInput::SecondRoot
         )

@@ -35,8 +35,14 @@ impl Delivery {
     }
 }
 
-/// The e-mail text: a link to the case and, for rule alerts, the answers that tripped it.
+/// The e-mail text: to a customer, what was written to them (nothing of the staff
+/// application); to a colleague, a link to the case and, for rule alerts, the answers
+/// that tripped it.
 fn email_text(n: &Notification, base: &str) -> String {
+    let body = serde_json::from_str::<serde_json::Value>(&n.body).unwrap_or_default();
+    if body["to_guest"] == true {
+        return body["text"].as_str().unwrap_or_default().to_owned();
+    }
     let mut text = String::new();
     if let Some(case) = n.case_id {
         text.push_str(&format!("{base}/cases/{case}\n\n"));

@@ -2,9 +2,9 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, builder, cases, dashboard, home, import, invitations, lessons, notifications,
-    org, people, profile, recovery_settings, respond, responses, rules, session, surveys, tokens,
-    touchpoints, users,
+    assets, audit, builder, cases, dashboard, home, import, inbox, invitations, lessons,
+    notifications, org, people, profile, recovery_settings, respond, responses, rules, session,
+    surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/cases/{id}/approvals/{approval}", post(cases::decide))
         .route("/promises", get(cases::promises))
+        .route("/inbox", get(inbox::show))
         .route("/cases/{id}/winback", post(cases::winback))
         .route("/cases/{id}/owner", post(cases::reassign))
         .route("/recovery", get(cases::recovery))

@@ -11,7 +11,7 @@ use cumbre_domain::access::{Role, Scope};
 use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::org::UnitPath;
 use cumbre_domain::recover::{CaseStatus, Priority, Resolution};
-use cumbre_domain::{Field, InvalidInput, TenantId, UnitId, UserId};
+use cumbre_domain::{Field, InvalidInput, Lang, TenantId, UnitId, UserId};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -22,6 +22,32 @@ pub struct Actor {
     pub user: UserId,
     pub role: Role,
     pub scope: Scope,
+}
+
+/// What an entry written on a case is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// For the team only.
+    Note,
+    /// A message exchanged with the customer elsewhere (phone, in person…), recorded.
+    Message,
+    /// An e-mail to the customer, sent from here.
+    Email,
+}
+
+impl NoteKind {
+    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
+        match raw.trim() {
+            "" | "note" => Ok(NoteKind::Note),
+            "message" => Ok(NoteKind::Message),
+            "email" => Ok(NoteKind::Email),
+            other => Err(InvalidInput::NotOneOf {
+                field: Field::Record,
+                value: other.chars().take(40).collect(),
+                allowed: "note, message, email",
+            }),
+        }
+    }
 }
 
 /// What a move did.
@@ -553,28 +579,70 @@ impl Store {
         Ok(())
     }
 
-    /// A note for the team, or a message exchanged with the customer (`channel`: phone,
-    /// e-mail, in person…).
+    /// A note for the team, a message exchanged with the customer (`channel`: phone, in
+    /// person…), or an e-mail to the customer: sent to the address they agreed to be
+    /// written to (through the outbox, so it survives a restart) and recorded.
     pub async fn add_case_note(
         &self,
         actor: &Actor,
         id: i64,
-        message: bool,
+        kind: NoteKind,
         channel: &str,
         text: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let core = self.core(&actor.scope, id).await?;
         let text = cumbre_domain::input::required_text(text, Field::Description, 4000)?;
-        let channel = cumbre_domain::input::optional_text(channel, Field::Name, 40)?;
+        let mut channel = cumbre_domain::input::optional_text(channel, Field::Name, 40)?;
+        let guest = match kind {
+            NoteKind::Email => {
+                let row = sqlx::query(
+                    "SELECT c.customer_email, c.language, u.name FROM cases c JOIN units u ON u.id = c.unit_id WHERE c.id = $1",
+                )
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?;
+                let email: String = col(&row, "customer_email")?;
+                let email = cumbre_domain::org::Email::parse(&email)
+                    .map_err(|_| invalid(InvalidInput::NoGuestEmail))?;
+                channel = Some("e-mail".into());
+                let lang = Lang::from_code(&col::<String>(&row, "language")?).unwrap_or_default();
+                let unit: String = col(&row, "name")?;
+                Some((email, lang, unit))
+            }
+            _ => None,
+        };
         let mut w = self.begin_quiet_write().await?;
+        let mut detail = json!({"text": text, "channel": channel});
+        if let Some((email, lang, unit)) = &guest {
+            detail["sent_to"] = json!(email.as_str());
+            let subject = match lang {
+                Lang::Es => format!("Sobre su visita a {unit}"),
+                Lang::En => format!("About your visit to {unit}"),
+            };
+            queue_notification(
+                &mut w.tx,
+                core.tenant,
+                Some(id),
+                "email",
+                email.as_str(),
+                &subject,
+                &json!({"to_guest": true, "text": text}).to_string(),
+                now,
+            )
+            .await?;
+        }
         append_event(
             &mut w.tx,
             core.tenant,
             id,
             Some(actor.user),
-            if message { "message" } else { "note" },
-            &json!({"text": text, "channel": channel}),
+            if kind == NoteKind::Note {
+                "note"
+            } else {
+                "message"
+            },
+            &detail,
             now,
         )
         .await?;
@@ -582,7 +650,54 @@ impl Store {
         Ok(())
     }
 
-    /// Hands the case to someone who answers for its unit and whom the actor's scope holds.
+    /// Whom the case can be handed to: the people who answer for its unit and above, and
+    /// the managers of the units within it (the case then moves to their unit), each
+    /// with the unit they lead; only those whose unit the actor's scope holds.
+    pub async fn hand_over_options(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Vec<(UserId, String, String)>, StoreError> {
+        let core = self.core(scope, id).await?;
+        let rows = sqlx::query(
+            "SELECT s.id, s.email, s.role, u.path, u.name FROM users s LEFT JOIN units u ON u.id = s.scope_unit_id \
+             WHERE s.tenant_id = $1 AND s.active = 1 AND s.role IN ('admin', 'executive', 'manager') ORDER BY u.path, s.email",
+        )
+        .bind(core.tenant.0)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let user = UserId(col(r, "id")?);
+            if Some(user) == core.owner {
+                continue;
+            }
+            let role: String = col(r, "role")?;
+            let path: Option<String> = col(r, "path")?;
+            let their = path.as_deref().and_then(UnitPath::from_stored);
+            let fits = match (role.as_str(), &their) {
+                ("admin" | "executive", None) => true,
+                ("manager" | "executive", Some(p)) => {
+                    core.unit_path.is_within(p)
+                        || (role == "manager" && p.is_within(&core.unit_path))
+                }
+                _ => false,
+            };
+            let reached = match (scope, &their) {
+                (Scope::Tenant(_), _) => true,
+                (Scope::Subtree { path, .. }, Some(p)) => p.is_within(path),
+                _ => false,
+            };
+            if fits && reached {
+                let unit: Option<String> = col(r, "name")?;
+                out.push((user, col(r, "email")?, unit.unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Hands the case to someone who answers for its unit, or to a manager of a unit within
+    /// it (the case moves to their unit), whom the actor's scope holds.
     pub async fn reassign_case(
         &self,
         actor: &Actor,
@@ -611,6 +726,15 @@ impl Store {
             ("manager" | "executive", Some(p)) => core.unit_path.is_within(p),
             _ => false,
         };
+        // A manager of a team within the case's unit (the supervisor on duty) takes the
+        // case into their team: it stays in the hotel's figures and they can see it.
+        let moves_to = match (role.as_str(), &their) {
+            ("manager", Some(p)) if !answers_for_unit && p.is_within(&core.unit_path) => {
+                p.ids().last().copied()
+            }
+            _ => None,
+        };
+        let answers_for_unit = answers_for_unit || moves_to.is_some();
         let actor_reaches = match (&actor.scope, &their) {
             (Scope::Tenant(_), _) => true,
             (Scope::Subtree { path, .. }, Some(p)) => p.is_within(path),
@@ -630,13 +754,21 @@ impl Store {
             .bind(id)
             .execute(&mut *w.tx)
             .await?;
+        if let Some(unit) = moves_to {
+            sqlx::query("UPDATE cases SET unit_id = $1 WHERE id = $2")
+                .bind(unit.0)
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
         append_event(
             &mut w.tx,
             core.tenant,
             id,
             Some(actor.user),
             "reassigned",
-            &json!({"from": core.owner.map(|o| o.0), "to": to.0, "to_email": email}),
+            &json!({"from": core.owner.map(|o| o.0), "to": to.0, "to_email": email,
+                    "unit_id": moves_to.map(|u| u.0)}),
             now,
         )
         .await?;

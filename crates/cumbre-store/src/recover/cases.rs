@@ -76,7 +76,21 @@ pub struct CaseDetail {
     pub customer_email: String,
     pub customer_phone: String,
     pub language: String,
+    /// What was done, once resolved (kept when it is closed or reopened).
+    pub resolution: Option<CaseResolution>,
     pub timeline: Vec<CaseEvent>,
+}
+
+/// How a case was resolved, as recorded.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseResolution {
+    pub action_taken: String,
+    pub root_cause: Option<String>,
+    pub compensation_type: String,
+    pub compensation_cents: i64,
+    pub lessons: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub resolved_at: OffsetDateTime,
 }
 
 /// Which of the scope's cases a list shows.
@@ -328,7 +342,27 @@ impl Store {
                 detail: crate::store::json(&detail, "case event")?,
             });
         }
+        let resolution = sqlx::query(
+            "SELECT c.action_taken, rc.name AS root_cause, c.compensation_type, c.compensation_cents, c.lessons, \
+             c.resolved_at FROM cases c LEFT JOIN root_causes rc ON rc.id = c.root_cause_id \
+             WHERE c.id = $1 AND c.resolved_at IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|r| -> Result<CaseResolution, StoreError> {
+            Ok(CaseResolution {
+                action_taken: col(&r, "action_taken")?,
+                root_cause: col(&r, "root_cause")?,
+                compensation_type: col(&r, "compensation_type")?,
+                compensation_cents: col(&r, "compensation_cents")?,
+                lessons: col(&r, "lessons")?,
+                resolved_at: from_millis(col(&r, "resolved_at")?),
+            })
+        })
+        .transpose()?;
         Ok(CaseDetail {
+            resolution,
             case: summary_from_row(&row, now)?,
             customer_name: col(&row, "customer_name")?,
             customer_email: col(&row, "customer_email")?,

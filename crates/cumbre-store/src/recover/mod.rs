@@ -5,15 +5,19 @@
 pub mod actions;
 pub mod cases;
 pub mod evaluate;
+pub mod inbox;
 pub mod metrics;
 pub mod notifications;
 pub mod people;
 pub mod rules;
 pub mod settings;
 
-pub use actions::{Actor, Moved, NewCase, Promise};
-pub use cases::{CaseDetail, CaseEvent, CaseFilter, CasePage, CaseShow, CaseSummary, Lesson};
+pub use actions::{Actor, Moved, NewCase, NoteKind, Promise};
+pub use cases::{
+    CaseDetail, CaseEvent, CaseFilter, CasePage, CaseResolution, CaseShow, CaseSummary, Lesson,
+};
 pub use evaluate::Evaluated;
+pub use inbox::{Inbox, InboxItem, InboxKind};
 pub use metrics::{Share, UnitRecovery};
 pub use notifications::{Notification, NotificationRow};
 pub use people::Responsible;

@@ -397,7 +397,9 @@ async fn move_case(
 struct NoteBody {
     #[schema(min_length = 1, max_length = 4000)]
     text: String,
-    /// `note` (for the team, default) or `message` (with the customer).
+    /// `note` (for the team, default), `message` (exchanged with the customer elsewhere,
+    /// recorded) or `email` (sent to the customer's consented address, and recorded; 409
+    /// when they left none).
     #[serde(default)]
     #[schema(value_type = NoteKind)]
     kind: String,
@@ -414,9 +416,10 @@ struct NoteBody {
 enum NoteKind {
     Note,
     Message,
+    Email,
 }
 
-/// A note for the team, or a message exchanged with the customer.
+/// A note for the team, a message exchanged with the customer, or an e-mail to them.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "recover", params(super::Id),
     request_body = NoteBody,
     responses((status = 201, description = "Added to the timeline.")))]
@@ -427,24 +430,13 @@ async fn add_note(
     payload: Result<JsonBody<NoteBody>, AppError>,
 ) -> Result<StatusCode, AppError> {
     let b = body(payload)?;
-    let message = match b.kind.as_str() {
-        "" | "note" => false,
-        "message" => true,
-        other => {
-            return Err(InvalidInput::NotOneOf {
-                field: cumbre_domain::Field::Record,
-                value: other.to_owned(),
-                allowed: "note, message",
-            }
-            .into());
-        }
-    };
+    let kind = cumbre_store::recover::NoteKind::parse(&b.kind)?;
     state
         .store
         .add_case_note(
             &ctx.acting(),
             id,
-            message,
+            kind,
             &b.channel,
             &b.text,
             state.clock.now(),

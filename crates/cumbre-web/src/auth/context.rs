@@ -34,6 +34,8 @@ pub struct Ctx {
     /// The token was read from the process's cache, not the database: only
     /// [`GuessedApiCtx`] hands such a context to a handler (whose write confirms it).
     pub guessed: bool,
+    /// How many things wait in the person's inbox, for the header (pages read with GET).
+    pub waiting: i64,
 }
 
 impl Ctx {
@@ -210,6 +212,7 @@ async fn lookup(
         session_hash,
         epoch,
         guessed,
+        waiting: 0,
     }))
 }
 
@@ -218,8 +221,18 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let api = req.uri().path().starts_with("/api/");
     let mut lang = header_lang(req.headers());
     match lookup(&state, req.headers(), api.then_some(Token::MayGuess)).await {
-        Ok(Some(ctx)) => {
+        Ok(Some(mut ctx)) => {
             lang = ctx.lang;
+            if !api && req.method() == axum::http::Method::GET {
+                match state
+                    .store
+                    .inbox_count(ctx.user.tenant, ctx.user.id, state.clock.now())
+                    .await
+                {
+                    Ok(n) => ctx.waiting = n,
+                    Err(e) => return render_error(&e.into(), lang, api),
+                }
+            }
             req.extensions_mut().insert(Arc::new(ctx));
         }
         Ok(None) => {}

@@ -168,8 +168,11 @@ struct CasePage {
     root_causes: Vec<(i64, String)>,
     /// (approval id, compensation, amount, whether the viewer decides)
     approval: Option<(i64, String, String, bool)>,
-    /// People who answer for the case's unit, to hand it to: (user id, e-mail).
+    /// Whom the case can be handed to: (user id, "e-mail · unit").
     owners: Vec<(i64, String)>,
+    /// Once resolved: the compensation in words and when.
+    compensation: Option<String>,
+    resolved_at: Option<String>,
     can_contact: bool,
     can_resolve: bool,
     can_close: bool,
@@ -224,11 +227,15 @@ fn event_text(
         }
         "note" | "message" => {
             let channel = s("channel");
-            if channel.is_empty() {
+            let mut t = if channel.is_empty() {
                 s("text")
             } else {
                 format!("[{channel}] {}", s("text"))
+            };
+            if !s("sent_to").is_empty() {
+                t.push_str(&format!(" · {}", tr.f("case.sent_to", s("sent_to"))));
             }
+            t
         }
         "promise" => format!("{} ({})", s("text"), at("due_at")),
         "escalated" => {
@@ -356,17 +363,32 @@ pub async fn show(
                 )
             });
     let status = case.case.status;
-    let unit = state.store.get_unit(&ctx.scope, case.case.unit_id).await?;
     let owners = state
         .store
-        .responsible_chain(ctx.user.tenant, &unit.path)
+        .hand_over_options(&ctx.scope, id)
         .await?
         .into_iter()
-        .filter(|p| Some(p.user) != case.case.owner_id)
-        .map(|p| (p.user.0, p.email))
+        .map(|(user, email, unit)| {
+            let label = if unit.is_empty() {
+                email
+            } else {
+                format!("{email} · {unit}")
+            };
+            (user.0, label)
+        })
         .collect();
+    let compensation = case.resolution.as_ref().map(|r| {
+        if r.compensation_cents > 0 {
+            format!("{} · {}", r.compensation_type, money(r.compensation_cents))
+        } else {
+            chrome.tr.t("cases.no_compensation").to_owned()
+        }
+    });
+    let resolved_at = case.resolution.as_ref().map(|r| clock.local(r.resolved_at));
     page(&CasePage {
         owners,
+        compensation,
+        resolved_at,
         first_due: clock.local(case.case.first_contact_due_at),
         resolve_due: clock.local(case.case.resolve_due_at),
         root_causes: state.store.root_causes(ctx.user.tenant).await?,
@@ -505,7 +527,7 @@ pub async fn add_note(
         .add_case_note(
             &f.ctx.acting(),
             id,
-            f.form.kind == "message",
+            cumbre_store::recover::NoteKind::parse(&f.form.kind)?,
             &f.form.channel,
             &f.form.text,
             state.clock.now(),

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod errors;
 pub mod home;
 pub mod import;
+pub mod inbox;
 pub mod invitations;
 pub mod lessons;
 pub mod notifications;
@@ -49,6 +50,8 @@ pub struct Chrome {
     pub section: &'static str,
     /// A translated confirmation after a redirect (`?ok=saved`).
     pub notice: Option<&'static str>,
+    /// How many things wait in the person's inbox.
+    pub waiting: i64,
 }
 
 impl Chrome {
@@ -64,6 +67,7 @@ impl Chrome {
             serves: ctx.user.role == cumbre_domain::access::Role::Employee,
             section,
             notice: None,
+            waiting: ctx.waiting,
         }
     }
 
@@ -78,6 +82,7 @@ impl Chrome {
             serves: false,
             section: "",
             notice: None,
+            waiting: 0,
         }
     }
 

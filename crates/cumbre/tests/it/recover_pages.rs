@@ -15,7 +15,298 @@ both!(
     administrators_see_failed_notifications_and_send_them_again,
     the_case_list_shows_the_deadline_the_case_page_shows,
     the_case_list_pages_counts_marks_new_cases_and_filters_by_whose_they_are,
+    a_case_goes_to_the_supervisor_writes_to_the_guest_and_keeps_its_resolution,
+    the_inbox_shows_each_person_what_waits_for_them,
 );
+
+/// New cases, escalations, approvals and promises coming due reach people in the product,
+/// not only by e-mail: every page's header counts them and the inbox lists them.
+async fn the_inbox_shows_each_person_what_waits_for_them(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let supervisor = app.login("supervisor@demo.test").await;
+    let badge = |body: &str| {
+        body.split("id=\"inbox-link\">")
+            .nth(1)
+            .and_then(|l| l.split("</a>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let quiet = app.get(Some(&supervisor), "/cases").await.body;
+    assert!(
+        !badge(&quiet).contains("badge"),
+        "nothing yet: {}",
+        badge(&quiet)
+    );
+
+    // A new case for the reception supervisor.
+    let first = detractor_case(&app, &admin, "CUN-REC").await;
+    let page = app.get(Some(&supervisor), "/cases").await.body;
+    assert!(badge(&page).contains(">1</span>"), "{}", badge(&page));
+    let inbox = app.get(Some(&supervisor), "/inbox").await.body;
+    let new_cases = inbox
+        .split("id=\"inbox-new_case\"")
+        .nth(1)
+        .expect("new cases");
+    assert!(
+        new_cases.contains(&format!("/cases/{first}\"")),
+        "{new_cases}"
+    );
+
+    // Missed, it goes up to the manager; a promise due tomorrow morning waits for its owner.
+    app.clock.advance(time::Duration::days(2));
+    run_once(
+        &app.store,
+        cumbre_domain::clock::Clock::now(app.clock.as_ref()),
+    )
+    .await
+    .expect("escalates");
+    let second = detractor_case(&app, &admin, "CUN-REC").await;
+    let case = format!("/cases/{second}");
+    // Two days on, the sessions of before have lapsed.
+    let supervisor = app.login("supervisor@demo.test").await;
+    let manager = app.login("manager@demo.test").await;
+    let employee = app.login("employee@demo.test").await;
+    let due = app
+        .store
+        .tenant_clock(app.tenant)
+        .await
+        .expect("clock")
+        .local(cumbre_domain::clock::Clock::now(app.clock.as_ref()) + time::Duration::hours(12))
+        .replace(' ', "T");
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/promises"),
+            &[("text", "Llamar de nuevo"), ("due", due.as_str())]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    form(
+        &app,
+        &supervisor,
+        &format!("{case}/status"),
+        &[("status", "contacted")],
+    )
+    .await;
+    // Above the supervisor's authority: the manager decides.
+    form(
+        &app,
+        &supervisor,
+        &format!("{case}/status"),
+        &[
+            ("status", "resolved"),
+            ("action_taken", "Dos noches de cortesía"),
+            ("compensation_type", "noches"),
+            ("compensation", "3000.00"),
+        ],
+    )
+    .await;
+    let theirs = app.get(Some(&supervisor), "/inbox").await.body;
+    let promises = theirs
+        .split("id=\"inbox-promise\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("promises due: {theirs}"));
+    assert!(promises.contains("Llamar de nuevo"), "{promises}");
+    let mine = app.get(Some(&manager), "/inbox").await.body;
+    let escalated = mine
+        .split("id=\"inbox-escalated\"")
+        .nth(1)
+        .expect("escalated");
+    assert!(
+        escalated.contains(&format!("/cases/{first}\"")),
+        "{escalated}"
+    );
+    let approvals = mine
+        .split("id=\"inbox-approval\"")
+        .nth(1)
+        .expect("approvals");
+    assert!(
+        approvals.contains(&format!("/cases/{second}\"")) && approvals.contains("noches · 3000.00"),
+        "{approvals}"
+    );
+    assert!(badge(&mine).contains(">2</span>"), "{}", badge(&mine));
+    let nothing = app.get(Some(&employee), "/inbox").await.body;
+    assert!(nothing.contains("Nada le espera ahora mismo."), "{nothing}");
+}
+
+/// The hotel's manager hands a case to the reception supervisor (below them: the case
+/// moves to the team, still in the hotel), who e-mails the guest at the address they
+/// consented to — a real e-mail, with nothing of the staff application in it; once
+/// resolved, the case page still shows what was done, why, what it cost and what it taught.
+async fn a_case_goes_to_the_supervisor_writes_to_the_guest_and_keeps_its_resolution(
+    backend: Backend,
+) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let survey = crate::recover::survey(&app, "NPS").await;
+    let reply = app
+        .api(&admin, Method::POST, &format!("/api/v1/surveys/{survey}/responses"), Some(json!({
+            "answers": {"nps": 2, "contact": {"name": "Ana López", "email": "ana@huesped.example", "phone": "", "consent": true}},
+            "unit_id": app.unit_id("CUN").await,
+            "touchpoint_id": crate::recover::first_touchpoint(&app).await})))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let response = reply.json()["id"].as_i64().expect("id");
+    run_once(
+        &app.store,
+        cumbre_domain::clock::Clock::now(app.clock.as_ref()),
+    )
+    .await
+    .expect("pass");
+    let id = case_of(&app, &admin, response).await["id"]
+        .as_i64()
+        .expect("id");
+    let case = format!("/cases/{id}");
+
+    // The supervisor of the hotel's reception is among those it can be handed to.
+    let manager = app.login("manager@demo.test").await;
+    let page = app.get(Some(&manager), &case).await.body;
+    let supervisor_id = user_id(&app, "supervisor@demo.test").await;
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{supervisor_id}\">supervisor@demo.test · Recepción · Cancún</option>"
+        )),
+        "{page}"
+    );
+    let to = supervisor_id.to_string();
+    assert_eq!(
+        form(
+            &app,
+            &manager,
+            &format!("{case}/owner"),
+            &[("owner_id", to.as_str())]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let detail = app
+        .api(&admin, Method::GET, &format!("/api/v1/cases/{id}"), None)
+        .await
+        .json();
+    assert_eq!(detail["owner_id"], supervisor_id);
+    assert_eq!(detail["unit_id"], app.unit_id("CUN-REC").await);
+    let supervisor = app.login("supervisor@demo.test").await;
+    assert_eq!(
+        app.get(Some(&supervisor), &case).await.status,
+        StatusCode::OK
+    );
+
+    // An e-mail to the guest goes out over SMTP and is recorded.
+    assert_eq!(
+        form(
+            &app,
+            &supervisor,
+            &format!("{case}/notes"),
+            &[
+                ("kind", "email"),
+                ("text", "Lamentamos la espera; le esperamos de nuevo")
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let sink = crate::smtp::SmtpSink::start().await;
+    let mailer =
+        cumbre_web::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example").expect("mailer");
+    let delivery = cumbre_web::notify::Delivery::new(
+        Some(mailer),
+        "https://cumbre.sierraazul.example",
+        crate::harness::loopback_allowed(),
+    )
+    .expect("delivery");
+    cumbre::scheduler::deliver(&app.store, &delivery, app.clock.as_ref())
+        .await
+        .expect("deliver");
+    let mails = sink.mails();
+    let to_guest: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("ana@huesped.example")))
+        .collect();
+    assert_eq!(to_guest.len(), 1, "{mails:?}");
+    let text = to_guest[0].text();
+    assert!(
+        text.contains("Lamentamos la espera; le esperamos de nuevo"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("/cases/"),
+        "no staff link reaches a guest: {text}"
+    );
+    let history = app.get(Some(&supervisor), &case).await.body;
+    assert!(
+        history.contains("enviado a ana@huesped.example"),
+        "{history}"
+    );
+
+    // Without a consented address there is nothing to send to.
+    let other = detractor_case(&app, &admin, "CUN").await;
+    let refused = app
+        .api(
+            &admin,
+            Method::POST,
+            &format!("/api/v1/cases/{other}/notes"),
+            Some(json!({"kind": "email", "text": "Hola"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+
+    // Resolved, the case still says what was done.
+    let admin_page = app.login("admin@demo.test").await;
+    form(
+        &app,
+        &supervisor,
+        &format!("{case}/promises"),
+        &[
+            ("text", "Upgrade en su próxima visita"),
+            ("due", "2027-01-15T12:00"),
+        ],
+    )
+    .await;
+    let (cause, cause_name) = app
+        .store
+        .root_causes(app.tenant)
+        .await
+        .expect("causes")
+        .into_iter()
+        .next()
+        .expect("a root cause");
+    let cause = cause.to_string();
+    assert_eq!(
+        form(
+            &app,
+            &admin_page,
+            &format!("{case}/status"),
+            &[
+                ("status", "resolved"),
+                ("action_taken", "Cambio de habitación y disculpa en persona"),
+                ("root_cause_id", cause.as_str()),
+                ("compensation_type", "Cena"),
+                ("compensation", "150"),
+                ("lessons", "Avisar del tiempo de espera al llegar"),
+            ]
+        )
+        .await,
+        StatusCode::SEE_OTHER
+    );
+    let resolved = app.get(Some(&manager), &case).await.body;
+    let section = resolved
+        .split("id=\"resolution\"")
+        .nth(1)
+        .and_then(|r| r.split("</section>").next())
+        .unwrap_or_else(|| panic!("the resolution is shown: {resolved}"));
+    for part in [
+        "Cambio de habitación y disculpa en persona",
+        cause_name.as_str(),
+        "Cena · 150.00",
+        "Avisar del tiempo de espera al llegar",
+        "Upgrade en su próxima visita",
+    ] {
+        assert!(section.contains(part), "{part}: {section}");
+    }
+}
 
 /// A case escalated past its first-contact deadline is listed with that deadline (the
 /// case page's), not with the time escalation next acts.
@@ -220,6 +511,13 @@ async fn form(app: &TestApp, who: &Browser, path: &str, fields: &[(&str, &str)])
         reply.status,
         reply.body
     );
+    // A lapsed session also answers 303, to the sign-in page: that is no success.
+    let to = reply
+        .headers
+        .get(axum::http::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default();
+    assert!(!to.starts_with("/login"), "{path}: signed out ({to})");
     reply.status
 }
 
