@@ -10,6 +10,7 @@ use crate::Lang;
 pub enum Field {
     Name,
     Phone,
+    Currency,
     Limit,
     Offset,
     Email,
@@ -68,6 +69,8 @@ impl Field {
             (Name, Lang::En) => "name",
             (Phone, Lang::Es) => "teléfono",
             (Phone, Lang::En) => "phone",
+            (Currency, Lang::Es) => "moneda",
+            (Currency, Lang::En) => "currency",
             (Limit, Lang::Es) => "límite",
             (Limit, Lang::En) => "limit",
             (Offset, Lang::Es) => "desplazamiento",

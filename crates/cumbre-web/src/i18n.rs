@@ -66,6 +66,15 @@ impl Tr {
         out
     }
 
+    /// The word for `n` of something: `key.one` or `key.other`, without the number.
+    pub fn word(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> &'static str {
+        let form = if *n.borrow() == 1 { "one" } else { "other" };
+        catalogue(self.lang)
+            .get(format!("{key}.{form}").as_str())
+            .copied()
+            .unwrap_or("")
+    }
+
     /// `key.one` or `key.other` by `n`, with `{}` replaced by the formatted number.
     pub fn count(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
         let n = *n.borrow();
@@ -142,7 +151,11 @@ mod tests {
                     }
                 }
                 // A count names two keys: its singular and its plural.
-                for piece in text.split(".count(\"").skip(1) {
+                for piece in text
+                    .split(".count(\"")
+                    .skip(1)
+                    .chain(text.split(".word(\"").skip(1))
+                {
                     let key = piece.split('"').next().unwrap_or_default();
                     for form in ["one", "other"] {
                         let key = format!("{key}.{form}");

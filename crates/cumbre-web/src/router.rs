@@ -74,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(audit::show))
         .route("/admin/recovery", get(recovery_settings::show))
         .route("/admin/recovery/clock", post(recovery_settings::save_clock))
+        .route(
+            "/admin/recovery/currency",
+            post(recovery_settings::save_currency),
+        )
         .route("/admin/recovery/sla", post(recovery_settings::save_sla))
         .route("/admin/recovery/limit", post(recovery_settings::save_limit))
         .route("/admin/recovery/causes", post(recovery_settings::add_cause))

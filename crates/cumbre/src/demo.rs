@@ -129,6 +129,9 @@ async fn recover(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow
     store
         .set_tenant_clock(&grant, "America/Cancun", None, "demo", now)
         .await?;
+    store
+        .set_tenant_currency(&grant, "MXN", "demo", now)
+        .await?;
     for cause in [
         "Tiempo de espera",
         "Limpieza",

@@ -152,6 +152,33 @@ pub fn check_json(
     check(def, raw)
 }
 
+/// The questions that apply to these answers, in order: those without a condition and
+/// those whose condition the answers meet (an answer that does not check counts as none).
+/// A form without scripts shows these; after a submission it shows those newly applying.
+pub fn applicable<'a>(def: &'a SurveyDefinition, raw: &Map<String, Value>) -> Vec<&'a str> {
+    let mut answers = Answers::default();
+    let mut out = Vec::new();
+    for q in &def.questions {
+        if !visible(q, &answers) {
+            continue;
+        }
+        out.push(q.key.as_str());
+        if let Some(Ok(Some(a))) = raw
+            .get(&q.key)
+            .filter(|v| !is_blank(v))
+            .map(|v| check_one(q, v))
+        {
+            answers.0.insert(q.key.clone(), a);
+        }
+    }
+    out
+}
+
+/// Whether `raw` holds something written or chosen for `key`.
+pub fn answered(raw: &Map<String, Value>, key: &str) -> bool {
+    raw.get(key).is_some_and(|v| !is_blank(v))
+}
+
 /// Whether `q` is shown given the answers so far (conditions refer to earlier questions).
 pub fn visible(q: &Question, answers: &Answers) -> bool {
     let Some(cond) = &q.show_if else { return true };

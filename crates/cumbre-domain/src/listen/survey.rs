@@ -202,6 +202,18 @@ fn unknown_question_fields(value: &Value) -> Result<(), Vec<DefinitionError>> {
 }
 
 impl SurveyDefinition {
+    /// What the respondent wrote in their own words (the short and long text questions),
+    /// in question order: a choice's value or a score is not a comment.
+    pub fn comments<'a>(&self, answers: &'a serde_json::Value) -> Vec<&'a str> {
+        self.questions
+            .iter()
+            .filter(|q| matches!(q.kind, QuestionKind::ShortText | QuestionKind::LongText))
+            .filter_map(|q| answers.get(&q.key).and_then(serde_json::Value::as_str))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+
     /// Parses and checks a definition; every problem is reported with its path.
     pub fn from_json(text: &str) -> Result<Self, Vec<DefinitionError>> {
         let bad = |detail: String| {

@@ -154,11 +154,19 @@ impl TenantClock {
             .unwrap_or(Timestamp::MAX)
     }
 
-    /// `2026-11-25 14:00` in the tenant's zone, for people.
+    /// `2026-11-25 14:00 EST`: in the tenant's zone, which it names, for people.
     pub fn local(&self, at: OffsetDateTime) -> String {
         to_timestamp(at)
             .to_zoned(self.zone.clone())
-            .strftime("%Y-%m-%d %H:%M")
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
+    /// The local date and time as a `datetime-local` input holds it (`2026-11-26T12:00`).
+    pub fn input_value(&self, at: OffsetDateTime) -> String {
+        to_timestamp(at)
+            .to_zoned(self.zone.clone())
+            .strftime("%Y-%m-%dT%H:%M")
             .to_string()
     }
 
@@ -256,7 +264,14 @@ mod tests {
     #[test]
     fn local_times_read_and_print_in_the_tenant_zone() {
         let c = clock("America/Cancun", None);
-        assert_eq!(c.local(datetime!(2026-11-26 17:00 UTC)), "2026-11-26 12:00");
+        assert_eq!(
+            c.local(datetime!(2026-11-26 17:00 UTC)),
+            "2026-11-26 12:00 EST"
+        );
+        assert_eq!(
+            c.input_value(datetime!(2026-11-26 17:00 UTC)),
+            "2026-11-26T12:00"
+        );
         assert_eq!(
             c.parse_local("2026-11-26T12:00").expect("a time"),
             datetime!(2026-11-26 17:00 UTC)

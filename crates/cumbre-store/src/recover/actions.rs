@@ -220,9 +220,9 @@ impl Store {
             actor,
             "authority.set",
             &format!(
-                "unit {:?} role {:?}",
-                unit.map(|u| u.0),
-                role.map(Role::code)
+                "unit {} role {}",
+                unit.map_or("-".to_owned(), |u| u.0.to_string()),
+                role.map_or("-", Role::code)
             ),
             &amount_cents.to_string(),
             now,
@@ -260,9 +260,9 @@ impl Store {
             actor,
             "authority.remove",
             &format!(
-                "unit {:?} role {:?}",
-                unit.map(|u| u.0),
-                role.map(Role::code)
+                "unit {} role {}",
+                unit.map_or("-".to_owned(), |u| u.0.to_string()),
+                role.map_or("-", Role::code)
             ),
             "",
             now,

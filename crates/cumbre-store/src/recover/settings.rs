@@ -26,6 +26,53 @@ impl Store {
         })
     }
 
+    /// The currency the tenant's money is shown in (ISO 4217 code).
+    pub async fn tenant_currency(&self, tenant: TenantId) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT currency FROM tenants WHERE id = $1")
+            .bind(tenant.0)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        col(&row, "currency")
+    }
+
+    /// Sets the currency: three letters (ISO 4217: `MXN`, `USD`, `EUR`…).
+    pub async fn set_tenant_currency(
+        &self,
+        grant: &AdminGrant,
+        code: &str,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let code = code.trim().to_ascii_uppercase();
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(cumbre_domain::InvalidInput::NotOneOf {
+                field: cumbre_domain::Field::Currency,
+                value: code.chars().take(40).collect(),
+                allowed: "MXN, USD, EUR… (ISO 4217)",
+            }
+            .into());
+        }
+        let mut w = self.begin_write().await?;
+        sqlx::query("UPDATE tenants SET currency = $1 WHERE id = $2")
+            .bind(&code)
+            .bind(grant.tenant().0)
+            .execute(&mut *w.tx)
+            .await?;
+        crate::audit::record(
+            &mut w.tx,
+            grant.tenant(),
+            actor,
+            "tenant.currency",
+            &code,
+            "",
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
     /// Sets the time zone (IANA name) and business hours (`None`: count all hours).
     pub async fn set_tenant_clock(
         &self,

@@ -4,7 +4,7 @@
 
 use crate::auth::{CsrfForm, PageCtx};
 use crate::extract::{Path, Query};
-use crate::views::{Chrome, Notice, Pager, done, optional_id, page};
+use crate::views::{Chrome, Money, Notice, Pager, done, optional_id, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
@@ -179,15 +179,12 @@ struct CasePage {
     can_reopen: bool,
 }
 
-pub fn money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 /// One line of the timeline in words, in the reader's language.
 fn event_text(
     kind: &str,
     detail: &serde_json::Value,
     clock: &TenantClock,
+    money: &Money,
     chrome: &Chrome,
 ) -> String {
     let tr = &chrome.tr;
@@ -216,7 +213,7 @@ fn event_text(
                     t.push_str(&format!(
                         " · {} {}",
                         r.compensation_type,
-                        money(r.compensation_cents)
+                        money.fmt(r.compensation_cents)
                     ));
                 }
             }
@@ -255,7 +252,7 @@ fn event_text(
                 .get("amount_cents")
                 .and_then(serde_json::Value::as_i64)
                 .unwrap_or(0);
-            format!("{} {}", s("compensation_type"), money(cents))
+            format!("{} {}", s("compensation_type"), money.fmt(cents))
         }
         "declined" => s("reason"),
         _ => String::new(),
@@ -275,6 +272,7 @@ pub struct TimelineRow {
 fn timeline_rows(
     events: &[cumbre_store::recover::CaseEvent],
     clock: &TenantClock,
+    money: &Money,
     chrome: &Chrome,
 ) -> Vec<TimelineRow> {
     let mut rows: Vec<TimelineRow> = Vec::with_capacity(events.len());
@@ -292,7 +290,7 @@ fn timeline_rows(
             }
         }
         let last = &events[i + run - 1];
-        let mut text = event_text(&last.kind, &last.detail, clock, chrome);
+        let mut text = event_text(&last.kind, &last.detail, clock, money, chrome);
         if run > 1 {
             text = format!(
                 "{} · {}",
@@ -327,7 +325,8 @@ pub async fn show(
     let case = state.store.get_case(&ctx.scope, id, now).await?;
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
     let chrome = Chrome::for_user(&ctx, "cases").with_notice(n.ok.as_deref());
-    let timeline = timeline_rows(&case.timeline, &clock, &chrome);
+    let money = Money::of(&state, ctx.user.tenant).await?;
+    let timeline = timeline_rows(&case.timeline, &clock, &money, &chrome);
     let answers = match case.case.response_id {
         Some(rid) => match state.store.get_response(&ctx.scope, rid).await {
             Ok(r) => {
@@ -358,7 +357,7 @@ pub async fn show(
                 (
                     aid,
                     kind,
-                    money(cents),
+                    money.fmt(cents),
                     approver == ctx.user.id || ctx.user.role == cumbre_domain::access::Role::Admin,
                 )
             });
@@ -379,7 +378,11 @@ pub async fn show(
         .collect();
     let compensation = case.resolution.as_ref().map(|r| {
         if r.compensation_cents > 0 {
-            format!("{} · {}", r.compensation_type, money(r.compensation_cents))
+            format!(
+                "{} · {}",
+                r.compensation_type,
+                money.fmt(r.compensation_cents)
+            )
         } else {
             chrome.tr.t("cases.no_compensation").to_owned()
         }
@@ -656,7 +659,11 @@ pub struct MetricRow {
 }
 
 impl MetricRow {
-    pub fn new(name: String, m: &cumbre_store::recover::metrics::UnitRecovery) -> Self {
+    pub fn new(
+        name: String,
+        m: &cumbre_store::recover::metrics::UnitRecovery,
+        money: &Money,
+    ) -> Self {
         MetricRow {
             name,
             cases: m.cases,
@@ -665,13 +672,13 @@ impl MetricRow {
             resolve: duration(m.median_resolve_minutes),
             contact_in_time: share(m.first_contact_in_time),
             resolved_in_time: share(m.resolved_in_time),
-            compensation: money(m.compensation_cents),
+            compensation: money.fmt(m.compensation_cents),
             recovered: share(m.recovered),
         }
     }
 }
 
-fn duration(minutes: Option<i64>) -> String {
+pub(crate) fn duration(minutes: Option<i64>) -> String {
     match minutes {
         None => "—".into(),
         Some(m) if m < 120 => format!("{m} min"),
@@ -717,6 +724,7 @@ pub async fn recovery(
     let now = state.clock.now();
     let (from, to) = crate::api::recover::period(&q.from, &q.to, now)?;
     let chrome = Chrome::for_user(&ctx, "cases");
+    let money = Money::of(&state, ctx.user.tenant).await?;
     let all = chrome.tr.t("recovery.all").to_owned();
     let rows = state
         .store
@@ -729,7 +737,7 @@ pub async fn recovery(
             } else {
                 m.unit_name.clone()
             };
-            MetricRow::new(name, m)
+            MetricRow::new(name, m, &money)
         })
         .collect();
     page(&RecoveryPage {

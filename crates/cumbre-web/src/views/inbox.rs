@@ -3,8 +3,7 @@
 //! Every page's header shows how many.
 
 use crate::auth::PageCtx;
-use crate::views::cases::money;
-use crate::views::{Chrome, page};
+use crate::views::{Chrome, Money, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
@@ -54,6 +53,7 @@ pub async fn show(
     let inbox = state.store.inbox(ctx.user.tenant, ctx.user.id, now).await?;
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
     let chrome = Chrome::for_user(&ctx, "inbox");
+    let money = Money::of(&state, ctx.user.tenant).await?;
     let groups = inbox
         .counts
         .iter()
@@ -71,7 +71,7 @@ pub async fn show(
                     unit_name: i.unit_name.clone(),
                     at: clock.local(i.at),
                     detail: match kind {
-                        InboxKind::Approval => format!("{} · {}", i.text, money(i.cents)),
+                        InboxKind::Approval => format!("{} · {}", i.text, money.fmt(i.cents)),
                         _ => i.text.clone(),
                     },
                     overdue: *kind != InboxKind::Approval && i.at <= now,

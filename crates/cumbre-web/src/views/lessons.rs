@@ -44,6 +44,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let cause = optional_id(&q.root_cause, Field::RootCause)?;
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
+    let money = crate::views::Money::of(&state, ctx.user.tenant).await?;
     let rows = state
         .store
         .list_lessons(&ctx.scope, Some(q.q.as_str()), cause, 200)
@@ -55,7 +56,7 @@ pub async fn list(
                 format!(
                     "{} {}",
                     l.compensation_type,
-                    crate::views::cases::money(l.compensation_cents)
+                    money.fmt(l.compensation_cents)
                 )
             } else {
                 String::new()

@@ -290,3 +290,27 @@ impl Pager {
         self.offset() + shown as i64
     }
 }
+
+/// Money as people read it: `1,500.00 MXN`, in the tenant's currency.
+#[derive(Debug, Clone)]
+pub struct Money {
+    pub currency: String,
+}
+
+impl Money {
+    pub async fn of(
+        state: &crate::AppState,
+        tenant: cumbre_domain::TenantId,
+    ) -> Result<Self, AppError> {
+        Ok(Money {
+            currency: state.store.tenant_currency(tenant).await?,
+        })
+    }
+
+    pub fn fmt(&self, cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        let units = Tr::new(Lang::En).int(i64::try_from(abs / 100).unwrap_or(i64::MAX));
+        format!("{sign}{units}.{:02} {}", abs % 100, self.currency)
+    }
+}

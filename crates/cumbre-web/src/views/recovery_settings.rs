@@ -19,6 +19,7 @@ use serde::Deserialize;
 struct SettingsPage {
     chrome: Chrome,
     zone: String,
+    currency: String,
     business: bool,
     /// (index, weekday name, working)
     days: Vec<(usize, &'static str, bool)>,
@@ -76,6 +77,7 @@ pub async fn show(
         ));
     }
     let units = state.store.list_units(&Scope::Tenant(tenant)).await?;
+    let money = crate::views::Money::of(&state, tenant).await?;
     let limits = state
         .store
         .authority_limits(tenant)
@@ -89,7 +91,7 @@ pub async fn show(
                 unit.map_or(String::new(), |u| u.0.to_string()),
                 name,
                 role.unwrap_or_default(),
-                crate::views::cases::money(cents),
+                money.fmt(cents),
             )
         })
         .collect();
@@ -117,6 +119,7 @@ pub async fn show(
         days,
         chrome,
         zone: clock.zone.iana_name().unwrap_or("UTC").to_owned(),
+        currency: money.currency.clone(),
         business: hours_set.is_some(),
         opens: hhmm(first_open.0),
         closes: hhmm(first_open.1),
@@ -197,6 +200,24 @@ pub async fn save_clock(
             &f.ctx.actor(),
             state.clock.now(),
         )
+        .await?;
+    Ok(done("/admin/recovery", "saved"))
+}
+
+#[derive(Deserialize)]
+pub struct CurrencyForm {
+    #[serde(default)]
+    currency: String,
+}
+
+pub async fn save_currency(
+    State(state): State<AppState>,
+    f: CsrfForm<CurrencyForm>,
+) -> Result<Response, AppError> {
+    let grant = f.ctx.admin()?;
+    state
+        .store
+        .set_tenant_currency(&grant, &f.form.currency, &f.ctx.actor(), state.clock.now())
         .await?;
     Ok(done("/admin/recovery", "saved"))
 }

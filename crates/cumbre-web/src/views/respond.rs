@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cumbre_domain::Lang;
-use cumbre_domain::listen::answers::{FieldErrors, check};
+use cumbre_domain::listen::answers::{FieldErrors, answered, applicable, check};
 use cumbre_domain::listen::{Question, QuestionKind, SurveyDefinition, SurveyStatus};
 use cumbre_store::listen::{NewResponse, PublicLink};
 use cumbre_store::{Epoch, StoreError};
@@ -27,6 +27,9 @@ use std::collections::HashMap;
 #[derive(Deserialize, Default)]
 pub struct LangQuery {
     lang: Option<String>,
+    /// `1` on the thank-you page when the respondent asked to be contacted.
+    #[serde(default)]
+    contact: Option<String>,
 }
 
 /// One question as the page shows it.
@@ -43,6 +46,11 @@ pub struct QuestionView {
     /// `data-show-if` attributes: the question and its values, comma-separated.
     pub show_if: Option<(String, String)>,
     pub error: Option<String>,
+    /// Not shown: its condition is not met by the answers known (the page's script shows it
+    /// as they change; without a script the server asks it on a second step).
+    pub hidden: bool,
+    /// Told about an answer that no longer applies and will not be kept.
+    pub note: Option<String>,
     /// Previously entered values, to refill the form after an error.
     pub values: Vec<String>,
     pub contact: HashMap<String, String>,
@@ -71,6 +79,13 @@ struct RespondPage {
     questions: Vec<QuestionView>,
     idempotency_key: String,
     has_errors: bool,
+    /// Questions became applicable with the answers sent (a step without scripts).
+    more: bool,
+    /// The questions this page shows, comma-separated: the next submission knows what the
+    /// respondent has seen.
+    shown: String,
+    /// Answers that no longer apply and that the respondent was told of.
+    dropped: String,
     /// In kiosk mode, the JSON endpoint the page's queue sends answers to.
     kiosk: Option<String>,
     /// The designer's preview of an unsaved definition: nothing to switch to or send.
@@ -128,6 +143,8 @@ fn question_view(q: &Question, lang: Lang, tr: Tr) -> QuestionView {
             (c.question.clone(), values.join(","))
         }),
         error: None,
+        hidden: q.show_if.is_some(),
+        note: None,
         values: Vec::new(),
         contact: HashMap::new(),
     }
@@ -141,6 +158,17 @@ fn blank_views(link: &PublicLink, lang: Lang) -> Vec<QuestionView> {
         .iter()
         .map(|q| question_view(q, lang, tr))
         .collect()
+}
+
+/// A public link that leads nowhere: a guest's page, not the staff application's 404.
+fn missing_page(lang: Lang) -> Result<Response, AppError> {
+    let tr = Tr::new(lang);
+    let body = DonePage {
+        chrome: Chrome::anonymous(lang),
+        title: tr.t("respond.missing_title").into(),
+        message: tr.t("respond.missing").into(),
+    };
+    Ok((StatusCode::NOT_FOUND, page(&body)?).into_response())
 }
 
 fn closed_page(lang: Lang, status: StatusCode) -> Result<Response, AppError> {
@@ -262,7 +290,27 @@ fn render_page(
     kiosk: Option<String>,
 ) -> Result<Response, AppError> {
     let def: &SurveyDefinition = &link.definition;
+    let shown = views
+        .iter()
+        .filter(|v| !v.hidden)
+        .map(|v| v.key.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let dropped = views
+        .iter()
+        .filter(|v| v.note.is_some())
+        .map(|v| v.key.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    // A second step: the page was sent and comes back with no error to fix.
+    let more = !has_errors
+        && views
+            .iter()
+            .any(|v| !v.values.is_empty() || !v.contact.is_empty());
     let body = RespondPage {
+        more,
+        shown,
+        dropped,
         chrome: Chrome::anonymous(lang),
         token: token.to_owned(),
         title: def.title.get(lang).to_owned(),
@@ -298,6 +346,9 @@ pub fn preview_html(def: &SurveyDefinition, lang: Lang, place: &str) -> Result<S
             .collect(),
         idempotency_key: String::new(),
         has_errors: false,
+        more: false,
+        shown: String::new(),
+        dropped: String::new(),
         kiosk: None,
         preview: true,
     }
@@ -312,7 +363,7 @@ pub async fn show(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
     let (Some((link, invitation)), _) = open_guessed(&state, &token).await? else {
-        return Err(AppError::NotFound);
+        return missing_page(lang_of(&q, browser));
     };
     // An invitation opens in the recipient's language unless they switch.
     let lang = lang_of(&q, invitation.as_ref().map_or(browser, |i| i.language));
@@ -426,11 +477,11 @@ pub async fn submit(
     let now = state.clock.now();
     let mut admitted = false;
     let (mut target, mut epoch) = open_guessed(&state, &token).await?;
-    let (recorded, lang, invitation) = loop {
-        let Some((link, invitation)) = target else {
-            return Err(AppError::NotFound);
-        };
+    let (recorded, lang, invitation, asked_contact) = loop {
         let lang = field("lang").and_then(Lang::from_code).unwrap_or(browser);
+        let Some((link, invitation)) = target else {
+            return missing_page(lang);
+        };
         if !link.active || link.status != SurveyStatus::Published {
             return closed_page(lang, StatusCode::GONE);
         }
@@ -442,10 +493,42 @@ pub async fn submit(
             admitted = true;
         }
         let raw = form_answers(&fields, &link.definition);
+        // Without the page's script, display logic runs here, in steps: questions that
+        // now apply are asked before anything is kept, and an answer that stopped applying
+        // is pointed out, never dropped unsaid.
+        // (A post without `shown` did not come from this page: a script, one step.)
+        if field("js") != Some("1") && field("shown").is_some() {
+            let list = |name: &str| -> Vec<String> {
+                field(name)
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let (shown, told) = (list("shown"), list("dropped"));
+            let applies = applicable(&link.definition, &raw);
+            let new = applies.iter().any(|k| !shown.iter().any(|s| s == k));
+            let stale: Vec<&str> = link
+                .definition
+                .questions
+                .iter()
+                .map(|q| q.key.as_str())
+                .filter(|k| !applies.contains(k) && answered(&raw, k))
+                .filter(|k| !told.iter().any(|t| t == k))
+                .collect();
+            if new || !stale.is_empty() {
+                return render_step(&link, &token, lang, &raw, &applies, &stale);
+            }
+        }
         let answers = match check(&link.definition, &raw) {
             Ok(a) => a,
             Err(errors) => return render_errors(&link, &token, lang, &raw, &errors),
         };
+        let asked_contact = answers
+            .0
+            .values()
+            .any(|a| matches!(a, cumbre_domain::listen::Answer::Contact(_)));
         // One response per invitation; per page view for a shared link.
         let key = match &invitation {
             Some(inv) => Some(format!("inv:{}", inv.id)),
@@ -467,7 +550,7 @@ pub async fn submit(
             Err(StoreError::EpochMoved) if epoch.is_some() => {
                 (target, epoch) = (open_target(&state, &token).await?, None);
             }
-            other => break (other?, lang, invitation),
+            other => break (other?, lang, invitation, asked_contact),
         }
     };
     if let Some(inv) = &invitation {
@@ -477,7 +560,66 @@ pub async fn submit(
             .await?;
     }
     // Post/redirect/get: a reload of the thank-you page cannot resubmit.
-    Ok(Redirect::to(&format!("/s/{token}/thanks?lang={}", lang.code())).into_response())
+    let contact = if asked_contact { "&contact=1" } else { "" };
+    Ok(Redirect::to(&format!("/s/{token}/thanks?lang={}{contact}", lang.code())).into_response())
+}
+
+/// The form again with the answers given, the questions that apply to them shown and
+/// those answered that no longer apply pointed out (`stale`).
+fn render_step(
+    link: &PublicLink,
+    token: &str,
+    lang: Lang,
+    raw: &Map<String, Value>,
+    applies: &[&str],
+    stale: &[&str],
+) -> Result<Response, AppError> {
+    let tr = Tr::new(lang);
+    let prompt = |key: &str| {
+        link.definition
+            .question(key)
+            .map_or_else(String::new, |q| q.prompt.get(lang).to_owned())
+    };
+    let views = link
+        .definition
+        .questions
+        .iter()
+        .map(|q| {
+            let mut v = filled(question_view(q, lang, tr), raw.get(&q.key));
+            let is_stale = stale.contains(&q.key.as_str());
+            v.hidden = !applies.contains(&q.key.as_str()) && !is_stale;
+            if is_stale {
+                let because = q
+                    .show_if
+                    .as_ref()
+                    .map_or_else(String::new, |c| prompt(&c.question));
+                v.note = Some(tr.f("respond.no_longer_applies", because));
+            }
+            v
+        })
+        .collect();
+    render_form(link, token, lang, views, false)
+}
+
+/// A question's view refilled with what was sent for it.
+fn filled(mut v: QuestionView, sent: Option<&Value>) -> QuestionView {
+    match sent {
+        Some(Value::String(s)) => v.values = vec![s.clone()],
+        Some(Value::Array(list)) => {
+            v.values = list
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        }
+        Some(Value::Object(obj)) => {
+            v.contact = obj
+                .iter()
+                .filter_map(|(k, x)| Some((k.clone(), x.as_str()?.to_owned())))
+                .collect()
+        }
+        _ => {}
+    }
+    v
 }
 
 fn render_errors(
@@ -488,32 +630,24 @@ fn render_errors(
     errors: &FieldErrors,
 ) -> Result<Response, AppError> {
     let tr = Tr::new(lang);
+    let applies = applicable(&link.definition, raw);
     let views = link
         .definition
         .questions
         .iter()
         .map(|q| {
-            let mut v = question_view(q, lang, tr);
+            let mut v = filled(question_view(q, lang, tr), raw.get(&q.key));
+            v.hidden = !applies.contains(&q.key.as_str());
+            // "Answer this question" names it: the generic field name says nothing here.
             v.error = errors
                 .iter()
                 .find(|(k, _)| k == &q.key)
-                .map(|(_, e)| e.message(lang));
-            match raw.get(&q.key) {
-                Some(Value::String(s)) => v.values = vec![s.clone()],
-                Some(Value::Array(list)) => {
-                    v.values = list
-                        .iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                }
-                Some(Value::Object(obj)) => {
-                    v.contact = obj
-                        .iter()
-                        .filter_map(|(k, x)| Some((k.clone(), x.as_str()?.to_owned())))
-                        .collect()
-                }
-                _ => {}
-            }
+                .map(|(_, e)| match e {
+                    cumbre_domain::InvalidInput::Required(_) => {
+                        tr.f("respond.required_named", q.prompt.get(lang))
+                    }
+                    other => other.message(lang),
+                });
             v
         })
         .collect();
@@ -528,16 +662,25 @@ pub async fn thanks(
 ) -> Result<Response, AppError> {
     let lang = lang_of(&q, browser);
     let (Some((link, _)), _) = open_guessed(&state, &token).await? else {
-        return Err(AppError::NotFound);
+        return missing_page(lang);
     };
     let tr = Tr::new(lang);
-    let message = match link.definition.thanks.get(lang) {
-        "" => tr.t("respond.thanks").to_owned(),
-        text => text.to_owned(),
+    // The survey's own words thank the respondent; the heading then only says it arrived
+    // (a "Thank you!" heading over "Thank you! …" said it twice).
+    let (title, mut message) = match link.definition.thanks.get(lang) {
+        "" => (
+            tr.t("respond.thanks_title"),
+            tr.t("respond.thanks").to_owned(),
+        ),
+        text => (tr.t("respond.received"), text.to_owned()),
     };
+    if q.contact.as_deref() == Some("1") {
+        message.push(' ');
+        message.push_str(tr.t("respond.will_contact"));
+    }
     page(&DonePage {
         chrome: Chrome::anonymous(lang),
-        title: tr.t("respond.thanks_title").into(),
+        title: title.into(),
         message,
     })
 }
@@ -553,7 +696,7 @@ pub async fn kiosk(
 ) -> Result<Response, AppError> {
     let lang = lang_of(&q, browser);
     let Some(link) = open_link(&state, &token, None).await? else {
-        return Err(AppError::NotFound);
+        return missing_page(lang);
     };
     if !link.active || link.status != SurveyStatus::Published {
         return closed_page(lang, StatusCode::GONE);
@@ -688,7 +831,7 @@ pub async fn unsubscribe_page(
         None
     };
     let Some(inv) = inv else {
-        return Err(AppError::NotFound);
+        return missing_page(browser);
     };
     let lang = if browser == Lang::default() {
         inv.language
@@ -708,7 +851,7 @@ pub async fn unsubscribe(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     if !plausible(&token) {
-        return Err(AppError::NotFound);
+        return missing_page(browser);
     }
     state.store.unsubscribe(&token, state.clock.now()).await?;
     page(&UnsubscribePage {

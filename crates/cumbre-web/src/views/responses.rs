@@ -66,33 +66,41 @@ struct ResponsePage {
     answers: Vec<(String, String)>,
 }
 
-fn when(r: &StoredResponse) -> String {
-    let at = r.submitted_at;
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
-}
-
 /// The first text answer, shortened for the list.
-fn excerpt(r: &StoredResponse) -> String {
-    let text = r
-        .answers
-        .as_object()
-        .and_then(|o| {
-            o.values()
-                .find_map(|v| v.as_str().filter(|s| s.contains(' ')))
-        })
+fn excerpt(
+    r: &StoredResponse,
+    definition: Option<&cumbre_domain::listen::SurveyDefinition>,
+) -> String {
+    let text = definition
+        .and_then(|d| d.comments(&r.answers).first().copied())
         .unwrap_or_default();
     let mut out: String = text.chars().take(120).collect();
     if text.chars().count() > 120 {
         out.push('…');
     }
     out
+}
+
+/// The definitions of the versions `items` answered (each read once; a version never
+/// changes), to tell what a respondent wrote from what they chose.
+pub(crate) async fn definitions(
+    state: &AppState,
+    tenant: cumbre_domain::TenantId,
+    items: &[StoredResponse],
+) -> Result<std::collections::HashMap<i64, cumbre_domain::listen::SurveyDefinition>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    for r in items {
+        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(r.survey_version_id) {
+            e.insert(
+                state
+                    .store
+                    .survey_version(tenant, r.survey_version_id)
+                    .await?
+                    .1,
+            );
+        }
+    }
+    Ok(out)
 }
 
 async fn names(
@@ -109,9 +117,15 @@ async fn names(
     Ok((touchpoints, state.store.list_surveys(&ctx.scope).await?))
 }
 
-fn row(r: StoredResponse, touchpoints: &[(i64, String)], surveys: &[SurveySummary]) -> Row {
+fn row(
+    r: StoredResponse,
+    touchpoints: &[(i64, String)],
+    surveys: &[SurveySummary],
+    definition: Option<&cumbre_domain::listen::SurveyDefinition>,
+    clock: &cumbre_domain::recover::TenantClock,
+) -> Row {
     Row {
-        when: when(&r),
+        when: clock.local(r.submitted_at),
         touchpoint: touchpoints
             .iter()
             .find(|(id, _)| *id == r.touchpoint_id)
@@ -122,7 +136,7 @@ fn row(r: StoredResponse, touchpoints: &[(i64, String)], surveys: &[SurveySummar
             .find(|s| s.id == r.survey_id)
             .map(|s| s.name.clone())
             .unwrap_or_default(),
-        excerpt: excerpt(&r),
+        excerpt: excerpt(&r, definition),
         score: score_of(&r),
         response: r,
     }
@@ -159,10 +173,15 @@ pub async fn list(
         cumbre_domain::access::Scope::Own { .. } => Vec::new(),
         _ => state.store.list_units(&ctx.scope).await?,
     };
+    let definitions = definitions(&state, ctx.user.tenant, &found.items).await?;
+    let clock = state.store.tenant_clock(ctx.user.tenant).await?;
     let rows = found
         .items
         .into_iter()
-        .map(|r| row(r, &touchpoints, &surveys))
+        .map(|r| {
+            let d = definitions.get(&r.survey_version_id);
+            row(r, &touchpoints, &surveys, d, &clock)
+        })
         .collect();
     page(&ResponsesPage {
         chrome: Chrome::for_user(&ctx, "responses"),
@@ -238,7 +257,13 @@ pub async fn show(
     let (touchpoints, surveys) = names(&state, &ctx).await?;
     page(&ResponsePage {
         chrome: Chrome::for_user(&ctx, "responses"),
-        row: row(response, &touchpoints, &surveys),
+        row: row(
+            response,
+            &touchpoints,
+            &surveys,
+            None,
+            &state.store.tenant_clock(ctx.user.tenant).await?,
+        ),
         version,
         answers,
     })

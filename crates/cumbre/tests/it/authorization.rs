@@ -114,6 +114,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/admin/audit", "ynnnn", ""),
     ("GET", "/admin/recovery", "ynnnn", ""),
     ("POST", "/admin/recovery/clock", "ynnnn", ""),
+    ("POST", "/admin/recovery/currency", "ynnnn", "currency=MXN"),
     ("POST", "/admin/recovery/sla", "ynnnn", ""),
     ("POST", "/admin/recovery/limit", "ynnnn", ""),
     ("POST", "/admin/recovery/causes", "ynnnn", ""),

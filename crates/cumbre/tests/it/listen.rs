@@ -19,7 +19,154 @@ both!(
     the_response_browser_filters_shows_and_exports_within_scope,
     kiosk_answers_are_idempotent_validated_and_keep_their_time,
     concurrent_submissions_commit_in_groups_without_duplicates_or_loss,
+    without_a_script_the_form_asks_in_steps_and_drops_nothing_unsaid,
 );
+
+/// A guest whose phone runs no script: the questions that depend on the score come on a
+/// second step, an answer typed under a question that stopped applying is pointed out
+/// before it is let go, a missing answer names its question, the thanks page says thanks
+/// once and acknowledges the request to be contacted, and a wrong link is a guest's page.
+async fn without_a_script_the_form_asks_in_steps_and_drops_nothing_unsaid(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let path = app.link_path("NPS", "Cancún").await;
+    let first = app.get(None, &path).await.body;
+    let fieldset = |body: &str, key: &str| {
+        body.split(&format!("id=\"q-{key}\""))
+            .nth(1)
+            .and_then(|f| f.split('>').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The score's follow-ups wait for the score.
+    assert!(
+        fieldset(&first, "best").contains("hidden"),
+        "{}",
+        fieldset(&first, "best")
+    );
+    assert!(!fieldset(&first, "nps").contains("hidden"));
+    let shown = hidden(&first, "shown");
+    assert_eq!(shown, "nps,purpose");
+
+    // A required answer missing: the message names the question and is tied to it.
+    let key = hidden(&first, "idempotency_key");
+    let base = [
+        ("lang", "es"),
+        ("idempotency_key", key.as_str()),
+        ("shown", shown.as_str()),
+    ];
+    let missing = app
+        .public_post(
+            &path,
+            &[base.as_slice(), &[("q.purpose", "family")]].concat(),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing
+            .body
+            .contains("Falta responder «¿Qué tan probable es que nos recomiende"),
+        "{}",
+        missing.body
+    );
+    assert!(fieldset(&missing.body, "nps").contains("aria-describedby=\"err-nps\""));
+
+    // Step 2: a 3 brings "what should we fix?" and the contact question; nothing is kept yet.
+    let step = app
+        .public_post(
+            &path,
+            &[base.as_slice(), &[("q.nps", "3"), ("q.purpose", "family")]].concat(),
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    assert!(step.body.contains("id=\"form-more\""), "{}", step.body);
+    assert!(!fieldset(&step.body, "fix").contains("hidden"));
+    assert!(!fieldset(&step.body, "contact").contains("hidden"));
+    assert!(fieldset(&step.body, "best").contains("hidden"));
+    assert!(
+        step.body.contains("value=\"3\" checked"),
+        "the score is kept"
+    );
+    let admin = app.token("admin@demo.test").await;
+    assert_eq!(
+        app.responses(&admin, "").await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+
+    // The guest had typed under "what was best?" (a 9 first), then lowered the score:
+    // the text is pointed out, not silently lost.
+    let shown2 = hidden(&step.body, "shown");
+    let stale = app
+        .public_post(
+            &path,
+            &[
+                ("lang", "es"),
+                ("idempotency_key", key.as_str()),
+                ("shown", shown2.as_str()),
+                ("q.nps", "3"),
+                ("q.best", "La vista al mar"),
+                ("q.fix", "La espera en recepción"),
+                ("q.contact.consent", "1"),
+                ("q.contact.email", "ana@huesped.example"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::OK, "{}", stale.body);
+    let best = stale
+        .body
+        .split("id=\"q-best\"")
+        .nth(1)
+        .and_then(|b| b.split("</fieldset>").next())
+        .unwrap_or_default();
+    assert!(
+        best.contains("ya no aplica") && best.contains("La vista al mar"),
+        "{best}"
+    );
+    assert_eq!(hidden(&stale.body, "dropped"), "best");
+
+    // Sent again as it is: recorded without the stale text, and the thanks say so once.
+    let dropped = hidden(&stale.body, "dropped");
+    let shown3 = hidden(&stale.body, "shown");
+    let sent = app
+        .public_post(
+            &path,
+            &[
+                ("lang", "es"),
+                ("idempotency_key", key.as_str()),
+                ("shown", shown3.as_str()),
+                ("dropped", dropped.as_str()),
+                ("q.nps", "3"),
+                ("q.best", "La vista al mar"),
+                ("q.fix", "La espera en recepción"),
+                ("q.contact.consent", "1"),
+                ("q.contact.email", "ana@huesped.example"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let items = app.responses(&admin, "").await["items"].clone();
+    assert_eq!(items[0]["answers"]["fix"], "La espera en recepción");
+    assert!(items[0]["answers"].get("best").is_none());
+    let thanks = app.get(None, sent.location()).await.body;
+    assert_eq!(thanks.matches("¡Gracias").count(), 1, "{thanks}");
+    assert!(
+        thanks.contains("se pondrá en contacto con usted"),
+        "{thanks}"
+    );
+
+    // A wrong link is the guest's page, with nothing of the staff application.
+    let wrong = app.get(None, "/s/no-such-survey-link").await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert!(
+        wrong.body.contains("Enlace no encontrado"),
+        "{}",
+        wrong.body
+    );
+    for staff in ["/cases", "/overview", "/login", "main-nav"] {
+        assert!(!wrong.body.contains(staff), "{staff} on a guest's 404");
+    }
+}
 
 impl TestApp {
     /// The demo's post-stay link of a hotel, as a path `/s/…`.
@@ -167,8 +314,12 @@ async fn invalid_answers_come_back_with_messages_in_the_respondents_language(bac
     let app = TestApp::demo(backend).await;
     let path = app.link_path("NPS", "Cancún").await;
     for (lang, message) in [
-        ("es", "El campo «respuesta» es obligatorio"),
-        ("en", "answer is required"),
+        // The message names the question, not a generic "answer".
+        (
+            "es",
+            "Falta responder «¿Qué tan probable es que nos recomiende",
+        ),
+        ("en", "Please answer “How likely are you to recommend us"),
     ] {
         let reply = app
             .public_post(

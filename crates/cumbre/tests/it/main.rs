@@ -20,6 +20,7 @@ mod org;
 mod people;
 mod platform;
 mod process;
+mod readable;
 mod recover;
 mod recover_pages;
 mod scope;

@@ -72,8 +72,9 @@ async fn the_inbox_shows_each_person_what_waits_for_them(backend: Backend) {
         .tenant_clock(app.tenant)
         .await
         .expect("clock")
-        .local(cumbre_domain::clock::Clock::now(app.clock.as_ref()) + time::Duration::hours(12))
-        .replace(' ', "T");
+        .input_value(
+            cumbre_domain::clock::Clock::now(app.clock.as_ref()) + time::Duration::hours(12),
+        );
     assert_eq!(
         form(
             &app,
@@ -124,7 +125,8 @@ async fn the_inbox_shows_each_person_what_waits_for_them(backend: Backend) {
         .nth(1)
         .expect("approvals");
     assert!(
-        approvals.contains(&format!("/cases/{second}\"")) && approvals.contains("noches · 3000.00"),
+        approvals.contains(&format!("/cases/{second}\""))
+            && approvals.contains("noches · 3,000.00 MXN"),
         "{approvals}"
     );
     assert!(badge(&mine).contains(">2</span>"), "{}", badge(&mine));
@@ -300,7 +302,7 @@ async fn a_case_goes_to_the_supervisor_writes_to_the_guest_and_keeps_its_resolut
     for part in [
         "Cambio de habitación y disculpa en persona",
         cause_name.as_str(),
-        "Cena · 150.00",
+        "Cena · 150.00 MXN",
         "Avisar del tiempo de espera al llegar",
         "Upgrade en su próxima visita",
     ] {

@@ -314,23 +314,20 @@ pub fn trend_chart(
 }
 
 /// What guests wrote (their text answers longer than a word), with when, newest first.
-pub fn verbatims(
+pub async fn verbatims(
+    state: &crate::AppState,
+    tenant: cumbre_domain::TenantId,
     items: &[cumbre_store::listen::StoredResponse],
     clock: &cumbre_domain::recover::TenantClock,
-) -> Vec<(String, String)> {
-    items
+) -> Result<Vec<(String, String)>, crate::AppError> {
+    let definitions = crate::views::responses::definitions(state, tenant, items).await?;
+    Ok(items
         .iter()
         .filter_map(|r| {
-            let text: Vec<&str> = r
-                .answers
-                .as_object()?
-                .values()
-                .filter_map(|v| v.as_str())
-                .filter(|s| s.chars().count() > 3)
-                .collect();
+            let text = definitions.get(&r.survey_version_id)?.comments(&r.answers);
             (!text.is_empty()).then(|| (clock.local(r.submitted_at), text.join(" · ")))
         })
-        .collect()
+        .collect())
 }
 
 /// A dashboard page's tables as one CSV (`?format=csv`): a `table` column says which.

@@ -308,6 +308,7 @@ pub(crate) async fn compute(
     let recovery = MetricRow::new(
         unit.name.clone(),
         recovery.first().unwrap_or(&UnitRecovery::default()),
+        &crate::views::Money::of(state, tenant).await?,
     );
     Ok(Overview {
         response_rate: rate_figure(&rate_e),

@@ -87,7 +87,7 @@ pub async fn show(
         state.store.list_responses(&ctx.scope, &said),
     )?;
     let clock = state.store.tenant_clock(tenant).await?;
-    let comments = super::verbatims(&recent.items, &clock);
+    let comments = super::verbatims(&state, tenant, &recent.items, &clock).await?;
     let total: Tally = whole.iter().map(|(_, t)| *t).sum();
     let chrome = Chrome::for_user(&ctx, "overview");
     let kpis: Vec<(String, Figure)> = Metric::ALL

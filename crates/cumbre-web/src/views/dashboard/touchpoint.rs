@@ -151,7 +151,7 @@ pub async fn show(
             .collect(),
         trend_svg,
         trend: table_rows(&trend),
-        comments: super::verbatims(&recent.items, &clock),
+        comments: super::verbatims(&state, tenant, &recent.items, &clock).await?,
         min_sample,
         metric_name,
         chrome,

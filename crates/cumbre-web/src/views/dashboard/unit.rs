@@ -273,7 +273,7 @@ pub async fn show(
             },
         )
         .await?;
-    let comments = super::verbatims(&recent.items, &clock);
+    let comments = super::verbatims(&state, tenant, &recent.items, &clock).await?;
     let open_cases = state
         .store
         .list_cases(
