@@ -2,7 +2,7 @@
 
 use crate::auth::context::resolve;
 use crate::views::{
-    assets, audit, builder, cases, dashboard, home, import, inbox, invitations, lessons,
+    admin, assets, audit, builder, cases, dashboard, home, import, inbox, invitations, lessons,
     notifications, org, people, profile, recovery_settings, respond, responses, rules, session,
     surveys, tokens, touchpoints, users,
 };
@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/people/new", get(people::new))
         .route("/people/{id}", get(people::show).post(people::update))
         .route("/people/{id}/active", post(people::set_active))
+        .route("/admin", get(admin::show))
         .route("/admin/users", get(users::list).post(users::create))
         .route("/admin/users/{id}", get(users::show).post(users::update))
         .route(

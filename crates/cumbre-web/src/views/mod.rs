@@ -1,6 +1,7 @@
 //! Server-rendered HTML pages. Each page is an askama template struct holding a [`Chrome`]
 //! (language, navigation, CSRF token) plus its data; every string comes from the catalogues.
 
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod builder;
@@ -208,12 +209,15 @@ impl Chrome {
         }
     }
 
+    /// `active` for the menu entry the page belongs to: the administration pages share one
+    /// entry, the API tokens belong to the profile.
     pub fn nav_class(&self, section: &str) -> &'static str {
-        if self.section == section {
-            "active"
-        } else {
-            ""
-        }
+        let entry = match self.section {
+            "users" | "import" | "audit" | "recovery_settings" | "notifications" => "admin",
+            "tokens" => "profile",
+            other => other,
+        };
+        if entry == section { "active" } else { "" }
     }
 }
 

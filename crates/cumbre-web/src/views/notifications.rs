@@ -60,7 +60,7 @@ pub async fn list(
         })
         .collect();
     page(&NotificationsPage {
-        chrome: Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref()),
+        chrome: Chrome::for_user(&ctx, "notifications").with_notice(q.ok.as_deref()),
         counts: state.store.notification_counts(tenant).await?,
         rows,
         status: status.unwrap_or("").to_owned(),

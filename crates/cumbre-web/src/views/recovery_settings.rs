@@ -102,7 +102,7 @@ pub async fn show(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let chrome = Chrome::for_user(&ctx, "cases").with_notice(n.ok.as_deref());
+    let chrome = Chrome::for_user(&ctx, "recovery_settings").with_notice(n.ok.as_deref());
     let days = chrome
         .weekdays()
         .iter()

@@ -104,6 +104,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/people/{id}", "yyyyn", ""),
     // Administration.
+    ("GET", "/admin", "ynnnn", ""),
     ("GET", "/admin/users", "ynnnn", ""),
     ("POST", "/admin/users", "ynnnn", ""),
     ("GET", "/admin/users/{id}", "ynnnn", ""),

@@ -879,3 +879,72 @@ async fn the_executive_drills_the_map_from_region_to_hotel_to_a_moment_of_truth(
     );
     c.close().await.expect("close");
 }
+
+/// A manager handles cases from a phone: on a 390 px screen the menu, the case list and the
+/// case page fit the width (no sideways scrolling) and the inbox opens from the header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_works_cases_on_a_phone() {
+    let Some(session) = session("390,844").await else {
+        return;
+    };
+    let c = session.client.clone();
+    let app = TestApp::demo(Backend::Sqlite).await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let base = format!("http://{addr}");
+    let _server = serve(app.router.clone(), addr).await;
+    let admin = app.token("admin@demo.test").await;
+    for _ in 0..3 {
+        crate::recover::answer(&app, &admin, "CUN", 2, false).await;
+    }
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    cumbre::scheduler::run_once(&app.store, now)
+        .await
+        .expect("scheduler");
+    let overflow = |c: fantoccini::Client| async move {
+        c.execute(
+            // The page, and any table in a scrolling box: neither may scroll sideways.
+            "return Math.max(document.documentElement.scrollWidth - window.innerWidth, \
+             ...Array.from(document.querySelectorAll('.table-wrap')).map(e => e.scrollWidth - e.clientWidth));",
+            vec![],
+        )
+        .await
+        .expect("measure")
+        .as_i64()
+        .unwrap_or(i64::MAX)
+    };
+    sign_in(&c, &base, "manager@demo.test", "/cases").await;
+    assert!(
+        overflow(c.clone()).await <= 0,
+        "the case list fits the phone"
+    );
+    let row = c
+        .find(Locator::Css("#cases tbody tr a"))
+        .await
+        .expect("a case in the list");
+    row.click().await.expect("open the case");
+    c.wait()
+        .for_element(Locator::Id("timeline"))
+        .await
+        .expect("the case page");
+    assert!(
+        overflow(c.clone()).await <= 0,
+        "the case page fits the phone"
+    );
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
+    std::fs::write(format!("{dir}/case-phone.png"), png).expect("save screenshot");
+    c.find(Locator::Id("inbox-link"))
+        .await
+        .expect("the inbox in the header")
+        .click()
+        .await
+        .expect("open the inbox");
+    c.wait()
+        .for_element(Locator::Id("inbox-new_case"))
+        .await
+        .expect("the manager's new cases");
+    assert!(overflow(c.clone()).await <= 0, "the inbox fits the phone");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(format!("{dir}/inbox.png"), png).expect("save screenshot");
+    c.close().await.expect("close");
+}

@@ -7,8 +7,123 @@ both!(
     health_and_readiness_answer,
     every_response_carries_security_headers,
     unknown_pages_and_api_errors_are_translated,
-    home_shows_the_loop_and_the_visible_counts
+    home_shows_the_loop_and_the_visible_counts,
+    each_role_gets_the_menu_it_can_use_and_each_page_lights_its_entry
 );
+
+/// The menu lists what the role can use and nothing else (no page of nothing, no form
+/// that answers 403), fits one row (nine entries at most), and every page it leads to
+/// marks that entry as the current one.
+async fn each_role_gets_the_menu_it_can_use_and_each_page_lights_its_entry(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let menu_of = |body: &str| -> Vec<(String, bool)> {
+        let nav = body
+            .split("class=\"main-nav\"")
+            .nth(1)
+            .and_then(|n| n.split("</nav>").next())
+            .unwrap_or_default()
+            .to_owned();
+        nav.split("<a ")
+            .skip(1)
+            .map(|a| {
+                let href = a
+                    .split("href=\"")
+                    .nth(1)
+                    .and_then(|h| h.split('"').next())
+                    .unwrap_or_default();
+                (href.to_owned(), a.contains("aria-current=\"page\""))
+            })
+            .collect()
+    };
+    let expected: [(&str, &[&str]); 5] = [
+        (
+            "admin@demo.test",
+            &[
+                "/",
+                "/overview",
+                "/cases",
+                "/responses",
+                "/surveys",
+                "/touchpoints",
+                "/org",
+                "/people",
+                "/admin",
+            ],
+        ),
+        (
+            "ceo@demo.test",
+            &[
+                "/",
+                "/overview",
+                "/cases",
+                "/responses",
+                "/surveys",
+                "/touchpoints",
+                "/org",
+                "/people",
+            ],
+        ),
+        (
+            "manager@demo.test",
+            &[
+                "/",
+                "/overview",
+                "/cases",
+                "/responses",
+                "/surveys",
+                "/touchpoints",
+                "/org",
+                "/people",
+            ],
+        ),
+        ("employee@demo.test", &["/", "/dashboard/me", "/responses"]),
+        ("auditor@demo.test", &["/"]),
+    ];
+    for (email, links) in expected {
+        let who = app.login(email).await;
+        let home = app.get(Some(&who), "/").await.body;
+        let menu: Vec<String> = menu_of(&home).into_iter().map(|(h, _)| h).collect();
+        assert_eq!(menu, links, "{email}");
+        assert!(menu.len() <= 9, "{email}: one row");
+        for link in links {
+            let page = app.get(Some(&who), link).await;
+            let page = if page.status == StatusCode::SEE_OTHER {
+                app.get(
+                    Some(&who),
+                    page.headers[header::LOCATION].to_str().expect("location"),
+                )
+                .await
+            } else {
+                page
+            };
+            assert_eq!(page.status, StatusCode::OK, "{email} {link}");
+            let current: Vec<String> = menu_of(&page.body)
+                .into_iter()
+                .filter(|(_, c)| *c)
+                .map(|(h, _)| h)
+                .collect();
+            assert_eq!(current, [link.to_string()], "{email} on {link}");
+        }
+    }
+    // Pages under an entry light it: the case list's neighbours, the administration pages.
+    let admin = app.login("admin@demo.test").await;
+    for (path, entry) in [
+        ("/promises", "/cases"),
+        ("/lessons", "/cases"),
+        ("/admin/recovery", "/admin"),
+        ("/admin/notifications", "/admin"),
+        ("/admin/users", "/admin"),
+        ("/admin/audit", "/admin"),
+    ] {
+        let body = app.get(Some(&admin), path).await.body;
+        let current: Vec<String> = menu_of(&body)
+            .into_iter()
+            .filter(|(_, c)| *c)
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(current, [entry.to_string()], "{path}");
+    }
+}
 
 async fn health_and_readiness_answer(backend: Backend) {
     let app = TestApp::demo(backend).await;
