@@ -5,6 +5,9 @@
 
 use std::borrow::Cow;
 
+/// Opens every CSV file: the UTF-8 byte-order mark.
+pub const BOM: &str = "\u{feff}";
+
 /// A CSV writer into memory that neutralises formula cells.
 pub struct CsvWriter(csv::Writer<Vec<u8>>);
 
@@ -25,7 +28,20 @@ impl CsvWriter {
         )
     }
 
+    /// The file's bytes, opened by a byte-order mark so spreadsheets read UTF-8 (Excel
+    /// otherwise shows "CancÃºn").
     pub fn into_inner(self) -> Result<Vec<u8>, std::io::Error> {
+        let mut out = BOM.as_bytes().to_vec();
+        out.extend(
+            self.0
+                .into_inner()
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
+        );
+        Ok(out)
+    }
+
+    /// The rows written so far, without the mark: a later piece of a streamed file.
+    pub fn into_rows(self) -> Result<Vec<u8>, std::io::Error> {
         self.0
             .into_inner()
             .map_err(|e| std::io::Error::other(e.to_string()))
@@ -35,6 +51,25 @@ impl CsvWriter {
 impl Default for CsvWriter {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A name as a file name piece: `Sierra Azul Cancún` → `sierra-azul-cancun`.
+pub fn slug(name: &str) -> String {
+    let folded = cumbre_domain::text::fold(name);
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "all".to_owned()
+    } else {
+        out.chars().take(60).collect()
     }
 }
 

@@ -280,7 +280,13 @@ pub async fn export(
     filter.cursor = None;
     // Fail before the first byte on a bad filter; later failures can only end the stream.
     let first = state.store.list_responses(&ctx.scope, &filter).await?;
-    let header_row = "id,submitted_at,survey_id,survey_version_id,unit_id,unit,touchpoint_id,employee_id,language,source,nps,answers\n";
+    let (ctx_tenant, state_now) = (ctx.user.tenant, state.clock.now());
+    let today = state
+        .store
+        .tenant_clock(ctx_tenant)
+        .await?
+        .local_date(state_now);
+    let header_row = "\u{feff}id,submitted_at,survey_id,survey_version_id,unit_id,unit,touchpoint_id,employee_id,language,source,nps,answers\n";
     let stream = futures_util::stream::unfold(
         (Some(first), Some(header_row.to_owned()), state, ctx, filter),
         |(page, head, state, ctx, mut filter)| async move {
@@ -308,13 +314,11 @@ pub async fn export(
             Some((Ok(chunk), (next, None, state, ctx, filter)))
         },
     );
+    let filename = format!("attachment; filename=\"responses-{today}.csv\"");
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"responses.csv\"",
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
         ],
         Body::from_stream(stream),
     )
@@ -343,5 +347,5 @@ fn csv_rows(items: &[StoredResponse]) -> String {
             r.answers.to_string(),
         ]);
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(w.into_rows().unwrap_or_default()).unwrap_or_default()
 }

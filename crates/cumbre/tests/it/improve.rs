@@ -718,7 +718,18 @@ async fn the_overview_maps_a_subtree_drills_down_and_stays_in_scope(backend: Bac
         .get(Some(&ceo), &format!("/overview.csv?unit={region}&{range}"))
         .await;
     assert_eq!(csv.status, StatusCode::OK);
-    let lines: Vec<&str> = csv.body.lines().collect();
+    // A byte-order mark first, so Excel reads the accents; a name that says what it holds;
+    // changes as signed numbers, not the page's arrows.
+    let body = csv
+        .body
+        .strip_prefix('\u{feff}')
+        .unwrap_or_else(|| panic!("a UTF-8 byte-order mark: {:?}", &csv.body[..20]));
+    assert_eq!(
+        csv.headers[axum::http::header::CONTENT_DISPOSITION],
+        "attachment; filename=\"overview-nps-caribe-mexicano-2026-11-01-2026-11-25.csv\""
+    );
+    assert!(!body.contains('▲') && !body.contains('▼'), "{body}");
+    let lines: Vec<&str> = body.lines().collect();
     assert!(
         lines[0].starts_with("table,unit_id,unit,touchpoint_id"),
         "{}",
@@ -882,7 +893,7 @@ async fn touchpoint_and_employee_pages_read_their_slice_within_scope(backend: Ba
     assert_eq!(csv.status, StatusCode::OK);
     assert!(
         csv.body
-            .starts_with("table,label,value,n,ci_low,ci_high,sufficient,target"),
+            .starts_with("\u{feff}table,label,value,n,ci_low,ci_high,sufficient,target"),
         "{}",
         csv.body
     );

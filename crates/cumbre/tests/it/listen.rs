@@ -1257,7 +1257,23 @@ async fn the_response_browser_filters_shows_and_exports_within_scope(backend: Ba
     );
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines.len(), 3, "header and two rows: {}", csv.body);
-    assert!(lines[0].starts_with("id,submitted_at,survey_id"));
+    assert!(
+        lines[0].starts_with("\u{feff}id,submitted_at,survey_id"),
+        "a byte-order mark, so spreadsheets read UTF-8"
+    );
+    assert_eq!(
+        csv.body.matches('\u{feff}').count(),
+        1,
+        "one mark, however many batches"
+    );
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("attachment; filename=\"responses-2026-"),
+        "{:?}",
+        csv.headers[header::CONTENT_DISPOSITION]
+    );
     assert!(csv.body.contains("Carmen fue EXCELENTE"));
     let filtered = app
         .get(Some(&manager), "/responses.csv?band=promoter")

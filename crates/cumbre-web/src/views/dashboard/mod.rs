@@ -177,6 +177,8 @@ fn colour(metric: Metric, e: &Estimate, target: Option<Target>) -> String {
 #[derive(Clone)]
 pub struct Delta {
     pub text: String,
+    /// The signed change in the metric's points, for exports (the text carries arrows).
+    pub value: f64,
     pub significant: bool,
     /// `up` or `down` in the better/worse sense, for colour.
     pub class: &'static str,
@@ -192,6 +194,7 @@ pub fn delta(metric: Metric, now: &Estimate, before: &Estimate) -> Option<Delta>
     let shown = trim(delta.abs());
     let flat = shown == "0";
     Some(Delta {
+        value: delta,
         text: if flat {
             "= 0".to_owned()
         } else {

@@ -465,7 +465,9 @@ pub async fn csv(
                 targets::Status::OffTrack => "off_track",
                 targets::Status::Unknown => "",
             },
-            change.map_or("", |d| d.text.as_str()),
+            &change
+                .map(|d| format!("{:.2}", d.value))
+                .unwrap_or_default(),
             &change
                 .map(|d| d.significant.to_string())
                 .unwrap_or_default(),
@@ -538,10 +540,14 @@ pub async fn csv(
     let body = w.into_inner().map_err(AppError::internal)?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"overview.csv\"",
+                format!(
+                    "attachment; filename=\"overview-{}-{}-{from}-{to}.csv\"",
+                    o.metric.code(),
+                    crate::export::slug(&o.unit.name)
+                ),
             ),
         ],
         body,
