@@ -26,10 +26,51 @@ const RIGHT: f64 = 10.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 24.0;
 
-/// A line chart of `points` on the scale `bounds`, with its 95 % band, a dashed target line
-/// and hollow markers where the sample is insufficient. `title` names it for screen readers.
-pub fn line(points: &[Point], bounds: (f64, f64), target: Option<f64>, title: &str) -> String {
-    let (lo, hi) = bounds;
+/// The axis a series is drawn on: its values, bands and target with some room, rounded to
+/// a step people read (1, 2, 5 × 10ⁿ), within the metric's `limits`. A movement of four NPS
+/// points then shows, where the whole −100…100 scale drew it flat.
+pub fn fitted(points: &[Point], target: Option<f64>, limits: (f64, f64)) -> (f64, f64, f64) {
+    let seen = points
+        .iter()
+        .flat_map(|p| {
+            p.value
+                .into_iter()
+                .chain(p.ci.into_iter().flat_map(|(a, b)| [a, b]))
+        })
+        .chain(target)
+        .filter(|v| v.is_finite());
+    let (mut lo, mut hi) = seen.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if !lo.is_finite() {
+        (lo, hi) = limits;
+    }
+    let full = limits.1 - limits.0;
+    // At least a tenth of the scale, so sampling noise does not fill the chart.
+    let span = (hi - lo).max(full / 10.0);
+    let mid = (lo + hi) / 2.0;
+    let raw_step = span * 1.2 / 4.0;
+    let magnitude = 10f64.powf(raw_step.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw_step)
+        .unwrap_or(raw_step);
+    let mut lo = ((mid - span * 0.6) / step).floor() * step;
+    let mut hi = ((mid + span * 0.6) / step).ceil() * step;
+    lo = lo.max(limits.0);
+    hi = hi.min(limits.1);
+    if hi <= lo {
+        return (limits.0, limits.1, full / 4.0);
+    }
+    (lo, hi, step)
+}
+
+/// A line chart of `points` on an axis fitted to them within `limits`, with its 95 % band,
+/// a dashed target line and hollow markers where the sample is insufficient; the x axis
+/// names up to seven periods. `title` names it for screen readers.
+pub fn line(points: &[Point], limits: (f64, f64), target: Option<f64>, title: &str) -> String {
+    let (lo, hi, step) = fitted(points, target, limits);
     let n = points.len().max(1);
     let x = |i: usize| {
         if n == 1 {
@@ -45,7 +86,12 @@ pub fn line(points: &[Point], bounds: (f64, f64), target: Option<f64>, title: &s
         r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}" >"#,
         escape(title)
     );
-    for v in [lo, (lo + hi) / 2.0, hi] {
+    let ticks: Vec<f64> = (0..)
+        .map(|i| lo + step * f64::from(i))
+        .take_while(|v| *v <= hi + step / 1000.0)
+        .take(12)
+        .collect();
+    for v in ticks {
         let _ = write!(
             svg,
             r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="axis end" x="{}" y="{:.1}">{}</text>"#,
@@ -108,15 +154,30 @@ pub fn line(points: &[Point], bounds: (f64, f64), target: Option<f64>, title: &s
             );
         }
     }
-    if let (Some(first), Some(last)) = (points.first(), points.last()) {
+    // Up to seven period labels, evenly spread, the first and the last always.
+    let count = points.len();
+    let every = count.div_ceil(7).max(1);
+    let mut labelled: Vec<usize> = (0..count).step_by(every).collect();
+    if let Some(&last) = labelled.last()
+        && last + 1 != count
+    {
+        if count - 1 - last < every.div_ceil(2) && labelled.len() > 1 {
+            labelled.pop(); // Too close to the last one: it gives way.
+        }
+        labelled.push(count - 1);
+    }
+    for i in labelled {
+        let anchor = match i {
+            0 if count > 1 => "start",
+            i if i + 1 == count && count > 1 => "end",
+            _ => "middle",
+        };
         let _ = write!(
             svg,
-            r#"<text class="axis start" x="{LEFT}" y="{}">{}</text><text class="axis end" x="{}" y="{}">{}</text>"#,
+            r#"<text class="axis {anchor}" x="{:.1}" y="{}">{}</text>"#,
+            x(i),
             H - 6.0,
-            escape(&first.label),
-            W - RIGHT,
-            H - 6.0,
-            escape(&last.label)
+            escape(&points[i].label)
         );
     }
     svg.push_str("</svg>");
@@ -179,5 +240,32 @@ mod tests {
         assert!(svg.contains("aria-label=\"NPS &amp; more\""));
         assert!(svg.contains("&lt;q1&gt;") && !svg.contains("<q1>"));
         assert!(svg.contains("class=\"target\""));
+    }
+
+    #[test]
+    fn the_axis_fits_the_data_within_the_scale() {
+        let p = |v: f64| Point {
+            label: String::new(),
+            value: Some(v),
+            ci: None,
+            sufficient: true,
+        };
+        // NPS 40 → 44: an axis of tens of points, not −100…100.
+        let (lo, hi, _) = fitted(&[p(40.0), p(42.0), p(44.0)], None, (-100.0, 100.0));
+        assert!(
+            lo >= 20.0 && hi <= 70.0 && lo < 40.0 && hi > 44.0,
+            "{lo}…{hi}"
+        );
+        // Never past the scale's ends.
+        let (lo, hi, _) = fitted(&[p(99.0), p(100.0)], None, (-100.0, 100.0));
+        assert!(hi <= 100.0 && lo < 99.0, "{lo}…{hi}");
+        // Nothing measured: the whole scale.
+        let empty = Point {
+            label: String::new(),
+            value: None,
+            ci: None,
+            sufficient: false,
+        };
+        assert_eq!(fitted(&[empty], None, (1.0, 5.0)).0, 1.0);
     }
 }

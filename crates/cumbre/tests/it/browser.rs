@@ -797,7 +797,7 @@ async fn the_executive_drills_the_map_from_region_to_hotel_to_a_moment_of_truth(
         .await
         .expect("rows");
     assert_eq!(rows.len(), 4, "the company's four regions");
-    // Every cell tells its count and interval on focus.
+    // Every cell tells its count and interval on hover (and to screen readers, always).
     let cell = c
         .find(Locator::Css("#map tbody tr td.cell.total"))
         .await
