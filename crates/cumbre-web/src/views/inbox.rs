@@ -45,6 +45,16 @@ fn heading_key(kind: InboxKind) -> &'static str {
     }
 }
 
+/// What an entry's time is, in words: a deadline, a due time or when it was asked.
+fn when_key(kind: InboxKind) -> &'static str {
+    match kind {
+        InboxKind::NewCase => "inbox.contact_by",
+        InboxKind::Escalated => "inbox.next_step",
+        InboxKind::Approval => "inbox.asked_on",
+        InboxKind::PromiseDue => "inbox.due_on",
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -69,7 +79,7 @@ pub async fn show(
                     case_id: i.case_id,
                     title: i.title.clone(),
                     unit_name: i.unit_name.clone(),
-                    at: clock.local(i.at),
+                    at: chrome.tr.f(when_key(*kind), clock.local(i.at)),
                     detail: match kind {
                         InboxKind::Approval => format!("{} · {}", i.text, money.fmt(i.cents)),
                         _ => i.text.clone(),
