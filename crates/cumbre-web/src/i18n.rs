@@ -66,23 +66,23 @@ impl Tr {
         out
     }
 
+    /// The catalogue key of `n` of something (`key.one` or `key.other`) and its text.
+    fn plural(&self, key: &str, n: i64) -> (String, Option<&'static str>) {
+        let key = format!("{key}.{}", if n == 1 { "one" } else { "other" });
+        let text = catalogue(self.lang).get(key.as_str()).copied();
+        (key, text)
+    }
+
     /// The word for `n` of something: `key.one` or `key.other`, without the number.
     pub fn word(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> &'static str {
-        let form = if *n.borrow() == 1 { "one" } else { "other" };
-        catalogue(self.lang)
-            .get(format!("{key}.{form}").as_str())
-            .copied()
-            .unwrap_or("")
+        self.plural(key, *n.borrow()).1.unwrap_or("")
     }
 
     /// `key.one` or `key.other` by `n`, with `{}` replaced by the formatted number.
     pub fn count(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
         let n = *n.borrow();
-        let form = if n == 1 { "one" } else { "other" };
-        let key = format!("{key}.{form}");
-        catalogue(self.lang)
-            .get(key.as_str())
-            .map_or(key.clone(), |t| (*t).to_owned())
+        let (key, text) = self.plural(key, n);
+        text.map_or(key, str::to_owned)
             .replacen("{}", &self.int(n), 1)
     }
 

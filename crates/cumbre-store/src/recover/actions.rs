@@ -50,6 +50,31 @@ impl NoteKind {
     }
 }
 
+/// Whether a case at `case_unit` can be handed to a user with `role` leading `their` unit
+/// (none: the whole tenant), by an actor with `scope`, and where it then is: `Some(None)`
+/// it stays, they answer for its unit or above; `Some(Some(unit))` it moves into the unit a
+/// manager leads within it (the supervisor on duty), so they see it and it still counts in
+/// the unit's figures; `None` it cannot go to them. The actor must reach their unit.
+fn hand_over_to(
+    case_unit: &UnitPath,
+    role: &str,
+    their: Option<&UnitPath>,
+    scope: &Scope,
+) -> Option<Option<UnitId>> {
+    let reached = match (scope, their) {
+        (Scope::Tenant(_), _) => true,
+        (Scope::Subtree { path, .. }, Some(p)) => p.is_within(path),
+        _ => false,
+    };
+    match (role, their) {
+        _ if !reached => None,
+        ("admin" | "executive", None) => Some(None),
+        ("manager" | "executive", Some(p)) if case_unit.is_within(p) => Some(None),
+        ("manager", Some(p)) if p.is_within(case_unit) => p.ids().last().copied().map(Some),
+        _ => None,
+    }
+}
+
 /// What a move did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -675,20 +700,7 @@ impl Store {
             let role: String = col(r, "role")?;
             let path: Option<String> = col(r, "path")?;
             let their = path.as_deref().and_then(UnitPath::from_stored);
-            let fits = match (role.as_str(), &their) {
-                ("admin" | "executive", None) => true,
-                ("manager" | "executive", Some(p)) => {
-                    core.unit_path.is_within(p)
-                        || (role == "manager" && p.is_within(&core.unit_path))
-                }
-                _ => false,
-            };
-            let reached = match (scope, &their) {
-                (Scope::Tenant(_), _) => true,
-                (Scope::Subtree { path, .. }, Some(p)) => p.is_within(path),
-                _ => false,
-            };
-            if fits && reached {
+            if hand_over_to(&core.unit_path, &role, their.as_ref(), scope).is_some() {
                 let unit: Option<String> = col(r, "name")?;
                 out.push((user, col(r, "email")?, unit.unwrap_or_default()));
             }
@@ -721,31 +733,13 @@ impl Store {
         let role: String = col(&row, "role")?;
         let path: Option<String> = col(&row, "path")?;
         let their = path.as_deref().and_then(UnitPath::from_stored);
-        let answers_for_unit = match (role.as_str(), &their) {
-            ("admin" | "executive", None) => true,
-            ("manager" | "executive", Some(p)) => core.unit_path.is_within(p),
-            _ => false,
-        };
-        // A manager of a team within the case's unit (the supervisor on duty) takes the
-        // case into their team: it stays in the hotel's figures and they can see it.
-        let moves_to = match (role.as_str(), &their) {
-            ("manager", Some(p)) if !answers_for_unit && p.is_within(&core.unit_path) => {
-                p.ids().last().copied()
-            }
-            _ => None,
-        };
-        let answers_for_unit = answers_for_unit || moves_to.is_some();
-        let actor_reaches = match (&actor.scope, &their) {
-            (Scope::Tenant(_), _) => true,
-            (Scope::Subtree { path, .. }, Some(p)) => p.is_within(path),
-            _ => false,
-        };
-        if !answers_for_unit || !actor_reaches {
+        let Some(moves_to) = hand_over_to(&core.unit_path, &role, their.as_ref(), &actor.scope)
+        else {
             return Err(invalid(InvalidInput::UnknownReference {
                 field: Field::Person,
                 value: to.to_string(),
             }));
-        }
+        };
         let email: String = col(&row, "email")?;
         let mut w = self.begin_quiet_write().await?;
         sqlx::query("UPDATE cases SET owner_id = $1, updated_at = $2 WHERE id = $3")

@@ -108,6 +108,27 @@ pub enum CaseShow {
     AwaitingApproval,
 }
 
+impl CaseShow {
+    /// The list a `show` value names for the viewer `me`: `mine`, `escalated_to_me`,
+    /// `escalated`, `approval`, or all (empty or `all`).
+    pub fn parse(raw: &str, me: UserId) -> Result<Self, cumbre_domain::InvalidInput> {
+        Ok(match raw.trim() {
+            "" | "all" => CaseShow::All,
+            "mine" => CaseShow::OwnedBy(me),
+            "escalated_to_me" => CaseShow::EscalatedTo(me),
+            "escalated" => CaseShow::Escalated,
+            "approval" => CaseShow::AwaitingApproval,
+            other => {
+                return Err(cumbre_domain::InvalidInput::NotOneOf {
+                    field: cumbre_domain::Field::Record,
+                    value: other.chars().take(40).collect(),
+                    allowed: "mine, escalated_to_me, escalated, approval",
+                });
+            }
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
@@ -131,16 +152,24 @@ pub struct CasePage {
     pub total: i64,
 }
 
-const SELECT: &str = "SELECT c.id, c.status, c.priority, c.title, c.unit_id, u.name AS unit_name, c.touchpoint_id, c.owner_id, \
+/// A pending approval for the case (`c`): listed as `awaiting`, and a filter.
+macro_rules! awaiting {
+    () => {
+        "EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.status = 'pending')"
+    };
+}
+const AWAITING: &str = awaiting!();
+
+const SELECT: &str = concat!(
+    "SELECT c.id, c.status, c.priority, c.title, c.unit_id, u.name AS unit_name, c.touchpoint_id, c.owner_id, \
     o.email AS owner_email, c.response_id, c.due_at, c.first_contact_due_at, c.resolve_due_at, c.escalation_level, \
     c.escalated_to, x.email AS escalated_to_email, c.created_at, c.customer_name, c.customer_email, c.customer_phone, c.language, \
-    CASE WHEN EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.status = 'pending') THEN 1 ELSE 0 END AS awaiting \
-    FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN users o ON o.id = c.owner_id LEFT JOIN users x ON x.id = c.escalated_to";
+    CASE WHEN ",
+    awaiting!(),
+    " THEN 1 ELSE 0 END AS awaiting \
+    FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN users o ON o.id = c.owner_id LEFT JOIN users x ON x.id = c.escalated_to"
+);
 const COUNT: &str = "SELECT COUNT(*) AS n FROM cases c JOIN units u ON u.id = c.unit_id";
-
-/// A pending approval for the case (`c`).
-const AWAITING: &str =
-    "EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.status = 'pending')";
 
 fn overdue_at(
     status: CaseStatus,

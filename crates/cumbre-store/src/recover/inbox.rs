@@ -136,13 +136,6 @@ impl Store {
         let mut inbox = Inbox::default();
         let soon = to_millis(now + PROMISE_NOTICE);
         for kind in InboxKind::ALL {
-            let count = sqlx::query(&format!("SELECT COUNT(*) AS n {}", part(kind)))
-                .bind(tenant.0)
-                .bind(user.0)
-                .bind(soon)
-                .fetch_one(self.pool())
-                .await?;
-            inbox.counts.push((kind, col(&count, "n")?));
             let rows = sqlx::query(&format!(
                 "SELECT c.id, c.title, u.name AS unit_name, {} {} ORDER BY at, c.id LIMIT {PER_KIND}",
                 listed(kind),
@@ -153,6 +146,19 @@ impl Store {
             .bind(soon)
             .fetch_all(self.pool())
             .await?;
+            // A short list is its own count; only a full one needs counting.
+            let count = if rows.len() < PER_KIND as usize {
+                rows.len() as i64
+            } else {
+                let n = sqlx::query(&format!("SELECT COUNT(*) AS n {}", part(kind)))
+                    .bind(tenant.0)
+                    .bind(user.0)
+                    .bind(soon)
+                    .fetch_one(self.pool())
+                    .await?;
+                col(&n, "n")?
+            };
+            inbox.counts.push((kind, count));
             for r in &rows {
                 inbox.items.push(InboxItem {
                     kind,

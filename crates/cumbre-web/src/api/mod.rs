@@ -69,6 +69,11 @@ pub(crate) fn page_offset(raw: &str) -> Result<i64, InvalidInput> {
         field: Field::Offset,
         value: raw.chars().take(40).collect(),
     })?;
+    checked_offset(n)
+}
+
+/// Rows to skip: 0 or more, or why not.
+fn checked_offset(n: i64) -> Result<i64, InvalidInput> {
     if n < 0 {
         return Err(InvalidInput::OutOfRange {
             field: Field::Offset,
@@ -220,15 +225,7 @@ async fn list_people(
     let Query(q) = query.map_err(|e| InvalidInput::BadJson {
         detail: e.body_text(),
     })?;
-    if let Some(offset) = q.offset.filter(|o| *o < 0) {
-        return Err(InvalidInput::OutOfRange {
-            field: Field::Offset,
-            min: 0,
-            max: i64::MAX,
-            value: offset.to_string(),
-        }
-        .into());
-    }
+    let offset = q.offset.map(checked_offset).transpose()?.unwrap_or(0);
     let filter = PeopleFilter {
         query: q.q,
         unit: q.unit_id.map(UnitId),
@@ -238,7 +235,7 @@ async fn list_people(
             .map(|l| checked_limit(l, 500))
             .transpose()?
             .unwrap_or(100),
-        offset: q.offset.unwrap_or(0),
+        offset,
     };
     Ok(Json(state.store.list_people(&ctx.scope, &filter).await?))
 }

@@ -254,7 +254,7 @@ async fn list_cases(
         overdue: flag(&q.overdue, "overdue")?,
         show: match (q.show.trim(), flag(&q.mine, "mine")?) {
             ("", true) => CaseShow::OwnedBy(ctx.user.id),
-            (show, _) => crate::views::cases::case_show(show, ctx.user.id)?,
+            (show, _) => CaseShow::parse(show, ctx.user.id)?,
         },
         text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
         newest_first: match q.sort.trim() {

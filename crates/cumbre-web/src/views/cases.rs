@@ -68,28 +68,6 @@ pub struct CasesQuery {
     ok: Option<String>,
 }
 
-/// The list a `show` value names, for the viewer.
-pub(crate) fn case_show(
-    raw: &str,
-    me: cumbre_domain::UserId,
-) -> Result<cumbre_store::recover::CaseShow, InvalidInput> {
-    use cumbre_store::recover::CaseShow;
-    Ok(match raw.trim() {
-        "" | "all" => CaseShow::All,
-        "mine" => CaseShow::OwnedBy(me),
-        "escalated_to_me" => CaseShow::EscalatedTo(me),
-        "escalated" => CaseShow::Escalated,
-        "approval" => CaseShow::AwaitingApproval,
-        other => {
-            return Err(InvalidInput::NotOneOf {
-                field: Field::Record,
-                value: other.chars().take(40).collect(),
-                allowed: "mine, escalated_to_me, escalated, approval",
-            });
-        }
-    })
-}
-
 pub async fn list(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -108,7 +86,7 @@ pub async fn list(
         },
         unit: optional_id(&q.unit, Field::Unit)?.map(UnitId),
         overdue: q.overdue == "1",
-        show: case_show(&show, ctx.user.id)?,
+        show: cumbre_store::recover::CaseShow::parse(&show, ctx.user.id)?,
         text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
         newest_first: q.sort == "newest",
         limit: PAGE_SIZE,

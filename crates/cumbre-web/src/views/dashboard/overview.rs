@@ -106,6 +106,9 @@ pub(crate) struct Overview {
     pub recovery: MetricRow,
 }
 
+/// Tallies by (unit, touchpoint), as `metric_cells` reads them.
+type CellMap = HashMap<(UnitId, i64), Tally>;
+
 fn chain_of(u: &Unit) -> Vec<UnitId> {
     u.path.ids()
 }
@@ -179,55 +182,41 @@ pub(crate) async fn compute(
         response_rate_of(store, scope, &unit, survey, bounds, min_sample),
         store.recovery_metrics(&subtree, bounds.0, bounds.1, state.clock.now()),
     )?;
-    let get = |m: &HashMap<(UnitId, i64), Tally>, u: UnitId, t: i64| {
-        m.get(&(u, t)).copied().unwrap_or_default()
-    };
+    let get = |m: &CellMap, u: UnitId, t: i64| m.get(&(u, t)).copied().unwrap_or_default();
     let estimate = |t: &Tally| metric.estimate(t, min_sample);
     // The unit's own responses: its subtree's less its sub-units' (each a subtree too).
-    let direct = |m: &HashMap<(UnitId, i64), Tally>, tp: i64| {
+    let direct = |m: &CellMap, tp: i64| {
         let parts: Tally = children.iter().map(|c| get(m, c.id, tp)).sum();
         get(m, unit.id, tp).without(&parts)
     };
-    let mut rows = Vec::new();
-    let own = direct(&cells, 0);
-    if own.responses > 0 {
-        let target = target_of(&unit);
-        rows.push(MapRow {
-            direct: true,
-            drills: false,
-            total: figure(metric, &own, min_sample, target),
-            change: delta(metric, &estimate(&own), &estimate(&direct(&before, 0))),
+    // A map row: `tally(map, touchpoint)` reads its cells now (`cells`) and before.
+    let map_row = |u: &Unit, own: bool, drills: bool, tally: &dyn Fn(&CellMap, i64) -> Tally| {
+        let target = target_of(u);
+        let now = tally(&cells, 0);
+        MapRow {
+            direct: own,
+            drills,
+            total: figure(metric, &now, min_sample, target),
+            change: delta(metric, &estimate(&now), &estimate(&tally(&before, 0))),
             cells: touchpoints
                 .iter()
-                .map(|(tp, _)| figure(metric, &direct(&cells, *tp), min_sample, target))
+                .map(|(tp, _)| figure(metric, &tally(&cells, *tp), min_sample, target))
                 .collect(),
-            unit: unit.clone(),
-        });
+            unit: u.clone(),
+        }
+    };
+    let mut rows = Vec::new();
+    if direct(&cells, 0).responses > 0 {
+        rows.push(map_row(&unit, true, false, &direct));
     }
     let mut quiet = Vec::new();
     for child in &children {
         let drills = units.iter().any(|u| u.parent_id == Some(child.id));
-        let now = get(&cells, child.id, 0);
-        if now.responses == 0 {
+        if get(&cells, child.id, 0).responses == 0 {
             quiet.push(((*child).clone(), drills));
             continue;
         }
-        let target = target_of(child);
-        rows.push(MapRow {
-            direct: false,
-            drills,
-            total: figure(metric, &now, min_sample, target),
-            change: delta(
-                metric,
-                &estimate(&now),
-                &estimate(&get(&before, child.id, 0)),
-            ),
-            cells: touchpoints
-                .iter()
-                .map(|(tp, _)| figure(metric, &get(&cells, child.id, *tp), min_sample, target))
-                .collect(),
-            unit: (*child).clone(),
-        });
+        rows.push(map_row(child, false, drills, &|m, tp| get(m, child.id, tp)));
     }
     let target = target_of(&unit);
     let now_total = get(&cells, unit.id, 0);
