@@ -3,8 +3,8 @@
 use crate::auth::context::resolve;
 use crate::views::{
     admin, assets, audit, builder, cases, dashboard, home, import, inbox, invitations, lessons,
-    notifications, org, people, profile, recovery_settings, respond, responses, rules, session,
-    surveys, tokens, touchpoints, users,
+    notifications, org, people, profile, recovery_settings, respond, response_export, responses,
+    rules, session, surveys, tokens, touchpoints, users,
 };
 use crate::{AppState, api};
 use axum::Router;
@@ -153,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/rules/{id}", get(rules::show).post(rules::update))
         .route("/rules/{id}/active", post(rules::set_active))
-        .route("/responses.csv", get(responses::export))
+        .route("/responses.csv", get(response_export::export))
         .route("/responses/{id}", get(responses::show))
         .route(
             "/touchpoints",

@@ -162,6 +162,15 @@ impl TenantClock {
             .to_string()
     }
 
+    /// The local time with its offset from UTC, for files machines read too
+    /// (`2026-11-25T14:00:00-05:00`: a spreadsheet sorts it, a person reads the hour).
+    pub fn offset_time(&self, at: OffsetDateTime) -> String {
+        to_timestamp(at)
+            .to_zoned(self.zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    }
+
     /// The local date and time as a `datetime-local` input holds it (`2026-11-26T12:00`).
     pub fn input_value(&self, at: OffsetDateTime) -> String {
         to_timestamp(at)

@@ -8,6 +8,7 @@ use crate::{Backend, Store, StoreError};
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::listen::Answers;
+use cumbre_domain::org::UnitPath;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
 use futures_util::FutureExt;
 use serde::Serialize;
@@ -145,14 +146,23 @@ fn push_response_scope(sql: &mut Sql, scope: &Scope) {
     sql.push(" AND r.tenant_id = ").int(scope.tenant().0);
     match scope {
         Scope::Tenant(_) => {}
-        Scope::Subtree { path, .. } => {
-            sql.push(" AND u.path LIKE ").text(path.subtree_pattern());
-        }
+        Scope::Subtree { path, .. } => push_subtree(sql, scope.tenant(), path),
         Scope::Own { person, .. } => {
             sql.push(" AND r.person_id = ")
                 .int(person.map_or(-1, |p| p.0));
         }
     }
+}
+
+/// Responses at `path`'s units: the subtree's unit ids, read once, rather than matching
+/// every response's unit path (which made a company-wide export take seven times longer
+/// than an unfiltered one, though both return the same rows).
+fn push_subtree(sql: &mut Sql, tenant: TenantId, path: &UnitPath) {
+    sql.push(" AND r.unit_id IN (SELECT id FROM units WHERE tenant_id = ")
+        .int(tenant.0)
+        .push(" AND path LIKE ")
+        .text(path.subtree_pattern())
+        .push(")");
 }
 
 fn response_from_row(r: &sqlx::any::AnyRow) -> Result<StoredResponse, StoreError> {
@@ -549,9 +559,7 @@ impl Store {
                 Ok(u) if !self.has_subunits(u.id).await? => {
                     sql.push(" AND r.unit_id = ").int(u.id.0);
                 }
-                Ok(u) => {
-                    sql.push(" AND u.path LIKE ").text(u.path.subtree_pattern());
-                }
+                Ok(u) => push_subtree(&mut sql, scope.tenant(), &u.path),
                 Err(StoreError::NotFound) => {
                     sql.push(" AND 1 = 0");
                 }

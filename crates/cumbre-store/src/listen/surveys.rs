@@ -382,6 +382,34 @@ impl Store {
         Ok(())
     }
 
+    /// Every published or saved version of a survey the scope sees, newest first:
+    /// (version id, version number, definition). An export of one survey has a column
+    /// for each question any of them asked.
+    pub async fn survey_versions(
+        &self,
+        scope: &Scope,
+        survey: i64,
+    ) -> Result<Vec<(i64, i64, SurveyDefinition)>, StoreError> {
+        self.get_survey(scope, survey).await?;
+        let rows = sqlx::query(
+            "SELECT id, version, definition FROM survey_versions WHERE survey_id = $1 AND tenant_id = $2 ORDER BY version DESC",
+        )
+        .bind(survey)
+        .bind(scope.tenant().0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let def: String = col(row, "definition")?;
+                Ok((
+                    col(row, "id")?,
+                    col(row, "version")?,
+                    crate::store::json(&def, "definition")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The definition of one version, for showing old responses as they were asked.
     pub async fn survey_version(
         &self,

@@ -20,6 +20,7 @@ pub mod people;
 pub mod profile;
 pub mod recovery_settings;
 pub mod respond;
+pub mod response_export;
 pub mod responses;
 pub mod rules;
 pub mod session;

@@ -1,6 +1,6 @@
 //! The response browser: the responses a manager's scope sees, filtered by unit subtree,
-//! touchpoint, survey, period, NPS band and words; one response as it was asked; and the
-//! filtered set as CSV, streamed page by page so it works for millions of rows.
+//! touchpoint, survey, period, NPS band and words; one response as it was asked (the
+//! filtered set as CSV is `response_export`).
 
 use crate::api::listen::ResponsesQuery;
 use crate::auth::PageCtx;
@@ -8,10 +8,8 @@ use crate::extract::{Path, Query};
 use crate::views::{Chrome, page};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use cumbre_domain::Lang;
 use cumbre_domain::listen::QuestionKind;
 use cumbre_domain::listen::answers::Answer;
@@ -19,8 +17,6 @@ use cumbre_store::listen::{StoredResponse, SurveySummary};
 use cumbre_store::org::Unit;
 
 const PAGE: i64 = 50;
-/// Rows fetched per step of the CSV export.
-const EXPORT_BATCH: i64 = 1000;
 
 pub struct Row {
     pub response: StoredResponse,
@@ -195,7 +191,7 @@ pub async fn list(
     })
 }
 
-fn answer_text(answer: &Answer, kind: &QuestionKind, lang: Lang) -> String {
+pub(crate) fn answer_text(answer: &Answer, kind: &QuestionKind, lang: Lang) -> String {
     let label = |value: &str| {
         kind.options()
             .iter()
@@ -267,85 +263,4 @@ pub async fn show(
         version,
         answers,
     })
-}
-
-/// The filtered responses as CSV, newest first, fetched and written in batches.
-pub async fn export(
-    State(state): State<AppState>,
-    PageCtx(ctx): PageCtx,
-    Query(q): Query<ResponsesQuery>,
-) -> Result<Response, AppError> {
-    let mut filter = q.filter(EXPORT_BATCH)?;
-    filter.limit = EXPORT_BATCH;
-    filter.cursor = None;
-    // Fail before the first byte on a bad filter; later failures can only end the stream.
-    let first = state.store.list_responses(&ctx.scope, &filter).await?;
-    let (ctx_tenant, state_now) = (ctx.user.tenant, state.clock.now());
-    let today = state
-        .store
-        .tenant_clock(ctx_tenant)
-        .await?
-        .local_date(state_now);
-    let header_row = "\u{feff}id,submitted_at,survey_id,survey_version_id,unit_id,unit,touchpoint_id,employee_id,language,source,nps,answers\n";
-    let stream = futures_util::stream::unfold(
-        (Some(first), Some(header_row.to_owned()), state, ctx, filter),
-        |(page, head, state, ctx, mut filter)| async move {
-            if let Some(head) = head {
-                return Some((
-                    Ok::<_, std::io::Error>(head),
-                    (page, None, state, ctx, filter),
-                ));
-            }
-            let page = page?;
-            let chunk = csv_rows(&page.items);
-            let next = match page.next_cursor {
-                Some(cursor) => {
-                    filter.cursor = Some(cursor);
-                    match state.store.list_responses(&ctx.scope, &filter).await {
-                        Ok(p) => Some(p),
-                        Err(e) => {
-                            tracing::error!(error = ?e, "export stopped");
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
-            Some((Ok(chunk), (next, None, state, ctx, filter)))
-        },
-    );
-    let filename = format!("attachment; filename=\"responses-{today}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
-}
-
-fn csv_rows(items: &[StoredResponse]) -> String {
-    let mut w = crate::export::CsvWriter::new();
-    for r in items {
-        let at = r
-            .submitted_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let _ = w.write_record([
-            r.id.to_string(),
-            at,
-            r.survey_id.to_string(),
-            r.survey_version_id.to_string(),
-            r.unit_id.to_string(),
-            r.unit_name.clone(),
-            r.touchpoint_id.to_string(),
-            r.employee_id.map(|p| p.to_string()).unwrap_or_default(),
-            r.language.clone(),
-            r.source.clone(),
-            r.nps.map(|n| n.to_string()).unwrap_or_default(),
-            r.answers.to_string(),
-        ]);
-    }
-    String::from_utf8(w.into_rows().unwrap_or_default()).unwrap_or_default()
 }

@@ -1258,7 +1258,7 @@ async fn the_response_browser_filters_shows_and_exports_within_scope(backend: Ba
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines.len(), 3, "header and two rows: {}", csv.body);
     assert!(
-        lines[0].starts_with("\u{feff}id,submitted_at,survey_id"),
+        lines[0].starts_with("\u{feff}id,submitted_at,survey,survey_version,unit,touchpoint,"),
         "a byte-order mark, so spreadsheets read UTF-8"
     );
     assert_eq!(
@@ -1275,6 +1275,66 @@ async fn the_response_browser_filters_shows_and_exports_within_scope(backend: Ba
         csv.headers[header::CONTENT_DISPOSITION]
     );
     assert!(csv.body.contains("Carmen fue EXCELENTE"));
+    // Every cell in words: the touchpoint and channel by name, the answers by prompt.
+    assert!(
+        csv.body.contains("Enlace o código QR") && csv.body.contains("Familia"),
+        "{}",
+        csv.body
+    );
+    assert!(!csv.body.contains("\"family\"") && !csv.body.contains("{\""));
+    // One survey: a column per question, headed by its prompt, values as people read them.
+    let token = app.token("manager@demo.test").await;
+    let listed = app.responses(&token, "?limit=10").await;
+    let survey = listed["items"][0]["survey_id"].as_i64().expect("survey id");
+    let one = app
+        .get(Some(&manager), &format!("/responses.csv?survey={survey}"))
+        .await;
+    assert_eq!(one.status, StatusCode::OK);
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(one.body.trim_start_matches('\u{feff}').as_bytes());
+    let head: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let column = |key: &str| {
+        head.iter()
+            .position(|h| h.ends_with(&format!("[{key}]")))
+            .unwrap_or_else(|| panic!("a column for {key}: {head:?}"))
+    };
+    let (nps, purpose, best) = (column("nps"), column("purpose"), column("best"));
+    assert!(head[nps].starts_with("¿Qué tan probable"), "{head:?}");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 2);
+    let promoter = rows
+        .iter()
+        .find(|r| &r[nps] == "10")
+        .expect("the promoter's row");
+    assert_eq!(&promoter[purpose], "Familia", "an option by its label");
+    assert_eq!(&promoter[best], "Carmen fue EXCELENTE en recepción");
+    let touchpoint = head
+        .iter()
+        .position(|h| h == "touchpoint")
+        .expect("touchpoint");
+    assert!(
+        !promoter[touchpoint].is_empty() && promoter[touchpoint].parse::<i64>().is_err(),
+        "the touchpoint by name: {:?}",
+        &promoter[touchpoint]
+    );
+    let at = &promoter[1];
+    assert!(
+        at.len() == 25
+            && at.as_bytes()[10] == b'T'
+            && (at[19..].starts_with('-') || at[19..].starts_with('+')),
+        "local time with its offset: {at}"
+    );
+    assert!(
+        one.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap_or_default()
+            .contains("filename=\"responses-"),
+    );
     let filtered = app
         .get(Some(&manager), "/responses.csv?band=promoter")
         .await;
