@@ -2,7 +2,7 @@
 # Runs the whole test suite: domain and web unit tests, the HTTP and storage suites on
 # SQLite *and* PostgreSQL, the CLI tests and the headless-Chromium browser test.
 # Installs what a fresh machine lacks (PostgreSQL, Chromium + chromedriver, cargo-nextest,
-# the standardwebhooks verifier and the schemathesis API fuzzer from PyPI).
+# the standardwebhooks verifier and the schemathesis API fuzzer from PyPI, axe-core from npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,13 @@ fi
 if ! command -v st >/dev/null 2>&1; then
   echo "installing schemathesis (PyPI)…" >&2
   python3 -m pip install --quiet schemathesis >&2
+fi
+
+# axe-core checks every role's pages for accessibility in the browser (tests/it/walkthrough.rs).
+if [ ! -f target/npm/node_modules/axe-core/axe.min.js ]; then
+  echo "installing axe-core (npm)…" >&2
+  mkdir -p target/npm
+  npm install --prefix target/npm --silent --no-audit --no-fund axe-core@4.11 >&2
 fi
 
 export CUMBRE_TEST_PG_URL="$(scripts/start-postgres.sh)"

@@ -42,7 +42,7 @@ fn chromedriver() -> Option<String> {
     None
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -50,13 +50,13 @@ fn free_port() -> u16 {
 }
 
 /// A headless Chromium session driven through chromedriver; dropped with the test.
-struct Session {
-    client: fantoccini::Client,
+pub(crate) struct Session {
+    pub(crate) client: fantoccini::Client,
     _driver: Driver,
     _profile: tempfile::TempDir,
 }
 
-async fn session(window: &str) -> Option<Session> {
+pub(crate) async fn session(window: &str) -> Option<Session> {
     let driver_path = chromedriver()?;
     let port = free_port();
     let driver = Driver(
@@ -97,7 +97,7 @@ async fn session(window: &str) -> Option<Session> {
 }
 
 /// Serves the app on `addr` until the returned sender fires.
-async fn serve(
+pub(crate) async fn serve(
     router: axum::Router,
     addr: std::net::SocketAddr,
 ) -> (
@@ -185,7 +185,7 @@ async fn responses_stored(app: &TestApp) -> Vec<serde_json::Value> {
         .collect()
 }
 
-async fn wait_for<F, Fut>(what: &str, mut ready: F)
+pub(crate) async fn wait_for<F, Fut>(what: &str, mut ready: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -199,7 +199,7 @@ where
     panic!("timed out waiting for {what}");
 }
 
-async fn link_path(app: &TestApp, survey: &str, unit: &str) -> String {
+pub(crate) async fn link_path(app: &TestApp, survey: &str, unit: &str) -> String {
     let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
     let s = app
         .store
@@ -375,7 +375,7 @@ async fn the_kiosk_keeps_answers_through_a_network_cut_and_sends_each_once() {
 }
 
 /// Signs in through the sign-in form and waits for the page it returns to.
-async fn sign_in(c: &fantoccini::Client, base: &str, email: &str, then: &str) {
+pub(crate) async fn sign_in(c: &fantoccini::Client, base: &str, email: &str, then: &str) {
     c.goto(&format!("{base}/login?next={then}"))
         .await
         .expect("open");

@@ -27,4 +27,5 @@ mod scope;
 mod security;
 mod smtp;
 mod store;
+mod walkthrough;
 mod webhooks;
