@@ -170,7 +170,7 @@ impl Cells {
 }
 
 /// Whether `scope` sees `unit`'s figures: the tenant, or a manager's subtree.
-fn sees(scope: &Scope, unit: &Unit) -> bool {
+pub(crate) fn sees(scope: &Scope, unit: &Unit) -> bool {
     match scope {
         Scope::Tenant(_) => true,
         Scope::Subtree { path, .. } => unit.path.is_within(path),
@@ -356,6 +356,18 @@ impl Store {
         if visible.is_empty() {
             return Ok(out);
         }
+        // Units' totals over every survey: two running-total rows each, whatever the range.
+        if what.totals_only && what.survey.is_none() {
+            let [totals] = self
+                .unit_totals(scope, units, &[(from, to)], None)
+                .await?
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("unit totals".into()))?;
+            for (unit, t) in totals {
+                out.insert((unit, 0), t);
+            }
+            return Ok(out);
+        }
         let list = visible
             .iter()
             .map(i64::to_string)
@@ -415,6 +427,19 @@ impl Store {
                 col::<i64>(&r, "day")?,
                 col::<i64>(&r, "touchpoint_id")?,
                 col::<i64>(&r, "survey_id")?
+            );
+            out.push((key, tally_from_row(&r)?));
+        }
+        for r in
+            sqlx::query("SELECT * FROM rollup_running WHERE tenant_id = $1 ORDER BY unit_id, day")
+                .bind(tenant.0)
+                .fetch_all(self.pool())
+                .await?
+        {
+            let key = format!(
+                "running unit {} through {}",
+                col::<i64>(&r, "unit_id")?,
+                col::<i64>(&r, "day")?
             );
             out.push((key, tally_from_row(&r)?));
         }

@@ -3,5 +3,6 @@
 
 pub mod metrics;
 pub(crate) mod rollups;
+pub(crate) mod running;
 
 pub use metrics::{Cells, MetricQuery, Slice, SliceTallies};

@@ -6,6 +6,7 @@
 //! deletions, unit moves) and the rebuild, so incremental and rebuilt roll-ups agree
 //! exactly; a test holds them to it.
 
+use crate::improve::running;
 use crate::store::col;
 use crate::{Backend, Store, StoreError};
 use cumbre_domain::TenantId;
@@ -42,7 +43,7 @@ pub(crate) const COUNTERS: [&str; 12] = [
     "ces_sumsq",
 ];
 
-fn counters(t: &Tally) -> [i64; 12] {
+pub(crate) fn counters(t: &Tally) -> [i64; 12] {
     [
         t.responses,
         t.promoters,
@@ -317,9 +318,29 @@ impl Delta {
         self.rows.entry(key).or_default().add(t);
     }
 
-    /// Writes the changes in the caller's transaction.
+    /// Writes the changes in the caller's transaction, running totals included.
     pub async fn write(self, conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
+        self.write_with(conn, backend, true).await
+    }
+
+    /// `running`: also move the running totals (a rebuild refills them once at its end).
+    async fn write_with(
+        self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        running: bool,
+    ) -> Result<(), StoreError> {
         let tenants: std::collections::BTreeSet<i64> = self.rows.keys().map(|k| k.0).collect();
+        // The units' daily totals move their running totals too (see `running`).
+        let days: running::DayChanges = self
+            .rows
+            .iter()
+            .filter(|(k, _)| k.1 == "total" && k.4 == DAY && k.2.is_empty())
+            .map(|(k, t)| ((k.0, k.3, k.5), *t))
+            .collect();
+        if running {
+            running::lock_units(conn, backend, &days).await?;
+        }
         let mut rows: Vec<_> = self
             .rows
             .into_iter()
@@ -355,6 +376,9 @@ impl Delta {
                     .execute(&mut *conn)
                     .await?;
             }
+        }
+        if running {
+            running::apply(conn, backend, &days).await?;
         }
         Ok(())
     }
@@ -604,10 +628,13 @@ pub(crate) async fn rebuild_in(
             counted += 1;
         }
         if delta.len() >= FLUSH_CELLS {
-            std::mem::take(&mut delta).write(conn, backend).await?;
+            std::mem::take(&mut delta)
+                .write_with(conn, backend, false)
+                .await?;
         }
     }
-    delta.write(conn, backend).await?;
+    delta.write_with(conn, backend, false).await?;
+    running::refill(conn, tenant).await?;
     sqlx::query("UPDATE tenants SET rollups_stale = 0 WHERE id = $1")
         .bind(tenant.0)
         .execute(&mut *conn)

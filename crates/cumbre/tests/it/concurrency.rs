@@ -460,8 +460,17 @@ async fn two_servers_on_one_postgresql_do_everything_once() {
     // Roll-ups: every response counted once, the same after a rebuild.
     let total = before["items"][0]["n"].as_i64().expect("n");
     assert_eq!(total as usize, acked.len(), "{before}");
+    let store = cumbre_store::Store::connect(&db.url).await.expect("store");
+    let tenant = cumbre_domain::TenantId(1);
+    let kept = store.rollup_rows(tenant).await.expect("rows");
     let out = cumbre(&["rebuild-rollups"], Some(&db.url));
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        store.rollup_rows(tenant).await.expect("rows"),
+        kept,
+        "roll-ups and running totals kept by two servers at once equal a rebuild"
+    );
+    store.close().await;
     let server = Server::serve(&db.url, &[]);
     let after = server
         .get(

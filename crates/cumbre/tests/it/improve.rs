@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 both!(
     rollups_kept_on_every_write_equal_a_rebuild,
+    answers_for_past_days_and_today_at_once_keep_every_range_exact,
     metrics_read_a_subtree_by_local_day_within_scope,
     the_overview_maps_a_subtree_drills_down_and_stays_in_scope,
     touchpoint_and_employee_pages_read_their_slice_within_scope,
@@ -1194,5 +1195,102 @@ async fn any_range_adds_up_to_its_days_and_splits_by_channel_and_language(backen
             && overview.body.contains("id=\"listening\""),
         "{}",
         overview.body
+    );
+}
+
+/// Running totals (any range in two rows per unit) move with every answer, also when
+/// answers for days long past and for today arrive at once from many connections: kept
+/// totals equal a rebuild's, and the overview's change against the previous period over a
+/// rolling range (read from running totals) is the difference of the two periods' figures
+/// (read from day, ten-day and month roll-ups).
+async fn answers_for_past_days_and_today_at_once_keep_every_range_exact(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let nps = survey(&app, "NPS").await;
+    let tp = touchpoints(&app).await[0];
+    let writers = (0..4).map(|w| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            for i in 0..12 {
+                // Writer w answers for 2025's days in its own order, and for today.
+                let day = 1 + (i * 7 + w * 3) % 28;
+                let month = 1 + (i + w) % 6;
+                let at = format!("2025-{month:02}-{day:02}T15:00:00Z");
+                let unit = ["CUN", "PDC", "CUN-REC"][(i + w) % 3];
+                let score = (i * 3 + w) % 11;
+                submit(app, admin, nps, unit, tp, json!({"nps": score}), Some(&at)).await;
+                if i % 3 == 0 {
+                    submit(app, admin, nps, unit, tp, json!({"nps": 10 - score}), None).await;
+                }
+            }
+        }
+    });
+    futures_util::future::join_all(writers).await;
+    // Take some out again: a deletion may leave a day without answers.
+    let listed = metrics(
+        &app,
+        &admin,
+        "/api/v1/responses?limit=5&from=2025-01-01&to=2025-07-01",
+    )
+    .await;
+    for item in listed["items"].as_array().expect("items") {
+        let id = item["id"].as_i64().expect("id");
+        let reply = app
+            .api(
+                &admin,
+                Method::DELETE,
+                &format!("/api/v1/responses/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    }
+    let kept = app.store.rollup_rows(app.tenant).await.expect("rows");
+    assert!(kept.iter().any(|(k, _)| k.starts_with("running")));
+    app.store
+        .rebuild_rollups(app.tenant)
+        .await
+        .expect("rebuild");
+    assert_eq!(
+        app.store.rollup_rows(app.tenant).await.expect("rows"),
+        kept,
+        "maintained running totals equal rebuilt ones"
+    );
+    // A rolling range of 61 days and the 61 before it.
+    let (from, to, prev_from, prev_to) = ("2025-03-05", "2025-05-04", "2025-01-03", "2025-03-04");
+    let value = |v: &Value| v["items"][0]["value"].as_f64();
+    let now = metrics(
+        &app,
+        &admin,
+        &format!("/api/v1/metrics?metric=nps&from={from}&to={to}"),
+    )
+    .await;
+    let before = metrics(
+        &app,
+        &admin,
+        &format!("/api/v1/metrics?metric=nps&from={prev_from}&to={prev_to}"),
+    )
+    .await;
+    let manager = app.login("ceo@demo.test").await;
+    let csv = app
+        .get(
+            Some(&manager),
+            &format!("/overview.csv?metric=nps&from={from}&to={to}"),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let company = csv
+        .body
+        .lines()
+        .nth(1)
+        .expect("the company's line")
+        .split(',')
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let change: f64 = company[16].parse().expect("a change");
+    let expected = value(&now).expect("now") - value(&before).expect("before");
+    assert!(
+        (change - expected).abs() < 0.01,
+        "change {change} against {expected} ({now} / {before})"
     );
 }

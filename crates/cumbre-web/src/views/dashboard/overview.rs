@@ -113,6 +113,42 @@ fn chain_of(u: &Unit) -> Vec<UnitId> {
     u.path.ids()
 }
 
+/// The candidates' totals now and before, to rank the movers: over all surveys, both
+/// periods from one read of the running totals (only the metric's counters); one survey's
+/// from its cells.
+async fn movers_totals(
+    store: &cumbre_store::Store,
+    scope: &Scope,
+    candidates: &[&Unit],
+    periods: [(jiff::civil::Date, jiff::civil::Date); 2],
+    survey: Option<i64>,
+    metric: Metric,
+) -> Result<(CellMap, CellMap), cumbre_store::StoreError> {
+    let keyed = |m: HashMap<UnitId, Tally>| m.into_iter().map(|(u, t)| ((u, 0), t)).collect();
+    if survey.is_none() {
+        let mut both = store
+            .unit_totals(scope, candidates, &periods, Some(metric))
+            .await?
+            .into_iter();
+        let (now, before) = (
+            both.next().unwrap_or_default(),
+            both.next().unwrap_or_default(),
+        );
+        return Ok((keyed(now), keyed(before)));
+    }
+    let [(from, to), (prev_from, prev_to)] = periods;
+    tokio::try_join!(
+        store.metric_cells(scope, candidates, from, to, Cells::of(survey, true)),
+        store.metric_cells(
+            scope,
+            candidates,
+            prev_from,
+            prev_to,
+            Cells::of(survey, true)
+        ),
+    )
+}
+
 pub(crate) async fn compute(
     state: &AppState,
     scope: &Scope,
@@ -166,17 +202,17 @@ pub(crate) async fn compute(
     let store = &state.store;
     // Independent reads, run at once (SQLite readers and PostgreSQL sessions work in
     // parallel): the page waits for the slowest, not for their sum.
-    let (cells, before, last_year, now_m, before_m, series, (rate, rate_e), recovery) = tokio::try_join!(
+    let (cells, before, last_year, (now_m, before_m), series, (rate, rate_e), recovery) = tokio::try_join!(
         store.metric_cells(scope, &shown, from, to, Cells::of(survey, false)),
         store.metric_cells(scope, &shown, prev_from, prev_to, Cells::of(survey, true)),
         store.metric_series(scope, &last_year, None),
-        store.metric_cells(scope, &candidates, from, to, Cells::of(survey, true)),
-        store.metric_cells(
+        movers_totals(
+            store,
             scope,
             &candidates,
-            prev_from,
-            prev_to,
-            Cells::of(survey, true)
+            [(from, to), (prev_from, prev_to)],
+            survey,
+            metric
         ),
         store.metric_series(scope, &this_year, Some(trend_interval(from, to))),
         response_rate_of(store, scope, &unit, survey, bounds, min_sample),
