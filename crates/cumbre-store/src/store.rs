@@ -184,6 +184,7 @@ impl Store {
             Backend::Sqlite => &["PRAGMA optimize"],
             Backend::Postgres => &[
                 "VACUUM (ANALYZE) rollups",
+                "VACUUM (ANALYZE) rollup_running",
                 "ANALYZE units, people, departments, responses",
             ],
         };
