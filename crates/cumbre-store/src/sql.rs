@@ -82,6 +82,16 @@ impl Sql {
     }
 }
 
+/// The aggregate that joins a query's `line` column into one text value, `;` between
+/// lines: through sqlx's portable driver every returned row costs a hand-off between
+/// threads, so queries that return many small rows pack them into one.
+pub(crate) fn packed_lines(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => "group_concat(line, ';')",
+        crate::Backend::Postgres => "string_agg(line, ';')",
+    }
+}
+
 /// `(?, ?), (?, ?)` (SQLite) or `($1, $2), ($3, $4)` (PostgreSQL) for `rows` rows of
 /// `per_row` values. SQLite gets anonymous placeholders: it finds a numbered one's name by
 /// a linear scan, which makes binding a long statement quadratic.

@@ -95,10 +95,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let (a, b) = group;
-        let concat = match self.backend() {
-            crate::Backend::Sqlite => "group_concat(line, ';')",
-            crate::Backend::Postgres => "string_agg(line, ';')",
-        };
+        let concat = crate::sql::packed_lines(self.backend());
         let mut sql = Sql::new(&format!(
             "SELECT {concat} AS packed FROM (SELECT {a} || ',' || {b} || ',' || {} AS line FROM (",
             summed_packed()
@@ -358,11 +355,11 @@ impl Store {
         }
         // Units' totals over every survey: two running-total rows each, whatever the range.
         if what.totals_only && what.survey.is_none() {
-            let [totals] = self
+            let totals = self
                 .unit_totals(scope, units, &[(from, to)], None)
                 .await?
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("unit totals".into()))?;
+                .into_iter()
+                .flatten();
             for (unit, t) in totals {
                 out.insert((unit, 0), t);
             }

@@ -15,7 +15,7 @@
 use crate::improve::metrics::sees;
 use crate::improve::rollups::{COUNTERS, counters, tally_from_row, tally_of};
 use crate::org::Unit;
-use crate::sql::values;
+use crate::sql::{packed_lines, values};
 use crate::store::col;
 use crate::{Backend, Store, StoreError};
 use cumbre_domain::access::Scope;
@@ -251,10 +251,7 @@ impl Store {
                 tenant.0
             )
         };
-        let concat = match self.backend() {
-            Backend::Sqlite => "group_concat(line, ';')",
-            Backend::Postgres => "string_agg(line, ';')",
-        };
+        let concat = packed_lines(self.backend());
         let list = units
             .iter()
             .map(i64::to_string)

@@ -7,10 +7,10 @@
 
 use crate::api::listen::ResponsesQuery;
 use crate::auth::PageCtx;
-use crate::export::{BOM, CsvWriter, slug};
+use crate::export::{CsvWriter, slug};
 use crate::extract::Query;
 use crate::i18n::Tr;
-use crate::views::responses::answer_text;
+use crate::views::responses::{answer_text, learn_versions, names};
 use crate::{AppError, AppState};
 use axum::body::Body;
 use axum::extract::State;
@@ -65,20 +65,9 @@ impl Layout {
         survey: Option<i64>,
     ) -> Result<Self, AppError> {
         let tenant = ctx.user.tenant;
-        let touchpoints = state
-            .store
-            .list_touchpoints(tenant)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
-            .collect();
-        let surveys = state
-            .store
-            .list_surveys(&ctx.scope)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
+        let (touchpoints, surveys) = names(state, ctx).await?;
+        let touchpoints = touchpoints.into_iter().collect();
+        let surveys = surveys.into_iter().map(|s| (s.id, s.name)).collect();
         let mut versions = HashMap::new();
         let questions = match survey {
             Some(s) => {
@@ -127,20 +116,6 @@ impl Layout {
             None => out.push("answers".to_owned()),
         }
         out
-    }
-
-    /// Reads the definitions of the versions `items` answered that are not known yet.
-    async fn learn(&mut self, state: &AppState, items: &[StoredResponse]) -> Result<(), AppError> {
-        for r in items {
-            if !self.versions.contains_key(&r.survey_version_id) {
-                let v = state
-                    .store
-                    .survey_version(self.tenant, r.survey_version_id)
-                    .await?;
-                self.versions.insert(r.survey_version_id, v);
-            }
-        }
-        Ok(())
     }
 
     /// `items` as CSV rows (no header, no byte-order mark).
@@ -217,7 +192,7 @@ async fn next_page(
     layout: &mut Layout,
 ) -> Result<cumbre_store::listen::ResponsePage, AppError> {
     let page = state.store.list_responses(&ctx.scope, filter).await?;
-    layout.learn(state, &page.items).await?;
+    learn_versions(state, layout.tenant, &page.items, &mut layout.versions).await?;
     Ok(page)
 }
 
@@ -233,15 +208,13 @@ pub async fn export(
     // Fail before the first byte on a bad filter; later failures can only end the stream.
     let first = state.store.list_responses(&ctx.scope, &filter).await?;
     let mut layout = Layout::new(&state, &ctx, filter.survey).await?;
-    layout.learn(&state, &first.items).await?;
+    learn_versions(&state, layout.tenant, &first.items, &mut layout.versions).await?;
     let today = layout.clock.local_date(state.clock.now());
     let name = filename(&layout, filter.survey, today);
     let mut head = CsvWriter::new();
     let _ = head.write_record(layout.header());
-    let head = format!(
-        "{BOM}{}",
-        String::from_utf8(head.into_rows().unwrap_or_default()).unwrap_or_default()
-    );
+    // The header opens the file: the byte-order mark comes with it, once.
+    let head = String::from_utf8(head.into_inner().unwrap_or_default()).unwrap_or_default();
     let stream = futures_util::stream::unfold(
         (Some(first), Some(head), state, ctx, filter, layout),
         |(page, head, state, ctx, mut filter, mut layout)| async move {

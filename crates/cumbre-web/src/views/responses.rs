@@ -84,22 +84,33 @@ pub(crate) async fn definitions(
     tenant: cumbre_domain::TenantId,
     items: &[StoredResponse],
 ) -> Result<std::collections::HashMap<i64, cumbre_domain::listen::SurveyDefinition>, AppError> {
-    let mut out = std::collections::HashMap::new();
+    let mut known = std::collections::HashMap::new();
+    learn_versions(state, tenant, items, &mut known).await?;
+    Ok(known.into_iter().map(|(id, (_, d))| (id, d)).collect())
+}
+
+/// Adds to `known` (version id → (number, definition)) the versions `items` answered
+/// that it lacks, for a caller that keeps them across pages.
+pub(crate) async fn learn_versions(
+    state: &AppState,
+    tenant: cumbre_domain::TenantId,
+    items: &[StoredResponse],
+    known: &mut std::collections::HashMap<i64, (i64, cumbre_domain::listen::SurveyDefinition)>,
+) -> Result<(), AppError> {
     for r in items {
-        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(r.survey_version_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = known.entry(r.survey_version_id) {
             e.insert(
                 state
                     .store
                     .survey_version(tenant, r.survey_version_id)
-                    .await?
-                    .1,
+                    .await?,
             );
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-async fn names(
+pub(crate) async fn names(
     state: &AppState,
     ctx: &crate::auth::Ctx,
 ) -> Result<(Vec<(i64, String)>, Vec<SurveySummary>), AppError> {

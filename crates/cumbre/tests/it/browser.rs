@@ -96,6 +96,33 @@ pub(crate) async fn session(window: &str) -> Option<Session> {
     panic!("chromedriver accepts no session");
 }
 
+/// Saves what the browser shows as `docs/screenshots/{name}`.
+pub(crate) async fn save_screenshot(c: &fantoccini::Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
+    std::fs::create_dir_all(dir).expect("screenshot dir");
+    std::fs::write(format!("{dir}/{name}"), png).expect("save screenshot");
+}
+
+/// What makes the page (or a table in a scrolling box) scroll sideways: `None` when
+/// nothing does, else how far and the elements that reach past the window's edge.
+pub(crate) async fn overflow(c: &fantoccini::Client) -> Option<String> {
+    let found = c
+        .execute(
+            "const over = Math.max(document.documentElement.scrollWidth - window.innerWidth, \
+               ...Array.from(document.querySelectorAll('.table-wrap')).map(e => e.scrollWidth - e.clientWidth));
+             if (over <= 0) return null;
+             const wide = Array.from(document.querySelectorAll('body *'))
+               .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+               .slice(-3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));
+             return over + ' px: ' + wide.join(', ');",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    found.as_str().map(str::to_owned)
+}
+
 /// Serves the app on `addr` until the returned sender fires.
 pub(crate) async fn serve(
     router: axum::Router,
@@ -162,10 +189,7 @@ async fn manager_signs_in_and_sees_only_their_subtree() {
         .for_element(Locator::Id("area-lead"))
         .await
         .expect("home shows the loop");
-    let png = c.screenshot().await.expect("screenshot");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
-    std::fs::create_dir_all(dir).expect("screenshot dir");
-    std::fs::write(format!("{dir}/home.png"), png).expect("save screenshot");
+    save_screenshot(&c, "home.png").await;
     c.close().await.expect("close");
 }
 
@@ -594,9 +618,7 @@ async fn a_manager_designs_a_survey_and_previews_it_as_a_phone() {
     c.execute("window.scrollTo(0, 0)", vec![])
         .await
         .expect("scroll");
-    let png = c.screenshot().await.expect("screenshot");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
-    std::fs::write(format!("{dir}/builder.png"), png).expect("save screenshot");
+    save_screenshot(&c, "builder.png").await;
     c.find(Locator::Id("preview-frame"))
         .await
         .expect("frame")
@@ -742,9 +764,7 @@ async fn a_detractor_becomes_a_case_the_manager_contacts_promises_and_resolves()
                 .is_ok_and(|h| h.contains("id=\"case-status\">resuelto"))
     })
     .await;
-    let png = c.screenshot().await.expect("screenshot");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
-    std::fs::write(format!("{dir}/case.png"), png).expect("save screenshot");
+    save_screenshot(&c, "case.png").await;
 
     let scope = cumbre_domain::access::Scope::Tenant(app.tenant);
     let cases = app
@@ -816,9 +836,7 @@ async fn the_executive_drills_the_map_from_region_to_hotel_to_a_moment_of_truth(
         tip.text().await.expect("tip text").contains("n = "),
         "the tip shows n"
     );
-    let png = c.screenshot().await.expect("screenshot");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
-    std::fs::write(format!("{dir}/overview.png"), png).expect("save screenshot");
+    save_screenshot(&c, "overview.png").await;
 
     // Region → hotel → a moment of truth.
     click(&c, "#map a.drill[href*='unit=']").await;
@@ -900,23 +918,9 @@ async fn a_manager_works_cases_on_a_phone() {
     cumbre::scheduler::run_once(&app.store, now)
         .await
         .expect("scheduler");
-    let overflow = |c: fantoccini::Client| async move {
-        c.execute(
-            // The page, and any table in a scrolling box: neither may scroll sideways.
-            "return Math.max(document.documentElement.scrollWidth - window.innerWidth, \
-             ...Array.from(document.querySelectorAll('.table-wrap')).map(e => e.scrollWidth - e.clientWidth));",
-            vec![],
-        )
-        .await
-        .expect("measure")
-        .as_i64()
-        .unwrap_or(i64::MAX)
-    };
     sign_in(&c, &base, "manager@demo.test", "/cases").await;
-    assert!(
-        overflow(c.clone()).await <= 0,
-        "the case list fits the phone"
-    );
+    let wide = overflow(&c).await;
+    assert!(wide.is_none(), "the case list fits the phone: {wide:?}");
     let row = c
         .find(Locator::Css("#cases tbody tr a"))
         .await
@@ -926,13 +930,9 @@ async fn a_manager_works_cases_on_a_phone() {
         .for_element(Locator::Id("timeline"))
         .await
         .expect("the case page");
-    assert!(
-        overflow(c.clone()).await <= 0,
-        "the case page fits the phone"
-    );
-    let png = c.screenshot().await.expect("screenshot");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
-    std::fs::write(format!("{dir}/case-phone.png"), png).expect("save screenshot");
+    let wide = overflow(&c).await;
+    assert!(wide.is_none(), "the case page fits the phone: {wide:?}");
+    save_screenshot(&c, "case-phone.png").await;
     c.find(Locator::Id("inbox-link"))
         .await
         .expect("the inbox in the header")
@@ -943,8 +943,8 @@ async fn a_manager_works_cases_on_a_phone() {
         .for_element(Locator::Id("inbox-new_case"))
         .await
         .expect("the manager's new cases");
-    assert!(overflow(c.clone()).await <= 0, "the inbox fits the phone");
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(format!("{dir}/inbox.png"), png).expect("save screenshot");
+    let wide = overflow(&c).await;
+    assert!(wide.is_none(), "the inbox fits the phone: {wide:?}");
+    save_screenshot(&c, "inbox.png").await;
     c.close().await.expect("close");
 }

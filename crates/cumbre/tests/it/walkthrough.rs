@@ -4,7 +4,9 @@
 //! violation, shows no catalogue key, enum code or debug text, and the dashboards are not
 //! empty where the role's scope has answers.
 
-use crate::browser::{free_port, link_path, serve, session, sign_in, wait_for};
+use crate::browser::{
+    free_port, link_path, overflow, save_screenshot, serve, session, sign_in, wait_for,
+};
 use crate::harness::{Backend, TestApp};
 use fantoccini::{Client, Locator};
 use std::collections::BTreeSet;
@@ -152,25 +154,6 @@ async fn links(c: &Client, css: &str) -> Vec<String> {
     out
 }
 
-/// What makes the page (or a table in a scrolling box) scroll sideways: `None` when
-/// nothing does, else how far and the elements that reach past the window's edge.
-async fn overflow(c: &Client) -> Option<String> {
-    let found = c
-        .execute(
-            "const over = Math.max(document.documentElement.scrollWidth - window.innerWidth, \
-               ...Array.from(document.querySelectorAll('.table-wrap')).map(e => e.scrollWidth - e.clientWidth));
-             if (over <= 0) return null;
-             const wide = Array.from(document.querySelectorAll('body *'))
-               .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
-               .slice(-3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));
-             return over + ' px: ' + wide.join(', ');",
-            vec![],
-        )
-        .await
-        .expect("measure");
-    found.as_str().map(str::to_owned)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
     let Some(axe) = axe_source() else {
@@ -238,10 +221,7 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
                         .await
                         .expect("rows");
                     if email == "manager@demo.test" {
-                        let png = c.screenshot().await.expect("screenshot");
-                        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots");
-                        std::fs::write(format!("{dir}/manager-panorama.png"), png)
-                            .expect("save screenshot");
+                        save_screenshot(&c, "manager-panorama.png").await;
                     }
                     if has_data && rows.is_empty() {
                         problems.push(format!(
