@@ -184,7 +184,7 @@ impl Store {
             Backend::Sqlite => &["PRAGMA optimize"],
             Backend::Postgres => &[
                 "VACUUM (ANALYZE) rollups",
-                "VACUUM (ANALYZE) rollup_running",
+                "VACUUM (ANALYZE) running_cells",
                 "ANALYZE units, people, departments, responses",
             ],
         };

@@ -3,6 +3,7 @@
 //! dekads from the dekad rows and the rest as days, so three years cost 36 rows per cell,
 //! not 1,095, and 90 days to today at most 22.
 
+use crate::improve::running::RunningCells;
 use crate::improve::rollups::{
     COUNTERS, DAY, DEKAD, MONTH, summed, summed_packed, tally_from_row, tally_of,
 };
@@ -286,8 +287,26 @@ impl Store {
         let tenant = scope.tenant().0;
         let unit = match person {
             Some(_) => None,
-            None => Some(self.dashboard_unit(scope, q.unit).await?.id.0),
+            None => Some(self.dashboard_unit(scope, q.unit).await?),
         };
+        // One period over every survey: two running-total rows.
+        if let (None, None, Some(unit), [period]) = (person, q.survey, &unit, periods.as_slice()) {
+            let cell = q.touchpoint.unwrap_or(0);
+            let cells = match cell {
+                0 => RunningCells::Totals,
+                tp => RunningCells::Touchpoint(tp),
+            };
+            let sums = self
+                .running_sums(scope, &[unit], cells, &[(period.start, period.last)], None)
+                .await?;
+            let tally = sums
+                .first()
+                .and_then(|m| m.get(&(unit.id, cell)))
+                .copied()
+                .unwrap_or_default();
+            return Ok(vec![(*period, tally)]);
+        }
+        let unit = unit.map(|u| u.id.0);
         let filter = |sql: &mut Sql| {
             sql.push("tenant_id = ").int(tenant);
             if let Some(person) = person {
@@ -353,54 +372,42 @@ impl Store {
         if visible.is_empty() {
             return Ok(out);
         }
-        // Units' totals over every survey: two running-total rows each, whatever the range.
-        if what.totals_only && what.survey.is_none() {
-            let totals = self
-                .unit_totals(scope, units, &[(from, to)], None)
+        // Over every survey: two running-total rows per cell, whatever the range.
+        let Some(survey) = what.survey else {
+            let cells = match what.totals_only {
+                true => RunningCells::Totals,
+                false => RunningCells::Touchpoints,
+            };
+            return Ok(self
+                .running_sums(scope, units, cells, &[(from, to)], None)
                 .await?
-                .into_iter()
-                .flatten();
-            for (unit, t) in totals {
-                out.insert((unit, 0), t);
-            }
-            return Ok(out);
-        }
+                .pop()
+                .unwrap_or_default());
+        };
         let list = visible
             .iter()
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(", ");
+        // One survey has no total rows of its own: its cells are added up below.
         let filter = |sql: &mut Sql| {
-            sql.push("tenant_id = ").int(scope.tenant().0);
-            match (what.survey, what.totals_only) {
-                (None, true) => {
-                    sql.push(" AND kind = 'total'");
-                }
-                (None, false) => {
-                    sql.push(" AND kind IN ('', 'total')");
-                }
-                // One survey has no total rows of its own: its cells are added up below.
-                (Some(s), _) => {
-                    sql.push(" AND kind = '' AND survey_id = ").int(s);
-                }
-            }
-            sql.push(" AND value = '' AND unit_id IN (")
+            sql.push("tenant_id = ")
+                .int(scope.tenant().0)
+                .push(" AND kind = '' AND survey_id = ")
+                .int(survey)
+                .push(" AND value = '' AND unit_id IN (")
                 .push(&list)
                 .push(")");
         };
-        // Cells add up over surveys; the totals are touchpoint 0.
         for ((unit, tp), t) in self
             .sum_over_ranges(("unit_id", "touchpoint_id"), &filter, &cover(from, to))
             .await?
         {
             let unit = UnitId(unit);
-            if what.survey.is_some() {
-                out.entry((unit, 0)).or_default().add(&t);
-                if what.totals_only {
-                    continue;
-                }
+            out.entry((unit, 0)).or_default().add(&t);
+            if !what.totals_only {
+                out.entry((unit, tp)).or_default().add(&t);
             }
-            out.entry((unit, tp)).or_default().add(&t);
         }
         Ok(out)
     }
@@ -428,14 +435,15 @@ impl Store {
             out.push((key, tally_from_row(&r)?));
         }
         for r in
-            sqlx::query("SELECT * FROM rollup_running WHERE tenant_id = $1 ORDER BY unit_id, day")
+            sqlx::query("SELECT * FROM running_cells WHERE tenant_id = $1 ORDER BY unit_id, touchpoint_id, day")
                 .bind(tenant.0)
                 .fetch_all(self.pool())
                 .await?
         {
             let key = format!(
-                "running unit {} through {}",
+                "running unit {} tp {} through {}",
                 col::<i64>(&r, "unit_id")?,
+                col::<i64>(&r, "touchpoint_id")?,
                 col::<i64>(&r, "day")?
             );
             out.push((key, tally_from_row(&r)?));

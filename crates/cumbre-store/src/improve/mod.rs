@@ -6,3 +6,4 @@ pub(crate) mod rollups;
 pub(crate) mod running;
 
 pub use metrics::{Cells, MetricQuery, Slice, SliceTallies};
+pub use running::RunningCells;

@@ -331,13 +331,21 @@ impl Delta {
         running: bool,
     ) -> Result<(), StoreError> {
         let tenants: std::collections::BTreeSet<i64> = self.rows.keys().map(|k| k.0).collect();
-        // The units' daily totals move their running totals too (see `running`).
-        let days: running::DayChanges = self
-            .rows
-            .iter()
-            .filter(|(k, _)| k.1 == "total" && k.4 == DAY && k.2.is_empty())
-            .map(|(k, t)| ((k.0, k.3, k.5), *t))
-            .collect();
+        // The daily totals and cells move their running totals too (see `running`): a
+        // unit's total is touchpoint 0, a touchpoint's adds up its surveys.
+        let mut days = running::DayChanges::new();
+        for (k, t) in &self.rows {
+            let touchpoint = match k.1 {
+                "total" => 0,
+                "" => k.6,
+                _ => continue,
+            };
+            if k.4 == DAY && k.2.is_empty() {
+                days.entry((k.0, k.3, touchpoint, k.5))
+                    .or_default()
+                    .add(t);
+            }
+        }
         if running {
             running::lock_units(conn, backend, &days).await?;
         }

@@ -1,16 +1,17 @@
-//! Running totals (`rollup_running`): each unit's totals from its first answer through
-//! each local day it has answers. A range's total is the running total at its last day
-//! less the one just before its first (each read as the latest row on or before that day),
-//! so ranking a thousand units over any range reads two rows per unit, where the period
-//! roll-ups need up to twenty-five for a rolling quarter.
+//! Running totals (`running_cells`): for each unit and touchpoint (0: the unit's total over
+//! every touchpoint), its totals over every survey from its first answer through each local
+//! day it has answers. A range's figure is the running total at its last day less the one
+//! just before its first (each read as the latest row on or before that day), so ranking a
+//! thousand units, or the map's cells, over any range reads two rows per cell, where the
+//! period roll-ups need up to twenty-five for a rolling quarter and forty for three years.
 //!
-//! They change with the daily `total` rows of every [`Delta`](super::rollups::Delta), in
-//! the same transaction: a day's change moves that day's row and every later one, computed
-//! from the rows as read — a read a concurrent writer could invalidate, so on PostgreSQL
-//! writers take a transaction lock per unit first (in unit order, so two writers cannot
-//! deadlock). SQLite has one writer. An answer for today moves one row per unit; one for
-//! a day long past moves every later row of its units (imports of history are bulk loads,
-//! rebuilt at once).
+//! They change with the daily rows of every [`Delta`](super::rollups::Delta), in the same
+//! transaction: a day's change moves that day's row and every later one of its cell,
+//! computed from the rows as read — a read a concurrent writer could invalidate, so on
+//! PostgreSQL writers take a transaction lock per unit first (in unit order, so two writers
+//! cannot deadlock). SQLite has one writer. An answer for today moves two rows per unit
+//! above it (the total and the touchpoint); one for a day long past moves every later row
+//! of those cells (imports of history are bulk loads, rebuilt at once).
 
 use crate::improve::metrics::sees;
 use crate::improve::rollups::{COUNTERS, counters, tally_from_row, tally_of};
@@ -26,8 +27,11 @@ use jiff::civil::Date;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};
 
-/// One unit's change on one day: (tenant, unit, day key) → tally.
-pub(crate) type DayChanges = BTreeMap<(i64, i64, i64), Tally>;
+/// One cell's change on one day: (tenant, unit, touchpoint or 0, day key) → tally.
+pub(crate) type DayChanges = BTreeMap<(i64, i64, i64, i64), Tally>;
+
+/// (tenant, unit, touchpoint): one cell's running totals.
+type Cell = (i64, i64, i64);
 
 /// Locks the units `changes` touches for this transaction (PostgreSQL), in unit order.
 /// Called before any roll-up row is written, so every writer takes these first.
@@ -58,7 +62,7 @@ pub(crate) async fn lock_units(
 }
 
 /// Applies `changes` to the running totals (the caller holds the units' locks): reads
-/// each unit's rows from the last one before its earliest change, computes the new totals
+/// each cell's rows from the last one before its earliest change, computes the new totals
 /// in memory and writes them back. A day whose running total equals the day before's has
 /// no answers (a deletion emptied it) and keeps no row, as a rebuild would not write one.
 pub(crate) async fn apply(
@@ -66,26 +70,29 @@ pub(crate) async fn apply(
     backend: Backend,
     changes: &DayChanges,
 ) -> Result<(), StoreError> {
-    // (tenant, unit) → day → change.
-    let mut by_unit: BTreeMap<(i64, i64), BTreeMap<i64, Tally>> = BTreeMap::new();
-    for ((t, u, d), tally) in changes {
+    let mut by_cell: BTreeMap<Cell, BTreeMap<i64, Tally>> = BTreeMap::new();
+    for ((t, u, tp, d), tally) in changes {
         if !tally.is_empty() {
-            by_unit.entry((*t, *u)).or_default().insert(*d, *tally);
+            by_cell.entry((*t, *u, *tp)).or_default().insert(*d, *tally);
         }
     }
-    if by_unit.is_empty() {
+    if by_cell.is_empty() {
         return Ok(());
     }
-    let units: Vec<(&(i64, i64), i64)> = by_unit
+    let cells: Vec<(&Cell, i64)> = by_cell
         .iter()
         .filter_map(|(k, days)| days.keys().next().map(|first| (k, *first)))
         .collect();
-    // The rows that change: each unit's from its last row before its first changed day.
-    let mut stored: BTreeMap<(i64, i64), Vec<(i64, Tally)>> = BTreeMap::new();
-    for chunk in units.chunks(300) {
+    // The rows that change: each cell's from its last row before its first changed day.
+    let mut stored: BTreeMap<Cell, Vec<(i64, Tally)>> = BTreeMap::new();
+    for chunk in cells.chunks(250) {
         let sql = format!(
-            "WITH v(t, u, d) AS (VALUES {}) SELECT r.tenant_id, r.unit_id, r.day, {} FROM v JOIN rollup_running r              ON r.tenant_id = v.t AND r.unit_id = v.u AND r.day >= COALESCE((SELECT MAX(q.day) FROM rollup_running q              WHERE q.tenant_id = v.t AND q.unit_id = v.u AND q.day < v.d), v.d) ORDER BY r.tenant_id, r.unit_id, r.day",
-            values(backend, chunk.len(), 3),
+            "WITH v(t, u, c, d) AS (VALUES {}) SELECT r.tenant_id, r.unit_id, r.touchpoint_id, r.day, {} \
+             FROM v JOIN running_cells r ON r.tenant_id = v.t AND r.unit_id = v.u AND r.touchpoint_id = v.c \
+             AND r.day >= COALESCE((SELECT MAX(q.day) FROM running_cells q WHERE q.tenant_id = v.t \
+             AND q.unit_id = v.u AND q.touchpoint_id = v.c AND q.day < v.d), v.d) \
+             ORDER BY r.tenant_id, r.unit_id, r.touchpoint_id, r.day",
+            values(backend, chunk.len(), 4),
             COUNTERS
                 .iter()
                 .map(|c| format!("r.{c}"))
@@ -93,22 +100,26 @@ pub(crate) async fn apply(
                 .join(", ")
         );
         let mut q = sqlx::query(&sql);
-        for ((t, u), first) in chunk {
-            q = q.bind(*t).bind(*u).bind(*first);
+        for ((t, u, tp), first) in chunk {
+            q = q.bind(*t).bind(*u).bind(*tp).bind(*first);
         }
         for r in q.fetch_all(&mut *conn).await? {
-            let key = (col::<i64>(&r, "tenant_id")?, col::<i64>(&r, "unit_id")?);
+            let key = (
+                col::<i64>(&r, "tenant_id")?,
+                col::<i64>(&r, "unit_id")?,
+                col::<i64>(&r, "touchpoint_id")?,
+            );
             stored
                 .entry(key)
                 .or_default()
                 .push((col(&r, "day")?, tally_from_row(&r)?));
         }
     }
-    let mut upserts: Vec<(i64, i64, i64, Tally)> = Vec::new();
-    let mut deletes: Vec<(i64, i64, i64)> = Vec::new();
-    for ((t, u), days) in &by_unit {
+    let mut upserts: Vec<(Cell, i64, Tally)> = Vec::new();
+    let mut deletes: Vec<(Cell, i64)> = Vec::new();
+    for (cell, days) in &by_cell {
         let first = days.keys().next().copied().unwrap_or_default();
-        let rows = stored.remove(&(*t, *u)).unwrap_or_default();
+        let rows = stored.remove(cell).unwrap_or_default();
         // The running total before the first change, and the stored rows from it on.
         let (mut before, rest): (Tally, Vec<(i64, Tally)>) = match rows.first() {
             Some((d, tally)) if *d < first => (*tally, rows[1..].to_vec()),
@@ -133,19 +144,23 @@ pub(crate) async fn apply(
             now.add(&added);
             if now == before {
                 if old.is_some() {
-                    deletes.push((*t, *u, d));
+                    deletes.push((*cell, d));
                 }
             } else {
-                upserts.push((*t, *u, d, now));
+                upserts.push((*cell, d, now));
             }
             before = now;
         }
     }
-    let columns = format!("tenant_id, unit_id, day, {}", COUNTERS.join(", "));
-    for chunk in upserts.chunks(300) {
+    let columns = format!(
+        "tenant_id, unit_id, touchpoint_id, day, {}",
+        COUNTERS.join(", ")
+    );
+    for chunk in upserts.chunks(250) {
         let sql = format!(
-            "INSERT INTO rollup_running ({columns}) VALUES {} ON CONFLICT (tenant_id, unit_id, day) DO UPDATE SET {}",
-            values(backend, chunk.len(), 3 + COUNTERS.len()),
+            "INSERT INTO running_cells ({columns}) VALUES {} \
+             ON CONFLICT (tenant_id, unit_id, touchpoint_id, day) DO UPDATE SET {}",
+            values(backend, chunk.len(), 4 + COUNTERS.len()),
             COUNTERS
                 .iter()
                 .map(|c| format!("{c} = excluded.{c}"))
@@ -153,20 +168,21 @@ pub(crate) async fn apply(
                 .join(", ")
         );
         let mut q = sqlx::query(&sql);
-        for (t, u, d, tally) in chunk {
-            q = q.bind(*t).bind(*u).bind(*d);
+        for ((t, u, tp), d, tally) in chunk {
+            q = q.bind(*t).bind(*u).bind(*tp).bind(*d);
             for v in counters(tally) {
                 q = q.bind(v);
             }
         }
         q.execute(&mut *conn).await?;
     }
-    for (t, u, d) in deletes {
+    for ((t, u, tp), d) in deletes {
         sqlx::query(
-            "DELETE FROM rollup_running WHERE tenant_id = $1 AND unit_id = $2 AND day = $3",
+            "DELETE FROM running_cells WHERE tenant_id = $1 AND unit_id = $2 AND touchpoint_id = $3 AND day = $4",
         )
         .bind(t)
         .bind(u)
+        .bind(tp)
         .bind(d)
         .execute(&mut *conn)
         .await?;
@@ -174,26 +190,43 @@ pub(crate) async fn apply(
     Ok(())
 }
 
-/// Recomputes a tenant's running totals from its daily `total` roll-ups (after a rebuild).
+/// Recomputes a tenant's running totals from its daily roll-ups (after a rebuild): the
+/// units' totals from their `total` rows, the touchpoints' from their cells added up over
+/// surveys.
 pub(crate) async fn refill(conn: &mut AnyConnection, tenant: TenantId) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM rollup_running WHERE tenant_id = $1")
+    sqlx::query("DELETE FROM running_cells WHERE tenant_id = $1")
         .bind(tenant.0)
         .execute(&mut *conn)
         .await?;
-    let sums = COUNTERS
+    let columns = format!(
+        "tenant_id, unit_id, touchpoint_id, day, {}",
+        COUNTERS.join(", ")
+    );
+    let totals = COUNTERS
         .iter()
         .map(|c| format!("SUM({c}) OVER w"))
         .collect::<Vec<_>>()
         .join(", ");
-    sqlx::query(&format!(
-        "INSERT INTO rollup_running (tenant_id, unit_id, day, {}) SELECT tenant_id, unit_id, day, {sums} \
-         FROM rollups WHERE tenant_id = $1 AND kind = 'total' AND value = '' AND grain = 0 \
-         WINDOW w AS (PARTITION BY unit_id ORDER BY day ROWS UNBOUNDED PRECEDING)",
-        COUNTERS.join(", ")
-    ))
-    .bind(tenant.0)
-    .execute(&mut *conn)
-    .await?;
+    let cells = COUNTERS
+        .iter()
+        .map(|c| format!("SUM(SUM({c})) OVER w"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for sql in [
+        format!(
+            "INSERT INTO running_cells ({columns}) SELECT tenant_id, unit_id, 0, day, {totals} \
+             FROM rollups WHERE tenant_id = $1 AND kind = 'total' AND value = '' AND grain = 0 \
+             WINDOW w AS (PARTITION BY unit_id ORDER BY day ROWS UNBOUNDED PRECEDING)"
+        ),
+        format!(
+            "INSERT INTO running_cells ({columns}) SELECT tenant_id, unit_id, touchpoint_id, day, {cells} \
+             FROM rollups WHERE tenant_id = $1 AND kind = '' AND value = '' AND grain = 0 \
+             GROUP BY tenant_id, unit_id, touchpoint_id, day \
+             WINDOW w AS (PARTITION BY unit_id, touchpoint_id ORDER BY day ROWS UNBOUNDED PRECEDING)"
+        ),
+    ] {
+        sqlx::query(&sql).bind(tenant.0).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -207,20 +240,33 @@ fn needed(metric: Option<Metric>) -> Vec<usize> {
     }
 }
 
+/// Which cells [`Store::running_sums`] reads for each unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunningCells {
+    /// The unit's total only (touchpoint 0).
+    Totals,
+    /// The total and every touchpoint of the tenant.
+    Touchpoints,
+    /// One touchpoint.
+    Touchpoint(i64),
+}
+
 impl Store {
-    /// Each of `units`' totals (those the scope sees) over each of `periods` (local days,
-    /// both ends included). Every period is the running total
-    /// at its last day less the one before its first, read in one statement for all units
-    /// and periods (a period that ends the day before the next starts shares its
-    /// boundary), packed into one text value as the roll-up sums are. With `metric`, only
-    /// the counters its figure needs are read; the others stay zero.
-    pub async fn unit_totals(
+    /// The cells of `units` (those the scope sees) over each of `periods` (local days,
+    /// both ends included), over every survey: per period, (unit, touchpoint) → tally, with
+    /// touchpoint 0 the unit's total and only cells with answers. Every period is the
+    /// running total at its last day less the one before its first, read in one statement
+    /// for all cells and periods (a period that ends the day before the next starts shares
+    /// its boundary), packed into one text value as the roll-up sums are. With `metric`,
+    /// only the counters its figure needs are read; the others stay zero.
+    pub async fn running_sums(
         &self,
         scope: &Scope,
         units: &[&Unit],
+        cells: RunningCells,
         periods: &[(Date, Date)],
         metric: Option<Metric>,
-    ) -> Result<Vec<HashMap<UnitId, Tally>>, StoreError> {
+    ) -> Result<Vec<HashMap<(UnitId, i64), Tally>>, StoreError> {
         let tenant = scope.tenant();
         let units: Vec<i64> = units
             .iter()
@@ -246,10 +292,18 @@ impl Store {
             .join(" || ',' || ");
         let at = |day: i64| {
             format!(
-                "COALESCE((SELECT {packed_row} FROM rollup_running r WHERE r.tenant_id = {} AND r.unit_id = u.id \
-                 AND r.day <= {day} ORDER BY r.day DESC LIMIT 1), '')",
+                "COALESCE((SELECT {packed_row} FROM running_cells r WHERE r.tenant_id = {} AND r.unit_id = u.id \
+                 AND r.touchpoint_id = c.tp AND r.day <= {day} ORDER BY r.day DESC LIMIT 1), '')",
                 tenant.0
             )
+        };
+        let touchpoints = match cells {
+            RunningCells::Totals => "SELECT 0 AS tp".to_owned(),
+            RunningCells::Touchpoint(tp) => format!("SELECT {tp} AS tp"),
+            RunningCells::Touchpoints => format!(
+                "SELECT 0 AS tp UNION ALL SELECT id FROM touchpoints WHERE tenant_id = {}",
+                tenant.0
+            ),
         };
         let concat = packed_lines(self.backend());
         let list = units
@@ -258,8 +312,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT {concat} AS packed FROM (SELECT u.id || {} AS line \
-             FROM units u WHERE u.tenant_id = {} AND u.id IN ({list})) g",
+            "SELECT {concat} AS packed FROM (SELECT u.id || ',' || c.tp || {} AS line \
+             FROM units u CROSS JOIN ({touchpoints}) c WHERE u.tenant_id = {} AND u.id IN ({list})) g",
             bounds
                 .iter()
                 .map(|b| format!("':' || {}", at(*b)))
@@ -274,9 +328,10 @@ impl Store {
         let corrupt = |line: &str| StoreError::Corrupt(format!("running totals {line}"));
         for line in packed.split(';') {
             let mut parts = line.split(':');
-            let unit: i64 = parts
+            let (unit, tp) = parts
                 .next()
-                .and_then(|u| u.parse().ok())
+                .and_then(|cell| cell.split_once(','))
+                .and_then(|(u, tp)| Some((u.parse::<i64>().ok()?, tp.parse::<i64>().ok()?)))
                 .ok_or_else(|| corrupt(line))?;
             // The running total at each boundary, in `bounds` order.
             let mut at_bound = Vec::with_capacity(bounds.len());
@@ -303,9 +358,12 @@ impl Store {
                     .unwrap_or_default()
             };
             for (slot, (from, to)) in out.iter_mut().zip(periods) {
+                if from > to {
+                    continue;
+                }
                 let total = running(day_key(*to)).without(&running(before(*from)));
                 if total.responses != 0 {
-                    slot.insert(UnitId(unit), total);
+                    slot.insert((UnitId(unit), tp), total);
                 }
             }
         }

@@ -22,7 +22,7 @@ use cumbre_domain::improve::period::{local_day, previous_range, utc_bounds, year
 use cumbre_domain::improve::{Metric, Tally, targets};
 use cumbre_domain::org::UnitKind;
 use cumbre_domain::{TenantId, UnitId};
-use cumbre_store::improve::{Cells, MetricQuery};
+use cumbre_store::improve::{Cells, MetricQuery, RunningCells};
 use cumbre_store::org::Unit;
 use cumbre_store::recover::metrics::UnitRecovery;
 use std::collections::HashMap;
@@ -124,17 +124,21 @@ async fn movers_totals(
     survey: Option<i64>,
     metric: Metric,
 ) -> Result<(CellMap, CellMap), cumbre_store::StoreError> {
-    let keyed = |m: HashMap<UnitId, Tally>| m.into_iter().map(|(u, t)| ((u, 0), t)).collect();
     if survey.is_none() {
         let mut both = store
-            .unit_totals(scope, candidates, &periods, Some(metric))
+            .running_sums(
+                scope,
+                candidates,
+                RunningCells::Totals,
+                &periods,
+                Some(metric),
+            )
             .await?
             .into_iter();
-        let (now, before) = (
+        return Ok((
             both.next().unwrap_or_default(),
             both.next().unwrap_or_default(),
-        );
-        return Ok((keyed(now), keyed(before)));
+        ));
     }
     let [(from, to), (prev_from, prev_to)] = periods;
     tokio::try_join!(
