@@ -3,10 +3,10 @@
 //! dekads from the dekad rows and the rest as days, so three years cost 36 rows per cell,
 //! not 1,095, and 90 days to today at most 22.
 
-use crate::improve::running::RunningCells;
 use crate::improve::rollups::{
     COUNTERS, DAY, DEKAD, MONTH, summed, summed_packed, tally_from_row, tally_of,
 };
+use crate::improve::running::RunningCells;
 use crate::org::Unit;
 use crate::sql::Sql;
 use crate::store::col;
@@ -434,11 +434,12 @@ impl Store {
             );
             out.push((key, tally_from_row(&r)?));
         }
-        for r in
-            sqlx::query("SELECT * FROM running_cells WHERE tenant_id = $1 ORDER BY unit_id, touchpoint_id, day")
-                .bind(tenant.0)
-                .fetch_all(self.pool())
-                .await?
+        for r in sqlx::query(
+            "SELECT * FROM running_cells WHERE tenant_id = $1 ORDER BY unit_id, touchpoint_id, day",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?
         {
             let key = format!(
                 "running unit {} tp {} through {}",

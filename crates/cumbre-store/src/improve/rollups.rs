@@ -341,9 +341,7 @@ impl Delta {
                 _ => continue,
             };
             if k.4 == DAY && k.2.is_empty() {
-                days.entry((k.0, k.3, touchpoint, k.5))
-                    .or_default()
-                    .add(t);
+                days.entry((k.0, k.3, touchpoint, k.5)).or_default().add(t);
             }
         }
         if running {

@@ -1,8 +1,9 @@
 //! Improve: roll-ups kept with every write equal a rebuild from the raw responses, and the
 //! metrics API reads a subtree's figures by local period, within scope.
 
-use crate::harness::{Backend, TestApp, both};
+use crate::harness::{Backend, Browser, TestApp, both};
 use axum::http::{Method, StatusCode};
+use cumbre_domain::Lang;
 use cumbre_domain::access::{AdminGrant, Scope};
 use serde_json::{Value, json};
 
@@ -1198,11 +1199,47 @@ async fn any_range_adds_up_to_its_days_and_splits_by_channel_and_language(backen
     );
 }
 
-/// Running totals (any range in two rows per unit) move with every answer, also when
+/// NPS × 100 and its sample over the raw responses `/responses.csv?{query}` lists, of one
+/// touchpoint (by either of its names) or all: the reference the roll-ups' figures are held to.
+async fn raw_nps(
+    app: &TestApp,
+    session: &Browser,
+    query: &str,
+    touchpoint: Option<&[String; 2]>,
+) -> (f64, i64) {
+    let export = app
+        .get(Some(session), &format!("/responses.csv?{query}"))
+        .await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    let mut reader = csv::ReaderBuilder::new()
+        .from_reader(export.body.trim_start_matches('\u{feff}').as_bytes());
+    let head = reader.headers().expect("header").clone();
+    let at = |name: &str| head.iter().position(|h| h == name).expect(name);
+    let (tp_at, nps_at) = (at("touchpoint"), at("nps"));
+    let (mut n, mut net) = (0i64, 0i64);
+    for record in reader.records() {
+        let record = record.expect("a line");
+        if touchpoint.is_some_and(|names| !names.iter().any(|t| record[tp_at] == *t)) {
+            continue;
+        }
+        let Ok(score) = record[nps_at].parse::<i64>() else {
+            continue;
+        };
+        n += 1;
+        net += match score {
+            9.. => 1,
+            0..=6 => -1,
+            _ => 0,
+        };
+    }
+    (net as f64 * 100.0 / n.max(1) as f64, n)
+}
+
+/// Running totals (any range in two rows per cell) move with every answer, also when
 /// answers for days long past and for today arrive at once from many connections: kept
-/// totals equal a rebuild's, and the overview's change against the previous period over a
-/// rolling range (read from running totals) is the difference of the two periods' figures
-/// (read from day, ten-day and month roll-ups).
+/// totals equal a rebuild's, and over a rolling range the overview's map cell, its total
+/// and its change against the previous period (all read from running totals) are what
+/// the raw responses of those days add up to.
 async fn answers_for_past_days_and_today_at_once_keep_every_range_exact(backend: Backend) {
     let app = TestApp::demo(backend).await;
     let admin = app.token("admin@demo.test").await;
@@ -1226,6 +1263,24 @@ async fn answers_for_past_days_and_today_at_once_keep_every_range_exact(backend:
         }
     });
     futures_util::future::join_all(writers).await;
+    // Answers on the ranges' first and last days and just outside them.
+    for (i, day) in ["01-02", "01-03", "03-04", "03-05", "05-04", "05-05"]
+        .iter()
+        .enumerate()
+    {
+        let at = format!("2025-{day}T15:00:00Z");
+        let score = [10, 2, 0, 9, 10, 3][i];
+        submit(
+            &app,
+            &admin,
+            nps,
+            "CUN",
+            tp,
+            json!({"nps": score}),
+            Some(&at),
+        )
+        .await;
+    }
     // Take some out again: a deletion may leave a day without answers.
     let listed = metrics(
         &app,
@@ -1293,4 +1348,69 @@ async fn answers_for_past_days_and_today_at_once_keep_every_range_exact(backend:
         (change - expected).abs() < 0.01,
         "change {change} against {expected} ({now} / {before})"
     );
+    // The same days of the raw responses (local days of Cancún, UTC−5 all year).
+    let days = |a: &str, b: &str| {
+        let next = jiff::civil::Date::strptime("%Y-%m-%d", b)
+            .expect("a date")
+            .tomorrow()
+            .expect("a day");
+        format!("from={a}T00:00:00-05:00&to={next}T00:00:00-05:00")
+    };
+    let (raw_now, n_now) = raw_nps(&app, &manager, &days(from, to), None).await;
+    let (raw_before, _) = raw_nps(&app, &manager, &days(prev_from, prev_to), None).await;
+    assert!(n_now > 0);
+    let total: f64 = company[9].parse().expect("the total");
+    assert!(
+        (total - raw_now).abs() < 0.01,
+        "total {total} against raw {raw_now}"
+    );
+    assert_eq!(company[10], n_now.to_string(), "the total's sample");
+    assert!(
+        (change - (raw_now - raw_before)).abs() < 0.01,
+        "change {change} against raw {raw_now} − {raw_before}"
+    );
+    // A map cell: the touchpoint answered for, in the row of the unit holding Cancún.
+    let listed = app
+        .store
+        .list_touchpoints(app.tenant)
+        .await
+        .expect("touchpoints");
+    let name = &listed
+        .iter()
+        .find(|t| t.id == tp)
+        .expect("the touchpoint")
+        .name;
+    let names = [name.get(Lang::Es).to_owned(), name.get(Lang::En).to_owned()];
+    let units = app
+        .store
+        .list_units(&Scope::Tenant(app.tenant))
+        .await
+        .expect("units");
+    let cancun = units
+        .iter()
+        .find(|u| u.code.as_deref() == Some("CUN"))
+        .expect("Cancún");
+    let chain: Vec<String> = cancun.path.ids().iter().map(|u| u.0.to_string()).collect();
+    let cell = csv::ReaderBuilder::new()
+        .from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.expect("a line"))
+        .find(|l| &l[0] == "map" && l[3] == tp.to_string() && chain.iter().any(|u| *u == l[1]))
+        .unwrap_or_else(|| panic!("the cell of touchpoint {tp} above Cancún in {}", csv.body));
+    let unit: i64 = cell[1].parse().expect("the row's unit");
+    let (raw_cell, n_cell) = raw_nps(
+        &app,
+        &manager,
+        &format!("unit={unit}&{}", days(from, to)),
+        Some(&names),
+    )
+    .await;
+    assert_eq!(cell[10], n_cell.to_string(), "the cell's sample: {cell:?}");
+    if n_cell > 0 {
+        let value: f64 = cell[9].parse().expect("the cell's value");
+        assert!(
+            (value - raw_cell).abs() < 0.01,
+            "cell {value} against raw {raw_cell}"
+        );
+    }
 }
