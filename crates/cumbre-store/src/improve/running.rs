@@ -251,6 +251,56 @@ pub enum RunningCells {
     Touchpoint(i64),
 }
 
+/// The statement of [`Store::running_sums`]: the bounds are parameters `$1…$n` (in that
+/// order, which SQLite's numbering of named parameters follows) and the units' ids
+/// parameter `$n+1` (a JSON array on SQLite, comma-separated on PostgreSQL), so its text
+/// is the same from one request to the next and each connection plans it once.
+fn running_sql(
+    backend: Backend,
+    tenant: TenantId,
+    cells: RunningCells,
+    needed: &[usize],
+    bounds: usize,
+) -> String {
+    let packed_row = needed
+        .iter()
+        .map(|i| format!("r.{}", COUNTERS[*i]))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ");
+    let at = |param: usize| {
+        format!(
+            "COALESCE((SELECT {packed_row} FROM running_cells r WHERE r.tenant_id = {} AND r.unit_id = u.id \
+             AND r.touchpoint_id = c.tp AND r.day <= ${param} ORDER BY r.day DESC LIMIT 1), '')",
+            tenant.0
+        )
+    };
+    let touchpoints = match cells {
+        RunningCells::Totals => "SELECT 0 AS tp".to_owned(),
+        RunningCells::Touchpoint(tp) => format!("SELECT {tp} AS tp"),
+        RunningCells::Touchpoints => format!(
+            "SELECT 0 AS tp UNION ALL SELECT id FROM touchpoints WHERE tenant_id = {}",
+            tenant.0
+        ),
+    };
+    let units = match backend {
+        Backend::Sqlite => format!("SELECT value FROM json_each(${})", bounds + 1),
+        Backend::Postgres => format!(
+            "SELECT CAST(x AS BIGINT) FROM unnest(string_to_array(${}, ',')) x",
+            bounds + 1
+        ),
+    };
+    format!(
+        "SELECT {} AS packed FROM (SELECT u.id || ',' || c.tp || {} AS line \
+         FROM units u CROSS JOIN ({touchpoints}) c WHERE u.tenant_id = {} AND u.id IN ({units})) g",
+        packed_lines(backend),
+        (1..=bounds)
+            .map(|b| format!("':' || {}", at(b)))
+            .collect::<Vec<_>>()
+            .join(" || "),
+        tenant.0
+    )
+}
+
 impl Store {
     /// The cells of `units` (those the scope sees) over each of `periods` (local days,
     /// both ends included), over every survey: per period, (unit, touchpoint) → tally, with
@@ -285,48 +335,39 @@ impl Store {
         bounds.sort_unstable();
         bounds.dedup();
         let needed = needed(metric);
-        let packed_row = needed
-            .iter()
-            .map(|i| format!("r.{}", COUNTERS[*i]))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let at = |day: i64| {
-            format!(
-                "COALESCE((SELECT {packed_row} FROM running_cells r WHERE r.tenant_id = {} AND r.unit_id = u.id \
-                 AND r.touchpoint_id = c.tp AND r.day <= {day} ORDER BY r.day DESC LIMIT 1), '')",
-                tenant.0
-            )
+        let sql = running_sql(self.backend(), tenant, cells, &needed, bounds.len());
+        // PostgreSQL runs a statement on one core: a thousand units' probes are split over
+        // two sessions, so the page waits for half of them.
+        let parts = match self.backend() {
+            Backend::Postgres if units.len() >= 200 => 2,
+            _ => 1,
         };
-        let touchpoints = match cells {
-            RunningCells::Totals => "SELECT 0 AS tp".to_owned(),
-            RunningCells::Touchpoint(tp) => format!("SELECT {tp} AS tp"),
-            RunningCells::Touchpoints => format!(
-                "SELECT 0 AS tp UNION ALL SELECT id FROM touchpoints WHERE tenant_id = {}",
-                tenant.0
-            ),
-        };
-        let concat = packed_lines(self.backend());
-        let list = units
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {concat} AS packed FROM (SELECT u.id || ',' || c.tp || {} AS line \
-             FROM units u CROSS JOIN ({touchpoints}) c WHERE u.tenant_id = {} AND u.id IN ({list})) g",
-            bounds
+        let reads = units.chunks(units.len().div_ceil(parts)).map(|chunk| {
+            let list = chunk
                 .iter()
-                .map(|b| format!("':' || {}", at(*b)))
+                .map(i64::to_string)
                 .collect::<Vec<_>>()
-                .join(" || "),
-            tenant.0
-        );
-        let row = sqlx::query(&sql).fetch_one(self.pool()).await?;
-        let Some(packed) = crate::store::col::<Option<String>>(&row, "packed")? else {
-            return Ok(out);
-        };
+                .join(",");
+            let list = match self.backend() {
+                Backend::Sqlite => format!("[{list}]"),
+                Backend::Postgres => list,
+            };
+            let mut q = sqlx::query(&sql);
+            for b in &bounds {
+                q = q.bind(*b);
+            }
+            let q = q.bind(list);
+            async move { q.fetch_one(self.pool()).await }
+        });
+        let rows = futures_util::future::try_join_all(reads).await?;
+        let mut lines = Vec::new();
+        for row in &rows {
+            if let Some(packed) = crate::store::col::<Option<String>>(row, "packed")? {
+                lines.push(packed);
+            }
+        }
         let corrupt = |line: &str| StoreError::Corrupt(format!("running totals {line}"));
-        for line in packed.split(';') {
+        for line in lines.iter().flat_map(|packed| packed.split(';')) {
             let mut parts = line.split(':');
             let (unit, tp) = parts
                 .next()

@@ -15,7 +15,93 @@ both!(
     touchpoint_and_employee_pages_read_their_slice_within_scope,
     any_range_adds_up_to_its_days_and_splits_by_channel_and_language,
     a_managers_panorama_shows_their_own_hotel_and_where_it_stands,
+    a_chain_of_hundreds_of_hotels_ranks_every_one_of_them,
 );
+
+/// The overview ranks every hotel of a large chain for its movers (PostgreSQL reads the
+/// hotels' totals in two halves at once): the hotels that moved most, one listed first and
+/// two added last, are the ones it shows, each on the right side.
+async fn a_chain_of_hundreds_of_hotels_ranks_every_one_of_them(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let admin_page = app.login("admin@demo.test").await;
+    let saved = app
+        .post(
+            &admin_page,
+            "/admin/recovery/min-sample",
+            &[("min_sample", "1")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let units = app
+        .store
+        .list_units(&Scope::Tenant(app.tenant))
+        .await
+        .expect("units");
+    let region = units
+        .iter()
+        .find(|u| u.code.as_deref() == Some("CUN"))
+        .and_then(|u| u.parent_id)
+        .expect("Cancún's region");
+    for i in 0..240 {
+        let reply = app
+            .api(
+                &admin,
+                Method::POST,
+                "/api/v1/units",
+                Some(json!({"name": format!("Hotel Nuevo {i}"), "kind": "location", "code": format!("HN{i}"), "parent_id": region.0})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    let nps = survey(&app, "NPS").await;
+    let tp = touchpoints(&app).await[0];
+    let (now, before) = ("2026-11-20T18:00:00Z", "2026-10-20T18:00:00Z");
+    for (unit, was, is) in [
+        ("PDC", 0, 10),
+        ("HN0", 10, 0),
+        ("HN239", 0, 10),
+        ("HN238", 1, 10),
+    ] {
+        submit(
+            &app,
+            &admin,
+            nps,
+            unit,
+            tp,
+            json!({"nps": was}),
+            Some(before),
+        )
+        .await;
+        submit(&app, &admin, nps, unit, tp, json!({"nps": is}), Some(now)).await;
+    }
+    let ceo = app.login("ceo@demo.test").await;
+    let page = app
+        .get(Some(&ceo), "/overview?from=2026-11-01&to=2026-11-30")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let section = |id: &str| {
+        page.body
+            .split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (up, down) = (section("movers-up"), section("movers-down"));
+    let pdc = units
+        .iter()
+        .find(|u| u.code.as_deref() == Some("PDC"))
+        .expect("Playa del Carmen");
+    for name in [pdc.name.as_str(), "Hotel Nuevo 239", "Hotel Nuevo 238"] {
+        assert!(up.contains(name), "{name} moved up: {up}");
+    }
+    assert!(
+        down.contains("Hotel Nuevo 0<") || down.contains("Hotel Nuevo 0 "),
+        "{down}"
+    );
+    assert!(!up.contains("Hotel Nuevo 0<") && !down.contains("Hotel Nuevo 239"));
+}
 
 /// A hotel's guests answer for the hotel, not for its teams: its manager's Panorama shows
 /// the hotel's own moments of truth as a row (the teams without answers are listed, not
