@@ -24,15 +24,7 @@ both!(
 async fn a_chain_of_hundreds_of_hotels_ranks_every_one_of_them(backend: Backend) {
     let app = TestApp::demo(backend).await;
     let admin = app.token("admin@demo.test").await;
-    let admin_page = app.login("admin@demo.test").await;
-    let saved = app
-        .post(
-            &admin_page,
-            "/admin/recovery/min-sample",
-            &[("min_sample", "1")],
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    set_min_sample(&app, "1").await;
     let units = app
         .store
         .list_units(&Scope::Tenant(app.tenant))
@@ -80,15 +72,10 @@ async fn a_chain_of_hundreds_of_hotels_ranks_every_one_of_them(backend: Backend)
         .get(Some(&ceo), "/overview?from=2026-11-01&to=2026-11-30")
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let section = |id: &str| {
-        page.body
-            .split(&format!("id=\"{id}\""))
-            .nth(1)
-            .and_then(|s| s.split("</section>").next())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (up, down) = (section("movers-up"), section("movers-down"));
+    let (up, down) = (
+        section(&page.body, "movers-up"),
+        section(&page.body, "movers-down"),
+    );
     let pdc = units
         .iter()
         .find(|u| u.code.as_deref() == Some("PDC"))
@@ -111,15 +98,7 @@ async fn a_chain_of_hundreds_of_hotels_ranks_every_one_of_them(backend: Backend)
 async fn a_managers_panorama_shows_their_own_hotel_and_where_it_stands(backend: Backend) {
     let app = TestApp::demo(backend).await;
     let admin = app.token("admin@demo.test").await;
-    let admin_page = app.login("admin@demo.test").await;
-    let saved = app
-        .post(
-            &admin_page,
-            "/admin/recovery/min-sample",
-            &[("min_sample", "3")],
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    set_min_sample(&app, "3").await;
     let nps = survey(&app, "NPS").await;
     let tps = touchpoints(&app).await;
     let now = "2026-11-20T18:00:00Z";
@@ -187,13 +166,7 @@ async fn a_managers_panorama_shows_their_own_hotel_and_where_it_stands(backend: 
         .iter()
         .map(|t| t.name.get(cumbre_domain::Lang::Es).to_owned())
         .collect();
-    let section = |id: &str| {
-        map.split(&format!("id=\"{id}\""))
-            .nth(1)
-            .and_then(|s| s.split("</section>").next())
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let section = |id: &str| section(&map, id);
     assert!(
         section("movers-up").contains(&tp_names[0]),
         "{}",
@@ -296,6 +269,28 @@ async fn a_managers_panorama_shows_their_own_hotel_and_where_it_stands(backend: 
         .nth(1)
         .expect("what guests said of them");
     assert!(said.contains("Nos recibió con una sonrisa"), "{said}");
+}
+
+/// Sets the tenant's minimum sample through the administrator's recovery settings page.
+async fn set_min_sample(app: &TestApp, n: &str) {
+    let admin_page = app.login("admin@demo.test").await;
+    let saved = app
+        .post(
+            &admin_page,
+            "/admin/recovery/min-sample",
+            &[("min_sample", n)],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+}
+
+/// The HTML of the `<section id="{id}">` of a page (empty when there is none).
+fn section(page: &str, id: &str) -> String {
+    page.split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn survey(app: &TestApp, part: &str) -> i64 {
