@@ -284,4 +284,27 @@ mod tests {
         assert!(!err.contains("secret"), "{err}");
         assert_eq!(redact("postgres://u:pw@h/db"), "postgres://u:***@h/db");
     }
+
+    #[test]
+    fn every_migration_file_is_in_the_binary() {
+        for (dir, migrator) in [
+            ("sqlite", &SQLITE_MIGRATIONS),
+            ("postgres", &POSTGRES_MIGRATIONS),
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dir);
+            let mut files: Vec<String> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".sql"))
+                .collect();
+            files.sort();
+            let embedded: Vec<String> = migrator
+                .iter()
+                .map(|m| format!("{:04}_{}.sql", m.version, m.description.replace(' ', "_")))
+                .collect();
+            assert_eq!(embedded, files, "{dir}");
+        }
+    }
 }
