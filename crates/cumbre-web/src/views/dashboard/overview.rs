@@ -270,39 +270,34 @@ pub(crate) async fn compute(
         .first()
         .and_then(|(_, t)| delta(metric, &estimate(&now_total), &estimate(t)));
 
-    // A mover: how much a tally changed, signed so that up is better.
-    let moved = |a: &Tally, b: &Tally, target, unit: &Unit, touchpoint| {
+    // A candidate's rank: how much its tally changed, signed so that up is better; only
+    // figures over the minimum sample rank. A chain ranks a thousand hotels to show five
+    // each way, so only those become movers (a figure formats its interval and colour).
+    let rank = |a: &Tally, b: &Tally| {
         let (ea, eb) = (estimate(a), estimate(b));
         let change = cumbre_domain::improve::compare(&ea, &eb)?;
-        let m = Mover {
-            unit: unit.clone(),
-            touchpoint,
-            figure: figure(metric, a, min_sample, target),
-            change: delta(metric, &ea, &eb)?,
-        };
-        m.figure.sufficient.then_some((
-            if metric.higher_is_better() {
-                change.delta
-            } else {
-                -change.delta
-            },
-            m,
-        ))
+        ea.sufficient.then_some(if metric.higher_is_better() {
+            change.delta
+        } else {
+            -change.delta
+        })
     };
-    let mut movers: Vec<(f64, Mover)> = candidates
+    type Ranked<'a> = (f64, Tally, Tally, &'a Unit, Option<(i64, &'a String)>);
+    let mut ranked: Vec<Ranked> = candidates
         .iter()
         .filter_map(|u| {
             let (a, b) = (get(&now_m, u.id, 0), get(&before_m, u.id, 0));
-            moved(&a, &b, target_of(u), u, None)
+            Some((rank(&a, &b)?, a, b, *u, None))
         })
         .collect();
     let compared = candidates
         .iter()
         .any(|u| get(&now_m, u.id, 0).responses > 0 && get(&before_m, u.id, 0).responses > 0);
+    let earlier;
     if !compared {
         // Nothing under the unit to rank (a hotel whose guests answer for the hotel): its
         // moments of truth are what moved.
-        let earlier = store
+        earlier = store
             .metric_cells(
                 scope,
                 &[&unit],
@@ -311,27 +306,35 @@ pub(crate) async fn compute(
                 Cells::of(survey, false),
             )
             .await?;
-        movers = touchpoints
+        ranked = touchpoints
             .iter()
             .filter_map(|(tp, name)| {
                 let (a, b) = (get(&cells, unit.id, *tp), get(&earlier, unit.id, *tp));
-                moved(&a, &b, target_of(&unit), &unit, Some((*tp, name.clone())))
+                Some((rank(&a, &b)?, a, b, &unit, Some((*tp, name))))
             })
             .collect();
     }
-    movers.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let down: Vec<Mover> = movers
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mover = |(_, a, b, unit, touchpoint): &Ranked| {
+        Some(Mover {
+            unit: (*unit).clone(),
+            touchpoint: touchpoint.map(|(id, name)| (id, name.clone())),
+            figure: figure(metric, a, min_sample, target_of(unit)),
+            change: delta(metric, &estimate(a), &estimate(b))?,
+        })
+    };
+    let down: Vec<Mover> = ranked
         .iter()
         .rev()
         .take(5)
-        .filter(|(d, _)| *d < 0.0)
-        .map(|(_, m)| m.clone())
+        .filter(|r| r.0 < 0.0)
+        .filter_map(mover)
         .collect();
-    let up: Vec<Mover> = movers
-        .into_iter()
+    let up: Vec<Mover> = ranked
+        .iter()
         .take(5)
-        .filter(|(d, _)| *d > 0.0)
-        .map(|(_, m)| m)
+        .filter(|r| r.0 > 0.0)
+        .filter_map(mover)
         .collect();
 
     let recovery = MetricRow::new(
