@@ -144,7 +144,7 @@ impl Store {
                 .int(*last);
         }
         sql.push(&format!(") r GROUP BY {a}, {b}) g"));
-        let row = sql.query()?.fetch_one(self.pool()).await?;
+        let row = sql.query()?.fetch_one(self.report_pool()).await?;
         let Some(packed) = col::<Option<String>>(&row, "packed")? else {
             return Ok(Vec::new());
         };
@@ -585,7 +585,7 @@ impl Store {
             .int(day_key(to))
             .push(" GROUP BY value");
         let mut items = Vec::new();
-        for r in sql.query()?.fetch_all(self.pool()).await? {
+        for r in sql.query()?.fetch_all(self.report_pool()).await? {
             items.push((col::<String>(&r, "value")?, tally_from_row(&r)?));
         }
         items.sort_by(|a, b| b.1.responses.cmp(&a.1.responses).then(a.0.cmp(&b.0)));

@@ -406,7 +406,7 @@ impl Store {
                 q = q.bind(first);
             }
         }
-        let rows = [q.fetch_one(self.pool()).await?];
+        let rows = [q.fetch_one(self.report_pool()).await?];
         let mut lines = Vec::new();
         for row in &rows {
             if let Some(packed) = crate::store::col::<Option<String>>(row, "packed")? {

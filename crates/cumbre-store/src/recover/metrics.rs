@@ -108,7 +108,7 @@ impl Store {
             .int(to_millis(from))
             .push(" AND c.created_at < ")
             .int(to_millis(to));
-        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        let rows = sql.query()?.fetch_all(self.report_pool()).await?;
         let now = to_millis(now);
         let mut total = Acc::default();
         let mut units: BTreeMap<i64, Acc> = BTreeMap::new();
