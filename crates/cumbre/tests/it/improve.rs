@@ -19,8 +19,9 @@ both!(
 );
 
 /// The overview ranks every hotel of a large chain for its movers (PostgreSQL reads the
-/// hotels' totals in two halves at once): the hotels that moved most, one listed first and
-/// two added last, are the ones it shows, each on the right side.
+/// hotels' totals from ranges of days by index, probing the hotels without a row there):
+/// the hotels that moved most, one listed first and two added last, are the ones it
+/// shows, each on the right side.
 async fn a_chain_of_hundreds_of_hotels_ranks_every_one_of_them(backend: Backend) {
     let app = TestApp::demo(backend).await;
     let admin = app.token("admin@demo.test").await;
