@@ -120,12 +120,15 @@ impl Store {
                     .test_before_acquire(false)
                     // case_sensitive_like: LIKE behaves as on PostgreSQL, and the subtree
                     // prefix match (`path LIKE '/1/4/%'`) can use the path index.
+                    // mmap_size: pages are read from the OS's cache in place instead of
+                    // copied by a read call each (a fifth of the overview's time at 1 M
+                    // responses); writes still go through the WAL.
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA case_sensitive_like = ON;",
+                                 PRAGMA case_sensitive_like = ON; PRAGMA mmap_size = 2147418112;",
                             )
                             .await?;
                             Ok(())
