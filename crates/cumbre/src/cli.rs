@@ -843,8 +843,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let (store, dir) = bench_store(&cli.config, db).await?;
-            let sqlite_file = (store.backend() == cumbre_store::Backend::Sqlite)
-                .then(|| dir.path().join("bench.db"));
+            // The file the bench wrote, for its size: the one named, else the temporary.
+            let url = db
+                .database_url
+                .clone()
+                .unwrap_or_else(|| sqlite_bench_url(&dir));
+            let sqlite_file = sqlite_file(&url);
             crate::bench::dashboard::run(
                 &store,
                 crate::bench::dashboard::Options {

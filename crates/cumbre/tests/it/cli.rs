@@ -327,7 +327,11 @@ async fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
         Some(_) => Some(fresh_db(Backend::Postgres).await),
         None => None,
     };
-    let mut urls = vec![None];
+    // And on a SQLite file named by URL, whose size the report gives.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("named.db");
+    let named = format!("sqlite:{}?mode=rwc", file.display());
+    let mut urls = vec![None, Some(named.as_str())];
     if let Some(db) = &pg {
         urls.push(Some(db.url.as_str()));
     }
@@ -359,6 +363,11 @@ async fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
             "roll-up rows: ",
         ] {
             assert!(report.contains(row), "{row}: {report}");
+        }
+        if url == Some(named.as_str()) {
+            let size = std::fs::metadata(&file).expect("the named file").len() as f64 / 1e6;
+            let shown = format!("database on disk: {size:.0} MB");
+            assert!(size >= 0.5 && report.contains(&shown), "{shown}: {report}");
         }
     }
     let rows = std::fs::read_to_string(csv.path()).expect("export");
