@@ -658,7 +658,8 @@ mod tests {
         let mut sql = Sql::new(&format!("EXPLAIN QUERY PLAN {SELECT_RESPONSE} WHERE 1 = 1"));
         push_response_scope(&mut sql, &Scope::Tenant(TenantId(1)));
         push_after(&mut sql, 1_700_000_000_000, 42);
-        sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ").int(51);
+        sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
+            .int(51);
         let plan: Vec<String> = sql
             .query()
             .expect("query")
