@@ -139,6 +139,7 @@ impl Store {
             }
             Backend::Postgres => options.connect(url).await?,
         };
+        // Opened on first use: a CLI command that reads no dashboard opens no session.
         let reports = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(
@@ -152,8 +153,7 @@ impl Store {
                             Ok(())
                         })
                     })
-                    .connect(url)
-                    .await?,
+                    .connect_lazy(url)?,
             ),
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));

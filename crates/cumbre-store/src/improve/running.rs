@@ -406,15 +406,10 @@ impl Store {
                 q = q.bind(first);
             }
         }
-        let rows = [q.fetch_one(self.report_pool()).await?];
-        let mut lines = Vec::new();
-        for row in &rows {
-            if let Some(packed) = crate::store::col::<Option<String>>(row, "packed")? {
-                lines.push(packed);
-            }
-        }
+        let row = q.fetch_one(self.report_pool()).await?;
+        let packed: Option<String> = col(&row, "packed")?;
         let corrupt = |line: &str| StoreError::Corrupt(format!("running totals {line}"));
-        for line in lines.iter().flat_map(|packed| packed.split(';')) {
+        for line in packed.iter().flat_map(|packed| packed.split(';')) {
             let mut parts = line.split(':');
             let (unit, tp) = parts
                 .next()

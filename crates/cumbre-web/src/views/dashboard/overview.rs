@@ -293,11 +293,10 @@ pub(crate) async fn compute(
     let compared = candidates
         .iter()
         .any(|u| get(&now_m, u.id, 0).responses > 0 && get(&before_m, u.id, 0).responses > 0);
-    let earlier;
     if !compared {
         // Nothing under the unit to rank (a hotel whose guests answer for the hotel): its
         // moments of truth are what moved.
-        earlier = store
+        let earlier = store
             .metric_cells(
                 scope,
                 &[&unit],
