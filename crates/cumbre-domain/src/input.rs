@@ -59,6 +59,7 @@ pub enum Field {
     Approval,
     Promise,
     VisitDate,
+    Search,
 }
 
 impl Field {
@@ -165,6 +166,8 @@ impl Field {
             (Promise, Lang::En) => "promise",
             (VisitDate, Lang::Es) => "fecha de visita",
             (VisitDate, Lang::En) => "visit date",
+            (Search, Lang::Es) => "búsqueda",
+            (Search, Lang::En) => "search",
         }
     }
 }
@@ -290,6 +293,8 @@ pub enum InvalidInput {
     NoPublicUrl,
     #[error("'{value}' is not a field here")]
     UnknownField { value: String },
+    #[error("search for at least one word of {min} or more letters")]
+    SearchWordTooShort { min: usize },
 }
 
 impl InvalidInput {
@@ -421,6 +426,9 @@ impl InvalidInput {
             NoGuestEmail => "Este cliente no dejó un e-mail al que aceptara que le escribamos".into(),
             WinbackUnavailable => "La encuesta de recuperación se envía una vez por caso y por e-mail: este caso ya la tiene, no tiene e-mail del cliente o la organización no eligió encuesta de recuperación".into(),
             UnknownField { value } => format!("«{value}» no es un campo de este lugar"),
+            SearchWordTooShort { min } => {
+                format!("Busque al menos una palabra de {min} letras o más")
+            }
             NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
         }
     }

@@ -19,6 +19,7 @@ pub mod recover;
 mod sql;
 mod store;
 pub mod tenants;
+mod text_search;
 
 pub use error::StoreError;
 pub use store::{Backend, Epoch, Store, redact};

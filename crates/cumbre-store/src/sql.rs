@@ -14,6 +14,7 @@ pub(crate) enum Arg {
 pub(crate) struct Sql {
     text: String,
     args: Vec<Arg>,
+    one_shot: bool,
 }
 
 impl Sql {
@@ -21,6 +22,7 @@ impl Sql {
         Self {
             text: text.to_owned(),
             args: Vec::new(),
+            one_shot: false,
         }
     }
 
@@ -30,9 +32,11 @@ impl Sql {
     }
 
     /// Replaces the first occurrence of `from` in the text (before any parameter refers to
-    /// it, so numbering is unaffected).
-    pub fn replace_from(&mut self, from: &str, to: &str) {
+    /// it, so numbering is unaffected); false when the text has none.
+    pub fn replace_from(&mut self, from: &str, to: &str) -> bool {
+        let found = self.text.contains(from);
         self.text = self.text.replacen(from, to, 1);
+        found
     }
 
     /// Appends a placeholder for `arg`.
@@ -52,8 +56,10 @@ impl Sql {
     }
 
     /// One `column LIKE` per word of a search, so every word must appear in the folded
-    /// text (accents and case ignored). Words split at spaces and control characters: no
-    /// stored text holds a control character, and PostgreSQL refuses a NUL in any text.
+    /// text (accents and case ignored), read row by row: for small tables (people's
+    /// names), whose words may be short. Answers and cases have text indexes
+    /// (`text_search`). Words split at spaces and control characters: no stored text holds
+    /// a control character, and PostgreSQL refuses a NUL in any text.
     pub fn words(&mut self, column: &str, search: Option<&str>) -> &mut Self {
         let Some(search) = search else { return self };
         let folded = cumbre_domain::text::fold(search);
@@ -61,12 +67,24 @@ impl Sql {
             .split(|c: char| c.is_whitespace() || c.is_control())
             .filter(|w| !w.is_empty())
         {
-            self.push(" AND ")
-                .push(column)
-                .push(" LIKE ")
-                .text(format!("%{}%", cumbre_domain::text::like_literal(word)))
-                .push(" ESCAPE '\\'");
+            self.like(column, word);
         }
+        self
+    }
+
+    /// `AND column LIKE '%word%'`, the word taken literally.
+    pub fn like(&mut self, column: &str, word: &str) -> &mut Self {
+        self.push(" AND ")
+            .push(column)
+            .push(" LIKE ")
+            .text(format!("%{}%", cumbre_domain::text::like_literal(word)))
+            .push(" ESCAPE '\\'")
+    }
+
+    /// Plans the statement for its values each time instead of caching it: PostgreSQL
+    /// switches a cached statement to a generic plan, blind to what a search looks for.
+    pub fn one_shot(&mut self) -> &mut Self {
+        self.one_shot = true;
         self
     }
 
@@ -78,7 +96,7 @@ impl Sql {
                 Arg::Text(v) => args.add(v.clone()).map_err(sqlx::Error::Encode)?,
             }
         }
-        Ok(sqlx::query_with(&self.text, args))
+        Ok(sqlx::query_with(&self.text, args).persistent(!self.one_shot))
     }
 }
 

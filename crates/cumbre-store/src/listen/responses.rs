@@ -82,7 +82,7 @@ pub struct ResponseFilter {
     /// NPS band: `detractor` (0–6), `passive` (7–8) or `promoter` (9–10).
     pub band: Option<Band>,
     /// Words in the free-text answers, ignoring case and accents.
-    pub text: Option<String>,
+    pub text: Option<cumbre_domain::text::Search>,
     pub limit: i64,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -605,7 +605,11 @@ impl Store {
                 .push(" AND r.nps <= ")
                 .int(hi);
         }
-        sql.words("r.search_text", filter.text.as_deref());
+        if let Some(search) = &filter.text {
+            self.text_match(crate::text_search::TextTable::Responses, search)
+                .await?
+                .push(&mut sql, "r");
+        }
         if let Some(cursor) = &filter.cursor {
             let (at, id) = parse_cursor(cursor)?;
             push_after(&mut sql, at, id);

@@ -133,7 +133,7 @@ impl Store {
         };
         let mut count = build("COUNT(*) AS n")?;
         // The count needs only people and units; the other joins are for display.
-        count.replace_from(FROM, COUNT_FROM);
+        let _ = count.replace_from(FROM, COUNT_FROM);
         let mut page = build(COLUMNS)?;
         if let Some(unit) = filter.unit {
             let unit = self.get_unit(scope, unit).await.map_err(|e| match e {

@@ -3,6 +3,7 @@
 
 use crate::sql::Sql;
 use crate::store::col;
+use crate::text_search::TextTable;
 use crate::{Store, StoreError};
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::{from_millis, to_millis};
@@ -138,7 +139,7 @@ pub struct CaseFilter {
     pub show: CaseShow,
     /// Words that must all appear (accents and case ignored) in the case's title, the
     /// customer's comment, what was done or the lessons learned.
-    pub text: Option<String>,
+    pub text: Option<cumbre_domain::text::Search>,
     /// Newest first instead of most urgent first.
     pub newest_first: bool,
     pub limit: i64,
@@ -270,6 +271,10 @@ impl Store {
                 Err(e) => return Err(e),
             }),
         };
+        let text = match &filter.text {
+            Some(search) => Some(self.text_match(TextTable::Cases, search).await?),
+            None => None,
+        };
         let now_ms = to_millis(now);
         let overdue_sql = |sql: &mut Sql| {
             sql.push("((c.status = 'new' AND (c.first_contact_due_at <= ")
@@ -307,7 +312,9 @@ impl Store {
                     sql.push(" AND ").push(AWAITING);
                 }
             }
-            sql.words("c.search_text", filter.text.as_deref());
+            if let Some(text) = &text {
+                text.push(sql, "c");
+            }
             if filter.overdue {
                 sql.push(" AND ");
                 overdue_sql(sql);
@@ -537,7 +544,7 @@ impl Store {
     pub async fn list_lessons(
         &self,
         scope: &Scope,
-        text: Option<&str>,
+        text: Option<&cumbre_domain::text::Search>,
         root_cause: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Lesson>, StoreError> {
@@ -548,7 +555,11 @@ impl Store {
              WHERE c.status IN ('resolved', 'closed') AND c.lessons <> '' AND c.resolved_at IS NOT NULL",
         );
         push_case_scope(&mut sql, scope);
-        sql.words("c.search_text", text);
+        if let Some(search) = text {
+            self.text_match(TextTable::Cases, search)
+                .await?
+                .push(&mut sql, "c");
+        }
         if let Some(cause) = root_cause {
             sql.push(" AND c.root_cause_id = ").int(cause);
         }

@@ -573,7 +573,7 @@ impl ResponsesQuery {
                 "" => None,
                 b => Some(cumbre_store::listen::Band::parse(b)?),
             },
-            text: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            text: cumbre_domain::text::Search::parse(&self.q)?,
             limit: crate::api::page_limit(&self.limit, default_limit, 1000)?,
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
             with_text: false,

@@ -256,7 +256,7 @@ async fn list_cases(
             ("", true) => CaseShow::OwnedBy(ctx.user.id),
             (show, _) => CaseShow::parse(show, ctx.user.id)?,
         },
-        text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
+        text: cumbre_domain::text::Search::parse(&q.q)?,
         newest_first: match q.sort.trim() {
             "" | "urgent" => false,
             "newest" => true,
@@ -740,7 +740,7 @@ async fn list_lessons(
         .store
         .list_lessons(
             &ctx.scope,
-            Some(q.q.as_str()),
+            cumbre_domain::text::Search::parse(&q.q)?.as_ref(),
             crate::views::optional_id(&q.root_cause, cumbre_domain::Field::RootCause)?,
             limit(&q.limit)?,
         )

@@ -87,7 +87,7 @@ pub async fn list(
         unit: optional_id(&q.unit, Field::Unit)?.map(UnitId),
         overdue: q.overdue == "1",
         show: cumbre_store::recover::CaseShow::parse(&show, ctx.user.id)?,
-        text: Some(q.q.clone()).filter(|t| !t.trim().is_empty()),
+        text: cumbre_domain::text::Search::parse(&q.q)?,
         newest_first: q.sort == "newest",
         limit: PAGE_SIZE,
         offset: pager.offset(),

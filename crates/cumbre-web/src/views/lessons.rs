@@ -47,7 +47,12 @@ pub async fn list(
     let money = crate::views::Money::of(&state, ctx.user.tenant).await?;
     let rows = state
         .store
-        .list_lessons(&ctx.scope, Some(q.q.as_str()), cause, 200)
+        .list_lessons(
+            &ctx.scope,
+            cumbre_domain::text::Search::parse(&q.q)?.as_ref(),
+            cause,
+            200,
+        )
         .await?
         .into_iter()
         .map(|l| {

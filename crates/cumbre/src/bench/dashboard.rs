@@ -38,6 +38,58 @@ const REGIONS: usize = 10;
 const PASSWORD: &str = "bench-password";
 const ZONE: &str = "America/Mexico_City";
 
+/// The share of answers with a comment, and the word planted in 1 in 100,000 comments.
+const WITH_COMMENT: f64 = 0.4;
+const RARE: &str = "cucaracha";
+
+/// A guest's comment: two of a hotel's usual remarks, in the answer's language.
+fn comment(rng: &mut fastrand::Rng, spanish: bool) -> String {
+    const ES: [&str; 16] = [
+        "la habitación estaba muy limpia",
+        "el personal fue muy amable",
+        "el check-in fue lento",
+        "la piscina estaba fría",
+        "el desayuno muy bueno",
+        "el wifi muy lento en la habitación",
+        "volveremos sin duda",
+        "el aire acondicionado no funcionaba",
+        "excelente ubicación cerca de la playa",
+        "todo muy bien, gracias",
+        "la comida del restaurante llegó fría",
+        "mucho ruido de la calle por la noche",
+        "nos cobraron de más en la factura",
+        "las toallas estaban sucias",
+        "la cama era muy cómoda",
+        "muy buena relación calidad precio",
+    ];
+    const EN: [&str; 8] = [
+        "great pool and very friendly staff",
+        "the room was very noisy at night",
+        "breakfast could be better",
+        "the bed was very comfortable",
+        "long wait at the front desk",
+        "check-out was quick and easy",
+        "the shower had no hot water",
+        "amazing view from the balcony",
+    ];
+    let pick = |rng: &mut fastrand::Rng| {
+        if spanish {
+            ES[rng.usize(0..ES.len())]
+        } else {
+            EN[rng.usize(0..EN.len())]
+        }
+    };
+    let mut text = format!("{}; {}", pick(rng), pick(rng));
+    if rng.u32(0..100_000) == 0 {
+        text.push_str(if spanish {
+            "; había una cucaracha en el baño"
+        } else {
+            "; there was a cucaracha in the bathroom"
+        });
+    }
+    text
+}
+
 type HttpClient =
     Client<hyper_util::client::legacy::connect::HttpConnector, Full<axum::body::Bytes>>;
 
@@ -118,7 +170,8 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
             "title": {"es": "Encuesta", "en": "Survey"},
             "questions": [
                 {"key": "nps", "type": "nps", "required": true, "prompt": {"es": "¿Nos recomendaría?", "en": "Would you recommend us?"}},
-                {"key": "csat", "type": "csat", "prompt": {"es": "¿Satisfecho?", "en": "Satisfied?"}}
+                {"key": "csat", "type": "csat", "prompt": {"es": "¿Satisfecho?", "en": "Satisfied?"}},
+                {"key": "comment", "type": "text", "prompt": {"es": "¿Algo más?", "en": "Anything else?"}}
             ]
         })
         .to_string(),
@@ -186,6 +239,14 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
                 rng.i64(1..=3)
             };
             let tp = touchpoints[rng.usize(0..touchpoints.len())];
+            let spanish = rng.f64() < 0.8;
+            let mut answers = vec![
+                ("nps".to_owned(), Answer::Score(nps)),
+                ("csat".to_owned(), Answer::Score(csat)),
+            ];
+            if rng.f64() < WITH_COMMENT {
+                answers.push(("comment".to_owned(), Answer::Text(comment(&mut rng, spanish))));
+            }
             let at = cumbre_domain::clock::from_millis(at_ms);
             if let Some(w) = csv.as_mut() {
                 let region = hotels[h].parent_id.map_or(0, |p| p.0);
@@ -202,18 +263,12 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
                 touchpoint_id: tp,
                 person_id: None,
                 source: if rng.bool() { "link" } else { "kiosk" },
-                language: if rng.f64() < 0.8 {
+                language: if spanish {
                     cumbre_domain::Lang::Es
                 } else {
                     cumbre_domain::Lang::En
                 },
-                answers: Answers(
-                    [
-                        ("nps".to_owned(), Answer::Score(nps)),
-                        ("csat".to_owned(), Answer::Score(csat)),
-                    ]
-                    .into(),
-                ),
+                answers: Answers(answers.into_iter().collect()),
                 nps: Some(nps),
                 submitted_at: at,
             });
@@ -294,6 +349,30 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
         (
             "unit page (one hotel), last 90 days to today",
             format!("/dashboard/units/{}?from={d90}&to={today}", hotel.id.0),
+        ),
+        (
+            "answers holding a word 1 in 100,000 comments hold",
+            format!("/responses?q={RARE}"),
+        ),
+        (
+            "answers holding a word no comment holds",
+            "/responses?q=tiburon".to_owned(),
+        ),
+        (
+            "answers holding a word 1 in 100,000 comments hold, one hotel",
+            format!("/responses?q={RARE}&unit={}", hotel.id.0),
+        ),
+        (
+            "answers holding two words (about 1 in 160 comments)",
+            "/responses?q=piscina+ruido".to_owned(),
+        ),
+        (
+            "answers holding a common word (about 1 in 5 comments)",
+            "/responses?q=lento".to_owned(),
+        ),
+        (
+            "answers holding a word half the comments hold",
+            "/responses?q=muy".to_owned(),
         ),
     ];
     println!(

@@ -36,7 +36,7 @@ async fn searches_with_control_characters_find_by_the_other_words(backend: Backe
     let app = TestApp::demo(backend).await;
     let admin = app.token("admin@demo.test").await;
     let browser = app.login("admin@demo.test").await;
-    for q in ["%00", "ana%00l%C3%B3pez", "%01%1F%7F", "%E2%80%8B%00"] {
+    for q in ["%00", "ana%00l%C3%B3pez", "%01%1F%7F", "%E2%80%8Bana%00"] {
         for path in [
             format!("/api/v1/cases?q={q}"),
             format!("/api/v1/responses?q={q}"),

@@ -20,6 +20,7 @@ both!(
     kiosk_answers_are_idempotent_validated_and_keep_their_time,
     concurrent_submissions_commit_in_groups_without_duplicates_or_loss,
     without_a_script_the_form_asks_in_steps_and_drops_nothing_unsaid,
+    answers_are_found_by_their_words_through_the_index_until_erased,
 );
 
 /// A guest whose phone runs no script: the questions that depend on the score come on a
@@ -1485,5 +1486,119 @@ async fn concurrent_submissions_commit_in_groups_without_duplicates_or_loss(back
         stored["items"].as_array().map(Vec::len),
         Some(ids.len() + keyless.len()),
         "one row per accepted key and keyless submission, none lost"
+    );
+}
+
+/// A search reads the text index, and finds what reading every answer found: a word
+/// inside words, case and accents aside, every word required; a word too short for the
+/// index only narrows, and alone it is refused with a reason; nothing typed is search
+/// syntax; an erased answer is no longer found.
+async fn answers_are_found_by_their_words_through_the_index_until_erased(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let cancun = app.link_path("NPS", "Cancún").await;
+    for (key, nps, fix) in [
+        ("a", "5", "El baño estaba limpio, el wifi lento"),
+        ("b", "6", "Precio 50% más caro que la \"oferta\""),
+        ("c", "2", "Había una CUCARACHA en el baño"),
+    ] {
+        let reply = app
+            .public_post(
+                &cancun,
+                &[("idempotency_key", key), ("q.nps", nps), ("q.fix", fix)],
+            )
+            .await;
+        assert!(reply.status.is_redirection() || reply.status.is_success());
+    }
+    let found = |q: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let query = serde_urlencoded::to_string([("q", q)]).expect("query");
+            let mut keys: Vec<String> = app.responses(admin, &format!("?{query}")).await["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|r| {
+                    let fix = r["answers"]["fix"].as_str().unwrap_or_default();
+                    fix.chars().take(5).collect::<String>()
+                })
+                .collect();
+            keys.sort();
+            keys
+        }
+    };
+    assert_eq!(found("cucaracha").await, ["Había"]);
+    assert_eq!(
+        found("CUCARÁCHA").await,
+        ["Había"],
+        "case and accents aside"
+    );
+    assert_eq!(found("ucara").await, ["Había"], "inside a word");
+    assert_eq!(found("baño").await, ["El ba", "Había"]);
+    assert_eq!(found("bano limpio").await, ["El ba"], "every word");
+    assert_eq!(found("el baño").await, ["El ba", "Había"]);
+    assert_eq!(
+        found("ya baño").await,
+        Vec::<String>::new(),
+        "a short word narrows"
+    );
+    assert_eq!(found("50%").await, ["Preci"], "% is a character");
+    assert_eq!(found("\"oferta\"").await, ["Preci"], "so are quotes");
+    for syntax in [
+        "oferta OR cucaracha",
+        "cuca*",
+        "NEAR(cucaracha)",
+        "\"\"\"",
+        "^baño",
+    ] {
+        assert_eq!(found(syntax).await, Vec::<String>::new(), "{syntax}");
+    }
+    // Alone, a short word would read every answer ever given: refused, with the reason.
+    let refused = app
+        .api(&admin, Method::GET, "/api/v1/responses?q=wc", None)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.json()["message"],
+        "Busque al menos una palabra de 3 letras o más"
+    );
+    let browser = app.login("admin@demo.test").await;
+    for path in ["/responses?q=wc+tv", "/responses.csv?q=wc"] {
+        let page = app.get(Some(&browser), path).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(
+            page.body.contains("3 letras o más"),
+            "{path}: {}",
+            page.body
+        );
+    }
+    // Erased, an answer leaves the index with it, also when the next answer takes its
+    // number (SQLite gives the newest row's id again once it is gone).
+    let id = app.responses(&admin, "?q=cucaracha").await["items"][0]["id"].clone();
+    let erased = app
+        .api(
+            &admin,
+            Method::DELETE,
+            &format!("/api/v1/responses/{id}"),
+            None,
+        )
+        .await;
+    assert!(erased.status.is_success(), "{}", erased.body);
+    app.public_post(
+        &cancun,
+        &[
+            ("idempotency_key", "d"),
+            ("q.nps", "10"),
+            ("q.best", "Todo perfecto"),
+        ],
+    )
+    .await;
+    assert_eq!(found("cucaracha").await, Vec::<String>::new());
+    assert_eq!(found("baño").await, ["El ba"]);
+    let perfect = app.responses(&admin, "?q=perfecto").await;
+    assert_eq!(
+        perfect["items"].as_array().map(Vec::len),
+        Some(1),
+        "{perfect}"
     );
 }

@@ -1,0 +1,216 @@
+//! Finding the rows whose folded text holds every word of a search, through the text
+//! indexes of migration 0015 (FTS5 trigram tables on SQLite, pg_trgm on PostgreSQL), so no
+//! search reads every answer ever given.
+//!
+//! A page shows the newest matches first. When few rows match, the index's row ids are
+//! read and sorted; when many do, the query walks the timeline newest first and stops at
+//! the page's end, checking each row against the index's ids without reading the row. On
+//! SQLite the store counts the matches (up to [`FEW`]) to choose; on PostgreSQL the
+//! planner chooses from the search's own words (the statement is planned for each search,
+//! never from a cached generic plan, which walked the timeline for a rare word).
+
+use cumbre_domain::text::Search;
+
+use crate::sql::Sql;
+use crate::{Backend, Store, StoreError};
+
+/// Where a search looks: each table with a `search_text` column has its own index.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TextTable {
+    Responses,
+    Cases,
+}
+
+impl TextTable {
+    fn table(self) -> &'static str {
+        match self {
+            TextTable::Responses => "responses",
+            TextTable::Cases => "cases",
+        }
+    }
+
+    fn index(self) -> &'static str {
+        match self {
+            TextTable::Responses => "responses_text",
+            TextTable::Cases => "cases_text",
+        }
+    }
+}
+
+/// Up to this many matches, reading and sorting the matched rows beats walking the
+/// timeline (about 1.4 µs a row on SQLite, measured in docs/BENCHMARKS.md).
+const FEW: i64 = 20_000;
+
+/// How one search is written into a query on `alias` (the table's alias).
+#[derive(Debug, Clone)]
+pub(crate) struct TextMatch {
+    kind: Kind,
+    short: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// SQLite: the FTS5 query, and whether the matches are many (walk the timeline).
+    Index {
+        table: TextTable,
+        query: String,
+        many: bool,
+    },
+    /// PostgreSQL: every word as a LIKE the trigram index answers.
+    Likes { words: Vec<String>, partial: bool },
+}
+
+impl Store {
+    /// How `search` finds its rows in `table`, for [`TextMatch::push`].
+    pub(crate) async fn text_match(
+        &self,
+        table: TextTable,
+        search: &Search,
+    ) -> Result<TextMatch, StoreError> {
+        let short = search.short().map(str::to_owned).collect();
+        let kind = match self.backend() {
+            Backend::Postgres => Kind::Likes {
+                words: search.indexed().map(str::to_owned).collect(),
+                // Only the responses' index leaves the rows without text out.
+                partial: matches!(table, TextTable::Responses),
+            },
+            Backend::Sqlite => {
+                let query = fts_query(search);
+                let found: i64 = sqlx::query_scalar(&format!(
+                    "SELECT count(*) FROM (SELECT rowid FROM {0} WHERE {0} MATCH $1 LIMIT $2)",
+                    table.index()
+                ))
+                .bind(query.clone())
+                .bind(FEW + 1)
+                .fetch_one(self.pool())
+                .await?;
+                Kind::Index {
+                    table,
+                    query,
+                    many: found > FEW,
+                }
+            }
+        };
+        Ok(TextMatch { kind, short })
+    }
+}
+
+impl TextMatch {
+    /// Appends the search's conditions on `alias` (whose `id` the index's row ids name).
+    pub fn push(&self, sql: &mut Sql, alias: &str) {
+        match &self.kind {
+            Kind::Index { table, query, many } => {
+                let index = table.index();
+                // Few: the index's rows lead and each is looked up by id (CROSS JOIN fixes
+                // that order whatever the planner's statistics say).
+                let from = format!("FROM {} {alias} ", table.table());
+                let joined = format!(
+                    "FROM {index} CROSS JOIN {} {alias} ON {alias}.id = {index}.rowid ",
+                    table.table()
+                );
+                if !*many && sql.replace_from(&from, &joined) {
+                    sql.push(" AND ")
+                        .push(index)
+                        .push(" MATCH ")
+                        .text(query.clone());
+                } else {
+                    // Many: `+` keeps SQLite from looking the ids up one by one; it walks
+                    // the timeline's index and checks each id against the set.
+                    sql.push(" AND +")
+                        .push(alias)
+                        .push(".id IN (SELECT rowid FROM ")
+                        .push(index)
+                        .push(" WHERE ")
+                        .push(index)
+                        .push(" MATCH ")
+                        .text(query.clone())
+                        .push(")");
+                }
+            }
+            Kind::Likes { words, partial } => {
+                if *partial {
+                    sql.push(" AND ").push(alias).push(".search_text <> ''");
+                }
+                push_likes(sql, alias, words);
+            }
+        }
+        push_likes(sql, alias, &self.short);
+        sql.one_shot();
+    }
+}
+
+fn push_likes(sql: &mut Sql, alias: &str, words: &[String]) {
+    let column = format!("{alias}.search_text");
+    for word in words {
+        sql.like(&column, word);
+    }
+}
+
+/// Every indexed word as an FTS5 phrase (a phrase of trigrams is a substring), all of
+/// them required; `"` is doubled inside a phrase, so no input is FTS5 syntax.
+fn fts_query(search: &Search) -> String {
+    search
+        .indexed()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::col;
+
+    async fn plan(store: &Store, text: &TextMatch) -> Vec<String> {
+        let mut sql =
+            Sql::new("EXPLAIN QUERY PLAN SELECT r.* FROM responses r WHERE r.tenant_id = 1");
+        text.push(&mut sql, "r");
+        sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT 51");
+        sql.query()
+            .expect("query")
+            .fetch_all(store.pool())
+            .await
+            .expect("plan")
+            .iter()
+            .map(|r| col::<String>(r, "detail").expect("detail"))
+            .collect()
+    }
+
+    /// Few matches are read by id from the index's list; many send the query down the
+    /// timeline, which stops at the page's end, checking ids against the index's set.
+    #[tokio::test]
+    async fn few_matches_are_read_by_id_and_many_walk_the_timeline() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}?mode=rwc", dir.path().join("text.db").display());
+        let store = Store::connect(&url).await.expect("store");
+        store.migrate().await.expect("migrations");
+        let search = Search::parse("piscina la").expect("valid").expect("words");
+        let few = store
+            .text_match(TextTable::Responses, &search)
+            .await
+            .expect("match");
+        let by_id = plan(&store, &few).await;
+        assert!(
+            by_id[0].contains("responses_text VIRTUAL TABLE")
+                && by_id[1].contains("INTEGER PRIMARY KEY"),
+            "{by_id:?}"
+        );
+        let many = TextMatch {
+            kind: match few.kind {
+                Kind::Index { table, query, .. } => Kind::Index {
+                    table,
+                    query,
+                    many: true,
+                },
+                other => other,
+            },
+            short: few.short,
+        };
+        let walk = plan(&store, &many).await;
+        assert!(
+            walk.iter().any(|d| d.contains("responses_tenant_time"))
+                && !walk.iter().any(|d| d.contains("TEMP B-TREE")),
+            "{walk:?}"
+        );
+    }
+}
