@@ -171,7 +171,7 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
             "questions": [
                 {"key": "nps", "type": "nps", "required": true, "prompt": {"es": "¿Nos recomendaría?", "en": "Would you recommend us?"}},
                 {"key": "csat", "type": "csat", "prompt": {"es": "¿Satisfecho?", "en": "Satisfied?"}},
-                {"key": "comment", "type": "text", "prompt": {"es": "¿Algo más?", "en": "Anything else?"}}
+                {"key": "comment", "type": "long_text", "prompt": {"es": "¿Algo más?", "en": "Anything else?"}}
             ]
         })
         .to_string(),

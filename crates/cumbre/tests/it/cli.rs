@@ -359,6 +359,7 @@ async fn bench_dashboard_times_the_pages_against_a_raw_group_by() {
         for row in [
             "| executive overview, default",
             "| unit page (one hotel)",
+            "| answers holding a word no comment holds",
             "| last 90 days |",
             "roll-up rows: ",
         ] {
