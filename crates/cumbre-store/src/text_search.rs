@@ -50,12 +50,10 @@ pub(crate) struct TextMatch {
 
 #[derive(Debug, Clone)]
 enum Kind {
-    /// SQLite: the FTS5 query, and whether the matches are many (walk the timeline).
-    Index {
-        table: TextTable,
-        query: String,
-        many: bool,
-    },
+    /// SQLite, few matches: their ids (digits and commas), read once by the count.
+    Ids { table: TextTable, ids: String },
+    /// SQLite, many matches: the FTS5 query, answered again as a set.
+    Many { table: TextTable, query: String },
     /// PostgreSQL: every word as a LIKE the trigram index answers.
     Likes { words: Vec<String>, partial: bool },
 }
@@ -76,18 +74,32 @@ impl Store {
             },
             Backend::Sqlite => {
                 let query = fts_query(search);
-                let found: i64 = sqlx::query_scalar(&format!(
-                    "SELECT count(*) FROM (SELECT rowid FROM {0} WHERE {0} MATCH $1 LIMIT $2)",
+                // The matches up to one past FEW, packed in one value (a phrase of
+                // common pieces costs tens of milliseconds: it is answered once).
+                let (found, ids): (i64, Option<String>) = sqlx::query_as(&format!(
+                    "SELECT count(*), group_concat(rowid, ',') FROM \
+                     (SELECT rowid FROM {0} WHERE {0} MATCH $1 LIMIT $2)",
                     table.index()
                 ))
                 .bind(query.clone())
                 .bind(FEW + 1)
                 .fetch_one(self.pool())
                 .await?;
-                Kind::Index {
-                    table,
-                    query,
-                    many: found > FEW,
+                if found > FEW {
+                    Kind::Many { table, query }
+                } else {
+                    // Numbers read back from the index, so they may stand in the text.
+                    let ids = ids
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|id| !id.is_empty())
+                        .map(|id| id.parse::<i64>().map(|n| n.to_string()))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|_| StoreError::Corrupt(format!("{} ids", table.index())))?;
+                    Kind::Ids {
+                        table,
+                        ids: ids.join(","),
+                    }
                 }
             }
         };
@@ -96,36 +108,40 @@ impl Store {
 }
 
 impl TextMatch {
-    /// Appends the search's conditions on `alias` (whose `id` the index's row ids name).
+    /// Appends the search's conditions on `alias`, which must be named in the query's
+    /// text as `FROM <table> <alias> ` (the few matches' ids join there).
     pub fn push(&self, sql: &mut Sql, alias: &str) {
         match &self.kind {
-            Kind::Index { table, query, many } => {
-                let index = table.index();
-                // Few: the index's rows lead and each is looked up by id (CROSS JOIN fixes
-                // that order whatever the planner's statistics say).
+            Kind::Ids { table, ids } => {
+                // The ids lead and each row is looked up by its key: CROSS JOIN fixes that
+                // order whatever the planner's statistics say.
                 let from = format!("FROM {} {alias} ", table.table());
                 let joined = format!(
-                    "FROM {index} CROSS JOIN {} {alias} ON {alias}.id = {index}.rowid ",
+                    "FROM json_each('[{ids}]') AS text_ids CROSS JOIN {} {alias} \
+                     ON {alias}.id = text_ids.value ",
                     table.table()
                 );
-                if !*many && sql.replace_from(&from, &joined) {
+                if !sql.replace_from(&from, &joined) {
                     sql.push(" AND ")
-                        .push(index)
-                        .push(" MATCH ")
-                        .text(query.clone());
-                } else {
-                    // Many: `+` keeps SQLite from looking the ids up one by one; it walks
-                    // the timeline's index and checks each id against the set.
-                    sql.push(" AND +")
                         .push(alias)
-                        .push(".id IN (SELECT rowid FROM ")
-                        .push(index)
-                        .push(" WHERE ")
-                        .push(index)
-                        .push(" MATCH ")
-                        .text(query.clone())
-                        .push(")");
+                        .push(".id IN (SELECT value FROM json_each('[")
+                        .push(ids)
+                        .push("]'))");
                 }
+            }
+            Kind::Many { table, query } => {
+                // `+` keeps SQLite from looking the ids up one by one: it walks the
+                // timeline's index and checks each id against the set, to the page's end.
+                let index = table.index();
+                sql.push(" AND +")
+                    .push(alias)
+                    .push(".id IN (SELECT rowid FROM ")
+                    .push(index)
+                    .push(" WHERE ")
+                    .push(index)
+                    .push(" MATCH ")
+                    .text(query.clone())
+                    .push(")");
             }
             Kind::Likes { words, partial } => {
                 if *partial {
@@ -176,7 +192,7 @@ mod tests {
             .collect()
     }
 
-    /// Few matches are read by id from the index's list; many send the query down the
+    /// Few matches are read by id from the count's list; many send the query down the
     /// timeline, which stops at the page's end, checking ids against the index's set.
     #[tokio::test]
     async fn few_matches_are_read_by_id_and_many_walk_the_timeline() {
@@ -191,20 +207,16 @@ mod tests {
             .expect("match");
         let by_id = plan(&store, &few).await;
         assert!(
-            by_id[0].contains("responses_text VIRTUAL TABLE")
+            by_id[0].contains("text_ids VIRTUAL TABLE")
                 && by_id[1].contains("INTEGER PRIMARY KEY"),
             "{by_id:?}"
         );
         let many = TextMatch {
-            kind: match few.kind {
-                Kind::Index { table, query, .. } => Kind::Index {
-                    table,
-                    query,
-                    many: true,
-                },
-                other => other,
+            kind: Kind::Many {
+                table: TextTable::Responses,
+                query: fts_query(&search),
             },
-            short: few.short,
+            short: few.short.clone(),
         };
         let walk = plan(&store, &many).await;
         assert!(

@@ -245,7 +245,10 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
                 ("csat".to_owned(), Answer::Score(csat)),
             ];
             if rng.f64() < WITH_COMMENT {
-                answers.push(("comment".to_owned(), Answer::Text(comment(&mut rng, spanish))));
+                answers.push((
+                    "comment".to_owned(),
+                    Answer::Text(comment(&mut rng, spanish)),
+                ));
             }
             let at = cumbre_domain::clock::from_millis(at_ms);
             if let Some(w) = csv.as_mut() {
