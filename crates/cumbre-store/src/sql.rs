@@ -39,6 +39,14 @@ impl Sql {
         found
     }
 
+    /// This statement with `prefix` before it: conditions built once, for statements that
+    /// differ in what they select. `prefix` holds no parameter, so the numbers stay.
+    pub fn after(&self, prefix: &str) -> Sql {
+        let mut sql = self.clone();
+        sql.text.insert_str(0, prefix);
+        sql
+    }
+
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);

@@ -68,6 +68,8 @@ pub struct Store {
     /// `None` in the writer's own copy of the store.
     pub(crate) responses: Option<tokio::sync::mpsc::Sender<crate::listen::responses::Job>>,
     pub(crate) cache: Arc<crate::cache::ReadCache>,
+    /// Where a text search changes how it reads (see `text_search`).
+    pub(crate) text_limits: crate::text_search::TextLimits,
 }
 
 /// A write transaction; on SQLite it also holds the writer lock until commit or drop.
@@ -164,9 +166,17 @@ impl Store {
             writer,
             responses: None,
             cache: Arc::default(),
+            text_limits: crate::text_search::TextLimits::default(),
         };
         store.responses = Some(crate::listen::responses::spawn_writer(store.clone())?);
         Ok(store)
+    }
+
+    /// The same store with other points where a text search changes how it reads (tests
+    /// use small ones to take every way with a handful of answers).
+    pub fn with_text_limits(mut self, few: i64, walk: i64) -> Store {
+        self.text_limits = crate::text_search::TextLimits { few, walk };
+        self
     }
 
     pub fn backend(&self) -> Backend {

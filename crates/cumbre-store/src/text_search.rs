@@ -5,11 +5,12 @@
 //! A page shows the newest matches first. When few rows match, the index's row ids are
 //! read and sorted; when many do, the query walks the timeline newest first and stops at
 //! the page's end, checking each row against the index's ids without reading the row. On
-//! SQLite the store counts the matches (up to [`FEW`]) to choose; on PostgreSQL the
+//! SQLite the store counts the matches (up to `few`, see [`TextLimits`]) to choose; on PostgreSQL the
 //! planner chooses from the search's own words (the statement is planned for each search,
 //! never from a cached generic plan, which walked the timeline for a rare word).
 
 use cumbre_domain::text::Search;
+use sqlx::Row;
 
 use crate::sql::Sql;
 use crate::{Backend, Store, StoreError};
@@ -37,9 +38,25 @@ impl TextTable {
     }
 }
 
-/// Up to this many matches, reading and sorting the matched rows beats walking the
-/// timeline (about 1.4 µs a row on SQLite, measured in docs/BENCHMARKS.md).
-const FEW: i64 = 20_000;
+/// Where a search changes how it reads (SQLite).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextLimits {
+    /// Up to this many matches, their ids are read and the rows looked up one by one
+    /// (about 1.4 µs a row on SQLite, docs/BENCHMARKS.md); beyond, the matches are a set.
+    pub few: i64,
+    /// How many of the newest rows a page of answers reads for a common word before it
+    /// asks the index for the set of every match (about 6 µs a row).
+    pub walk: i64,
+}
+
+impl Default for TextLimits {
+    fn default() -> Self {
+        TextLimits {
+            few: 20_000,
+            walk: 2_000,
+        }
+    }
+}
 
 /// How one search is written into a query on `alias` (the table's alias).
 #[derive(Debug, Clone)]
@@ -74,7 +91,7 @@ impl Store {
             },
             Backend::Sqlite => {
                 let query = fts_query(search);
-                // The matches up to one past FEW, packed in one value (a phrase of
+                // The matches up to one past `few`, packed in one value (a phrase of
                 // common pieces costs tens of milliseconds: it is answered once).
                 let (found, ids): (i64, Option<String>) = sqlx::query_as(&format!(
                     "SELECT count(*), group_concat(rowid, ',') FROM \
@@ -82,29 +99,79 @@ impl Store {
                     table.index()
                 ))
                 .bind(query.clone())
-                .bind(FEW + 1)
+                .bind(self.text_limits.few + 1)
                 .fetch_one(self.pool())
                 .await?;
-                if found > FEW {
+                if found > self.text_limits.few {
                     Kind::Many { table, query }
                 } else {
-                    // Numbers read back from the index, so they may stand in the text.
-                    let ids = ids
-                        .unwrap_or_default()
-                        .split(',')
-                        .filter(|id| !id.is_empty())
-                        .map(|id| id.parse::<i64>().map(|n| n.to_string()))
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|_| StoreError::Corrupt(format!("{} ids", table.index())))?;
                     Kind::Ids {
                         table,
-                        ids: ids.join(","),
+                        ids: parse_ids(ids, table)?.join(","),
                     }
                 }
             }
         };
         Ok(TextMatch { kind, short })
     }
+}
+
+impl Store {
+    /// [`Store::text_match`] for a page of answers, newest first, under `conditions` (a
+    /// `WHERE` on `responses r` joined to `units u`): with many matches, the newest
+    /// `walk` (see [`TextLimits`]) rows are read for the words first. A common word fills the page there in a
+    /// millisecond, where the set of every match took 70 ms at a million answers; when it
+    /// does not, the set is still the answer.
+    pub(crate) async fn newest_text_match(
+        &self,
+        search: &Search,
+        conditions: &Sql,
+        limit: i64,
+    ) -> Result<TextMatch, StoreError> {
+        let mut text = self.text_match(TextTable::Responses, search).await?;
+        if !matches!(text.kind, Kind::Many { .. }) {
+            return Ok(text);
+        }
+        let mut walk = conditions.after(
+            "SELECT group_concat(id, ',') FROM (SELECT w.id FROM \
+             (SELECT r.id, r.search_text FROM responses r JOIN units u ON u.id = r.unit_id",
+        );
+        let most = self.text_limits.walk;
+        walk.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
+            .int(most)
+            .push(") AS w WHERE 1 = 1");
+        push_likes(&mut walk, "w", search.words());
+        walk.push(" LIMIT ").int(limit).push(")");
+        let found: Option<String> = walk.query()?.fetch_one(self.pool()).await?.try_get(0)?;
+        let ids = parse_ids(found, TextTable::Responses)?;
+        let settled = ids.len() as i64 >= limit || {
+            // Fewer than a page: the walk is the answer if it read every row there is.
+            let mut rows = conditions.after(
+                "SELECT count(*) FROM (SELECT 1 FROM responses r JOIN units u ON u.id = r.unit_id",
+            );
+            rows.push(" LIMIT ").int(most).push(")");
+            let n: i64 = rows.query()?.fetch_one(self.pool()).await?.try_get(0)?;
+            n < most
+        };
+        if settled {
+            text.kind = Kind::Ids {
+                table: TextTable::Responses,
+                ids: ids.join(","),
+            };
+        }
+        Ok(text)
+    }
+}
+
+/// Ids read back as `1,2,3`, checked to be numbers so that they may stand in a query's text.
+fn parse_ids(packed: Option<String>, table: TextTable) -> Result<Vec<String>, StoreError> {
+    packed
+        .unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| id.parse::<i64>().map(|n| n.to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| StoreError::Corrupt(format!("{} ids", table.index())))
 }
 
 impl TextMatch {
@@ -207,8 +274,7 @@ mod tests {
             .expect("match");
         let by_id = plan(&store, &few).await;
         assert!(
-            by_id[0].contains("text_ids VIRTUAL TABLE")
-                && by_id[1].contains("INTEGER PRIMARY KEY"),
+            by_id[0].contains("text_ids VIRTUAL TABLE") && by_id[1].contains("INTEGER PRIMARY KEY"),
             "{by_id:?}"
         );
         let many = TextMatch {

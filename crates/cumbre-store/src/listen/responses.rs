@@ -564,7 +564,8 @@ impl Store {
         scope: &Scope,
         filter: &ResponseFilter,
     ) -> Result<ResponsePage, StoreError> {
-        let mut sql = Sql::new(&format!("{SELECT_RESPONSE} WHERE 1 = 1"));
+        // The conditions, for the page and for a search's walk.
+        let mut sql = Sql::new(" WHERE 1 = 1");
         push_response_scope(&mut sql, scope);
         if let Some(unit) = filter.unit {
             match self.get_unit(scope, unit).await {
@@ -605,16 +606,19 @@ impl Store {
                 .push(" AND r.nps <= ")
                 .int(hi);
         }
-        if let Some(search) = &filter.text {
-            self.text_match(crate::text_search::TextTable::Responses, search)
-                .await?
-                .push(&mut sql, "r");
-        }
         if let Some(cursor) = &filter.cursor {
             let (at, id) = parse_cursor(cursor)?;
             push_after(&mut sql, at, id);
         }
         let limit = filter.limit.clamp(1, 1000);
+        let text = match &filter.text {
+            Some(search) => Some(self.newest_text_match(search, &sql, limit + 1).await?),
+            None => None,
+        };
+        let mut sql = sql.after(SELECT_RESPONSE);
+        if let Some(text) = &text {
+            text.push(&mut sql, "r");
+        }
         sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
             .int(limit + 1);
         let rows = sql.query()?.fetch_all(self.pool()).await?;

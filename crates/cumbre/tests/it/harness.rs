@@ -149,8 +149,17 @@ impl TestApp {
 
     /// The demo organisation with `scale` × its 18-month response history.
     pub async fn demo_with_history(backend: Backend, scale: f64) -> TestApp {
+        Self::demo_tuned(backend, scale, |store| store).await
+    }
+
+    /// The demo organisation on a store `tune` adjusted (`Store::with_text_limits`).
+    pub async fn demo_tuned(
+        backend: Backend,
+        scale: f64,
+        tune: impl FnOnce(Store) -> Store,
+    ) -> TestApp {
         let db = fresh_db(backend).await;
-        let store = Store::connect(&db.url).await.expect("connect");
+        let store = tune(Store::connect(&db.url).await.expect("connect"));
         store.migrate().await.expect("migrate");
         let now = datetime!(2026-11-25 10:00 UTC);
         let (tenant, _) = demo::build_with(&store, demo::DEFAULT_SEED, now, scale, |_| {}, |_| {})

@@ -21,6 +21,7 @@ both!(
     concurrent_submissions_commit_in_groups_without_duplicates_or_loss,
     without_a_script_the_form_asks_in_steps_and_drops_nothing_unsaid,
     answers_are_found_by_their_words_through_the_index_until_erased,
+    a_common_word_pages_through_every_answer_that_holds_it,
 );
 
 /// A guest whose phone runs no script: the questions that depend on the score come on a
@@ -1601,4 +1602,66 @@ async fn answers_are_found_by_their_words_through_the_index_until_erased(backend
         Some(1),
         "{perfect}"
     );
+}
+
+/// A word many answers hold is read three ways: from a walk of the newest answers when
+/// they fill the page, from the walk alone when it read every answer left, else from the
+/// index's set of every match. Small limits take each way with eight answers; the pages
+/// together list every answer holding the word, newest first, once.
+async fn a_common_word_pages_through_every_answer_that_holds_it(backend: Backend) {
+    let app = TestApp::demo_tuned(backend, 0.0, |store| store.with_text_limits(2, 3)).await;
+    let admin = app.token("admin@demo.test").await;
+    let cancun = app.link_path("NPS", "Cancún").await;
+    let said = [
+        "Ruido en la calle",
+        "Mucho ruido",
+        "Ruido otra vez",
+        "Todo bien",
+        "Ruido de nuevo",
+        "Excelente",
+        "Limpio",
+        "Amable",
+    ];
+    for (i, fix) in said.iter().enumerate() {
+        app.clock.advance(time::Duration::minutes(1));
+        let reply = app
+            .public_post(
+                &cancun,
+                &[
+                    ("idempotency_key", &i.to_string()),
+                    ("q.nps", "4"),
+                    ("q.fix", fix),
+                ],
+            )
+            .await;
+        assert!(reply.status.is_redirection() || reply.status.is_success());
+    }
+    let mut listed = Vec::new();
+    let mut query = "?q=ruido&limit=1".to_owned();
+    for _ in 0..said.len() {
+        let page = app.responses(&admin, &query).await;
+        for item in page["items"].as_array().expect("items") {
+            listed.push(
+                item["answers"]["fix"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => query = format!("?q=ruido&limit=1&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        listed,
+        [
+            "Ruido de nuevo",
+            "Ruido otra vez",
+            "Mucho ruido",
+            "Ruido en la calle"
+        ]
+    );
+    let both = app.responses(&admin, "?q=mucho+ruido").await;
+    assert_eq!(both["items"].as_array().map(Vec::len), Some(1), "{both}");
 }
