@@ -2,12 +2,13 @@
 //! indexes of migration 0015 (FTS5 trigram tables on SQLite, pg_trgm on PostgreSQL), so no
 //! search reads every answer ever given.
 //!
-//! A page shows the newest matches first. When few rows match, the index's row ids are
-//! read and sorted; when many do, the query walks the timeline newest first and stops at
-//! the page's end, checking each row against the index's ids without reading the row. On
-//! SQLite the store counts the matches (up to `few`, see [`TextLimits`]) to choose; on PostgreSQL the
-//! planner chooses from the search's own words (the statement is planned for each search,
-//! never from a cached generic plan, which walked the timeline for a rare word).
+//! On SQLite the store first reads the matches' ids, up to `few` ([`TextLimits`]). Few: the
+//! query joins those ids and sorts their rows. Many: a page of answers reads the newest
+//! `walk` rows under its filters for the words (a common word fills the page there), and
+//! otherwise the query checks each row of the timeline against the index's set of every
+//! match. On PostgreSQL the planner chooses from the search's own words: the statement is
+//! planned for each search, never from a cached generic plan, which walked the timeline for
+//! a rare word.
 
 use cumbre_domain::text::Search;
 use sqlx::Row;
@@ -52,7 +53,7 @@ pub(crate) struct TextLimits {
 impl Default for TextLimits {
     fn default() -> Self {
         TextLimits {
-            few: 20_000,
+            few: 5_000,
             walk: 2_000,
         }
     }
@@ -118,8 +119,8 @@ impl Store {
 
 impl Store {
     /// [`Store::text_match`] for a page of answers, newest first, under `conditions` (a
-    /// `WHERE` on `responses r` joined to `units u`): with many matches, the newest
-    /// `walk` (see [`TextLimits`]) rows are read for the words first. A common word fills the page there in a
+    /// `WHERE` on `responses r` joined to `units u`): with many matches, the newest `walk`
+    /// rows are read for the words first. A common word fills the page there in a
     /// millisecond, where the set of every match took 70 ms at a million answers; when it
     /// does not, the set is still the answer.
     pub(crate) async fn newest_text_match(

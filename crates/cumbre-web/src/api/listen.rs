@@ -526,9 +526,10 @@ pub struct ResponsesQuery {
     #[serde(default)]
     #[param(value_type = Option<cumbre_store::listen::Band>)]
     pub band: String,
-    /// Words in the free-text answers (case and accents ignored).
+    /// Words in the free-text answers (case and accents ignored; parts of words too), one
+    /// of them at least 3 letters long.
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, max_length = 200)]
     pub q: String,
     /// At most 1,000 (default 100).
     #[serde(default)]

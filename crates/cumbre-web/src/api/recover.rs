@@ -183,10 +183,10 @@ struct CasesQuery {
     #[serde(default)]
     #[param(value_type = Option<CaseStatus>)]
     status: String,
-    /// Words that must all appear (case and accents ignored) in the title, the guest's
-    /// answers, what was done or the lesson.
+    /// Words that must all appear (case and accents ignored; parts of words too) in the
+    /// title, the guest's answers, what was done or the lesson; one at least 3 letters long.
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, max_length = 200)]
     q: String,
     /// A unit: its whole subtree.
     #[serde(default)]
@@ -712,9 +712,10 @@ async fn set_winback(
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct LessonsQuery {
-    /// Words to find (case and accents ignored).
+    /// Words to find (case and accents ignored; parts of words too), one at least 3
+    /// letters long.
     #[serde(default)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, max_length = 200)]
     q: String,
     #[serde(default)]
     #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
