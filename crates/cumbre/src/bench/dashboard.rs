@@ -394,12 +394,19 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
         let mut total = Vec::new();
         for _ in 0..o.runs {
             let (s, t) = get(&client, addr, path, &cookie).await?;
-            server.push(s);
+            server.extend(s);
             total.push(t);
         }
-        let (s50, s95) = stats(server);
+        // Pages without a `Server-Timing` header (the response list) show HTTP only.
+        let (s50, s95) = match server.len() {
+            0 => ("—".to_owned(), "—".to_owned()),
+            _ => {
+                let (a, b) = stats(server);
+                (format!("{a:.1} ms"), format!("{b:.1} ms"))
+            }
+        };
         let (t50, t95) = stats(total);
-        println!("| {name} | {s50:.1} ms | {s95:.1} ms | {t50:.1} ms | {t95:.1} ms |");
+        println!("| {name} | {s50} | {s95} | {t50:.1} ms | {t95:.1} ms |");
     }
 
     // The map alone (the top unit and its regions × touchpoints) from the roll-ups: the
@@ -520,7 +527,7 @@ async fn get(
     addr: std::net::SocketAddr,
     path: &str,
     cookie: &str,
-) -> anyhow::Result<(Duration, Duration)> {
+) -> anyhow::Result<(Option<Duration>, Duration)> {
     let started = Instant::now();
     let reply = client
         .request(
@@ -535,12 +542,11 @@ async fn get(
         .get("server-timing")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("app;dur="))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0);
+        .and_then(|v| v.parse::<f64>().ok());
     let body = reply.into_body().collect().await?.to_bytes();
     let total = started.elapsed();
     if status != axum::http::StatusCode::OK {
         bail!("{path}: {status}: {}", String::from_utf8_lossy(&body));
     }
-    Ok((Duration::from_secs_f64(server / 1000.0), total))
+    Ok((server.map(|ms| Duration::from_secs_f64(ms / 1000.0)), total))
 }
