@@ -68,8 +68,9 @@ pub struct Store {
     /// `None` in the writer's own copy of the store.
     pub(crate) responses: Option<tokio::sync::mpsc::Sender<crate::listen::responses::Job>>,
     pub(crate) cache: Arc<crate::cache::ReadCache>,
-    /// Where a text search changes how it reads (see `text_search`).
-    pub(crate) text_limits: crate::text_search::TextLimits,
+    /// Where a text search changes how it reads (see `text_search`), shared with the
+    /// response writer's copy.
+    text_limits: Arc<std::sync::Mutex<crate::text_search::TextLimits>>,
 }
 
 /// A write transaction; on SQLite it also holds the writer lock until commit or drop.
@@ -166,7 +167,7 @@ impl Store {
             writer,
             responses: None,
             cache: Arc::default(),
-            text_limits: crate::text_search::TextLimits::default(),
+            text_limits: Arc::default(),
         };
         store.responses = Some(crate::listen::responses::spawn_writer(store.clone())?);
         Ok(store)
@@ -174,9 +175,28 @@ impl Store {
 
     /// The same store with other points where a text search changes how it reads (tests
     /// use small ones to take every way with a handful of answers).
-    pub fn with_text_limits(mut self, few: i64, walk: i64) -> Store {
-        self.text_limits = crate::text_search::TextLimits { few, walk };
+    pub fn with_text_limits(self, few: i64, walk: i64) -> Store {
+        self.set_text_limits(|l| {
+            l.few = few;
+            l.walk = walk;
+        })
+    }
+
+    /// The same store, its response writer indexing new answers for search at most this
+    /// often (SQLite; tests hold it back to search answers not yet indexed).
+    pub fn with_text_indexed_every(self, every: std::time::Duration) -> Store {
+        self.set_text_limits(|l| l.index_every = every)
+    }
+
+    fn set_text_limits(self, f: impl FnOnce(&mut crate::text_search::TextLimits)) -> Store {
+        if let Ok(mut limits) = self.text_limits.lock() {
+            f(&mut limits);
+        }
         self
+    }
+
+    pub(crate) fn text_limits(&self) -> crate::text_search::TextLimits {
+        self.text_limits.lock().map(|l| *l).unwrap_or_default()
     }
 
     pub fn backend(&self) -> Backend {

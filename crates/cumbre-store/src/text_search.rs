@@ -48,6 +48,9 @@ pub(crate) struct TextLimits {
     /// How many of the newest rows a page of answers reads for a common word before it
     /// asks the index for the set of every match (about 6 µs a row).
     pub walk: i64,
+    /// How often the response writer adds new answers to the index: a flush of the FTS5
+    /// index per group commit cost a quarter of the durable submissions at 64 clients.
+    pub index_every: std::time::Duration,
 }
 
 impl Default for TextLimits {
@@ -55,6 +58,7 @@ impl Default for TextLimits {
         TextLimits {
             few: 5_000,
             walk: 2_000,
+            index_every: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -64,14 +68,21 @@ impl Default for TextLimits {
 pub(crate) struct TextMatch {
     kind: Kind,
     short: Vec<String>,
+    /// Every word, for the answers not yet indexed.
+    words: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 enum Kind {
     /// SQLite, few matches: their ids (digits and commas), read once by the count.
     Ids { table: TextTable, ids: String },
-    /// SQLite, many matches: the FTS5 query, answered again as a set.
-    Many { table: TextTable, query: String },
+    /// SQLite, many matches: the FTS5 query, answered again as a set, and where the
+    /// answers not yet indexed start.
+    Many {
+        table: TextTable,
+        query: String,
+        tail: Option<i64>,
+    },
     /// PostgreSQL: every word as a LIKE the trigram index answers.
     Likes { words: Vec<String>, partial: bool },
 }
@@ -92,19 +103,41 @@ impl Store {
             },
             Backend::Sqlite => {
                 let query = fts_query(search);
+                // Answers after `up_to` are not indexed yet: read directly (read before
+                // the index, so an answer indexed meanwhile is found twice, never lost;
+                // `parse_ids` drops the second).
+                let tail = match table {
+                    TextTable::Responses => Some(
+                        sqlx::query_scalar::<_, i64>(
+                            "SELECT up_to FROM text_indexed WHERE name = 'responses'",
+                        )
+                        .fetch_one(self.pool())
+                        .await?,
+                    ),
+                    TextTable::Cases => None,
+                };
                 // The matches up to one past `few`, packed in one value (a phrase of
                 // common pieces costs tens of milliseconds: it is answered once).
-                let (found, ids): (i64, Option<String>) = sqlx::query_as(&format!(
-                    "SELECT count(*), group_concat(rowid, ',') FROM \
-                     (SELECT rowid FROM {0} WHERE {0} MATCH $1 LIMIT $2)",
+                let mut probe = Sql::new(&format!(
+                    "SELECT count(*), group_concat(id, ',') FROM \
+                     (SELECT rowid AS id FROM {0} WHERE {0} MATCH ",
                     table.index()
-                ))
-                .bind(query.clone())
-                .bind(self.text_limits.few + 1)
-                .fetch_one(self.pool())
-                .await?;
-                if found > self.text_limits.few {
-                    Kind::Many { table, query }
+                ));
+                probe.text(query.clone());
+                if let Some(up_to) = tail {
+                    probe
+                        .push(" UNION ALL SELECT r.id FROM responses r WHERE r.id > ")
+                        .int(up_to);
+                    push_likes(&mut probe, "r", search.words());
+                }
+                probe
+                    .push(" LIMIT ")
+                    .int(self.text_limits().few + 1)
+                    .push(")");
+                let row = probe.query()?.fetch_one(self.pool()).await?;
+                let (found, ids): (i64, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
+                if found > self.text_limits().few {
+                    Kind::Many { table, query, tail }
                 } else {
                     Kind::Ids {
                         table,
@@ -113,7 +146,11 @@ impl Store {
                 }
             }
         };
-        Ok(TextMatch { kind, short })
+        Ok(TextMatch {
+            kind,
+            short,
+            words: search.words().to_vec(),
+        })
     }
 }
 
@@ -137,7 +174,7 @@ impl Store {
             "SELECT group_concat(id, ',') FROM (SELECT w.id FROM \
              (SELECT r.id, r.search_text FROM responses r JOIN units u ON u.id = r.unit_id",
         );
-        let most = self.text_limits.walk;
+        let most = self.text_limits().walk;
         walk.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
             .int(most)
             .push(") AS w WHERE 1 = 1");
@@ -164,15 +201,65 @@ impl Store {
     }
 }
 
+/// At most this many answers are indexed in one transaction (SQLite).
+const INDEX_BATCH: i64 = 20_000;
+
+impl Store {
+    /// SQLite: adds the answers written since the last call to the text index, in
+    /// batches; the number added. The response writer calls it at most once a second and
+    /// an import when it is done; until then a search reads those answers directly.
+    /// Nothing to do on PostgreSQL, whose index takes every row as it is written.
+    pub async fn index_new_answers(&self) -> Result<u64, StoreError> {
+        if self.backend() != Backend::Sqlite {
+            return Ok(0);
+        }
+        let mut added = 0;
+        loop {
+            let mut w = self.begin_quiet_write().await?;
+            // Written first, so another process's write cannot come between the read
+            // and the write of this transaction.
+            let up_to: i64 = sqlx::query_scalar(
+                "UPDATE text_indexed SET up_to = up_to WHERE name = 'responses' RETURNING up_to",
+            )
+            .fetch_one(&mut *w.tx)
+            .await?;
+            let newest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM responses")
+                .fetch_one(&mut *w.tx)
+                .await?;
+            let to = newest.min(up_to + INDEX_BATCH);
+            if to <= up_to {
+                return Ok(added);
+            }
+            let done = sqlx::query(
+                "INSERT INTO responses_text (rowid, search_text) SELECT id, search_text FROM responses \
+                 WHERE id > $1 AND id <= $2 AND search_text <> ''",
+            )
+            .bind(up_to)
+            .bind(to)
+            .execute(&mut *w.tx)
+            .await?;
+            sqlx::query("UPDATE text_indexed SET up_to = $1 WHERE name = 'responses'")
+                .bind(to)
+                .execute(&mut *w.tx)
+                .await?;
+            w.commit().await?;
+            added += done.rows_affected();
+        }
+    }
+}
+
 /// Ids read back as `1,2,3`, checked to be numbers so that they may stand in a query's text.
 fn parse_ids(packed: Option<String>, table: TextTable) -> Result<Vec<String>, StoreError> {
-    packed
+    let mut ids = packed
         .unwrap_or_default()
         .split(',')
         .filter(|id| !id.is_empty())
-        .map(|id| id.parse::<i64>().map(|n| n.to_string()))
+        .map(|id| id.parse::<i64>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| StoreError::Corrupt(format!("{} ids", table.index())))
+        .map_err(|_| StoreError::Corrupt(format!("{} ids", table.index())))?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids.into_iter().map(|n| n.to_string()).collect())
 }
 
 impl TextMatch {
@@ -197,11 +284,11 @@ impl TextMatch {
                         .push("]'))");
                 }
             }
-            Kind::Many { table, query } => {
+            Kind::Many { table, query, tail } => {
                 // `+` keeps SQLite from looking the ids up one by one: it walks the
                 // timeline's index and checks each id against the set, to the page's end.
                 let index = table.index();
-                sql.push(" AND +")
+                sql.push(" AND (+")
                     .push(alias)
                     .push(".id IN (SELECT rowid FROM ")
                     .push(index)
@@ -210,6 +297,12 @@ impl TextMatch {
                     .push(" MATCH ")
                     .text(query.clone())
                     .push(")");
+                if let Some(up_to) = tail {
+                    sql.push(" OR (+").push(alias).push(".id > ").int(*up_to);
+                    push_likes(sql, alias, &self.words);
+                    sql.push(")");
+                }
+                sql.push(")");
             }
             Kind::Likes { words, partial } => {
                 if *partial {
@@ -282,8 +375,10 @@ mod tests {
             kind: Kind::Many {
                 table: TextTable::Responses,
                 query: fts_query(&search),
+                tail: Some(0),
             },
             short: few.short.clone(),
+            words: few.words.clone(),
         };
         let walk = plan(&store, &many).await;
         assert!(

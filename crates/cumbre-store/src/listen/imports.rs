@@ -115,6 +115,7 @@ impl Store {
             return Err(e);
         }
         w.commit().await?;
+        self.index_new_answers().await?;
         Ok(())
     }
 
@@ -264,6 +265,7 @@ impl Store {
         )
         .await?;
         w.commit().await?;
+        self.index_new_answers().await?;
         Ok(result)
     }
 }

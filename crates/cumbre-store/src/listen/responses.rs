@@ -250,6 +250,9 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
         // from disk for every group.
         let mut own: Option<PoolConnection<Any>> = None;
         let mut stop = None;
+        // Answers reach the text index in batches, at most once a second (SQLite; see
+        // `text_search::TextLimits`).
+        let mut indexed = std::time::Instant::now();
         while stop.is_none() && rx.recv_many(&mut jobs, GROUP).await > 0 {
             for job in jobs.drain(..) {
                 match job {
@@ -320,6 +323,12 @@ pub(crate) fn spawn_writer(store: Store) -> Result<mpsc::Sender<Job>, StoreError
                         };
                         let _ = s.reply.send(result);
                     }
+                }
+            }
+            if on_own_thread && indexed.elapsed() >= store.text_limits().index_every {
+                indexed = std::time::Instant::now();
+                if let Err(e) = store.index_new_answers().await {
+                    tracing::warn!(error = ?e, "indexing new answers for search failed; searches read them directly meanwhile");
                 }
             }
         }

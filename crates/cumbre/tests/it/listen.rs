@@ -1495,22 +1495,28 @@ async fn concurrent_submissions_commit_in_groups_without_duplicates_or_loss(back
 /// index only narrows, and alone it is refused with a reason; nothing typed is search
 /// syntax; an erased answer is no longer found.
 async fn answers_are_found_by_their_words_through_the_index_until_erased(backend: Backend) {
-    let app = TestApp::demo(backend).await;
+    // The writer indexes new answers once an hour here, so the test says when.
+    let app = TestApp::demo_tuned(backend, 0.0, |store| {
+        store.with_text_indexed_every(std::time::Duration::from_secs(3600))
+    })
+    .await;
     let admin = app.token("admin@demo.test").await;
     let cancun = app.link_path("NPS", "Cancún").await;
-    for (key, nps, fix) in [
-        ("a", "5", "El baño estaba limpio, el wifi lento"),
-        ("b", "6", "Precio 50% más caro que la \"oferta\""),
-        ("c", "2", "Había una CUCARACHA en el baño"),
-    ] {
-        let reply = app
-            .public_post(
-                &cancun,
-                &[("idempotency_key", key), ("q.nps", nps), ("q.fix", fix)],
-            )
-            .await;
-        assert!(reply.status.is_redirection() || reply.status.is_success());
-    }
+    let post = |key: &'static str, nps: &'static str, field: &'static str, text: &'static str| {
+        let (app, cancun) = (&app, &cancun);
+        async move {
+            let reply = app
+                .public_post(
+                    cancun,
+                    &[("idempotency_key", key), ("q.nps", nps), (field, text)],
+                )
+                .await;
+            assert!(reply.status.is_redirection() || reply.status.is_success());
+        }
+    };
+    post("a", "5", "q.fix", "El baño estaba limpio, el wifi lento").await;
+    post("b", "6", "q.fix", "Precio 50% más caro que la \"oferta\"").await;
+    post("c", "2", "q.fix", "Había una CUCARACHA en el baño").await;
     let found = |q: &'static str| {
         let (app, admin) = (&app, &admin);
         async move {
@@ -1528,31 +1534,38 @@ async fn answers_are_found_by_their_words_through_the_index_until_erased(backend
             keys
         }
     };
-    assert_eq!(found("cucaracha").await, ["Había"]);
-    assert_eq!(
-        found("CUCARÁCHA").await,
-        ["Había"],
-        "case and accents aside"
-    );
-    assert_eq!(found("ucara").await, ["Había"], "inside a word");
-    assert_eq!(found("baño").await, ["El ba", "Había"]);
-    assert_eq!(found("bano limpio").await, ["El ba"], "every word");
-    assert_eq!(found("el baño").await, ["El ba", "Había"]);
-    assert_eq!(
-        found("ya baño").await,
-        Vec::<String>::new(),
-        "a short word narrows"
-    );
-    assert_eq!(found("50%").await, ["Preci"], "% is a character");
-    assert_eq!(found("\"oferta\"").await, ["Preci"], "so are quotes");
-    for syntax in [
-        "oferta OR cucaracha",
-        "cuca*",
-        "NEAR(cucaracha)",
-        "\"\"\"",
-        "^baño",
-    ] {
-        assert_eq!(found(syntax).await, Vec::<String>::new(), "{syntax}");
+    // The same answers before they are indexed (read directly) and after.
+    for indexed in [false, true] {
+        if indexed {
+            let added = app.store.index_new_answers().await.expect("index");
+            assert!(backend == Backend::Postgres || added == 3, "{added}");
+        }
+        assert_eq!(found("cucaracha").await, ["Había"], "{indexed}");
+        assert_eq!(
+            found("CUCARÁCHA").await,
+            ["Había"],
+            "case and accents aside"
+        );
+        assert_eq!(found("ucara").await, ["Había"], "inside a word");
+        assert_eq!(found("baño").await, ["El ba", "Había"]);
+        assert_eq!(found("bano limpio").await, ["El ba"], "every word");
+        assert_eq!(found("el baño").await, ["El ba", "Había"]);
+        assert_eq!(
+            found("ya baño").await,
+            Vec::<String>::new(),
+            "a short word narrows"
+        );
+        assert_eq!(found("50%").await, ["Preci"], "% is a character");
+        assert_eq!(found("\"oferta\"").await, ["Preci"], "so are quotes");
+        for syntax in [
+            "oferta OR cucaracha",
+            "cuca*",
+            "NEAR(cucaracha)",
+            "\"\"\"",
+            "^baño",
+        ] {
+            assert_eq!(found(syntax).await, Vec::<String>::new(), "{syntax}");
+        }
     }
     // Alone, a short word would read every answer ever given: refused, with the reason.
     let refused = app
@@ -1573,35 +1586,47 @@ async fn answers_are_found_by_their_words_through_the_index_until_erased(backend
             page.body
         );
     }
-    // Erased, an answer leaves the index with it, also when the next answer takes its
-    // number (SQLite gives the newest row's id again once it is gone).
-    let id = app.responses(&admin, "?q=cucaracha").await["items"][0]["id"].clone();
-    let erased = app
-        .api(
-            &admin,
-            Method::DELETE,
-            &format!("/api/v1/responses/{id}"),
-            None,
-        )
-        .await;
-    assert!(erased.status.is_success(), "{}", erased.body);
-    app.public_post(
-        &cancun,
-        &[
-            ("idempotency_key", "d"),
-            ("q.nps", "10"),
-            ("q.best", "Todo perfecto"),
-        ],
-    )
-    .await;
+    // Erased, an indexed answer leaves the index with it, also when the next answer takes
+    // its number (SQLite gives the newest row's id again once it is gone), and that
+    // answer is indexed in its turn.
+    let erase = |q: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let id = app.responses(admin, &format!("?q={q}")).await["items"][0]["id"].clone();
+            let erased = app
+                .api(
+                    admin,
+                    Method::DELETE,
+                    &format!("/api/v1/responses/{id}"),
+                    None,
+                )
+                .await;
+            assert!(erased.status.is_success(), "{}", erased.body);
+        }
+    };
+    erase("cucaracha").await;
+    post("d", "10", "q.best", "Todo perfecto").await;
+    let perfect = || async { app.responses(&admin, "?q=perfecto").await["items"].clone() };
+    for indexed in [false, true] {
+        if indexed {
+            app.store.index_new_answers().await.expect("index");
+        }
+        assert_eq!(found("cucaracha").await, Vec::<String>::new(), "{indexed}");
+        assert_eq!(found("baño").await, ["El ba"]);
+        assert_eq!(
+            perfect().await.as_array().map(Vec::len),
+            Some(1),
+            "{indexed}"
+        );
+    }
+    // An answer erased before it was indexed is not found either.
+    post("e", "1", "q.fix", "Otra cucaracha").await;
+    assert_eq!(found("cucaracha").await, ["Otra "]);
+    erase("cucaracha").await;
     assert_eq!(found("cucaracha").await, Vec::<String>::new());
-    assert_eq!(found("baño").await, ["El ba"]);
-    let perfect = app.responses(&admin, "?q=perfecto").await;
-    assert_eq!(
-        perfect["items"].as_array().map(Vec::len),
-        Some(1),
-        "{perfect}"
-    );
+    app.store.index_new_answers().await.expect("index");
+    assert_eq!(found("cucaracha").await, Vec::<String>::new());
+    assert_eq!(perfect().await.as_array().map(Vec::len), Some(1));
 }
 
 /// A word many answers hold is read three ways: from a walk of the newest answers when
