@@ -19,8 +19,7 @@ impl Search {
     /// Longer searches are refused, not cut: what was searched stays what was typed.
     pub const MAX_CHARS: usize = 200;
 
-    /// `None` for a blank search. Words split at spaces and control characters: no stored
-    /// text holds a control character, and PostgreSQL refuses a NUL in any text.
+    /// `None` for a blank search (see [`words`]).
     pub fn parse(raw: &str) -> Result<Option<Search>, InvalidInput> {
         if raw.chars().count() > Self::MAX_CHARS {
             return Err(InvalidInput::TooLong {
@@ -28,13 +27,7 @@ impl Search {
                 max: Self::MAX_CHARS,
             });
         }
-        let folded = fold(raw);
-        let mut words: Vec<String> = Vec::new();
-        for w in folded.split(|c: char| c.is_whitespace() || c.is_control()) {
-            if !w.is_empty() && !words.iter().any(|k| k == w) {
-                words.push(w.to_owned());
-            }
-        }
+        let words = words(raw);
         if words.is_empty() {
             return Ok(None);
         }
@@ -66,6 +59,19 @@ impl Search {
             .filter(|w| w.chars().count() < Self::MIN_WORD)
             .map(String::as_str)
     }
+}
+
+/// The words of a search, folded, each once. Words split at spaces and control
+/// characters: no stored text holds a control character, and PostgreSQL refuses a NUL in
+/// any text.
+pub fn words(raw: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in fold(raw).split(|c: char| c.is_whitespace() || c.is_control()) {
+        if !w.is_empty() && !words.iter().any(|k| k == w) {
+            words.push(w.to_owned());
+        }
+    }
+    words
 }
 
 /// Lower-cases and strips the accents of Spanish (and common Latin) letters, so that a

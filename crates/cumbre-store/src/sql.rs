@@ -63,19 +63,14 @@ impl Sql {
         self.bind(Arg::Text(v.into()))
     }
 
-    /// One `column LIKE` per word of a search, so every word must appear in the folded
-    /// text (accents and case ignored), read row by row: for small tables (people's
-    /// names), whose words may be short. Answers and cases have text indexes
-    /// (`text_search`). Words split at spaces and control characters: no stored text holds
-    /// a control character, and PostgreSQL refuses a NUL in any text.
+    /// One `column LIKE` per word of a search (`cumbre_domain::text::words`), so every
+    /// word must appear in the folded text (accents and case ignored), read row by row: for
+    /// small tables (people's names), whose words may be short. Answers and cases have
+    /// text indexes (`text_search`).
     pub fn words(&mut self, column: &str, search: Option<&str>) -> &mut Self {
         let Some(search) = search else { return self };
-        let folded = cumbre_domain::text::fold(search);
-        for word in folded
-            .split(|c: char| c.is_whitespace() || c.is_control())
-            .filter(|w| !w.is_empty())
-        {
-            self.like(column, word);
+        for word in cumbre_domain::text::words(search) {
+            self.like(column, &word);
         }
         self
     }
@@ -105,6 +100,23 @@ impl Sql {
             }
         }
         Ok(sqlx::query_with(&self.text, args).persistent(!self.one_shot))
+    }
+}
+
+#[cfg(test)]
+impl Sql {
+    /// What SQLite's planner does with this statement, one line a step
+    /// (`EXPLAIN QUERY PLAN`).
+    pub async fn plan(&self, pool: &sqlx::AnyPool) -> Vec<String> {
+        self.after("EXPLAIN QUERY PLAN ")
+            .query()
+            .expect("query")
+            .fetch_all(pool)
+            .await
+            .expect("plan")
+            .iter()
+            .map(|r| crate::store::col::<String>(r, "detail").expect("detail"))
+            .collect()
     }
 }
 

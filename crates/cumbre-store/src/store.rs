@@ -199,6 +199,19 @@ impl Store {
         self.text_limits.lock().map(|l| *l).unwrap_or_default()
     }
 
+    /// A migrated SQLite store in a temporary directory, for the store's own tests.
+    #[cfg(test)]
+    pub(crate) async fn scratch() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!(
+            "sqlite:{}?mode=rwc",
+            dir.path().join("scratch.db").display()
+        );
+        let store = Store::connect(&url).await.expect("store");
+        store.migrate().await.expect("migrations");
+        (dir, store)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -23,6 +23,9 @@ pub(crate) enum TextTable {
     Cases,
 }
 
+/// Answers after this id are not in `responses_text` yet (migration 0016): read directly.
+const NOT_INDEXED: &str = "(SELECT up_to FROM text_indexed WHERE name = 'responses')";
+
 impl TextTable {
     fn table(self) -> &'static str {
         match self {
@@ -36,6 +39,11 @@ impl TextTable {
             TextTable::Responses => "responses_text",
             TextTable::Cases => "cases_text",
         }
+    }
+
+    /// Whether new rows reach the index in batches (answers) rather than by a trigger.
+    fn batched(self) -> bool {
+        matches!(self, TextTable::Responses)
     }
 }
 
@@ -67,24 +75,18 @@ impl Default for TextLimits {
 #[derive(Debug, Clone)]
 pub(crate) struct TextMatch {
     kind: Kind,
-    short: Vec<String>,
-    /// Every word, for the answers not yet indexed.
-    words: Vec<String>,
+    search: Search,
 }
 
 #[derive(Debug, Clone)]
 enum Kind {
     /// SQLite, few matches: their ids (digits and commas), read once by the count.
     Ids { table: TextTable, ids: String },
-    /// SQLite, many matches: the FTS5 query, answered again as a set, and where the
-    /// answers not yet indexed start.
-    Many {
-        table: TextTable,
-        query: String,
-        tail: Option<i64>,
-    },
-    /// PostgreSQL: every word as a LIKE the trigram index answers.
-    Likes { words: Vec<String>, partial: bool },
+    /// SQLite, many matches: the FTS5 query, answered again as a set.
+    Many { table: TextTable, query: String },
+    /// PostgreSQL: every word as a LIKE the trigram index answers; `partial` when the
+    /// index leaves the rows without text out.
+    Likes { partial: bool },
 }
 
 impl Store {
@@ -94,50 +96,34 @@ impl Store {
         table: TextTable,
         search: &Search,
     ) -> Result<TextMatch, StoreError> {
-        let short = search.short().map(str::to_owned).collect();
         let kind = match self.backend() {
+            // Only the responses' index leaves the rows without text out.
             Backend::Postgres => Kind::Likes {
-                words: search.indexed().map(str::to_owned).collect(),
-                // Only the responses' index leaves the rows without text out.
                 partial: matches!(table, TextTable::Responses),
             },
             Backend::Sqlite => {
                 let query = fts_query(search);
-                // Answers after `up_to` are not indexed yet: read directly (read before
-                // the index, so an answer indexed meanwhile is found twice, never lost;
-                // `parse_ids` drops the second).
-                let tail = match table {
-                    TextTable::Responses => Some(
-                        sqlx::query_scalar::<_, i64>(
-                            "SELECT up_to FROM text_indexed WHERE name = 'responses'",
-                        )
-                        .fetch_one(self.pool())
-                        .await?,
-                    ),
-                    TextTable::Cases => None,
-                };
+                let few = self.text_limits().few;
                 // The matches up to one past `few`, packed in one value (a phrase of
-                // common pieces costs tens of milliseconds: it is answered once).
+                // common pieces costs tens of milliseconds: it is answered once), with the
+                // answers not indexed yet read directly, in the same snapshot.
                 let mut probe = Sql::new(&format!(
                     "SELECT count(*), group_concat(id, ',') FROM \
                      (SELECT rowid AS id FROM {0} WHERE {0} MATCH ",
                     table.index()
                 ));
                 probe.text(query.clone());
-                if let Some(up_to) = tail {
-                    probe
-                        .push(" UNION ALL SELECT r.id FROM responses r WHERE r.id > ")
-                        .int(up_to);
+                if table.batched() {
+                    probe.push(&format!(
+                        " UNION ALL SELECT r.id FROM responses r WHERE r.id > {NOT_INDEXED}"
+                    ));
                     push_likes(&mut probe, "r", search.words());
                 }
-                probe
-                    .push(" LIMIT ")
-                    .int(self.text_limits().few + 1)
-                    .push(")");
+                probe.push(" LIMIT ").int(few + 1).push(")");
                 let row = probe.query()?.fetch_one(self.pool()).await?;
                 let (found, ids): (i64, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
-                if found > self.text_limits().few {
-                    Kind::Many { table, query, tail }
+                if found > few {
+                    Kind::Many { table, query }
                 } else {
                     Kind::Ids {
                         table,
@@ -148,8 +134,7 @@ impl Store {
         };
         Ok(TextMatch {
             kind,
-            short,
-            words: search.words().to_vec(),
+            search: search.clone(),
         })
     }
 }
@@ -283,8 +268,9 @@ impl TextMatch {
                         .push(ids)
                         .push("]'))");
                 }
+                push_likes(sql, alias, self.search.short());
             }
-            Kind::Many { table, query, tail } => {
+            Kind::Many { table, query } => {
                 // `+` keeps SQLite from looking the ids up one by one: it walks the
                 // timeline's index and checks each id against the set, to the page's end.
                 let index = table.index();
@@ -297,29 +283,29 @@ impl TextMatch {
                     .push(" MATCH ")
                     .text(query.clone())
                     .push(")");
-                if let Some(up_to) = tail {
-                    sql.push(" OR (+").push(alias).push(".id > ").int(*up_to);
-                    push_likes(sql, alias, &self.words);
+                if table.batched() {
+                    sql.push(&format!(" OR (+{alias}.id > {NOT_INDEXED}"));
+                    push_likes(sql, alias, self.search.words());
                     sql.push(")");
                 }
                 sql.push(")");
+                push_likes(sql, alias, self.search.short());
             }
-            Kind::Likes { words, partial } => {
+            Kind::Likes { partial } => {
                 if *partial {
                     sql.push(" AND ").push(alias).push(".search_text <> ''");
                 }
-                push_likes(sql, alias, words);
+                push_likes(sql, alias, self.search.words());
             }
         }
-        push_likes(sql, alias, &self.short);
         sql.one_shot();
     }
 }
 
-fn push_likes(sql: &mut Sql, alias: &str, words: &[String]) {
+fn push_likes<W: AsRef<str>>(sql: &mut Sql, alias: &str, words: impl IntoIterator<Item = W>) {
     let column = format!("{alias}.search_text");
     for word in words {
-        sql.like(&column, word);
+        sql.like(&column, word.as_ref());
     }
 }
 
@@ -336,31 +322,19 @@ fn fts_query(search: &Search) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::col;
 
     async fn plan(store: &Store, text: &TextMatch) -> Vec<String> {
-        let mut sql =
-            Sql::new("EXPLAIN QUERY PLAN SELECT r.* FROM responses r WHERE r.tenant_id = 1");
+        let mut sql = Sql::new("SELECT r.* FROM responses r WHERE r.tenant_id = 1");
         text.push(&mut sql, "r");
         sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT 51");
-        sql.query()
-            .expect("query")
-            .fetch_all(store.pool())
-            .await
-            .expect("plan")
-            .iter()
-            .map(|r| col::<String>(r, "detail").expect("detail"))
-            .collect()
+        sql.plan(store.pool()).await
     }
 
     /// Few matches are read by id from the count's list; many send the query down the
     /// timeline, which stops at the page's end, checking ids against the index's set.
     #[tokio::test]
     async fn few_matches_are_read_by_id_and_many_walk_the_timeline() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}?mode=rwc", dir.path().join("text.db").display());
-        let store = Store::connect(&url).await.expect("store");
-        store.migrate().await.expect("migrations");
+        let (_dir, store) = Store::scratch().await;
         let search = Search::parse("piscina la").expect("valid").expect("words");
         let few = store
             .text_match(TextTable::Responses, &search)
@@ -375,10 +349,8 @@ mod tests {
             kind: Kind::Many {
                 table: TextTable::Responses,
                 query: fts_query(&search),
-                tail: Some(0),
             },
-            short: few.short.clone(),
-            words: few.words.clone(),
+            search: search.clone(),
         };
         let walk = plan(&store, &many).await;
         assert!(

@@ -668,24 +668,13 @@ mod tests {
     /// (tenant, time) index up to the cursor, not the timeline from its newest row.
     #[tokio::test]
     async fn a_later_page_reads_from_the_cursor_on() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}?mode=rwc", dir.path().join("plan.db").display());
-        let store = Store::connect(&url).await.expect("store");
-        store.migrate().await.expect("migrations");
-        let mut sql = Sql::new(&format!("EXPLAIN QUERY PLAN {SELECT_RESPONSE} WHERE 1 = 1"));
+        let (_dir, store) = Store::scratch().await;
+        let mut sql = Sql::new(&format!("{SELECT_RESPONSE} WHERE 1 = 1"));
         push_response_scope(&mut sql, &Scope::Tenant(TenantId(1)));
         push_after(&mut sql, 1_700_000_000_000, 42);
         sql.push(" ORDER BY r.submitted_at DESC, r.id DESC LIMIT ")
             .int(51);
-        let plan: Vec<String> = sql
-            .query()
-            .expect("query")
-            .fetch_all(store.pool())
-            .await
-            .expect("plan")
-            .iter()
-            .map(|r| col::<String>(r, "detail").expect("detail"))
-            .collect();
+        let plan = sql.plan(store.pool()).await;
         assert!(
             plan.iter()
                 .any(|d| d.contains("responses_tenant_time") && d.contains("submitted_at<")),
