@@ -44,7 +44,6 @@ impl Ctx {
         AdminGrant::for_role(self.user.role, self.user.tenant).ok_or(AppError::Forbidden)
     }
 
-    /// "user@x (id 5)", the actor recorded in the audit trail.
     /// The user as the recovery actions know them: who, with what role, seeing what.
     pub fn acting(&self) -> cumbre_store::recover::Actor {
         cumbre_store::recover::Actor {
@@ -54,8 +53,13 @@ impl Ctx {
         }
     }
 
+    /// The actor recorded in the audit trail, as people read it there: "Ana Ruiz
+    /// <ana@x>", or the e-mail alone for an account without a person.
     pub fn actor(&self) -> String {
-        format!("{} (user {})", self.user.email, self.user.id)
+        match &self.user.person_name {
+            Some(name) => format!("{name} <{}>", self.user.email),
+            None => self.user.email.clone(),
+        }
     }
 }
 

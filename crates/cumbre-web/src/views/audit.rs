@@ -121,6 +121,21 @@ impl AuditPage {
         format!("{unit} · {role}")
     }
 
+    /// Who acted, in words: the command line and the demo's loader by name, and the
+    /// account id that entries written before 2026-12-02 carried ("x (user 5)") left out.
+    fn who(&self, e: &AuditEvent) -> String {
+        match e.actor.as_str() {
+            "cli" => self.chrome.tr.t("audit.by_cli").to_owned(),
+            "demo" => self.chrome.tr.t("audit.by_demo").to_owned(),
+            actor => match actor.rsplit_once(" (user ") {
+                Some((email, id)) if id.trim_end_matches(')').parse::<i64>().is_ok() => {
+                    email.to_owned()
+                }
+                _ => actor.to_owned(),
+            },
+        }
+    }
+
     fn when(&self, event: &AuditEvent) -> String {
         self.clock.local(event.at)
     }

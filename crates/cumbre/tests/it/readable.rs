@@ -63,6 +63,8 @@ async fn values_people_read_are_formatted_for_them(backend: Backend) {
         "authority.set",
         "\"conditions\"",
         "150000",
+        "(user ",
+        ">demo<",
     ] {
         assert!(
             !audit.contains(raw),
@@ -76,6 +78,8 @@ async fn values_people_read_are_formatted_for_them(backend: Backend) {
         "1 condición · 1 destinatario",
         "primer contacto en 2.0 h · resolución en 24.0 h",
         " EST",
+        "<td>admin@demo.test</td>",
+        "Datos de demostración",
     ] {
         assert!(audit.contains(readable), "{readable}: {audit}");
     }
