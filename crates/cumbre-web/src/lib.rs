@@ -1,22 +1,16 @@
-//! Cumbre's web layer: server-rendered pages (`views`), the JSON API (`api`), sign-in and
-//! scope (`auth`), translations (`i18n`). Handlers are thin: extract, call the store, render.
+//! Cumbre's web layer, grouped by the loop's steps like the domain and the store: each
+//! step's folder holds its pages and its JSON API handlers (`platform` holds sign-in and
+//! scope, translations, errors and the pages of no step). Handlers are thin: extract,
+//! call the store, render.
 #![forbid(unsafe_code)]
 
-pub mod api;
-pub mod auth;
-mod error;
-pub mod export;
-pub mod extract;
-pub mod i18n;
-pub mod mail;
-pub mod networks;
-pub mod notify;
-pub mod qr;
+pub mod improve;
+pub mod listen;
+pub mod org;
+pub mod platform;
+pub mod recover;
 mod router;
-mod state;
-pub mod views;
-pub mod webhooks;
 
-pub use error::AppError;
+pub use platform::error::AppError;
+pub use platform::state::{AppState, WebConfig};
 pub use router::router;
-pub use state::{AppState, WebConfig};

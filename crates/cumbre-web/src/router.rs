@@ -1,12 +1,14 @@
 //! All routes and the layers around them.
 
-use crate::auth::context::resolve;
-use crate::views::{
-    admin, assets, audit, builder, cases, dashboard, home, import, inbox, invitations, lessons,
-    notifications, org, people, profile, recovery_settings, respond, response_export, responses,
-    rules, session, surveys, tokens, touchpoints, users,
+use crate::AppState;
+use crate::improve;
+use crate::listen::{
+    builder, invitations, respond, response_export, responses, surveys, touchpoints,
 };
-use crate::{AppState, api};
+use crate::org::{import, people, units};
+use crate::platform::auth::context::resolve;
+use crate::platform::{admin, api, assets, audit, home, profile, session, tokens, users};
+use crate::recover::{cases, inbox, lessons, notifications, rules, settings};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -51,10 +53,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home::show))
         .route("/login", get(session::show).post(session::submit))
         .route("/logout", post(session::logout))
-        .route("/org", get(org::tree))
-        .route("/org/units", post(org::create))
-        .route("/org/units/{id}", get(org::show).post(org::update))
-        .route("/org/units/{id}/move", post(org::move_unit))
+        .route("/org", get(units::tree))
+        .route("/org/units", post(units::create))
+        .route("/org/units/{id}", get(units::show).post(units::update))
+        .route("/org/units/{id}/move", post(units::move_unit))
         .route("/people", get(people::list).post(people::create))
         .route("/people/new", get(people::new))
         .route("/people/{id}", get(people::show).post(people::update))
@@ -73,23 +75,17 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
         .route("/admin/audit", get(audit::show))
-        .route("/admin/recovery", get(recovery_settings::show))
-        .route("/admin/recovery/clock", post(recovery_settings::save_clock))
-        .route(
-            "/admin/recovery/currency",
-            post(recovery_settings::save_currency),
-        )
-        .route("/admin/recovery/sla", post(recovery_settings::save_sla))
-        .route("/admin/recovery/limit", post(recovery_settings::save_limit))
-        .route("/admin/recovery/causes", post(recovery_settings::add_cause))
+        .route("/admin/recovery", get(settings::show))
+        .route("/admin/recovery/clock", post(settings::save_clock))
+        .route("/admin/recovery/currency", post(settings::save_currency))
+        .route("/admin/recovery/sla", post(settings::save_sla))
+        .route("/admin/recovery/limit", post(settings::save_limit))
+        .route("/admin/recovery/causes", post(settings::add_cause))
         .route(
             "/admin/recovery/min-sample",
-            post(recovery_settings::save_min_sample),
+            post(settings::save_min_sample),
         )
-        .route(
-            "/admin/recovery/winback",
-            post(recovery_settings::save_winback),
-        )
+        .route("/admin/recovery/winback", post(settings::save_winback))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/surveys", get(surveys::list).post(surveys::create))
@@ -131,20 +127,20 @@ pub fn router(state: AppState) -> Router {
         .route("/lessons", get(lessons::list))
         .merge(
             Router::new()
-                .route("/overview", get(dashboard::overview::show))
-                .route("/overview.csv", get(dashboard::overview::csv))
-                .route("/dashboard/units/{id}", get(dashboard::unit::show))
+                .route("/overview", get(improve::overview::show))
+                .route("/overview.csv", get(improve::overview::csv))
+                .route("/dashboard/units/{id}", get(improve::unit::show))
                 .route(
                     "/dashboard/touchpoints/{id}",
-                    get(dashboard::touchpoint::show),
+                    get(improve::touchpoint::show),
                 )
-                .route("/dashboard/people/{id}", get(dashboard::person::show))
-                .route("/dashboard/me", get(dashboard::person::me))
+                .route("/dashboard/people/{id}", get(improve::person::show))
+                .route("/dashboard/me", get(improve::person::me))
                 .route_layer(middleware::from_fn(server_timing)),
         )
         .route(
             "/dashboard/units/{id}/targets",
-            post(dashboard::unit::set_target),
+            post(improve::unit::set_target),
         )
         .route("/admin/notifications", get(notifications::list))
         .route(

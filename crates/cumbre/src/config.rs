@@ -95,8 +95,8 @@ pub struct Overrides {
 
 impl Config {
     /// The internal networks webhooks may call.
-    pub fn webhook_allow(&self) -> anyhow::Result<cumbre_web::networks::Networks> {
-        cumbre_web::networks::Networks::parse(&self.webhook_allow)
+    pub fn webhook_allow(&self) -> anyhow::Result<cumbre_web::platform::networks::Networks> {
+        cumbre_web::platform::networks::Networks::parse(&self.webhook_allow)
             .map_err(|e| anyhow::anyhow!("configuration webhook_allow: {e}"))
     }
 

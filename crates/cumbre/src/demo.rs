@@ -59,10 +59,11 @@ pub async fn build_with(
         .await?;
 
     // People are found by e-mail to link logins; hashing once suffices (same password).
-    let hash =
-        tokio::task::spawn_blocking(|| cumbre_web::auth::password::hash_blocking(DEMO_PASSWORD))
-            .await?
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    let hash = tokio::task::spawn_blocking(|| {
+        cumbre_web::platform::auth::password::hash_blocking(DEMO_PASSWORD)
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
     let all_units = store
         .list_units(&cumbre_domain::access::Scope::Tenant(tenant))
         .await?;
@@ -342,7 +343,7 @@ async fn listen(
             .await?;
         surveys.push(id);
     }
-    let token = || cumbre_web::auth::secret::random_token();
+    let token = || cumbre_web::platform::auth::secret::random_token();
     for unit in units
         .iter()
         .filter(|u| u.kind == cumbre_domain::org::UnitKind::Location)

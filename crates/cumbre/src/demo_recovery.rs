@@ -181,7 +181,7 @@ pub async fn replay(
                     if detail.case.status == CaseStatus::Resolved
                         && !detail.customer_email.is_empty() =>
                 {
-                    let token = cumbre_web::auth::secret::random_token()?;
+                    let token = cumbre_web::platform::auth::secret::random_token()?;
                     store.send_winback(&actor, case, &token, at).await?;
                     // Most recovered guests answer within a couple of days.
                     if rng.f64() < 0.6 {

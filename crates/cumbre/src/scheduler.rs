@@ -6,7 +6,7 @@
 
 use cumbre_domain::clock::Clock;
 use cumbre_store::Store;
-use cumbre_web::notify::Delivery;
+use cumbre_web::recover::notify::Delivery;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -41,7 +41,7 @@ pub async fn deliver(
     delivery: &Delivery,
     clock: &dyn Clock,
 ) -> anyhow::Result<usize> {
-    cumbre_web::notify::deliver_due(store, delivery, clock).await
+    cumbre_web::recover::notify::deliver_due(store, delivery, clock).await
 }
 
 /// Runs a pass and delivers every `every`, for as long as the server runs.

@@ -29,7 +29,7 @@ pub fn init_logging(format: &str) {
 }
 
 pub fn app_state(store: Store, config: &Config) -> anyhow::Result<AppState> {
-    let limits = cumbre_web::auth::limits::Limits::for_store(&store);
+    let limits = cumbre_web::platform::auth::limits::Limits::for_store(&store);
     app_state_with_limits(store, config, limits)
 }
 
@@ -37,9 +37,9 @@ pub fn app_state(store: Store, config: &Config) -> anyhow::Result<AppState> {
 pub fn app_state_with_limits(
     store: Store,
     config: &Config,
-    limits: cumbre_web::auth::limits::Limits,
+    limits: cumbre_web::platform::auth::limits::Limits,
 ) -> anyhow::Result<AppState> {
-    let trusted_proxies = cumbre_web::networks::Networks::parse(&config.trusted_proxies)
+    let trusted_proxies = cumbre_web::platform::networks::Networks::parse(&config.trusted_proxies)
         .map_err(|e| anyhow::anyhow!("configuration trusted_proxies: {e}"))?;
     Ok(AppState::with_limits(
         store,
@@ -69,14 +69,17 @@ pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyh
         )
     });
     let mailer = match &config.smtp_url {
-        Some(url) => Some(cumbre_web::mail::Mailer::new(url, &config.mail_from)?),
+        Some(url) => Some(cumbre_web::platform::mail::Mailer::new(
+            url,
+            &config.mail_from,
+        )?),
         None => None,
     };
     // Guests' links are built from the configured address only: without one, invitations
     // wait in the queue rather than go out with links to wherever this process listens.
     match (&mailer, &config.smtp_url, &config.public_url) {
         (Some(mailer), Some(url), Some(public)) => {
-            cumbre_web::mail::spawn_invitation_job(
+            cumbre_web::platform::mail::spawn_invitation_job(
                 store.clone(),
                 mailer.clone(),
                 state.clock.clone(),
@@ -91,7 +94,8 @@ pub async fn serve(store: Store, config: &Config, listener: TcpListener) -> anyh
         }
         _ => {}
     }
-    let delivery = cumbre_web::notify::Delivery::new(mailer, &base, config.webhook_allow()?)?;
+    let delivery =
+        cumbre_web::recover::notify::Delivery::new(mailer, &base, config.webhook_allow()?)?;
     crate::scheduler::spawn(
         store.clone(),
         delivery,

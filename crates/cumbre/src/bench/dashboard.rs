@@ -184,9 +184,11 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
         .set_survey_status(&scope, survey, SurveyStatus::Published, "bench", now)
         .await?;
     let version = store.get_survey(&scope, survey).await?.version_id;
-    let hash = tokio::task::spawn_blocking(|| cumbre_web::auth::password::hash_blocking(PASSWORD))
-        .await?
-        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    let hash = tokio::task::spawn_blocking(|| {
+        cumbre_web::platform::auth::password::hash_blocking(PASSWORD)
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
     let email = "ceo@bench.example";
     store
         .create_user(
@@ -326,7 +328,7 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
             "/overview".to_owned(),
         ),
         ("executive overview, last 12 full months", {
-            let (f, t) = cumbre_web::api::improve::last_full_months(today, 12);
+            let (f, t) = cumbre_web::improve::filters::last_full_months(today, 12);
             format!("/overview?from={f}&to={t}")
         }),
         (
@@ -413,7 +415,7 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
     // aggregation the raw GROUP BY below and DuckDB compute.
     let mut shown: Vec<&cumbre_store::org::Unit> = vec![&root];
     shown.extend(units.iter().filter(|u| u.parent_id == Some(root.id)));
-    let (m3_from, m3_to) = cumbre_web::api::improve::last_full_months(today, 3);
+    let (m3_from, m3_to) = cumbre_web::improve::filters::last_full_months(today, 3);
     println!("\n| the overview's map from the roll-ups (store call, no page) | p50 | p95 |");
     println!("| --- | --- | --- |");
     for (name, from) in [

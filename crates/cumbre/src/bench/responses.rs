@@ -191,7 +191,7 @@ async fn load(client: &HttpClient, way: Arc<Way>, clients: usize, seconds: u64) 
 }
 
 fn run_id() -> String {
-    cumbre_web::auth::secret::random_token()
+    cumbre_web::platform::auth::secret::random_token()
         .map(|t| t[..12].to_owned())
         .unwrap_or_else(|_| "run".into())
 }
@@ -278,17 +278,17 @@ pub async fn run(store: &Store, url: &str, opts: &Options) -> anyhow::Result<()>
     let admin = store
         .user_by_email(&cumbre_domain::org::Email::parse("admin@demo.test")?)
         .await?;
-    let token = cumbre_web::auth::secret::new_api_token()?;
+    let token = cumbre_web::platform::auth::secret::new_api_token()?;
     store
         .create_api_token(
             &admin,
             "bench",
-            &cumbre_web::auth::secret::token_hash(&token),
+            &cumbre_web::platform::auth::secret::token_hash(&token),
             "bench",
             now,
         )
         .await?;
-    let link = cumbre_web::auth::secret::random_token()?;
+    let link = cumbre_web::platform::auth::secret::random_token()?;
     store
         .create_link(
             &scope,
@@ -318,7 +318,7 @@ pub async fn run(store: &Store, url: &str, opts: &Options) -> anyhow::Result<()>
         let state = crate::server::app_state_with_limits(
             instance,
             &config,
-            cumbre_web::auth::limits::Limits::Unlimited,
+            cumbre_web::platform::auth::limits::Limits::Unlimited,
         )?;
         bases.push(format!(
             "http://{}",

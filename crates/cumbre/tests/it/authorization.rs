@@ -388,7 +388,7 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
     }
     // The API's operations are registered with the document they are served from.
     let doc: serde_json::Value =
-        serde_json::from_str(cumbre_web::api::openapi::document()).expect("document");
+        serde_json::from_str(cumbre_web::platform::openapi::document()).expect("document");
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for verb in item.as_object().expect("operations").keys() {
             found.insert((verb.to_uppercase(), path.clone()));
@@ -942,7 +942,8 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     let now = app.clock_now();
     let (other, top) = crate::scope::other_tenant(&app).await;
     let other_grant = cumbre_domain::access::AdminGrant::operator(other);
-    let hash = cumbre_web::auth::password::hash_blocking(crate::harness::PASSWORD).expect("hash");
+    let hash = cumbre_web::platform::auth::password::hash_blocking(crate::harness::PASSWORD)
+        .expect("hash");
     app.store
         .create_user(
             &other_grant,

@@ -378,6 +378,6 @@ pub fn hidden_csrf(html: &str) -> Option<String> {
 }
 
 /// Webhook delivery for tests: receivers listen on loopback, which production refuses.
-pub fn loopback_allowed() -> cumbre_web::networks::Networks {
-    cumbre_web::networks::Networks::parse("127.0.0.1").expect("networks")
+pub fn loopback_allowed() -> cumbre_web::platform::networks::Networks {
+    cumbre_web::platform::networks::Networks::parse("127.0.0.1").expect("networks")
 }

@@ -5,7 +5,7 @@ use crate::harness::{Backend, Browser, Reply, TestApp, both};
 use crate::smtp::SmtpSink;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use cumbre_web::mail::{Mailer, send_due};
+use cumbre_web::platform::mail::{Mailer, send_due};
 
 both!(
     invitations_go_out_once_are_answered_once_and_unsubscribes_last_forever,

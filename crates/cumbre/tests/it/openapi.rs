@@ -12,7 +12,7 @@ use std::sync::{LazyLock, Mutex};
 
 /// The document as the server serves it.
 static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::from_str(cumbre_web::api::openapi::document()).expect("the document is JSON")
+    serde_json::from_str(cumbre_web::platform::openapi::document()).expect("the document is JSON")
 });
 
 /// Compiled response schemas, by their pointer in the document.

@@ -746,9 +746,9 @@ async fn alerts_reach_their_mailboxes_and_webhooks_once(backend: Backend) {
     let response = answer(&app, &admin, "CUN", 1, false).await;
     let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
     run_once(&app.store, now).await.expect("pass");
-    let mailer =
-        cumbre_web::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example").expect("mailer");
-    let delivery = cumbre_web::notify::Delivery::new(
+    let mailer = cumbre_web::platform::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example")
+        .expect("mailer");
+    let delivery = cumbre_web::recover::notify::Delivery::new(
         Some(mailer),
         "https://cumbre.sierraazul.example",
         crate::harness::loopback_allowed(),
@@ -881,10 +881,11 @@ async fn a_recovered_customer_is_asked_again_and_counted_won_back(backend: Backe
     // The invitation job sends it; Ana answers 10.
     let sink = crate::smtp::SmtpSink::start().await;
     let mailer =
-        cumbre_web::mail::Mailer::new(&sink.url(), "encuestas@sierraazul.example").expect("mailer");
+        cumbre_web::platform::mail::Mailer::new(&sink.url(), "encuestas@sierraazul.example")
+            .expect("mailer");
     let base = "https://encuestas.sierraazul.example";
     assert_eq!(
-        cumbre_web::mail::send_due(&app.store, &mailer, app.clock.as_ref(), base)
+        cumbre_web::platform::mail::send_due(&app.store, &mailer, app.clock.as_ref(), base)
             .await
             .expect("sent"),
         1

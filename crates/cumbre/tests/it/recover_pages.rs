@@ -211,9 +211,9 @@ async fn a_case_goes_to_the_supervisor_writes_to_the_guest_and_keeps_its_resolut
         StatusCode::SEE_OTHER
     );
     let sink = crate::smtp::SmtpSink::start().await;
-    let mailer =
-        cumbre_web::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example").expect("mailer");
-    let delivery = cumbre_web::notify::Delivery::new(
+    let mailer = cumbre_web::platform::mail::Mailer::new(&sink.url(), "cumbre@sierraazul.example")
+        .expect("mailer");
+    let delivery = cumbre_web::recover::notify::Delivery::new(
         Some(mailer),
         "https://cumbre.sierraazul.example",
         crate::harness::loopback_allowed(),
@@ -1107,14 +1107,14 @@ async fn administrators_see_failed_notifications_and_send_them_again(backend: Ba
         "definition": {"conditions": [{"kind": "score", "type": "nps", "at_most": 6}], "webhook": "http://127.0.0.1:9/hook"}}))).await;
     assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
     detractor_case(&app, &admin_token, "CUN-REC").await;
-    let delivery = cumbre_web::notify::Delivery::new(
+    let delivery = cumbre_web::recover::notify::Delivery::new(
         None,
         "https://cumbre.example",
         crate::harness::loopback_allowed(),
     )
     .expect("delivery");
     for _ in 0..6 {
-        cumbre_web::notify::deliver_due(&app.store, &delivery, app.clock.as_ref())
+        cumbre_web::recover::notify::deliver_due(&app.store, &delivery, app.clock.as_ref())
             .await
             .expect("deliver");
         app.clock.advance(time::Duration::hours(2));

@@ -156,13 +156,13 @@ async fn webhooks_are_set_by_administrators_and_never_reach_internal_addresses(b
         .await
         .expect("pass");
     // Without the allow-list, a loopback receiver is an internal address: refused, for good.
-    let strict = cumbre_web::notify::Delivery::new(
+    let strict = cumbre_web::recover::notify::Delivery::new(
         None,
         "https://cumbre.example",
-        cumbre_web::networks::Networks::default(),
+        cumbre_web::platform::networks::Networks::default(),
     )
     .expect("delivery");
-    cumbre_web::notify::deliver_due(&app.store, &strict, app.clock.as_ref())
+    cumbre_web::recover::notify::deliver_due(&app.store, &strict, app.clock.as_ref())
         .await
         .expect("deliver");
     assert!(calls.lock().expect("lock").is_empty(), "nothing reached it");
