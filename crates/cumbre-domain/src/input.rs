@@ -60,6 +60,13 @@ pub enum Field {
     Promise,
     VisitDate,
     Search,
+    Standard,
+    Weight,
+    TimeLimit,
+    Measure,
+    Outcome,
+    Note,
+    Section,
 }
 
 impl Field {
@@ -166,6 +173,20 @@ impl Field {
             (Promise, Lang::En) => "promise",
             (VisitDate, Lang::Es) => "fecha de visita",
             (VisitDate, Lang::En) => "visit date",
+            (Standard, Lang::Es) => "estándar",
+            (Standard, Lang::En) => "standard",
+            (Weight, Lang::Es) => "peso",
+            (Weight, Lang::En) => "weight",
+            (TimeLimit, Lang::Es) => "tiempo límite",
+            (TimeLimit, Lang::En) => "time limit",
+            (Measure, Lang::Es) => "medición",
+            (Measure, Lang::En) => "measurement",
+            (Outcome, Lang::Es) => "resultado",
+            (Outcome, Lang::En) => "result",
+            (Note, Lang::Es) => "nota",
+            (Note, Lang::En) => "note",
+            (Section, Lang::Es) => "sección",
+            (Section, Lang::En) => "section",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }
@@ -295,6 +316,8 @@ pub enum InvalidInput {
     UnknownField { value: String },
     #[error("search for at least one word of {min} or more letters")]
     SearchWordTooShort { min: usize },
+    #[error("a failed item needs a note saying what was seen: {item}")]
+    FailureNeedsNote { item: String },
 }
 
 impl InvalidInput {
@@ -428,6 +451,9 @@ impl InvalidInput {
             UnknownField { value } => format!("«{value}» no es un campo de este lugar"),
             SearchWordTooShort { min } => {
                 format!("Busque al menos una palabra de {min} letras o más")
+            }
+            FailureNeedsNote { item } => {
+                format!("Un punto no cumplido necesita una nota que diga lo observado: {item}")
             }
             NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
         }

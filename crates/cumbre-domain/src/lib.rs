@@ -7,6 +7,7 @@
 pub mod access;
 pub mod calendar;
 pub mod clock;
+pub mod decide;
 pub mod demo;
 #[cfg(test)]
 mod fuzz;
