@@ -10,6 +10,7 @@
 pub mod access;
 pub mod audit;
 mod cache;
+pub mod decide;
 mod error;
 pub mod improve;
 pub mod listen;

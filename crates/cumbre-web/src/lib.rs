@@ -4,6 +4,7 @@
 //! call the store, render.
 #![forbid(unsafe_code)]
 
+pub mod decide;
 pub mod improve;
 pub mod listen;
 pub mod org;

@@ -12,6 +12,25 @@ pub const MAX_WEIGHT: u32 = 100;
 pub const MAX_LIMIT: u32 = 86_400;
 pub const MAX_NAME: usize = 200;
 
+/// A standard's key: how imports and the API name it across versions (1–40 of a–z, 0–9,
+/// `_` and `-`, e.g. `checkin-wait`).
+pub fn parse_key(raw: &str) -> Result<String, InvalidInput> {
+    let key = raw.trim();
+    let ok = (1..=40).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(key.to_owned())
+    } else if key.is_empty() {
+        Err(InvalidInput::Required(Field::Key))
+    } else {
+        Err(InvalidInput::BadKey {
+            value: key.chars().take(40).collect(),
+        })
+    }
+}
+
 /// What a time limit counts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

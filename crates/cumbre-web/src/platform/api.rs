@@ -25,6 +25,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::platform::openapi::ApiDoc::openapi())
         .routes(routes!(me))
         .merge(crate::org::api::routes())
+        .merge(crate::decide::api::routes())
         .merge(crate::listen::api::routes())
         .merge(crate::recover::api::routes())
         .merge(crate::improve::api::routes())

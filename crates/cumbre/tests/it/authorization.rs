@@ -257,6 +257,13 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/rules/{id}/active", "ynynn", "active=1"),
     ("GET", "/lessons", "yyyye", ""),
+    ("GET", "/api/v1/standards", "yyyyn", ""),
+    (
+        "POST",
+        "/api/v1/standards",
+        "ynnnn",
+        r#"{"key":"saludo","touchpoint_id":{touchpoint},"name":"Saluda por su nombre"}"#,
+    ),
     ("GET", "/api/v1/rules", "yyyee", ""),
     (
         "POST",
@@ -1020,6 +1027,15 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
         let mut list = vec![
             ("{owner}", owner.to_string()),
             ("{unit}", unit.to_string()),
+            (
+                "{touchpoint}",
+                fx.ids
+                    .get(&(Kind::Touchpoint, place))
+                    .or(fx.ids.get(&(Kind::Touchpoint, Place::Own)))
+                    .copied()
+                    .unwrap_or(0)
+                    .to_string(),
+            ),
             (
                 "{unit_parent}",
                 u["parent_id"].as_i64().unwrap_or(unit).to_string(),

@@ -9,6 +9,7 @@ mod browser;
 mod builder;
 mod cli;
 mod concurrency;
+mod decide;
 mod import;
 mod improve;
 mod invitations;

@@ -1,0 +1,183 @@
+//! Decide: standards of the moments of truth, saved under their key, versioned when they
+//! change, and read where they apply.
+
+use crate::harness::{Backend, TestApp, both};
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+both!(a_standard_keeps_every_version_it_had);
+
+async fn a_standard_keeps_every_version_it_had(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let manager = app.token("manager@demo.test").await;
+    let auditor = app.token("auditor@demo.test").await;
+    let touchpoints = app
+        .api(&admin, Method::GET, "/api/v1/touchpoints", None)
+        .await
+        .json();
+    let checkin = touchpoints[0]["id"].as_i64().expect("a touchpoint");
+    let (cun, pdc) = (app.unit_id("CUN").await, app.unit_id("PDC").await);
+    let save = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.api(&token, Method::POST, "/api/v1/standards", Some(body))
+                .await
+        }
+    };
+    let wait = |limit: Value| {
+        json!({"key": "checkin-wait", "touchpoint_id": checkin, "name": "Registro en 5 minutos",
+               "kind": "time", "limit": limit, "time_unit": "minutes", "weight": 3, "critical": true})
+    };
+
+    let first = save(admin.clone(), wait(json!(5))).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.json()["saved"], "created");
+    let again = save(admin.clone(), wait(json!("5"))).await;
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "the same content saves nothing"
+    );
+    assert_eq!(
+        (
+            again.json()["saved"].clone(),
+            again.json()["version"].clone()
+        ),
+        (json!("unchanged"), json!(1))
+    );
+    let changed = save(admin.clone(), wait(json!(4))).await;
+    assert_eq!(changed.status, StatusCode::CREATED, "{}", changed.body);
+    assert_eq!(
+        (
+            changed.json()["saved"].clone(),
+            changed.json()["version"].clone()
+        ),
+        (json!("new_version"), json!(2))
+    );
+    let towels = save(
+        admin.clone(),
+        json!({"key": "cun-towels", "touchpoint_id": checkin, "unit_id": cun,
+               "name": "Toallas dobladas en cisne", "weight": 1}),
+    )
+    .await;
+    assert_eq!(towels.status, StatusCode::CREATED, "{}", towels.body);
+
+    // The history stays readable: both versions, the current one last.
+    let all = app
+        .api(&admin, Method::GET, "/api/v1/standards", None)
+        .await
+        .json();
+    let keys: Vec<&str> = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, ["checkin-wait", "cun-towels"]);
+    let s = &all[0];
+    assert_eq!(s["version"], 2);
+    assert_eq!(
+        s["definition"]["check"],
+        json!({"kind": "time_limit", "max": 4, "unit": "minutes"})
+    );
+    assert_eq!(s["definition"]["critical"], true);
+    let versions = s["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["definition"]["check"]["max"], 5);
+    assert_eq!(versions[1]["version"], 2);
+    assert!(
+        versions[0]["created_by"]
+            .as_str()
+            .expect("by")
+            .contains("admin@demo.test")
+    );
+    assert_eq!(all[1]["definition"]["check"], json!({"kind": "behaviour"}));
+
+    // Where they apply: the hotel's own and the company's, never another hotel's.
+    let at = |token: String, unit: i64| {
+        let app = &app;
+        async move {
+            let reply = app
+                .api(
+                    &token,
+                    Method::GET,
+                    &format!("/api/v1/standards?unit={unit}"),
+                    None,
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply
+                .json()
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|s| s["key"].as_str().expect("key").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(at(admin.clone(), pdc).await, ["checkin-wait"]);
+    assert_eq!(
+        at(manager.clone(), cun).await,
+        ["checkin-wait", "cun-towels"]
+    );
+    let elsewhere = app
+        .api(
+            &manager,
+            Method::GET,
+            &format!("/api/v1/standards?unit={pdc}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::NOT_FOUND,
+        "a hotel outside the manager's scope"
+    );
+
+    // Only administrators save; auditors do not read the company's list.
+    let refused = save(manager.clone(), wait(json!(3))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let list = app
+        .api(&auditor, Method::GET, "/api/v1/standards", None)
+        .await;
+    assert_eq!(list.status, StatusCode::FORBIDDEN);
+
+    // Bad input: a clear reason, and nothing changes.
+    for (body, says) in [
+        (
+            json!({"key": "checkin-wait", "touchpoint_id": checkin, "name": "x", "weight": 0}),
+            "1–100",
+        ),
+        (
+            json!({"key": "Check In", "touchpoint_id": checkin, "name": "x"}),
+            "check in",
+        ),
+        (
+            json!({"key": "ok", "touchpoint_id": 999999, "name": "x"}),
+            "999999",
+        ),
+        (
+            json!({"key": "ok", "touchpoint_id": checkin, "name": "x", "kind": "time", "limit": 5, "time_unit": "hours"}),
+            "seconds, minutes, rings",
+        ),
+    ] {
+        let reply = save(admin.clone(), body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply.body.to_lowercase().contains(says),
+            "{says}: {}",
+            reply.body
+        );
+    }
+    let after = app
+        .api(&admin, Method::GET, "/api/v1/standards", None)
+        .await
+        .json();
+    assert_eq!(after, all, "refused saves change nothing");
+}
