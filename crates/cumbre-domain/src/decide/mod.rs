@@ -5,4 +5,5 @@
 
 pub mod audit;
 pub mod calibration;
+pub mod import;
 pub mod standard;

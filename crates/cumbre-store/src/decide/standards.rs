@@ -7,10 +7,12 @@ use crate::store::{col, json};
 use crate::{Store, StoreError};
 use cumbre_domain::access::AdminGrant;
 use cumbre_domain::clock::{from_millis, to_millis};
+use cumbre_domain::decide::import::Lookups;
 use cumbre_domain::decide::standard::StandardDefinition;
 use cumbre_domain::org::UnitPath;
 use cumbre_domain::{Field, InvalidInput, TenantId, UnitId};
 use serde::Serialize;
+use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
 /// A standard as it is now, with its history.
@@ -140,128 +142,176 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<(i64, i64, Saved), StoreError> {
-        let tenant = grant.tenant();
-        let mut w = self.begin_write().await?;
-        let found = |field: Field, value: i64| InvalidInput::UnknownReference {
-            field,
-            value: value.to_string(),
+        Ok(self
+            .save_standards(grant, std::slice::from_ref(input), actor, now)
+            .await?
+            .remove(0))
+    }
+
+    /// Saves every standard of `inputs` in one transaction: all or none.
+    pub async fn save_standards(
+        &self,
+        grant: &AdminGrant,
+        inputs: &[NewStandard],
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(i64, i64, Saved)>, StoreError> {
+        let mut w = self.begin_quiet_write().await?;
+        let mut saved = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            saved.push(save_in(&mut w.tx, grant.tenant(), input, actor, now).await?);
+        }
+        w.commit().await?;
+        Ok(saved)
+    }
+
+    /// What an import may name: units by code, touchpoints by id or name, departments by
+    /// name.
+    pub async fn standard_lookups(&self, tenant: TenantId) -> Result<Lookups, StoreError> {
+        let found = self.response_lookups(tenant).await?;
+        let mut l = Lookups {
+            units: found.units,
+            touchpoints: found.touchpoints,
+            departments: Default::default(),
         };
-        if sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
-            .bind(input.touchpoint_id)
+        for r in sqlx::query("SELECT id, name FROM departments WHERE tenant_id = $1")
             .bind(tenant.0)
-            .fetch_optional(&mut *w.tx)
+            .fetch_all(self.pool())
+            .await?
+        {
+            l.departments.insert(
+                cumbre_domain::text::fold(&col::<String>(&r, "name")?),
+                col(&r, "id")?,
+            );
+        }
+        Ok(l)
+    }
+}
+
+async fn save_in(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    input: &NewStandard,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<(i64, i64, Saved), StoreError> {
+    let found = |field: Field, value: i64| InvalidInput::UnknownReference {
+        field,
+        value: value.to_string(),
+    };
+    if sqlx::query("SELECT id FROM touchpoints WHERE id = $1 AND tenant_id = $2")
+        .bind(input.touchpoint_id)
+        .bind(tenant.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_none()
+    {
+        return Err(found(Field::Touchpoint, input.touchpoint_id).into());
+    }
+    let unit = match input.unit_id {
+        Some(u) => sqlx::query("SELECT id FROM units WHERE id = $1 AND tenant_id = $2")
+            .bind(u.0)
+            .bind(tenant.0)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|_| u)
+            .ok_or_else(|| found(Field::Unit, u.0))?,
+        None => UnitId(col(
+            &sqlx::query("SELECT id FROM units WHERE tenant_id = $1 AND parent_id IS NULL")
+                .bind(tenant.0)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(InvalidInput::Required(Field::Unit))?,
+            "id",
+        )?),
+    };
+    if let Some(d) = input.department_id
+        && sqlx::query("SELECT id FROM departments WHERE id = $1 AND tenant_id = $2")
+            .bind(d)
+            .bind(tenant.0)
+            .fetch_optional(&mut **tx)
             .await?
             .is_none()
-        {
-            return Err(found(Field::Touchpoint, input.touchpoint_id).into());
-        }
-        let unit = match input.unit_id {
-            Some(u) => sqlx::query("SELECT id FROM units WHERE id = $1 AND tenant_id = $2")
-                .bind(u.0)
-                .bind(tenant.0)
-                .fetch_optional(&mut *w.tx)
-                .await?
-                .map(|_| u)
-                .ok_or_else(|| found(Field::Unit, u.0))?,
-            None => UnitId(col(
-                &sqlx::query("SELECT id FROM units WHERE tenant_id = $1 AND parent_id IS NULL")
-                    .bind(tenant.0)
-                    .fetch_optional(&mut *w.tx)
-                    .await?
-                    .ok_or(InvalidInput::Required(Field::Unit))?,
-                "id",
-            )?),
-        };
-        if let Some(d) = input.department_id
-            && sqlx::query("SELECT id FROM departments WHERE id = $1 AND tenant_id = $2")
-                .bind(d)
-                .bind(tenant.0)
-                .fetch_optional(&mut *w.tx)
-                .await?
-                .is_none()
-        {
-            return Err(found(Field::Department, d).into());
-        }
-        let definition = serde_json::to_string(&input.definition)
-            .map_err(|e| StoreError::Corrupt(format!("standard: {e}")))?;
-        let existing = sqlx::query(
-            "SELECT s.id, s.version, s.touchpoint_id, s.unit_id, s.department_id, v.definition \
-             FROM standards s JOIN standard_versions v \
-             ON v.standard_id = s.id AND v.version = s.version \
-             WHERE s.tenant_id = $1 AND s.key = $2",
-        )
-        .bind(tenant.0)
-        .bind(&input.key)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-        let (id, version, saved) = match existing {
-            None => {
-                let row = sqlx::query(
-                    "INSERT INTO standards (tenant_id, key, touchpoint_id, unit_id, department_id, \
-                     version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
-                     RETURNING id",
-                )
-                .bind(tenant.0)
-                .bind(&input.key)
-                .bind(input.touchpoint_id)
-                .bind(unit.0)
-                .bind(input.department_id)
-                .bind(to_millis(now))
-                .fetch_one(&mut *w.tx)
-                .await?;
-                (col::<i64>(&row, "id")?, 1, Saved::Created)
-            }
-            Some(row) => {
-                let id: i64 = col(&row, "id")?;
-                let stored: StandardDefinition =
-                    json(&col::<String>(&row, "definition")?, "standard")?;
-                let same = stored == input.definition
-                    && col::<i64>(&row, "touchpoint_id")? == input.touchpoint_id
-                    && col::<i64>(&row, "unit_id")? == unit.0
-                    && col::<Option<i64>>(&row, "department_id")? == input.department_id;
-                if same {
-                    return Ok((id, col(&row, "version")?, Saved::Unchanged));
-                }
-                // The version is read and raised under the write lock (SQLite) or the
-                // row's lock (PostgreSQL): two saves never make the same version.
-                let row = sqlx::query(
-                    "UPDATE standards SET version = version + 1, touchpoint_id = $3, \
-                     unit_id = $4, department_id = $5, updated_at = $6 \
-                     WHERE id = $1 AND tenant_id = $2 RETURNING version",
-                )
-                .bind(id)
-                .bind(tenant.0)
-                .bind(input.touchpoint_id)
-                .bind(unit.0)
-                .bind(input.department_id)
-                .bind(to_millis(now))
-                .fetch_one(&mut *w.tx)
-                .await?;
-                (id, col::<i64>(&row, "version")?, Saved::NewVersion)
-            }
-        };
-        sqlx::query(
-            "INSERT INTO standard_versions (standard_id, version, definition, created_at, \
-             created_by) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(version)
-        .bind(&definition)
-        .bind(to_millis(now))
-        .bind(actor)
-        .execute(&mut *w.tx)
-        .await?;
-        record(
-            &mut w.tx,
-            tenant,
-            actor,
-            "standard.save",
-            &input.key,
-            &format!("{} v{version}", input.definition.name),
-            now,
-        )
-        .await?;
-        w.commit().await?;
-        Ok((id, version, saved))
+    {
+        return Err(found(Field::Department, d).into());
     }
+    let definition = serde_json::to_string(&input.definition)
+        .map_err(|e| StoreError::Corrupt(format!("standard: {e}")))?;
+    let existing = sqlx::query(
+        "SELECT s.id, s.version, s.touchpoint_id, s.unit_id, s.department_id, v.definition \
+         FROM standards s JOIN standard_versions v \
+         ON v.standard_id = s.id AND v.version = s.version \
+         WHERE s.tenant_id = $1 AND s.key = $2",
+    )
+    .bind(tenant.0)
+    .bind(&input.key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (id, version, saved) = match existing {
+        None => {
+            let row = sqlx::query(
+                "INSERT INTO standards (tenant_id, key, touchpoint_id, unit_id, department_id, \
+                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
+                 RETURNING id",
+            )
+            .bind(tenant.0)
+            .bind(&input.key)
+            .bind(input.touchpoint_id)
+            .bind(unit.0)
+            .bind(input.department_id)
+            .bind(to_millis(now))
+            .fetch_one(&mut **tx)
+            .await?;
+            (col::<i64>(&row, "id")?, 1, Saved::Created)
+        }
+        Some(row) => {
+            let id: i64 = col(&row, "id")?;
+            let stored: StandardDefinition = json(&col::<String>(&row, "definition")?, "standard")?;
+            let same = stored == input.definition
+                && col::<i64>(&row, "touchpoint_id")? == input.touchpoint_id
+                && col::<i64>(&row, "unit_id")? == unit.0
+                && col::<Option<i64>>(&row, "department_id")? == input.department_id;
+            if same {
+                return Ok((id, col(&row, "version")?, Saved::Unchanged));
+            }
+            // The version is read and raised under the write lock (SQLite) or the
+            // row's lock (PostgreSQL): two saves never make the same version.
+            let row = sqlx::query(
+                "UPDATE standards SET version = version + 1, touchpoint_id = $3, \
+                 unit_id = $4, department_id = $5, updated_at = $6 \
+                 WHERE id = $1 AND tenant_id = $2 RETURNING version",
+            )
+            .bind(id)
+            .bind(tenant.0)
+            .bind(input.touchpoint_id)
+            .bind(unit.0)
+            .bind(input.department_id)
+            .bind(to_millis(now))
+            .fetch_one(&mut **tx)
+            .await?;
+            (id, col::<i64>(&row, "version")?, Saved::NewVersion)
+        }
+    };
+    sqlx::query(
+        "INSERT INTO standard_versions (standard_id, version, definition, created_at, \
+         created_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(&definition)
+    .bind(to_millis(now))
+    .bind(actor)
+    .execute(&mut **tx)
+    .await?;
+    record(
+        tx,
+        tenant,
+        actor,
+        "standard.save",
+        &input.key,
+        &format!("{} v{version}", input.definition.name),
+        now,
+    )
+    .await?;
+    Ok((id, version, saved))
 }

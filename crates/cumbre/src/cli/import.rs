@@ -1,5 +1,5 @@
-//! `cumbre import`: the organisation and response history from CSV files, all lines or
-//! none, every bad line reported.
+//! `cumbre import`: the organisation, response history and standards from CSV files, all
+//! lines or none, every bad line reported.
 
 use super::{Db, TenantArg, config, not_found, open, progress, read_text, refused, tenant};
 use anyhow::bail;
@@ -7,6 +7,7 @@ use clap::Subcommand;
 use cumbre_domain::access::{AdminGrant, Scope};
 use cumbre_domain::listen::import::{FileKind, file_kind, plan as response_plan};
 use cumbre_domain::org::import::plan;
+use cumbre_store::decide::{NewStandard, Saved};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
@@ -39,6 +40,20 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import the standards of the moments of truth from a CSV (see docs/IMPORT.md). All
+    /// lines or none; a standard whose line changed gets a new version, an unchanged one
+    /// stays as it is.
+    Standards {
+        #[command(flatten)]
+        db: Db,
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The CSV file.
+        file: PathBuf,
+        /// Check every line and report problems; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub async fn run(
@@ -47,6 +62,52 @@ pub async fn run(
     now: time::OffsetDateTime,
 ) -> anyhow::Result<()> {
     match command {
+        ImportCommand::Standards {
+            db,
+            tenant: t,
+            file,
+            dry_run,
+        } => {
+            let config = config(config_file, db, None)?;
+            let text = read_text(file)?;
+            let store = open(&config).await?;
+            let tenant = tenant(&store, t).await?;
+            let lookups = store.standard_lookups(tenant).await?;
+            let planned = match cumbre_domain::decide::import::plan(&text, &lookups) {
+                Ok(p) => p,
+                Err(errors) => return Err(refused(file, &errors)),
+            };
+            if *dry_run {
+                println!(
+                    "{} is valid: {} standards; nothing was written (dry run)",
+                    file.display(),
+                    planned.len()
+                );
+                return Ok(());
+            }
+            let inputs: Vec<NewStandard> = planned
+                .into_iter()
+                .map(|p| NewStandard {
+                    key: p.key,
+                    touchpoint_id: p.touchpoint_id,
+                    unit_id: p.unit_id,
+                    department_id: p.department_id,
+                    definition: p.definition,
+                })
+                .collect();
+            let saved = store
+                .save_standards(&AdminGrant::operator(tenant), &inputs, "cli", now)
+                .await?;
+            let count = |what: Saved| saved.iter().filter(|(_, _, s)| *s == what).count();
+            println!(
+                "imported {}: {} new, {} changed (a new version each), {} unchanged",
+                file.display(),
+                count(Saved::Created),
+                count(Saved::NewVersion),
+                count(Saved::Unchanged)
+            );
+            Ok(())
+        }
         ImportCommand::Responses {
             db,
             tenant: t,

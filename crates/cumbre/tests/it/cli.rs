@@ -18,6 +18,7 @@ fn every_command_has_help() {
         &["survey", "export", "--help"],
         &["survey", "import", "--help"],
         &["import", "responses", "--help"],
+        &["import", "standards", "--help"],
         &["invitations", "bounces", "--help"],
         &["scheduler", "run-once", "--help"],
     ] {
@@ -850,4 +851,86 @@ fn any_configuration_file_is_used_or_refused_with_a_reason() {
             Ok(())
         })
         .expect("every file is used or refused with a reason");
+}
+
+#[test]
+fn standards_come_in_from_a_file_all_lines_or_none_and_version_what_changed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8");
+    let built = cumbre(
+        &[
+            "demo",
+            "--data-dir",
+            data,
+            "--no-serve",
+            "--responses-scale",
+            "0",
+        ],
+        None,
+    );
+    assert!(built.status.success(), "{}", text(&built.stderr));
+    let url = format!("sqlite:{data}/cumbre.db?mode=rwc");
+    let file = dir.path().join("standards.csv");
+    let path = file.to_str().expect("path");
+    let import = |body: &str, dry: bool| {
+        std::fs::write(&file, body).expect("write");
+        let mut args = vec!["import", "standards", path];
+        if dry {
+            args.push("--dry-run");
+        }
+        cumbre(&args, Some(&url))
+    };
+    let header = "key,touchpoint,unit,department,name,kind,limit,time_unit,weight,critical\n";
+    let good = "checkin-wait,llegada y CHECK-IN,,Recepción,Registro en 5 minutos,time,5,minutes,3,sí\n\
+                cun-towels,1,CUN,,Toallas dobladas en cisne,behaviour,,,1,no\n";
+
+    // Two bad lines among good ones: each reported, nothing written.
+    let bad = format!(
+        "{header}{good}late-call,no-such-moment,,,Llamada,time,3,rings,1,no\n\
+         heavy,1,,,Demasiado peso,behaviour,,,0,no\n"
+    );
+    let out = import(&bad, false);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{path}:4:")), "{err}");
+    assert!(err.contains(&format!("{path}:5:")), "{err}");
+    assert!(!err.contains(&format!("{path}:2:")), "{err}");
+    assert!(
+        err.trim_end()
+            .lines()
+            .last()
+            .expect("reason")
+            .contains("2 bad line(s)"),
+        "{err}"
+    );
+
+    let out = import(&format!("{header}{good}"), true);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("2 standards; nothing was written"));
+    // Had the refused file or the dry run written anything, these would not be new.
+    let out = import(&format!("{header}{good}"), false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("2 new, 0 changed (a new version each), 0 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = import(&format!("{header}{good}"), false);
+    assert!(
+        text(&out.stdout).contains("0 new, 0 changed (a new version each), 2 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    let changed = good.replace("time,5,minutes", "time,4,minutes");
+    let out = import(&format!("{header}{changed}"), false);
+    assert!(
+        text(&out.stdout).contains("0 new, 1 changed (a new version each), 1 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A file that is not one: its header says what it should be.
+    let out = import("name,score\nx,1\n", false);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains(":1: "), "{}", text(&out.stderr));
 }
