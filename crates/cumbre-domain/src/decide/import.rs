@@ -9,7 +9,7 @@
 //! `time`; `critical` yes / no (sí, true, 1 also).
 
 use super::standard::{StandardDefinition, parse_key};
-use crate::org::import::LineError;
+use crate::org::import::{LineError, csv_error};
 use crate::text::fold;
 use crate::{Field, InvalidInput, UnitId};
 use std::collections::HashMap;
@@ -74,14 +74,7 @@ pub fn plan(csv_text: &str, lookups: &Lookups) -> Result<Vec<PlannedStandard>, V
     let mut records = reader.records();
     match records.next() {
         None => return Err(fail(1, InvalidInput::EmptyFile)),
-        Some(Err(e)) => {
-            return Err(fail(
-                1,
-                InvalidInput::Csv {
-                    detail: e.to_string(),
-                },
-            ));
-        }
+        Some(Err(e)) => return Err(vec![csv_error(1, &e)]),
         Some(Ok(h)) => {
             let names: Vec<String> = h.iter().map(|c| c.to_ascii_lowercase()).collect();
             if names != HEADER {
@@ -101,15 +94,7 @@ pub fn plan(csv_text: &str, lookups: &Lookups) -> Result<Vec<PlannedStandard>, V
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                let detail = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_owned(),
-                    _ => e.to_string(),
-                };
-                errors.push(LineError {
-                    line,
-                    error: InvalidInput::Csv { detail },
-                });
+                errors.push(csv_error(e.position().map_or(0, |p| p.line() as usize), &e));
                 continue;
             }
         };

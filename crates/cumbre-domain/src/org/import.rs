@@ -209,7 +209,7 @@ fn dup(field: Field, value: &str, _first_line: usize) -> InvalidInput {
     }
 }
 
-fn csv_error(line: usize, e: &csv::Error) -> LineError {
+pub(crate) fn csv_error(line: usize, e: &csv::Error) -> LineError {
     let detail = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_owned(),
         _ => e.to_string(),
