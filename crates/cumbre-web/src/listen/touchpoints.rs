@@ -1,4 +1,5 @@
-//! The customer journey: touchpoints in order (everyone reads it; administrators add to it).
+//! The customer journey: touchpoints in order with the standards each is held to (everyone
+//! reads it, auditors without the standards; administrators add to it).
 
 use crate::platform::auth::{CsrfForm, PageCtx};
 use crate::platform::extract::Query;
@@ -7,16 +8,31 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use cumbre_domain::decide::standard::Check;
 use cumbre_domain::listen::TouchpointInput;
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use serde::Deserialize;
+
+/// A standard as the journey shows it, every value in words.
+struct StandardRow {
+    name: String,
+    /// "At most 5 minutes", "Observed".
+    check: String,
+    /// "3 points"
+    weight: String,
+    critical: bool,
+    /// Where it applies, when not everywhere.
+    place: Option<String>,
+    /// "version 2"
+    version: String,
+}
 
 #[derive(Template)]
 #[template(path = "listen/touchpoints.html")]
 struct TouchpointsPage {
     chrome: Chrome,
-    /// (position, name, description, where)
-    rows: Vec<(i64, String, String, String)>,
+    /// (position, name, description, where, its standards)
+    rows: Vec<(i64, String, String, String, Vec<StandardRow>)>,
     next_position: i64,
 }
 
@@ -32,6 +48,35 @@ pub async fn list(
         .await?;
     let chrome = Chrome::for_user(&ctx, "touchpoints").with_notice(n.ok.as_deref());
     let everywhere = chrome.tr.t("touchpoints.everywhere").to_owned();
+    // Auditors check standards through their assignments, not the company's list.
+    let standards = if ctx.user.role == cumbre_domain::access::Role::Auditor {
+        Vec::new()
+    } else {
+        state
+            .store
+            .list_standards(ctx.user.tenant, None, None)
+            .await?
+    };
+    let tr = &chrome.tr;
+    let top = units.iter().find(|u| u.parent_id.is_none()).map(|u| u.id);
+    let standard_row = |s: &cumbre_store::decide::Standard| StandardRow {
+        name: s.definition.name.clone(),
+        check: match s.definition.check {
+            Check::Behaviour => tr.t("standards.observed").to_owned(),
+            Check::TimeLimit(l) => tr.f("standards.at_most", l.unit.amount(l.max, ctx.lang)),
+        },
+        weight: tr.count("standards.points", i64::from(s.definition.weight.points())),
+        critical: s.definition.critical,
+        place: (Some(s.unit_id) != top)
+            .then(|| {
+                units
+                    .iter()
+                    .find(|u| u.id == s.unit_id)
+                    .map(|u| u.name.clone())
+            })
+            .flatten(),
+        version: tr.f("standards.version", s.version),
+    };
     let rows = touchpoints
         .iter()
         .map(|t| {
@@ -51,6 +96,11 @@ pub async fn list(
                 t.name.get(ctx.lang).to_owned(),
                 t.description.get(ctx.lang).to_owned(),
                 place,
+                standards
+                    .iter()
+                    .filter(|s| s.touchpoint_id == t.id)
+                    .map(standard_row)
+                    .collect(),
             )
         })
         .collect();

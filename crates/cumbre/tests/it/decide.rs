@@ -94,6 +94,25 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
     );
     assert_eq!(all[1]["definition"]["check"], json!({"kind": "behaviour"}));
 
+    // The journey shows each moment's standards in words; auditors see it without them.
+    let journey = app
+        .get(Some(&app.login("manager@demo.test").await), "/touchpoints")
+        .await
+        .body;
+    for shown in [
+        "Registro en 5 minutos · En 4 minutos como máximo · 3 puntos · <strong>Crítico",
+        "Toallas dobladas en cisne · Conducta observable · 1 punto · Sierra Azul Cancún",
+        "versión 2",
+    ] {
+        assert!(journey.contains(shown), "{shown}: {journey}");
+    }
+    assert!(!journey.contains("time_limit") && !journey.contains("\"weight\""));
+    let audited = app
+        .get(Some(&app.login("auditor@demo.test").await), "/touchpoints")
+        .await
+        .body;
+    assert!(!audited.contains("Registro en 5 minutos"), "{audited}");
+
     // Where they apply: the hotel's own and the company's, never another hotel's.
     let at = |token: String, unit: i64| {
         let app = &app;
