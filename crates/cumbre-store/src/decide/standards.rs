@@ -53,6 +53,18 @@ pub struct NewStandard {
     pub definition: StandardDefinition,
 }
 
+impl From<cumbre_domain::decide::import::PlannedStandard> for NewStandard {
+    fn from(p: cumbre_domain::decide::import::PlannedStandard) -> Self {
+        NewStandard {
+            key: p.key,
+            touchpoint_id: p.touchpoint_id,
+            unit_id: p.unit_id,
+            department_id: p.department_id,
+            definition: p.definition,
+        }
+    }
+}
+
 /// What a save did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

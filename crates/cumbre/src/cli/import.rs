@@ -85,16 +85,7 @@ pub async fn run(
                 );
                 return Ok(());
             }
-            let inputs: Vec<NewStandard> = planned
-                .into_iter()
-                .map(|p| NewStandard {
-                    key: p.key,
-                    touchpoint_id: p.touchpoint_id,
-                    unit_id: p.unit_id,
-                    department_id: p.department_id,
-                    definition: p.definition,
-                })
-                .collect();
+            let inputs: Vec<NewStandard> = planned.into_iter().map(NewStandard::from).collect();
             let saved = store
                 .save_standards(&AdminGrant::operator(tenant), &inputs, "cli", now)
                 .await?;

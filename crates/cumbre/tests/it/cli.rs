@@ -881,8 +881,8 @@ fn standards_come_in_from_a_file_all_lines_or_none_and_version_what_changed() {
         cumbre(&args, Some(&url))
     };
     let header = "key,touchpoint,unit,department,name,kind,limit,time_unit,weight,critical\n";
-    let good = "checkin-wait,llegada y CHECK-IN,,Recepción,Registro en 5 minutos,time,5,minutes,3,sí\n\
-                cun-towels,1,CUN,,Toallas dobladas en cisne,behaviour,,,1,no\n";
+    let good = "arrival-wait,llegada y CHECK-IN,,Recepción,Registro en 5 minutos,time,5,minutes,3,sí\n\
+                cun-flowers,1,CUN,,Flores frescas en la habitación,behaviour,,,1,no\n";
 
     // Two bad lines among good ones: each reported, nothing written.
     let bad = format!(

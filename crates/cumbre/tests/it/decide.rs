@@ -26,7 +26,7 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
         }
     };
     let wait = |limit: Value| {
-        json!({"key": "checkin-wait", "touchpoint_id": checkin, "name": "Registro en 5 minutos",
+        json!({"key": "arrival-wait", "touchpoint_id": checkin, "name": "Registro en 5 minutos",
                "kind": "time", "limit": limit, "time_unit": "minutes", "weight": 3, "critical": true})
     };
 
@@ -57,8 +57,8 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
     );
     let towels = save(
         admin.clone(),
-        json!({"key": "cun-towels", "touchpoint_id": checkin, "unit_id": cun,
-               "name": "Toallas dobladas en cisne", "weight": 1}),
+        json!({"key": "cun-flowers", "touchpoint_id": checkin, "unit_id": cun,
+               "name": "Flores frescas en la habitación", "weight": 1}),
     )
     .await;
     assert_eq!(towels.status, StatusCode::CREATED, "{}", towels.body);
@@ -74,8 +74,18 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
         .iter()
         .map(|s| s["key"].as_str().expect("key"))
         .collect();
-    assert_eq!(keys, ["checkin-wait", "cun-towels"]);
-    let s = &all[0];
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "by key");
+    let by_key = |k: &str| {
+        all.as_array()
+            .expect("list")
+            .iter()
+            .find(|s| s["key"] == k)
+            .unwrap_or_else(|| panic!("{k} in {all}"))
+            .clone()
+    };
+    let s = &by_key("arrival-wait");
     assert_eq!(s["version"], 2);
     assert_eq!(
         s["definition"]["check"],
@@ -92,7 +102,10 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
             .expect("by")
             .contains("admin@demo.test")
     );
-    assert_eq!(all[1]["definition"]["check"], json!({"kind": "behaviour"}));
+    assert_eq!(
+        by_key("cun-flowers")["definition"]["check"],
+        json!({"kind": "behaviour"})
+    );
 
     // The journey shows each moment's standards in words; auditors see it without them.
     let journey = app
@@ -101,7 +114,7 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
         .body;
     for shown in [
         "Registro en 5 minutos · En 4 minutos como máximo · 3 puntos · <strong>Crítico",
-        "Toallas dobladas en cisne · Conducta observable · 1 punto · Sierra Azul Cancún",
+        "Flores frescas en la habitación · Conducta observable · 1 punto · Sierra Azul Cancún",
         "versión 2",
     ] {
         assert!(journey.contains(shown), "{shown}: {journey}");
@@ -135,11 +148,17 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(at(admin.clone(), pdc).await, ["checkin-wait"]);
-    assert_eq!(
-        at(manager.clone(), cun).await,
-        ["checkin-wait", "cun-towels"]
+    // The demo's own standards apply too: company-wide ones everywhere, Cancún's towels
+    // only there.
+    let at_pdc = at(admin.clone(), pdc).await;
+    assert!(
+        at_pdc.contains(&"arrival-wait".to_owned()) && at_pdc.contains(&"checkin-wait".to_owned())
     );
+    assert!(!at_pdc.iter().any(|k| k.starts_with("cun-")), "{at_pdc:?}");
+    let at_cun = at(manager.clone(), cun).await;
+    for k in ["arrival-wait", "cun-flowers", "cun-towels", "checkin-wait"] {
+        assert!(at_cun.contains(&k.to_owned()), "{k}: {at_cun:?}");
+    }
     let elsewhere = app
         .api(
             &manager,
@@ -165,7 +184,7 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
     // Bad input: a clear reason, and nothing changes.
     for (body, says) in [
         (
-            json!({"key": "checkin-wait", "touchpoint_id": checkin, "name": "x", "weight": 0}),
+            json!({"key": "arrival-wait", "touchpoint_id": checkin, "name": "x", "weight": 0}),
             "1–100",
         ),
         (
