@@ -1,7 +1,7 @@
 //! The Decide part of the JSON API: standards, with every version they had.
 
 use crate::platform::auth::ApiCtx;
-use crate::platform::extract::{JsonBody, body};
+use crate::platform::extract::{JsonBody, body, params};
 use crate::platform::input::optional_id;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::access::Role;
 use cumbre_domain::decide::standard::{StandardDefinition, parse_key};
-use cumbre_domain::{Field, InvalidInput, UnitId};
+use cumbre_domain::{Field, UnitId};
 use cumbre_store::decide::{NewStandard, Saved, Standard};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -47,9 +47,7 @@ async fn list_standards(
     if ctx.user.role == Role::Auditor {
         return Err(AppError::Forbidden);
     }
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let touchpoint = optional_id(&q.touchpoint, Field::Touchpoint)?;
     let at = match optional_id(&q.unit, Field::Unit)? {
         Some(id) => Some(state.store.get_unit(&ctx.scope, UnitId(id)).await?.path),

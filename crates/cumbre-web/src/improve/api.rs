@@ -3,14 +3,12 @@
 use super::filters::{MetricsQuery, check, response_rate_of};
 use crate::platform::api::Id;
 use crate::platform::auth::ApiCtx;
-use crate::platform::extract::body;
-use crate::platform::extract::{JsonBody, Path};
+use crate::platform::extract::{JsonBody, Path, body, params};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use cumbre_domain::InvalidInput;
 use cumbre_domain::improve::period::utc_bounds;
 use cumbre_domain::improve::{Estimate, Interval, Metric};
 use serde::{Deserialize, Serialize};
@@ -35,7 +33,7 @@ async fn metrics(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
 ) -> Result<Json<Series>, AppError> {
-    let q = query_of(query)?;
+    let q = params(query)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
     let series = state
@@ -105,13 +103,6 @@ impl Figure {
     }
 }
 
-fn query_of(query: Result<Query<MetricsQuery>, QueryRejection>) -> Result<MetricsQuery, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
-    Ok(q)
-}
-
 /// A subtree's metric per channel or language, over the whole calendar months the range
 /// touches (`from`/`to` in the answer say which: these slices are kept by month).
 #[utoipa::path(get, path = "/api/v1/metrics/breakdown", tag = "improve",
@@ -123,7 +114,7 @@ async fn breakdown(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
 ) -> Result<Json<Breakdown>, AppError> {
-    let q = query_of(query)?;
+    let q = params(query)?;
     let slice = cumbre_store::improve::Slice::parse(&q.by)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
@@ -193,7 +184,7 @@ async fn response_rate(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<MetricsQuery>, QueryRejection>,
 ) -> Result<Json<ResponseRateFigure>, AppError> {
-    let q = query_of(query)?;
+    let q = params(query)?;
     let c = check(&state, ctx.user.tenant, &q).await?;
     if matches!(ctx.scope, cumbre_domain::access::Scope::Own { .. }) {
         return Err(AppError::NotFound);

@@ -6,8 +6,7 @@ use crate::platform::api::Id;
 use crate::platform::auth::context::confirm;
 use crate::platform::auth::secret::random_token;
 use crate::platform::auth::{ApiCtx, Ctx, GuessedApiCtx};
-use crate::platform::extract::body;
-use crate::platform::extract::{JsonBody, Path};
+use crate::platform::extract::{JsonBody, Path, body, params};
 use crate::platform::openapi;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -460,9 +459,7 @@ async fn list_responses(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<ResponsesQuery>, QueryRejection>,
 ) -> Result<Json<ResponsePage>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let filter = q.filter(100)?;
     Ok(Json(state.store.list_responses(&ctx.scope, &filter).await?))
 }

@@ -2,8 +2,7 @@
 
 use crate::platform::api::Id;
 use crate::platform::auth::ApiCtx;
-use crate::platform::extract::body;
-use crate::platform::extract::{JsonBody, Path};
+use crate::platform::extract::{JsonBody, Path, body, params};
 use crate::platform::input::{checked_limit, checked_offset};
 use crate::{AppError, AppState};
 use axum::Json;
@@ -14,7 +13,7 @@ use cumbre_domain::input::optional_text;
 use cumbre_domain::org::{
     Email, EmployeeNumber, HireDate, JobTitle, PersonName, UnitCode, UnitKind, UnitName,
 };
-use cumbre_domain::{Field, InvalidInput, PersonId, UnitId};
+use cumbre_domain::{Field, PersonId, UnitId};
 use cumbre_store::org::{PeopleFilter, PeoplePage, Person, PersonInput, Unit, UnitInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -116,9 +115,7 @@ async fn list_people(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<PeopleQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PeoplePage>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let offset = q.offset.map(checked_offset).transpose()?.unwrap_or(0);
     let filter = PeopleFilter {
         query: q.q,

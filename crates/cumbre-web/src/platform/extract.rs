@@ -147,3 +147,16 @@ fn integral_floats(value: &mut serde_json::Value) -> bool {
 pub fn body<T>(payload: Result<JsonBody<T>, AppError>) -> Result<T, AppError> {
     payload.map(|JsonBody(v)| v)
 }
+
+/// A query string's parameters, or why they were refused: API handlers take it as a
+/// `Result` so that their own role checks come first, as with [`body`].
+pub fn params<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, AppError> {
+    query.map(|axum::extract::Query(v)| v).map_err(|e| {
+        InvalidInput::BadJson {
+            detail: e.body_text(),
+        }
+        .into()
+    })
+}

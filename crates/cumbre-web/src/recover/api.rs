@@ -3,8 +3,7 @@
 use super::filters::{notification_status, period};
 use crate::platform::api::Id;
 use crate::platform::auth::ApiCtx;
-use crate::platform::extract::body;
-use crate::platform::extract::{JsonBody, Path};
+use crate::platform::extract::{JsonBody, Path, body, params};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -244,9 +243,7 @@ async fn list_cases(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<CasesQuery>, QueryRejection>,
 ) -> Result<Json<CasePage>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let filter = CaseFilter {
         status: match q.status.trim() {
             "" => None,
@@ -518,9 +515,7 @@ async fn list_promises(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<PromisesQuery>, QueryRejection>,
 ) -> Result<Json<Items<Promise>>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let items: Vec<Promise> = state
         .store
         .list_promises(&ctx.scope, flag(&q.open, "open")?, None, state.clock.now())
@@ -649,9 +644,7 @@ async fn recovery(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Json<RecoveryFigures>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let now = state.clock.now();
     let (from, to) = period(&q.from, &q.to, now)?;
     let rows = state
@@ -716,9 +709,7 @@ async fn list_lessons(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<LessonsQuery>, QueryRejection>,
 ) -> Result<Json<Items<Lesson>>, AppError> {
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let items = state
         .store
         .list_lessons(
@@ -763,9 +754,7 @@ async fn list_notifications(
     query: Result<Query<NotificationsQuery>, QueryRejection>,
 ) -> Result<Json<Items<NotificationRow>>, AppError> {
     ctx.admin()?;
-    let Query(q) = query.map_err(|e| InvalidInput::BadJson {
-        detail: e.body_text(),
-    })?;
+    let q = params(query)?;
     let items = state
         .store
         .list_notifications(
