@@ -64,13 +64,19 @@ impl Role {
         }
     }
 
-    /// Only administrators change the organisation, people, users and tokens of others.
     /// Leads a unit or the company (administrators, executives, managers): sees the
     /// dashboards of their reach and sets its targets.
     pub fn leads(self) -> bool {
         matches!(self, Role::Admin | Role::Executive | Role::Manager)
     }
 
+    /// Works in the company and is held to its standards: everyone but the auditor, who
+    /// checks it from outside and sees only their own assignments.
+    pub fn serves(self) -> bool {
+        self != Role::Auditor
+    }
+
+    /// Only administrators change the organisation, people, users and tokens of others.
     pub fn administers(self) -> bool {
         self == Role::Admin
     }

@@ -108,7 +108,8 @@ pub fn check(
 fn check_one(item: &Item, a: &RawAnswer) -> Result<Recorded, InvalidInput> {
     let note = crate::input::optional_text(&a.note, Field::Note, MAX_NOTE)?.unwrap_or_default();
     let (outcome, measured) = match item.standard.check {
-        _ if a.outcome.trim() == "na" || a.outcome.trim() == "not_applicable" => {
+        // Either kind may not apply, in the words `Outcome::parse` reads.
+        _ if Outcome::parse(&a.outcome) == Ok(Outcome::NotApplicable) => {
             (Outcome::NotApplicable, None)
         }
         Check::Behaviour if a.outcome.trim().is_empty() => {

@@ -168,10 +168,12 @@ impl Store {
         actor: &str,
         now: OffsetDateTime,
     ) -> Result<Vec<(i64, i64, Saved)>, StoreError> {
+        // Where a standard without a unit applies: read once (the top unit never moves).
+        let top = self.root_unit(grant.tenant()).await?.map(|u| u.id);
         let mut w = self.begin_quiet_write().await?;
         let mut saved = Vec::with_capacity(inputs.len());
         for input in inputs {
-            saved.push(save_in(&mut w.tx, grant.tenant(), input, actor, now).await?);
+            saved.push(save_in(&mut w.tx, grant.tenant(), top, input, actor, now).await?);
         }
         w.commit().await?;
         Ok(saved)
@@ -203,6 +205,7 @@ impl Store {
 async fn save_in(
     tx: &mut Transaction<'static, Any>,
     tenant: TenantId,
+    top: Option<UnitId>,
     input: &NewStandard,
     actor: &str,
     now: OffsetDateTime,
@@ -228,14 +231,7 @@ async fn save_in(
             .await?
             .map(|_| u)
             .ok_or_else(|| found(Field::Unit, u.0))?,
-        None => UnitId(col(
-            &sqlx::query("SELECT id FROM units WHERE tenant_id = $1 AND parent_id IS NULL")
-                .bind(tenant.0)
-                .fetch_optional(&mut **tx)
-                .await?
-                .ok_or(InvalidInput::Required(Field::Unit))?,
-            "id",
-        )?),
+        None => top.ok_or(InvalidInput::Required(Field::Unit))?,
     };
     if let Some(d) = input.department_id
         && sqlx::query("SELECT id FROM departments WHERE id = $1 AND tenant_id = $2")

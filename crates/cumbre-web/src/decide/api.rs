@@ -9,7 +9,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cumbre_domain::access::Role;
 use cumbre_domain::decide::standard::{StandardDefinition, parse_key};
 use cumbre_domain::{Field, UnitId};
 use cumbre_store::decide::{NewStandard, Saved, Standard};
@@ -44,7 +43,7 @@ async fn list_standards(
     ApiCtx(ctx): ApiCtx,
     query: Result<Query<StandardsQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Standard>>, AppError> {
-    if ctx.user.role == Role::Auditor {
+    if !ctx.user.role.serves() {
         return Err(AppError::Forbidden);
     }
     let q = params(query)?;

@@ -49,13 +49,13 @@ pub async fn list(
     let chrome = Chrome::for_user(&ctx, "touchpoints").with_notice(n.ok.as_deref());
     let everywhere = chrome.tr.t("touchpoints.everywhere").to_owned();
     // Auditors check standards through their assignments, not the company's list.
-    let standards = if ctx.user.role == cumbre_domain::access::Role::Auditor {
-        Vec::new()
-    } else {
+    let standards = if ctx.user.role.serves() {
         state
             .store
             .list_standards(ctx.user.tenant, None, None)
             .await?
+    } else {
+        Vec::new()
     };
     let tr = &chrome.tr;
     let top = units.iter().find(|u| u.parent_id.is_none()).map(|u| u.id);

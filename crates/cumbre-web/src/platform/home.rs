@@ -33,7 +33,7 @@ pub fn areas(role: Role) -> Vec<Area> {
         built: true,
     };
     // The auditor's work (mystery shopping) belongs to Decide, which does not exist yet.
-    let staff = role != Role::Auditor;
+    let staff = role.serves();
     let mut recover = Vec::new();
     if staff {
         recover.push(("/cases", "nav.cases"));
