@@ -67,6 +67,10 @@ pub enum Field {
     Outcome,
     Note,
     Section,
+    Vision,
+    Proposition,
+    Value,
+    Version,
 }
 
 impl Field {
@@ -187,6 +191,14 @@ impl Field {
             (Note, Lang::En) => "note",
             (Section, Lang::Es) => "sección",
             (Section, Lang::En) => "section",
+            (Vision, Lang::Es) => "visión de servicio",
+            (Vision, Lang::En) => "service vision",
+            (Proposition, Lang::Es) => "propuesta de valor",
+            (Proposition, Lang::En) => "value proposition",
+            (Value, Lang::Es) => "valor",
+            (Value, Lang::En) => "value",
+            (Version, Lang::Es) => "versión",
+            (Version, Lang::En) => "version",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }
@@ -318,6 +330,8 @@ pub enum InvalidInput {
     SearchWordTooShort { min: usize },
     #[error("a failed item needs a note saying what was seen: {item}")]
     FailureNeedsNote { item: String },
+    #[error("version {current} was published since this page was read; read it first")]
+    NewerVersion { current: i64 },
 }
 
 impl InvalidInput {
@@ -455,6 +469,9 @@ impl InvalidInput {
             FailureNeedsNote { item } => {
                 format!("Un punto no cumplido necesita una nota que diga lo observado: {item}")
             }
+            NewerVersion { current } => format!(
+                "Desde que abrió esta página se publicó la versión {current}; léala primero"
+            ),
             NoPublicUrl => "Los enlaces de encuesta necesitan la dirección que usan los clientes: configure public_url (CUMBRE_PUBLIC_URL)".into(),
         }
     }
@@ -467,7 +484,8 @@ impl InvalidInput {
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
-            InvalidInput::StatusChange { .. }
+            InvalidInput::NewerVersion { .. }
+                | InvalidInput::StatusChange { .. }
                 | InvalidInput::SurveyClosed
                 | InvalidInput::AlreadyAnswered
                 | InvalidInput::NotFailed

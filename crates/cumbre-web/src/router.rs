@@ -1,6 +1,7 @@
 //! All routes and the layers around them.
 
 use crate::AppState;
+use crate::decide::vision;
 use crate::improve;
 use crate::listen::{
     builder, invitations, respond, response_export, responses, surveys, touchpoints,
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home::show))
         .route("/login", get(session::show).post(session::submit))
         .route("/logout", post(session::logout))
+        .route("/vision", get(vision::show).post(vision::publish))
+        .route("/vision/read", post(vision::acknowledge))
         .route("/org", get(units::tree))
         .route("/org/units", post(units::create))
         .route("/org/units/{id}", get(units::show).post(units::update))

@@ -103,7 +103,8 @@ pub async fn build_with(
         store.create_user(&grant, &new, "demo", now).await?;
     }
     let (touchpoints, surveys) = listen(store, tenant, now).await?;
-    standards(store, tenant, now).await?;
+    crate::demo_decide::standards(store, tenant, now).await?;
+    crate::demo_decide::vision(store, tenant, now).await?;
     recover(store, tenant, now).await?;
     if scale > 0.0 {
         history(
@@ -305,44 +306,6 @@ const JOURNEY: [(&str, &str, &str, &str); 7] = [
         "What the guest remembers and tells.",
     ),
 ];
-
-/// The standards of the seven moments of truth, through the standards import (the file an
-/// administrator would load with `cumbre import standards`).
-const STANDARDS: &str = "key,touchpoint,unit,department,name,kind,limit,time_unit,weight,critical
-phone-rings,Llamada de reservación,,,Contesta antes del tercer timbre,time,3,rings,2,no
-phone-name,Llamada de reservación,,,Se presenta con su nombre y el del hotel,behaviour,,,1,no
-phone-recap,Llamada de reservación,,,Confirma fechas y tarifa antes de colgar,behaviour,,,2,yes
-checkin-wait,Llegada y check-in,,Recepción,Registro en 5 minutos o menos,time,5,minutes,3,yes
-checkin-greet,Llegada y check-in,,Recepción,Saluda por su nombre al huésped,behaviour,,,2,no
-checkin-explain,Llegada y check-in,,Recepción,Explica horarios y servicios del hotel,behaviour,,,1,no
-room-clean,Habitación,,Ama de llaves,Habitación limpia a la llegada (baño y cama),behaviour,,,3,yes
-room-works,Habitación,,Ama de llaves,Aire acondicionado y luces funcionan,behaviour,,,2,no
-cun-towels,Habitación,CUN,Ama de llaves,Toallas dobladas en cisne,behaviour,,,1,no
-restaurant-seat,Restaurante,,Alimentos y bebidas,Mesa asignada en 3 minutos o menos,time,3,minutes,2,no
-restaurant-menu,Restaurante,,Alimentos y bebidas,Ofrece la carta y recomienda un platillo,behaviour,,,1,no
-pool-towels,Alberca y playa,,,Toallas disponibles sin pedirlas,behaviour,,,1,no
-pool-lifeguard,Alberca y playa,,,Salvavidas en su puesto en horario,behaviour,,,3,yes
-checkout-wait,Check-out,,Recepción,Salida en 4 minutos o menos,time,4,minutes,2,no
-checkout-bill,Check-out,,Recepción,La cuenta se explica y no tiene cargos de más,behaviour,,,3,yes
-after-thanks,Después de la estancia,,,Agradecimiento por e-mail en 24 horas,time,1440,minutes,1,no
-";
-
-async fn standards(store: &Store, tenant: TenantId, now: OffsetDateTime) -> anyhow::Result<()> {
-    let lookups = store.standard_lookups(tenant).await?;
-    let planned = cumbre_domain::decide::import::plan(STANDARDS, &lookups).map_err(|errors| {
-        anyhow::anyhow!(
-            "demo standards are invalid at line {}: {}",
-            errors[0].line,
-            errors[0].error
-        )
-    })?;
-    let inputs: Vec<cumbre_store::decide::NewStandard> =
-        planned.into_iter().map(Into::into).collect();
-    store
-        .save_standards(&AdminGrant::operator(tenant), &inputs, "demo", now)
-        .await?;
-    Ok(())
-}
 
 /// Touchpoints, the three shipped survey templates published company-wide, and links for
 /// every hotel: post-stay NPS, check-in CSAT; and the reservation line's CES.

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_decide;
 pub mod demo_recovery;
 pub mod scheduler;
 pub mod server;

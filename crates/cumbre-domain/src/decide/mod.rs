@@ -7,3 +7,4 @@ pub mod audit;
 pub mod calibration;
 pub mod import;
 pub mod standard;
+pub mod vision;

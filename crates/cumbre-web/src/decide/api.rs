@@ -1,4 +1,5 @@
-//! The Decide part of the JSON API: standards, with every version they had.
+//! The Decide part of the JSON API: the service vision and its values, and standards,
+//! each with every version they had.
 
 use crate::platform::auth::ApiCtx;
 use crate::platform::extract::{JsonBody, body, params};
@@ -10,15 +11,21 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cumbre_domain::decide::standard::{StandardDefinition, parse_key};
+use cumbre_domain::decide::vision::VisionDefinition;
 use cumbre_domain::{Field, UnitId};
-use cumbre_store::decide::{NewStandard, Saved, Standard};
+use cumbre_store::decide::{CompanyValue, NewStandard, Readers, Saved, Standard, Vision};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_standards, save_standard))
+    OpenApiRouter::new()
+        .routes(routes!(list_standards, save_standard))
+        .routes(routes!(get_vision, publish_vision))
+        .routes(routes!(read_vision))
+        .routes(routes!(vision_readers))
+        .routes(routes!(list_values))
 }
 
 #[derive(Deserialize, Default, IntoParams)]
@@ -147,4 +154,126 @@ async fn save_standard(
         StatusCode::CREATED
     };
     Ok((status, Json(SavedStandard { id, version, saved })).into_response())
+}
+
+/// The vision as the caller sees it.
+#[derive(Serialize, ToSchema)]
+struct VisionReply {
+    /// The version everyone is asked to read; absent before the first publication.
+    current: Option<Vision>,
+    /// When the caller acknowledged the current version (RFC 3339), if they did.
+    #[schema(value_type = Option<String>)]
+    #[serde(with = "time::serde::rfc3339::option")]
+    read_at: Option<time::OffsetDateTime>,
+    /// Every published version, newest first.
+    history: Vec<Vision>,
+}
+
+/// The service vision, value proposition and values (everyone signed in reads them).
+#[utoipa::path(get, path = "/api/v1/vision", tag = "decide",
+    responses((status = 200, description = "The current version and the history.", body = VisionReply)))]
+async fn get_vision(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<VisionReply>, AppError> {
+    let history = state.store.vision_history(ctx.user.tenant).await?;
+    let current = history.first().cloned();
+    let read_at = match &current {
+        Some(c) => state.store.vision_read_at(ctx.user.id, c.version).await?,
+        None => None,
+    };
+    Ok(Json(VisionReply {
+        current,
+        read_at,
+        history,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct PublishedVision {
+    version: i64,
+    saved: Saved,
+}
+
+/// Publishes the next version (administrators): 201 when it differs from the current one,
+/// 200 when it says the same (nothing written). Values it no longer lists are retired.
+#[utoipa::path(post, path = "/api/v1/vision", tag = "decide", request_body = VisionDefinition,
+    responses(
+        (status = 201, description = "A new version.", body = PublishedVision),
+        (status = 200, description = "Unchanged: nothing written.", body = PublishedVision)))]
+async fn publish_vision(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<JsonBody<VisionDefinition>, AppError>,
+) -> Result<Response, AppError> {
+    let grant = ctx.admin()?;
+    let definition = body(payload)?;
+    let (version, saved) = state
+        .store
+        .publish_vision(&grant, definition, &ctx.actor(), state.clock.now())
+        .await?;
+    let status = if saved == Saved::Unchanged {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(PublishedVision { version, saved })).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ReadBody {
+    /// The version the reader was shown; only the current one is accepted.
+    #[schema(minimum = 1)]
+    version: i64,
+}
+
+/// Acknowledges having read the current version (everyone who serves; auditors have
+/// nothing to acknowledge). 409 when a newer version was published since.
+#[utoipa::path(post, path = "/api/v1/vision/read", tag = "decide", request_body = ReadBody,
+    responses((status = 204, description = "Recorded (the first time counts).")))]
+async fn read_vision(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<JsonBody<ReadBody>, AppError>,
+) -> Result<StatusCode, AppError> {
+    if !ctx.user.role.serves() {
+        return Err(AppError::Forbidden);
+    }
+    let b = body(payload)?;
+    state
+        .store
+        .read_vision(ctx.user.tenant, ctx.user.id, b.version, state.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who, among the people who serve in the caller's units, has read the current version,
+/// by unit with the names of those who have not (leaders). 404 before any publication.
+#[utoipa::path(get, path = "/api/v1/vision/readers", tag = "decide",
+    responses((status = 200, description = "Readers by unit.", body = Readers)))]
+async fn vision_readers(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<Readers>, AppError> {
+    if !ctx.user.role.leads() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Json(
+        state
+            .store
+            .vision_readers(&ctx.scope)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    ))
+}
+
+/// The company's values, those in force first in their order, then the retired ones
+/// (what other records point to by id or key).
+#[utoipa::path(get, path = "/api/v1/values", tag = "decide",
+    responses((status = 200, description = "The values.", body = Vec<CompanyValue>)))]
+async fn list_values(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<Vec<CompanyValue>>, AppError> {
+    Ok(Json(state.store.company_values(ctx.user.tenant).await?))
 }

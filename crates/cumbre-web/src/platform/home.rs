@@ -1,5 +1,6 @@
 //! Home: the five steps of the service loop, with what each offers today.
 
+use crate::decide::vision::{Acknowledgement, VisionView, current_for};
 use crate::platform::auth::PageCtx;
 use crate::platform::extract::Query;
 use crate::platform::page::{Chrome, Notice, page};
@@ -58,7 +59,10 @@ pub fn areas(role: Role) -> Vec<Area> {
             "decide",
             "area.decide",
             "area.decide.summary",
-            vec![("/touchpoints", "nav.touchpoints")],
+            vec![
+                ("/vision", "nav.vision"),
+                ("/touchpoints", "nav.touchpoints"),
+            ],
         ),
         area(
             "listen",
@@ -83,6 +87,8 @@ struct HomePage {
     units: usize,
     people: i64,
     areas: Vec<Area>,
+    /// The current service vision and whether the reader has acknowledged it.
+    vision: Option<(VisionView, Acknowledgement)>,
 }
 
 pub async fn show(
@@ -91,6 +97,7 @@ pub async fn show(
     Query(n): Query<Notice>,
 ) -> Result<Response, AppError> {
     let units = state.store.list_units(&ctx.scope).await?.len();
+    let clock = state.store.tenant_clock(ctx.user.tenant).await?;
     let people = state
         .store
         .list_people(
@@ -108,5 +115,6 @@ pub async fn show(
         units,
         people,
         areas: areas(ctx.user.role),
+        vision: current_for(&state, &ctx, &clock).await?,
     })
 }

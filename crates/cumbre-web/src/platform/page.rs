@@ -71,6 +71,9 @@ impl Chrome {
             "queued" => Some("notice.queued"),
             "checked" => Some("notice.checked"),
             "approval" => Some("notice.approval"),
+            "published" => Some("notice.published"),
+            "unchanged" => Some("notice.unchanged"),
+            "read" => Some("notice.read"),
             _ => None,
         });
         self

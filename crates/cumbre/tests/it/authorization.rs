@@ -257,6 +257,16 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("POST", "/rules/{id}/active", "ynynn", "active=1"),
     ("GET", "/lessons", "yyyye", ""),
+    // The service vision: everyone reads it (the auditor checks the company against it),
+    // those who serve acknowledge it, leaders see who has not, administrators publish.
+    ("GET", "/vision", "yyyyy", ""),
+    ("POST", "/vision", "ynnnn", ""),
+    ("POST", "/vision/read", "yyyyn", ""),
+    ("GET", "/api/v1/vision", "yyyyy", ""),
+    ("POST", "/api/v1/vision", "ynnnn", ""),
+    ("POST", "/api/v1/vision/read", "yyyyn", ""),
+    ("GET", "/api/v1/vision/readers", "yyynn", ""),
+    ("GET", "/api/v1/values", "yyyyy", ""),
     ("GET", "/api/v1/standards", "yyyyn", ""),
     (
         "POST",

@@ -28,5 +28,6 @@ mod scope;
 mod security;
 mod smtp;
 mod store;
+mod vision;
 mod walkthrough;
 mod webhooks;
