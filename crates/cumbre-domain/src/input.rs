@@ -71,6 +71,14 @@ pub enum Field {
     Proposition,
     Value,
     Version,
+    Frequency,
+    Briefing,
+    DisputeDays,
+    Auditor,
+    Programme,
+    Assignment,
+    Decision,
+    Reason,
 }
 
 impl Field {
@@ -199,6 +207,22 @@ impl Field {
             (Value, Lang::En) => "value",
             (Version, Lang::Es) => "versión",
             (Version, Lang::En) => "version",
+            (Frequency, Lang::Es) => "frecuencia",
+            (Frequency, Lang::En) => "frequency",
+            (Briefing, Lang::Es) => "instrucciones",
+            (Briefing, Lang::En) => "briefing",
+            (DisputeDays, Lang::Es) => "días para disputar",
+            (DisputeDays, Lang::En) => "days to dispute",
+            (Auditor, Lang::Es) => "auditor",
+            (Auditor, Lang::En) => "auditor",
+            (Programme, Lang::Es) => "programa",
+            (Programme, Lang::En) => "programme",
+            (Assignment, Lang::Es) => "asignación",
+            (Assignment, Lang::En) => "assignment",
+            (Decision, Lang::Es) => "decisión",
+            (Decision, Lang::En) => "decision",
+            (Reason, Lang::Es) => "motivo",
+            (Reason, Lang::En) => "reason",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }
@@ -332,6 +356,16 @@ pub enum InvalidInput {
     FailureNeedsNote { item: String },
     #[error("version {current} was published since this page was read; read it first")]
     NewerVersion { current: i64 },
+    #[error("this assignment is {status}: it takes no audit now")]
+    AssignmentClosed { status: &'static str },
+    #[error("disputes are accepted for {days} days after publication; that time is over")]
+    DisputeWindowClosed { days: u32 },
+    #[error("only a failed item of a published audit can be disputed, once: {item}")]
+    NotDisputable { item: String },
+    #[error("this was already decided")]
+    AlreadyDecided,
+    #[error("the visit is dated before its window, which opens on {opens}")]
+    BeforeWindow { opens: String },
 }
 
 impl InvalidInput {
@@ -469,6 +503,25 @@ impl InvalidInput {
             FailureNeedsNote { item } => {
                 format!("Un punto no cumplido necesita una nota que diga lo observado: {item}")
             }
+            AssignmentClosed { status } => format!(
+                "Esta asignación está {}: no recibe una auditoría ahora",
+                match *status {
+                    "submitted" => "enviada y en revisión",
+                    "published" => "publicada",
+                    "cancelled" => "cancelada",
+                    other => other,
+                }
+            ),
+            DisputeWindowClosed { days } => format!(
+                "Las disputas se aceptan durante {days} días después de publicada; ese plazo terminó"
+            ),
+            NotDisputable { item } => format!(
+                "Solo se puede disputar, una vez, un punto no cumplido de una auditoría publicada: {item}"
+            ),
+            AlreadyDecided => "Esto ya se decidió".into(),
+            BeforeWindow { opens } => {
+                format!("La visita tiene fecha anterior a su plazo, que empieza el {opens}")
+            }
             NewerVersion { current } => format!(
                 "Desde que abrió esta página se publicó la versión {current}; léala primero"
             ),
@@ -485,6 +538,9 @@ impl InvalidInput {
         matches!(
             self,
             InvalidInput::NewerVersion { .. }
+                | InvalidInput::AssignmentClosed { .. }
+                | InvalidInput::DisputeWindowClosed { .. }
+                | InvalidInput::AlreadyDecided
                 | InvalidInput::StatusChange { .. }
                 | InvalidInput::SurveyClosed
                 | InvalidInput::AlreadyAnswered

@@ -11,6 +11,9 @@ pub enum StoreError {
     Forbidden,
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// Several parts of one request are wrong (an audit's items): each, by its key.
+    #[error("{} items are not valid", .0.len())]
+    InvalidItems(Vec<(String, InvalidInput)>),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("migration failed")]

@@ -120,6 +120,7 @@ pub async fn build_with(
         .await?;
         // Two weeks of cases, replayed through the rules (needs that history).
         crate::demo_recovery::replay(store, tenant, seed, now, 14).await?;
+        crate::demo_shopping::history(store, tenant, seed, now).await?;
     }
     Ok((tenant, org))
 }

@@ -6,6 +6,7 @@ use cumbre_domain::access::AdminGrant;
 use cumbre_domain::decide::vision::{ValueDefinition, VisionDefinition};
 use cumbre_domain::listen::Texts;
 use cumbre_store::Store;
+use cumbre_store::access::User;
 use time::{Duration, OffsetDateTime};
 
 /// The standards of the seven moments of truth, through the standards import (the file an
@@ -91,11 +92,7 @@ pub async fn vision(store: &Store, tenant: TenantId, now: OffsetDateTime) -> any
     let grant = AdminGrant::operator(tenant);
     let users = store.list_users(&grant).await?;
     // The executive sets the vision (the seeds' "trumpet with a clear sound").
-    let actor = users
-        .iter()
-        .find(|u| u.email == "ceo@demo.test")
-        .and_then(|u| u.person_name.as_ref().map(|n| format!("{n} <{}>", u.email)))
-        .unwrap_or_else(|| "demo".to_owned());
+    let actor = executive_actor(&users);
     let values = |n: usize| {
         VALUES[..n]
             .iter()
@@ -141,7 +138,7 @@ pub async fn vision(store: &Store, tenant: TenantId, now: OffsetDateTime) -> any
     let mut managers_skipped = 0;
     for (i, u) in users.iter().enumerate() {
         let email = u.email.as_str();
-        if email == "employee@demo.test" || email == "auditor@demo.test" {
+        if email == "employee@demo.test" || !u.role.serves() {
             continue;
         }
         if u.role == cumbre_domain::access::Role::Manager
@@ -155,4 +152,20 @@ pub async fn vision(store: &Store, tenant: TenantId, now: OffsetDateTime) -> any
         store.read_vision(tenant, u.id, version, at).await?;
     }
     Ok(())
+}
+
+/// How the trail names a demo account's acts: as the web does (`Name <e-mail>`).
+pub fn actor_of(u: &User) -> String {
+    match &u.person_name {
+        Some(name) => format!("{name} <{}>", u.email),
+        None => u.email.clone(),
+    }
+}
+
+/// The chief executive, who sets the vision and reviews the mystery-shopper reports.
+pub fn executive_actor(users: &[User]) -> String {
+    users
+        .iter()
+        .find(|u| u.email == "ceo@demo.test")
+        .map_or_else(|| "demo".to_owned(), actor_of)
 }

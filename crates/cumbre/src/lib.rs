@@ -8,5 +8,6 @@ pub mod config;
 pub mod demo;
 pub mod demo_decide;
 pub mod demo_recovery;
+pub mod demo_shopping;
 pub mod scheduler;
 pub mod server;

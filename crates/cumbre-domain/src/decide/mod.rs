@@ -6,5 +6,6 @@
 pub mod audit;
 pub mod calibration;
 pub mod import;
+pub mod programme;
 pub mod standard;
 pub mod vision;

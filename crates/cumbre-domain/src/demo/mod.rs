@@ -80,7 +80,7 @@ const ENGLISH_PERCENT: u32 = 20;
 
 /// The demo accounts and their roles. Which person each one is gets decided while hiring
 /// (see [`organisation`]); a manager's scope is the unit that person runs.
-const LOGINS: [(&str, &str); 7] = [
+const LOGINS: [(&str, &str); 8] = [
     ("admin@demo.test", "admin"),
     ("ceo@demo.test", "executive"),
     (LOGIN_REGIONAL, "manager"),
@@ -88,6 +88,8 @@ const LOGINS: [(&str, &str); 7] = [
     (LOGIN_SUPERVISOR, "manager"),
     (LOGIN_EMPLOYEE, "employee"),
     ("auditor@demo.test", "auditor"),
+    // A second mystery shopper, stricter than the first (calibration shows it).
+    ("auditor2@demo.test", "auditor"),
 ];
 const LOGIN_CEO: &str = "ceo@demo.test";
 const LOGIN_REGIONAL: &str = "regional@demo.test";
@@ -938,10 +940,11 @@ mod tests {
                 "manager",
                 "manager",
                 "employee",
+                "auditor",
                 "auditor"
             ]
         );
-        for email in ["admin@demo.test", "auditor@demo.test"] {
+        for email in ["admin@demo.test", "auditor@demo.test", "auditor2@demo.test"] {
             assert!(login(&org, email).person.is_none() && login(&org, email).scope_unit.is_none());
         }
         let ceo = login_person(&org, "ceo@demo.test");

@@ -1,8 +1,17 @@
-//! Decide: the service vision and its values, and the standards of each moment of truth,
-//! with every version they had.
+//! Decide: the service vision and its values, the standards of each moment of truth with
+//! every version they had, and the mystery-shopper programmes that audit them.
 
+pub mod audits;
+pub mod programmes;
 pub mod standards;
 pub mod vision;
 
+pub use audits::{
+    AuditDetail, AuditFilter, AuditItem, AuditReader, AuditStatus, AuditSummary, Dispute,
+    DisputeDecision, NewAudit, Review,
+};
+pub use programmes::{
+    Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, FormItem, Programme,
+};
 pub use standards::{NewStandard, Saved, Standard, StandardVersion};
 pub use vision::{CompanyValue, Reader, Readers, UnitReaders, Vision};

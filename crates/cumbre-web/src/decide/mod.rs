@@ -1,5 +1,7 @@
 //! Decide: the service vision and its values, the standards of each moment of truth, and
-//! their JSON API.
+//! their JSON API; the mystery-shopper programmes, assignments, audits and disputes
+//! (shopping_api.rs).
 
 pub mod api;
+pub mod shopping_api;
 pub mod vision;

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use cumbre_domain::access::Role;
-use cumbre_domain::{PersonId, UnitId};
+use cumbre_domain::{PersonId, UnitId, UserId};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +26,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .merge(crate::org::api::routes())
         .merge(crate::decide::api::routes())
+        .merge(crate::decide::shopping_api::routes())
         .merge(crate::listen::api::routes())
         .merge(crate::recover::api::routes())
         .merge(crate::improve::api::routes())
@@ -42,6 +43,9 @@ pub(crate) struct Id {
 
 #[derive(Serialize, ToSchema)]
 struct Me {
+    /// The account's id (what programmes name auditors by).
+    #[schema(value_type = i64)]
+    id: UserId,
     email: String,
     role: Role,
     tenant: String,
@@ -54,6 +58,7 @@ struct Me {
     responses((status = 200, description = "The token's account.", body = Me)))]
 async fn me(State(state): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Json<Me>, AppError> {
     Ok(Json(Me {
+        id: ctx.user.id,
         email: ctx.user.email.clone(),
         role: ctx.user.role,
         tenant: state.store.tenant_name(ctx.user.tenant).await?,

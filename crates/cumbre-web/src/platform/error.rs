@@ -44,6 +44,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Forbidden => AppError::Forbidden,
             StoreError::Invalid(i) => AppError::Invalid(i),
+            StoreError::InvalidItems(list) => AppError::InvalidFields(list),
             other => AppError::Internal(other.into()),
         }
     }

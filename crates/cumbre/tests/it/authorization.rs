@@ -268,6 +268,22 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/vision/readers", "yyynn", ""),
     ("GET", "/api/v1/values", "yyyyy", ""),
     ("GET", "/api/v1/standards", "yyyyn", ""),
+    // Mystery shopping: administrators plan, administrators and executives review, an
+    // auditor sees only their own work, the units read their published audits and their
+    // manager disputes (a covert programme's plan is not the units' to see).
+    ("GET", "/api/v1/programmes", "yynnn", ""),
+    ("POST", "/api/v1/programmes", "ynnnn", ""),
+    ("POST", "/api/v1/programmes/{id}/assignments", "ynnnn", ""),
+    ("GET", "/api/v1/assignments", "yynny", ""),
+    ("GET", "/api/v1/assignments/{id}", "yynny", ""),
+    ("POST", "/api/v1/assignments/{id}", "ynnnn", ""),
+    ("POST", "/api/v1/assignments/{id}/calibration", "ynnnn", ""),
+    ("GET", "/api/v1/audits", "yyyyy", ""),
+    ("POST", "/api/v1/audits", "nnnny", ""),
+    ("GET", "/api/v1/audits/{id}", "yyyyy", ""),
+    ("POST", "/api/v1/audits/{id}/review", "yynnn", ""),
+    ("POST", "/api/v1/audits/{id}/disputes", "nnynn", ""),
+    ("POST", "/api/v1/disputes/{id}", "yynnn", ""),
     (
         "POST",
         "/api/v1/standards",
@@ -448,6 +464,10 @@ enum Kind {
     Promise,
     Approval,
     Token,
+    Programme,
+    Assignment,
+    Audit,
+    Dispute,
 }
 
 fn kind_of(path: &str) -> Option<Kind> {
@@ -479,6 +499,14 @@ fn kind_of(path: &str) -> Option<Kind> {
         Kind::Approval
     } else if p.starts_with("/tokens/") {
         Kind::Token
+    } else if p.starts_with("/programmes/") {
+        Kind::Programme
+    } else if p.starts_with("/assignments/") {
+        Kind::Assignment
+    } else if p.starts_with("/audits/") {
+        Kind::Audit
+    } else if p.starts_with("/disputes/") {
+        Kind::Dispute
     } else {
         return None;
     };
@@ -724,6 +752,118 @@ async fn objects_at(
     }
 }
 
+/// A programme visiting `unit` with the demo auditor, its assignment, the auditor's
+/// published audit failing one item, and the unit manager's dispute of it.
+async fn shopping_at(app: &TestApp, admin: &str, fx: &mut Fixtures, unit: i64) {
+    let auditor = app.token("auditor@demo.test").await;
+    let auditor_id = app
+        .api(&auditor, Method::GET, "/api/v1/me", None)
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let touchpoints: Vec<i64> = app
+        .api(admin, Method::GET, "/api/v1/touchpoints", None)
+        .await
+        .json()
+        .as_array()
+        .expect("touchpoints")
+        .iter()
+        .filter_map(|t| t["id"].as_i64())
+        .collect();
+    let programme = create(
+        app,
+        admin,
+        "/api/v1/programmes",
+        serde_json::json!({"name": "Visita", "unit_ids": [unit], "touchpoint_ids": touchpoints,
+                           "auditor_ids": [auditor_id]}),
+    )
+    .await;
+    fx.ids.insert((Kind::Programme, Place::Own), programme);
+    let made = app
+        .api(
+            admin,
+            Method::POST,
+            &format!("/api/v1/programmes/{programme}/assignments"),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(made.json()["made"], 1, "{}", made.body);
+    let assignment = app
+        .api(&auditor, Method::GET, "/api/v1/assignments", None)
+        .await
+        .json()[0]["id"]
+        .as_i64()
+        .expect("assignment");
+    fx.ids.insert((Kind::Assignment, Place::Own), assignment);
+    let form = app
+        .api(
+            &auditor,
+            Method::GET,
+            &format!("/api/v1/assignments/{assignment}"),
+            None,
+        )
+        .await
+        .json();
+    let items: Vec<serde_json::Value> = form["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["items"].as_array().cloned().unwrap_or_default())
+        .enumerate()
+        .map(|(i, item)| {
+            let timed = item["standard"]["check"]["kind"] == "time_limit";
+            match (i, timed) {
+                (0, false) => {
+                    serde_json::json!({"key": item["key"], "outcome": "fail", "note": "No"})
+                }
+                (0, true) => {
+                    serde_json::json!({"key": item["key"], "measured": 999, "note": "Lento"})
+                }
+                (_, true) => serde_json::json!({"key": item["key"], "measured": 1}),
+                _ => serde_json::json!({"key": item["key"], "outcome": "pass"}),
+            }
+        })
+        .collect();
+    let audit = create(
+        app,
+        &auditor,
+        "/api/v1/audits",
+        serde_json::json!({"assignment_id": assignment, "visited_at": "2026-11-20T12:00:00Z",
+                           "items": items}),
+    )
+    .await;
+    fx.ids.insert((Kind::Audit, Place::Own), audit);
+    let published = app
+        .api(
+            admin,
+            Method::POST,
+            &format!("/api/v1/audits/{audit}/review"),
+            Some(serde_json::json!({"decision": "publish"})),
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        published.body
+    );
+    let manager = app.token("manager@demo.test").await;
+    let disputed = app
+        .api(
+            &manager,
+            Method::POST,
+            &format!("/api/v1/audits/{audit}/disputes"),
+            Some(serde_json::json!({"items": [{"key": items[0]["key"], "reason": "Sí se hizo"}]})),
+        )
+        .await;
+    assert_eq!(disputed.status, StatusCode::CREATED, "{}", disputed.body);
+    fx.ids.insert(
+        (Kind::Dispute, Place::Own),
+        disputed.json()["ids"][0].as_i64().expect("dispute"),
+    );
+}
+
 async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     // 1. The table names exactly the routes the source has.
     let source = routes_in_source();
@@ -934,6 +1074,7 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     )
     .await;
     fx.ids.insert((Kind::Promise, Place::Own), fx.promise);
+    shopping_at(&app, &admin, &mut fx, own).await;
     let definition = app
         .api(
             &admin,

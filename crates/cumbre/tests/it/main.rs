@@ -26,6 +26,7 @@ mod recover;
 mod recover_pages;
 mod scope;
 mod security;
+mod shopping;
 mod smtp;
 mod store;
 mod vision;
