@@ -1,7 +1,7 @@
 //! All routes and the layers around them.
 
 use crate::AppState;
-use crate::decide::vision;
+use crate::decide::{assignments, audits, vision};
 use crate::improve;
 use crate::listen::{
     builder, invitations, respond, response_export, responses, surveys, touchpoints,
@@ -56,6 +56,15 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(session::logout))
         .route("/vision", get(vision::show).post(vision::publish))
         .route("/vision/read", post(vision::acknowledge))
+        .route("/audits", get(audits::list))
+        .route("/audits/{id}", get(audits::show))
+        .route("/audits/{id}/review", post(audits::review))
+        .route("/audits/{id}/disputes", post(audits::dispute))
+        .route("/disputes/{id}", post(audits::decide))
+        .route(
+            "/assignments/{id}",
+            get(assignments::show).post(assignments::submit),
+        )
         .route("/org", get(units::tree))
         .route("/org/units", post(units::create))
         .route("/org/units/{id}", get(units::show).post(units::update))
@@ -175,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/survey.js", get(assets::survey_js))
         .route("/static/kiosk.js", get(assets::kiosk_js))
         .route("/static/builder.js", get(assets::builder_js))
+        .route("/static/audit.js", get(assets::audit_js))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

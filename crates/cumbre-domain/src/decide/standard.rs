@@ -135,6 +135,13 @@ pub enum Check {
 )]
 pub struct Weight(u32);
 
+/// One point: what a standard weighs when it does not say.
+impl Default for Weight {
+    fn default() -> Self {
+        Weight(1)
+    }
+}
+
 impl Weight {
     pub fn new(points: u32) -> Result<Self, InvalidInput> {
         if (1..=MAX_WEIGHT).contains(&points) {

@@ -116,6 +116,9 @@ pub struct AuditItem {
     pub standard_id: i64,
     pub standard_version: i64,
     pub name: String,
+    /// Observed, or measured against a time limit.
+    #[schema(value_type = Object)]
+    pub check: cumbre_domain::decide::standard::Check,
     pub weight: u32,
     pub critical: bool,
     pub outcome: Outcome,
@@ -188,6 +191,20 @@ pub struct AuditDetail {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>)]
     pub disputable_until: Option<OffsetDateTime>,
+}
+
+/// A dispute waiting for a reviewer's decision.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpenDispute {
+    pub id: i64,
+    pub audit_id: i64,
+    pub unit_name: String,
+    /// The disputed item's standard, by name.
+    pub item: String,
+    pub reason: String,
+    pub raised_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
 }
 
 /// Which audits a list holds.
@@ -547,6 +564,7 @@ impl Store {
                 standard_id: col(r, "standard_id")?,
                 standard_version: col(r, "standard_version")?,
                 name: standard.name.clone(),
+                check: standard.check,
                 weight: standard.weight.points(),
                 critical: standard.critical,
                 outcome: outcome_of(&col::<String>(r, "outcome")?)?,
@@ -595,6 +613,39 @@ impl Store {
             disputable_until: published_at.map(|p| p + time::Duration::days(days)),
             published_at,
         })
+    }
+
+    /// The disputes waiting for a decision, oldest first (reviewers).
+    pub async fn open_disputes(&self, tenant: TenantId) -> Result<Vec<OpenDispute>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.audit_id, u.name AS unit_name, i.item_key, d.reason, d.raised_by, \
+             d.raised_at, a.form FROM audit_disputes d JOIN audits au ON au.id = d.audit_id \
+             JOIN audit_items i ON i.audit_id = d.audit_id AND i.position = d.position \
+             JOIN audit_assignments a ON a.id = au.assignment_id JOIN units u ON u.id = au.unit_id \
+             WHERE d.tenant_id = $1 AND d.decision IS NULL ORDER BY d.raised_at, d.id",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let key: String = col(r, "item_key")?;
+                let form: Vec<FormItem> =
+                    crate::store::json(&col::<String>(r, "form")?, "assignment form")?;
+                Ok(OpenDispute {
+                    id: col(r, "id")?,
+                    audit_id: col(r, "audit_id")?,
+                    unit_name: col(r, "unit_name")?,
+                    item: form
+                        .iter()
+                        .find(|f| f.key == key)
+                        .map_or(key.clone(), |f| f.standard.name.clone()),
+                    reason: col(r, "reason")?,
+                    raised_by: col(r, "raised_by")?,
+                    raised_at: from_millis(col(r, "raised_at")?),
+                })
+            })
+            .collect()
     }
 
     /// The audited unit's manager disputes failed items of a published audit, each with

@@ -8,7 +8,7 @@ pub mod vision;
 
 pub use audits::{
     AuditDetail, AuditFilter, AuditItem, AuditReader, AuditStatus, AuditSummary, Dispute,
-    DisputeDecision, NewAudit, Review,
+    DisputeDecision, NewAudit, OpenDispute, Review,
 };
 pub use programmes::{
     Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, FormItem, Programme,

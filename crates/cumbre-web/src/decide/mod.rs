@@ -3,5 +3,9 @@
 //! (shopping_api.rs).
 
 pub mod api;
+pub mod assignments;
+pub mod audits;
+pub mod form;
+pub mod roles;
 pub mod shopping_api;
 pub mod vision;

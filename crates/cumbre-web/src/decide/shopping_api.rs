@@ -7,8 +7,10 @@
 //! assignments and reports; managers and employees read the published audits of their
 //! units, and the unit's manager disputes items.
 
+use super::form::{FormSection, sections};
+use super::roles::{assignments_of, audit_reader, disputes, reviewer};
 use crate::platform::api::Id;
-use crate::platform::auth::{ApiCtx, Ctx};
+use crate::platform::auth::ApiCtx;
 use crate::platform::extract::{JsonBody, Path, body, params};
 use crate::platform::input::optional_id;
 use crate::{AppError, AppState};
@@ -17,7 +19,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cumbre_domain::access::{Role, Scope};
+use cumbre_domain::access::Role;
 use cumbre_domain::calendar::{parse_day, parse_instant};
 use cumbre_domain::decide::audit::RawAnswer;
 use cumbre_domain::decide::programme::{DEFAULT_DISPUTE_DAYS, Frequency, ProgrammeDefinition};
@@ -25,7 +27,7 @@ use cumbre_domain::improve::period::day_start;
 use cumbre_domain::{Field, InvalidInput, UnitId, UserId};
 use cumbre_store::decide::{
     Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, AuditDetail, AuditFilter,
-    AuditReader, AuditStatus, AuditSummary, DisputeDecision, FormItem, NewAudit, Programme, Review,
+    AuditStatus, AuditSummary, DisputeDecision, NewAudit, Programme, Review,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -44,27 +46,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review_audit))
         .routes(routes!(dispute_audit))
         .routes(routes!(decide_dispute))
-}
-
-/// Administrators and executives review audits and decide disputes.
-fn reviewer(ctx: &Ctx) -> Result<(), AppError> {
-    if matches!(ctx.user.role, Role::Admin | Role::Executive) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-/// What `ctx` reads of audits.
-pub fn audit_reader(ctx: &Ctx) -> AuditReader {
-    match ctx.user.role {
-        Role::Auditor => AuditReader::Auditor {
-            tenant: ctx.user.tenant,
-            user: ctx.user.id,
-        },
-        Role::Admin | Role::Executive => AuditReader::Reviewer(ctx.user.tenant),
-        Role::Manager | Role::Employee => AuditReader::Unit(ctx.scope.clone()),
-    }
 }
 
 /// The programmes (reviewers: a covert programme's plan is no business of the units it
@@ -227,15 +208,6 @@ async fn list_assignments(
     ))
 }
 
-/// `Some(user)`: an auditor, who sees only their own; `None`: a reviewer, who sees all.
-fn assignments_of(ctx: &Ctx) -> Result<Option<UserId>, AppError> {
-    match ctx.user.role {
-        Role::Auditor => Ok(Some(ctx.user.id)),
-        Role::Admin | Role::Executive => Ok(None),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 /// An assignment with what the shopper needs: the briefing and the form.
 #[derive(Serialize, ToSchema)]
 struct AssignmentDetail {
@@ -245,14 +217,6 @@ struct AssignmentDetail {
     covert: bool,
     /// The form's sections: each moment of truth with its items, in the scenario's order.
     sections: Vec<FormSection>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct FormSection {
-    touchpoint_id: i64,
-    /// In the caller's language.
-    touchpoint: String,
-    items: Vec<FormItem>,
 }
 
 /// One assignment (its auditor, or a reviewer).
@@ -282,29 +246,6 @@ async fn get_assignment(
         sections: sections(&form, &touchpoints, ctx.lang),
         assignment,
     }))
-}
-
-/// The form grouped by moment of truth, in form order.
-fn sections(
-    form: &[FormItem],
-    touchpoints: &[cumbre_store::listen::Touchpoint],
-    lang: cumbre_domain::Lang,
-) -> Vec<FormSection> {
-    let mut out: Vec<FormSection> = Vec::new();
-    for item in form {
-        match out.last_mut() {
-            Some(s) if s.touchpoint_id == item.touchpoint_id => s.items.push(item.clone()),
-            _ => out.push(FormSection {
-                touchpoint_id: item.touchpoint_id,
-                touchpoint: touchpoints
-                    .iter()
-                    .find(|t| t.id == item.touchpoint_id)
-                    .map_or(String::new(), |t| t.name.get(lang).to_owned()),
-                items: vec![item.clone()],
-            }),
-        }
-    }
-    out
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]
@@ -649,7 +590,7 @@ async fn dispute_audit(
     Path(id): Path<i64>,
     payload: Result<JsonBody<DisputeBody>, AppError>,
 ) -> Result<Response, AppError> {
-    if ctx.user.role != Role::Manager || !matches!(ctx.scope, Scope::Subtree { .. }) {
+    if !disputes(&ctx) {
         return Err(AppError::Forbidden);
     }
     let b = body(payload)?;

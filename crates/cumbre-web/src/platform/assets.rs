@@ -33,6 +33,10 @@ pub async fn kiosk_js() -> Response {
     asset(JS, include_str!("../../static/kiosk.js"))
 }
 
+pub async fn audit_js() -> Response {
+    asset(JS, include_str!("../../static/audit.js"))
+}
+
 pub async fn builder_js() -> Response {
     asset(JS, include_str!("../../static/builder.js"))
 }

@@ -33,7 +33,6 @@ pub fn areas(role: Role) -> Vec<Area> {
         links,
         built: true,
     };
-    // The auditor's work (mystery shopping) belongs to Decide, which does not exist yet.
     let staff = role.serves();
     let mut recover = Vec::new();
     if staff {
@@ -59,9 +58,12 @@ pub fn areas(role: Role) -> Vec<Area> {
             "decide",
             "area.decide",
             "area.decide.summary",
+            // Everyone reaches mystery shopping: the auditor's visits, the reviewers'
+            // queue, the units' published audits.
             vec![
                 ("/vision", "nav.vision"),
                 ("/touchpoints", "nav.touchpoints"),
+                ("/audits", "nav.audits"),
             ],
         ),
         area(

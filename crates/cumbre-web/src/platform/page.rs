@@ -74,6 +74,10 @@ impl Chrome {
             "published" => Some("notice.published"),
             "unchanged" => Some("notice.unchanged"),
             "read" => Some("notice.read"),
+            "submitted" => Some("notice.submitted"),
+            "returned" => Some("notice.returned"),
+            "disputed" => Some("notice.disputed"),
+            "decided" => Some("notice.decided"),
             _ => None,
         });
         self

@@ -48,6 +48,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/static/survey.js", "public", ""),
     ("GET", "/static/kiosk.js", "public", ""),
     ("GET", "/static/builder.js", "public", ""),
+    ("GET", "/static/audit.js", "public", ""),
     // Every signed-in user: their home, profile and tokens.
     ("GET", "/", "yyyyy", ""),
     ("POST", "/logout", "yyyyy", ""),
@@ -271,6 +272,13 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     // Mystery shopping: administrators plan, administrators and executives review, an
     // auditor sees only their own work, the units read their published audits and their
     // manager disputes (a covert programme's plan is not the units' to see).
+    ("GET", "/audits", "yyyyy", ""),
+    ("GET", "/audits/{id}", "yyyyy", ""),
+    ("POST", "/audits/{id}/review", "yynnn", ""),
+    ("POST", "/audits/{id}/disputes", "nnynn", ""),
+    ("POST", "/disputes/{id}", "yynnn", ""),
+    ("GET", "/assignments/{id}", "yynny", ""),
+    ("POST", "/assignments/{id}", "nnnny", ""),
     ("GET", "/api/v1/programmes", "yynnn", ""),
     ("POST", "/api/v1/programmes", "ynnnn", ""),
     ("POST", "/api/v1/programmes/{id}/assignments", "ynnnn", ""),

@@ -27,6 +27,7 @@ mod recover_pages;
 mod scope;
 mod security;
 mod shopping;
+mod shopping_browser;
 mod smtp;
 mod store;
 mod vision;

@@ -13,10 +13,10 @@ both!(a_programme_assigns_each_unit_one_visit_per_period_in_rotation);
 both!(an_audit_is_sent_once_scored_reviewed_and_published);
 both!(an_overturned_dispute_recomputes_the_score_and_keeps_the_original);
 
-struct Fixture {
-    app: TestApp,
-    admin: String,
-    auditors: [(String, i64); 2],
+pub(crate) struct Fixture {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) auditors: [(String, i64); 2],
     programme: i64,
     units: [i64; 2],
 }
@@ -29,7 +29,7 @@ async fn user_id(app: &TestApp, token: &str) -> i64 {
 
 /// The demo with a monthly programme over two hotels (Cancún, and the first of the
 /// others), through every moment of truth, with both demo auditors.
-async fn fixture(backend: Backend) -> Fixture {
+pub(crate) async fn fixture(backend: Backend) -> Fixture {
     let app = TestApp::demo(backend).await;
     let admin = app.token("admin@demo.test").await;
     let a1 = app.token("auditor@demo.test").await;
@@ -94,7 +94,7 @@ impl Fixture {
     }
 
     /// The November assignment of the Cancún hotel, with its auditor's token and form.
-    async fn cancun_visit(&self) -> (String, i64, Value) {
+    pub(crate) async fn cancun_visit(&self) -> (String, i64, Value) {
         self.generate("2026-11-10").await;
         let all = self.assignments(&self.admin).await;
         let a = all
@@ -135,7 +135,7 @@ impl Fixture {
 }
 
 /// Every item of `detail`'s form in order: (key, weight, critical, time limit?, section).
-fn form_items(detail: &Value) -> Vec<(String, u64, bool, bool, i64)> {
+pub(crate) fn form_items(detail: &Value) -> Vec<(String, u64, bool, bool, i64)> {
     detail["sections"]
         .as_array()
         .expect("sections")
@@ -766,4 +766,180 @@ async fn an_overturned_dispute_recomputes_the_score_and_keeps_the_original(backe
     f.app.clock.advance(time::Duration::days(8));
     let late = dispute(manager, json!([{"key": plain.0, "reason": "Tarde"}])).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+}
+
+both!(the_pages_carry_a_visit_from_the_phone_form_to_a_decided_dispute);
+
+/// The form fields the phone page sends for `detail`'s items: everything passes except
+/// `failed`, which fails with a note.
+fn page_fields(detail: &Value, failed: &str) -> Vec<(String, String)> {
+    let mut out = vec![("visited_at".to_owned(), "2026-11-20T14:30".to_owned())];
+    for (key, _, _, timed, _) in form_items(detail) {
+        let fail = key == failed;
+        if timed {
+            out.push((
+                format!("measured:{key}"),
+                if fail { "99" } else { "1" }.into(),
+            ));
+        } else {
+            out.push((
+                format!("outcome:{key}"),
+                if fail { "fail" } else { "pass" }.into(),
+            ));
+        }
+        out.push((
+            format!("note:{key}"),
+            if fail { "Nadie saludó al llegar" } else { "" }.into(),
+        ));
+    }
+    out
+}
+
+async fn the_pages_carry_a_visit_from_the_phone_form_to_a_decided_dispute(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let (token, assignment, detail) = f.cancun_visit().await;
+    let email = if token == f.auditors[0].0 {
+        "auditor@demo.test"
+    } else {
+        "auditor2@demo.test"
+    };
+    let shopper = app.login(email).await;
+    let list = app.get(Some(&shopper), "/audits").await;
+    assert!(
+        list.body.contains(&format!("/assignments/{assignment}")),
+        "the visit is listed for its shopper"
+    );
+    let form = app
+        .get(Some(&shopper), &format!("/assignments/{assignment}"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("id=\"audit-form\""));
+    assert!(form.body.contains("Reserve por teléfono"), "the briefing");
+    let key = form
+        .body
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page's key")
+        .to_owned();
+    let critical = form_items(&detail)
+        .into_iter()
+        .find(|i| i.2 && !i.3)
+        .expect("a critical behaviour");
+    let mut fields = page_fields(&detail, &critical.0);
+    fields.push(("key".into(), key.clone()));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // A failure without a note is refused with the item named; nothing is stored.
+    let mut no_note = pairs.clone();
+    no_note.retain(|(k, _)| *k != format!("note:{}", critical.0));
+    let refused = app
+        .post(&shopper, &format!("/assignments/{assignment}"), &no_note)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sent = app
+        .post(&shopper, &format!("/assignments/{assignment}"), &pairs)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert_eq!(sent.location(), "/audits?ok=submitted");
+    // The phone sends the queued form again: stored once.
+    let again = app
+        .post(&shopper, &format!("/assignments/{assignment}"), &pairs)
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    let audits = app
+        .api(&f.admin, Method::GET, "/api/v1/audits", None)
+        .await
+        .json();
+    assert_eq!(audits.as_array().map(Vec::len), Some(1));
+    let id = audits[0]["id"].as_i64().expect("id");
+    assert_eq!(
+        audits[0]["visited_at"], "2026-11-20T19:30:00Z",
+        "the tenant's zone"
+    );
+
+    // The reviewer finds it waiting and publishes it from the page.
+    let ceo = app.login("ceo@demo.test").await;
+    let queue = app.get(Some(&ceo), "/audits").await;
+    assert!(
+        queue.body.contains(&format!("/audits/{id}")),
+        "{}",
+        queue.body
+    );
+    let page = app.get(Some(&ceo), &format!("/audits/{id}")).await;
+    assert!(page.body.contains("id=\"review-form\""));
+    let reply = app
+        .post(
+            &ceo,
+            &format!("/audits/{id}/review"),
+            &[("decision", "publish")],
+        )
+        .await;
+    assert_eq!(reply.location(), format!("/audits/{id}?ok=published"));
+
+    // The hotel's manager reads it (not who the shopper was) and disputes the failure.
+    let manager = app.login("manager@demo.test").await;
+    let page = app.get(Some(&manager), &format!("/audits/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains(email),
+        "the shopper stays anonymous to the unit"
+    );
+    assert!(page.body.contains("No cumple"));
+    assert!(page.body.contains("Nadie saludó al llegar"));
+    assert!(page.body.contains("id=\"dispute-form\""));
+    let reason = format!("reason:{}", critical.0);
+    let reply = app
+        .post(
+            &manager,
+            &format!("/audits/{id}/disputes"),
+            &[
+                ("item", critical.0.as_str()),
+                (reason.as_str(), "La grabación muestra el saludo"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.location(),
+        format!("/audits/{id}?ok=disputed"),
+        "{}",
+        reply.body
+    );
+
+    // The reviewer overturns it from the page; everyone sees the new score and the history.
+    let page = app.get(Some(&ceo), &format!("/audits/{id}")).await;
+    let dispute = page
+        .body
+        .split("action=\"/disputes/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the decision form")
+        .to_owned();
+    let reply = app
+        .post(
+            &ceo,
+            &format!("/disputes/{dispute}"),
+            &[
+                ("decision", "overturned"),
+                ("reason", "El video lo confirma"),
+                ("audit", &id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.location(), format!("/audits/{id}?ok=decided"));
+    let page = app.get(Some(&manager), &format!("/audits/{id}")).await;
+    assert!(
+        page.body.contains("Anulado: cuenta como cumplido"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("El video lo confirma"));
+    assert!(page.body.contains("el reporte original decía"));
+    assert!(
+        !page.body.contains("id=\"dispute-form\""),
+        "nothing left to dispute"
+    );
 }

@@ -184,6 +184,8 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
         c.delete_all_cookies().await.expect("sign out");
         sign_in(&c, &base, email, "/").await;
         let mut pages = links(&c, "nav.main-nav a").await;
+        // Decide is reached from the home page: the vision, the journey, mystery shopping.
+        pages.extend(links(&c, "#area-decide a").await);
         let lines = c
             .execute(
                 "return new Set(Array.from(document.querySelectorAll('nav.main-nav a')).map(a => a.offsetTop)).size;",
@@ -248,6 +250,14 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
                 "/cases" => {
                     if let Some(case) = links(&c, "#cases tbody a").await.first() {
                         pages.push(case.clone());
+                    }
+                }
+                // An audit, and for a shopper the form of a visit to make.
+                "/audits" => {
+                    for css in ["#audit-list tbody a", "#my-visits a"] {
+                        if let Some(first) = links(&c, css).await.first() {
+                            pages.push(first.clone());
+                        }
                     }
                 }
                 _ => {}
