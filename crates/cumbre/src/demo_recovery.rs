@@ -281,7 +281,7 @@ async fn answer_winback(
     Ok(())
 }
 
-async fn actor(
+pub(crate) async fn actor(
     store: &Store,
     tenant: TenantId,
     cache: &mut HashMap<i64, Actor>,

@@ -13,6 +13,7 @@ use cumbre_domain::decide::programme::{Frequency, ProgrammeDefinition};
 use cumbre_domain::decide::standard::Check;
 use cumbre_domain::demo::responses::WORSENING;
 use cumbre_domain::org::UnitKind;
+use cumbre_domain::recover::{CaseStatus, Resolution};
 use cumbre_store::Store;
 use cumbre_store::decide::{AssignmentFilter, AuditReader, DisputeDecision, NewAudit, Review};
 use jiff::ToSpan;
@@ -32,11 +33,13 @@ pub async fn history(
 ) -> anyhow::Result<()> {
     let grant = AdminGrant::operator(tenant);
     let users = store.list_users(&grant).await?;
-    let auditors: Vec<_> = users
+    // In the order they were taken on: the first is the lenient one.
+    let mut auditors: Vec<_> = users
         .iter()
         .filter(|u| u.role == Role::Auditor)
         .map(|u| (u.id, u.email.clone()))
         .collect();
+    auditors.sort_by_key(|(id, _)| id.0);
     if auditors.len() < 2 {
         return Ok(());
     }
@@ -77,6 +80,8 @@ pub async fn history(
         .await?;
     let mut rng = fastrand::Rng::with_seed(seed ^ 0x5407_0a0e);
     let mut disputed = 0;
+    // Corrective actions opened by publications: (case, when).
+    let mut corrective: Vec<(i64, OffsetDateTime)> = Vec::new();
     for back in (0..=MONTHS).rev() {
         let month = today
             .first_of_month()
@@ -141,7 +146,7 @@ pub async fn history(
             let answers = form
                 .iter()
                 .map(|item| {
-                    let truly_done = visit_rng.u32(..100) < 90;
+                    let truly_done = visit_rng.u32(..100) < 95;
                     let draw = visit_rng.u32(..100);
                     let seen_done = if truly_done {
                         draw < PASS_WHEN_DONE[strict.min(1)]
@@ -228,6 +233,16 @@ pub async fn history(
             store
                 .review_audit(tenant, audit, Review::Publish, "", &reviewer, reviewed)
                 .await?;
+            let published = store
+                .get_audit(&AuditReader::Reviewer(tenant), audit)
+                .await?;
+            corrective.extend(
+                published
+                    .items
+                    .iter()
+                    .filter_map(|i| i.case_id)
+                    .map(|c| (c, reviewed)),
+            );
             // Managers dispute a few failures of the last months.
             if back <= 2 && disputed < 3 && rng.u32(..100) < 30 {
                 let manager = users
@@ -240,6 +255,56 @@ pub async fn history(
                 .await?;
             }
         }
+    }
+    resolve_corrective(store, tenant, &corrective, now).await
+}
+
+/// The hotels worked their corrective actions: those older than ten days were talked
+/// over with the team and resolved; the recent ones are still open.
+async fn resolve_corrective(
+    store: &Store,
+    tenant: TenantId,
+    cases: &[(i64, OffsetDateTime)],
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let mut actors = std::collections::HashMap::new();
+    for &(case, opened) in cases {
+        if opened + Duration::days(10) > now {
+            continue;
+        }
+        let detail = store.get_case(&Scope::Tenant(tenant), case, now).await?;
+        let Some(owner) = detail.case.owner_id else {
+            continue;
+        };
+        let actor = crate::demo_recovery::actor(store, tenant, &mut actors, owner).await?;
+        store
+            .move_case(
+                &actor,
+                case,
+                CaseStatus::Contacted,
+                "Lo revisé con el turno que atendió la visita.",
+                None,
+                opened + Duration::days(1),
+            )
+            .await?;
+        let resolution = Resolution {
+            action_taken:
+                "Se reentrenó al turno en el estándar y se verificó en la visita siguiente.".into(),
+            root_cause_id: None,
+            compensation_type: String::new(),
+            compensation_cents: 0,
+            lessons: String::new(),
+        };
+        store
+            .move_case(
+                &actor,
+                case,
+                CaseStatus::Resolved,
+                "",
+                Some(&resolution),
+                opened + Duration::days(3),
+            )
+            .await?;
     }
     Ok(())
 }

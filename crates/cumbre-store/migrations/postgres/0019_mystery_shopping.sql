@@ -107,6 +107,8 @@ CREATE TABLE audit_items (
     note              TEXT    NOT NULL,
     -- What counts after disputes (an overturned failure counts as passed).
     counted           TEXT    NOT NULL,
+    -- The corrective action a failed critical item opened when the audit was published.
+    case_id           BIGINT  REFERENCES cases(id),
     PRIMARY KEY (audit_id, position)
 );
 CREATE INDEX audit_items_standard ON audit_items (standard_id);

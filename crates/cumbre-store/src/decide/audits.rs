@@ -126,6 +126,8 @@ pub struct AuditItem {
     pub note: String,
     /// What counts after disputes.
     pub counted: Outcome,
+    /// The corrective action (a recovery case) a failed critical item opened.
+    pub case_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -469,6 +471,10 @@ impl Store {
             .bind(to_millis(now))
             .execute(&mut *w.tx)
             .await?;
+        if review == Review::Publish {
+            self.open_corrective_actions(&mut w.tx, tenant, id, now)
+                .await?;
+        }
         record(
             &mut w.tx,
             tenant,
@@ -484,6 +490,76 @@ impl Store {
         )
         .await?;
         w.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a recovery case for each failed critical item of a published audit, in the
+    /// publication's transaction: the corrective action has an owner (who answers for the
+    /// unit), deadlines from the service levels, escalation and notification, as any case.
+    async fn open_corrective_actions(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tenant: TenantId,
+        audit: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let row = sqlx::query(
+            "SELECT au.unit_id, au.visited_at, a.form FROM audits au \
+             JOIN audit_assignments a ON a.id = au.assignment_id WHERE au.id = $1",
+        )
+        .bind(audit)
+        .fetch_one(&mut **tx)
+        .await?;
+        let form: Vec<FormItem> =
+            crate::store::json(&col::<String>(&row, "form")?, "assignment form")?;
+        let unit = self
+            .get_unit(&Scope::Tenant(tenant), UnitId(col(&row, "unit_id")?))
+            .await?;
+        let failed = sqlx::query(
+            "SELECT position, item_key, touchpoint_id, note FROM audit_items \
+             WHERE audit_id = $1 AND counted = 'fail' AND case_id IS NULL ORDER BY position",
+        )
+        .bind(audit)
+        .fetch_all(&mut **tx)
+        .await?;
+        for f in &failed {
+            let key: String = col(f, "item_key")?;
+            let Some(item) = form.iter().find(|i| i.key == key && i.standard.critical) else {
+                continue;
+            };
+            let title: String = format!("Huésped misterioso: {}", item.standard.name)
+                .chars()
+                .take(200)
+                .collect();
+            let note: String = col(f, "note")?;
+            let case = self
+                .insert_case(
+                    tx,
+                    &crate::recover::actions::CaseOpening {
+                        tenant,
+                        unit: &unit,
+                        touchpoint_id: Some(col(f, "touchpoint_id")?),
+                        title: &title,
+                        priority: cumbre_domain::recover::Priority::High,
+                        customer_name: "",
+                        customer_email: "",
+                        customer_phone: "",
+                        note: Some(note.as_str()).filter(|n| !n.is_empty()),
+                        created_by: &format!("audit {audit}"),
+                        actor: None,
+                    },
+                    now,
+                )
+                .await?;
+            sqlx::query(
+                "UPDATE audit_items SET case_id = $3 WHERE audit_id = $1 AND position = $2",
+            )
+            .bind(audit)
+            .bind(col::<i64>(f, "position")?)
+            .bind(case)
+            .execute(&mut **tx)
+            .await?;
+        }
         Ok(())
     }
 
@@ -545,7 +621,7 @@ impl Store {
         };
         let items = sqlx::query(
             "SELECT position, touchpoint_id, item_key, standard_id, standard_version, outcome, \
-             measured, note, counted FROM audit_items WHERE audit_id = $1 ORDER BY position",
+             measured, note, counted, case_id FROM audit_items WHERE audit_id = $1 ORDER BY position",
         )
         .bind(id)
         .fetch_all(self.pool())
@@ -571,6 +647,7 @@ impl Store {
                 measured: col::<Option<i64>>(r, "measured")?.and_then(|m| u32::try_from(m).ok()),
                 note: col(r, "note")?,
                 counted: outcome_of(&col::<String>(r, "counted")?)?,
+                case_id: col(r, "case_id")?,
                 key,
             })
         })

@@ -2,7 +2,9 @@
 //! every version they had, and the mystery-shopper programmes that audit them.
 
 pub mod audits;
+pub mod calibration;
 pub mod programmes;
+pub mod results;
 pub mod standards;
 pub mod vision;
 
@@ -10,8 +12,10 @@ pub use audits::{
     AuditDetail, AuditFilter, AuditItem, AuditReader, AuditStatus, AuditSummary, Dispute,
     DisputeDecision, NewAudit, OpenDispute, Review,
 };
+pub use calibration::{AuditorFigures, AuditorPair, Calibration};
 pub use programmes::{
     Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, FormItem, Programme,
 };
+pub use results::{AuditResults, MonthScore, StandardResult};
 pub use standards::{NewStandard, Saved, Standard, StandardVersion};
 pub use vision::{CompanyValue, Reader, Readers, UnitReaders, Vision};

@@ -100,6 +100,10 @@ struct AuditsPage {
     /// (dispute id, audit id, unit, item, reason, raised by, when)
     open_disputes: Vec<(i64, i64, String, String, String, String, String)>,
     audits: Vec<AuditRow>,
+    /// (shopper, published, mean score, disputes, overturned with its rate)
+    auditors: Vec<(String, String, String, String, String)>,
+    /// (first, second, visits, agreement, kappa, who is more lenient)
+    pairs: Vec<(String, String, String, String, String, String)>,
 }
 
 impl AuditsPage {
@@ -179,8 +183,16 @@ pub async fn list(
     } else {
         Vec::new()
     };
+    let chrome = Chrome::for_user(&ctx, "audits").with_notice(n.ok.as_deref());
+    let (auditors, pairs) = if is_reviewer {
+        calibration_rows(&state.store.calibration(tenant).await?, &chrome)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     page(&AuditsPage {
-        chrome: Chrome::for_user(&ctx, "audits").with_notice(n.ok.as_deref()),
+        chrome,
+        auditors,
+        pairs,
         visits,
         is_auditor,
         is_reviewer,
@@ -192,6 +204,57 @@ pub async fn list(
             .map(|a| row(a, &clock, show_auditor))
             .collect(),
     })
+}
+
+type FigureRow = (String, String, String, String, String);
+type PairRow = (String, String, String, String, String, String);
+
+/// The shoppers' figures and agreement, in words.
+fn calibration_rows(
+    c: &cumbre_store::decide::Calibration,
+    chrome: &Chrome,
+) -> (Vec<FigureRow>, Vec<PairRow>) {
+    let tr = &chrome.tr;
+    let auditors = c
+        .auditors
+        .iter()
+        .map(|a| {
+            (
+                a.email.clone(),
+                tr.int(a.published as i64),
+                percent(a.mean_score),
+                tr.int(a.disputes as i64),
+                match a.overturn_rate {
+                    Some(r) => format!("{} ({:.0} %)", tr.int(a.overturned as i64), r * 100.0),
+                    None => "—".to_owned(),
+                },
+            )
+        })
+        .collect();
+    let pairs = c
+        .pairs
+        .iter()
+        .map(|p| {
+            let lenient = match p
+                .first_passed_second_failed
+                .cmp(&p.second_passed_first_failed)
+            {
+                std::cmp::Ordering::Greater => tr.f("audits.more_lenient", &p.first),
+                std::cmp::Ordering::Less => tr.f("audits.more_lenient", &p.second),
+                std::cmp::Ordering::Equal => tr.t("audits.as_strict").to_owned(),
+            };
+            (
+                p.first.clone(),
+                p.second.clone(),
+                tr.int(p.visits as i64),
+                percent(Some(p.observed * 100.0)),
+                p.kappa
+                    .map_or_else(|| "—".to_owned(), |k| format!("{k:.2}")),
+                lenient,
+            )
+        })
+        .collect();
+    (auditors, pairs)
 }
 
 /// `Name <e-mail>` → `Name`.
@@ -217,6 +280,8 @@ pub struct ItemView {
     pub counted: Option<Outcome>,
     pub disputable: bool,
     pub dispute: Option<DisputeView>,
+    /// The corrective action a failed critical item opened.
+    pub case_id: Option<i64>,
 }
 
 pub struct DisputeView {
@@ -401,6 +466,7 @@ fn sections_of(
             counted: (i.counted != i.outcome).then_some(i.counted),
             disputable: can_dispute && i.outcome == Outcome::Fail && dispute.is_none(),
             dispute,
+            case_id: i.case_id,
         };
         let section = i.touchpoint_id.to_string();
         match out.last_mut() {

@@ -27,7 +27,7 @@ use cumbre_domain::improve::period::day_start;
 use cumbre_domain::{Field, InvalidInput, UnitId, UserId};
 use cumbre_store::decide::{
     Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, AuditDetail, AuditFilter,
-    AuditStatus, AuditSummary, DisputeDecision, NewAudit, Programme, Review,
+    AuditStatus, AuditSummary, Calibration, DisputeDecision, NewAudit, Programme, Review,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review_audit))
         .routes(routes!(dispute_audit))
         .routes(routes!(decide_dispute))
+        .routes(routes!(auditors))
 }
 
 /// The programmes (reviewers: a covert programme's plan is no business of the units it
@@ -633,4 +634,17 @@ async fn decide_dispute(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// How the shoppers grade (reviewers): each one's published audits, mean score and
+/// overturned disputes; for visits made twice, how far each pair agrees (percent
+/// agreement, Cohen's kappa, and who passes what the other fails).
+#[utoipa::path(get, path = "/api/v1/auditors", tag = "decide",
+    responses((status = 200, description = "The shoppers' figures.", body = Calibration)))]
+async fn auditors(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<Calibration>, AppError> {
+    reviewer(&ctx)?;
+    Ok(Json(state.store.calibration(ctx.user.tenant).await?))
 }

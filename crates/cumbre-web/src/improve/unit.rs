@@ -54,6 +54,65 @@ struct UnitPage {
     /// Invitations delivered and answered, for the rate's caption.
     invited: (i64, i64),
     slices: Slices,
+    /// What the mystery shoppers found here in the range, when they came.
+    audits: Option<AuditsView>,
+}
+
+/// The mystery-shopper results beside the customers' figures.
+struct AuditsView {
+    score: Figure,
+    critical: i64,
+    /// (month, score, n, interval, sufficient)
+    months: Vec<(String, String, i64, String, bool)>,
+    /// (standard, moment of truth, pass rate, n, interval, sufficient, critical)
+    standards: Vec<(String, String, String, i64, String, bool, bool)>,
+}
+
+fn audits_view(
+    r: &cumbre_store::decide::AuditResults,
+    touchpoints: &[cumbre_store::listen::Touchpoint],
+    lang: cumbre_domain::Lang,
+) -> Option<AuditsView> {
+    if r.score.n == 0 {
+        return None;
+    }
+    let text = |e: &cumbre_domain::improve::stats::Estimate| {
+        e.value.map_or("—".to_owned(), |v| format!("{v:.0} %"))
+    };
+    let ci =
+        |e: &cumbre_domain::improve::stats::Estimate| super::interval_text(e.ci_low.zip(e.ci_high));
+    Some(AuditsView {
+        score: super::rate_figure(&r.score),
+        critical: r.critical_failures,
+        months: r
+            .months
+            .iter()
+            .map(|m| {
+                (
+                    m.month.clone(),
+                    text(&m.score),
+                    m.score.n,
+                    ci(&m.score),
+                    m.score.sufficient,
+                )
+            })
+            .collect(),
+        standards: r
+            .standards
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    crate::decide::form::touchpoint_name(touchpoints, s.touchpoint_id, lang),
+                    text(&s.passed),
+                    s.passed.n,
+                    ci(&s.passed),
+                    s.passed.sufficient,
+                    s.critical,
+                )
+            })
+            .collect(),
+    })
 }
 
 /// The unit among all the units beside it (same parent), in the whole company: its rank
@@ -333,7 +392,19 @@ pub async fn show(
         return out.finish("unit.csv");
     }
     let surveys = survey_filter(&state, &ctx.scope, survey).await?;
+    let audit_results = state
+        .store
+        .audit_results(
+            &ctx.scope,
+            &unit.path,
+            utc_bounds(&c.zone, from, to),
+            &c.zone,
+            min_sample,
+        )
+        .await?;
+    let all_touchpoints = state.store.list_touchpoints(tenant).await?;
     page(&UnitPage {
+        audits: audits_view(&audit_results, &all_touchpoints, ctx.lang),
         surveys,
         can_set_targets: ctx.user.role.leads(),
         kpis,

@@ -292,6 +292,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("POST", "/api/v1/audits/{id}/review", "yynnn", ""),
     ("POST", "/api/v1/audits/{id}/disputes", "nnynn", ""),
     ("POST", "/api/v1/disputes/{id}", "yynnn", ""),
+    ("GET", "/api/v1/auditors", "yynnn", ""),
     (
         "POST",
         "/api/v1/standards",

@@ -560,6 +560,79 @@ async fn an_audit_is_sent_once_scored_reviewed_and_published(backend: Backend) {
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     assert_eq!(list[0]["status"], "published");
     assert_eq!(list[0]["earned"], json!(total - knocked));
+    // The failed critical item opened a corrective action: a recovery case at the hotel,
+    // owned, with deadlines, about that moment of truth.
+    let published = app
+        .api(&manager, Method::GET, &format!("/api/v1/audits/{id}"), None)
+        .await
+        .json();
+    let item = published["items"]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["key"] == json!(critical.0)))
+        .expect("the critical item");
+    let case = item["case_id"].as_i64().expect("a corrective action");
+    assert!(
+        published["items"].as_array().is_some_and(|l| l
+            .iter()
+            .filter(|i| !i["case_id"].is_null())
+            .count()
+            == 1),
+        "only the critical failure opens one"
+    );
+    let case = app
+        .api(
+            &manager,
+            Method::GET,
+            &format!("/api/v1/cases/{case}"),
+            None,
+        )
+        .await;
+    assert_eq!(case.status, StatusCode::OK, "{}", case.body);
+    let case = case.json();
+    assert_eq!(case["priority"], "high");
+    assert_eq!(case["unit_id"], json!(f.units[0]));
+    assert_eq!(case["touchpoint_id"], json!(critical.4));
+    assert!(case["owner_id"].is_i64(), "{case}");
+    assert!(
+        case["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Huésped misterioso")),
+        "{case}"
+    );
+    // The hotel's dashboard shows what the shoppers found beside the customers' figures.
+    let browser = app.login("manager@demo.test").await;
+    let dashboard = app
+        .get(
+            Some(&browser),
+            &format!(
+                "/dashboard/units/{}?from=2026-11-01&to=2026-11-30",
+                f.units[0]
+            ),
+        )
+        .await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    let section = dashboard
+        .body
+        .split("id=\"unit-audits\"")
+        .nth(1)
+        .expect("the mystery-shopper results");
+    let expected = format!("{:.0} %", (total - knocked) as f64 * 100.0 / total as f64);
+    assert!(section.contains(&expected), "{expected} in {section}");
+    assert!(section.contains("n = 1"));
+    assert!(section.contains("1 punto crítico no cumplido"));
+    // Another hotel's dashboard has none of it.
+    let admin_browser = app.login("admin@demo.test").await;
+    let other = app
+        .get(
+            Some(&admin_browser),
+            &format!(
+                "/dashboard/units/{}?from=2026-11-01&to=2026-11-30",
+                f.units[1]
+            ),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(!other.body.contains("id=\"unit-audits\""));
     // Filters: the unit, the visit's days.
     for (query, expected) in [
         (format!("unit={}", f.units[0]), 1),
@@ -942,4 +1015,105 @@ async fn the_pages_carry_a_visit_from_the_phone_form_to_a_decided_dispute(backen
         !page.body.contains("id=\"dispute-form\""),
         "nothing left to dispute"
     );
+}
+
+both!(two_shoppers_of_one_visit_are_compared_item_by_item);
+
+async fn two_shoppers_of_one_visit_are_compared_item_by_item(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let (token, assignment, detail) = f.cancun_visit().await;
+    let (other_token, other_id) = f
+        .auditors
+        .iter()
+        .find(|(t, _)| *t != token)
+        .cloned()
+        .expect("the other shopper");
+    let second = app
+        .api(
+            &f.admin,
+            Method::POST,
+            &format!("/api/v1/assignments/{assignment}/calibration"),
+            Some(json!({ "auditor_id": other_id })),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let second = second.json()["id"].as_i64().expect("id");
+    let again = app
+        .api(
+            &f.admin,
+            Method::POST,
+            &format!("/api/v1/assignments/{assignment}/calibration"),
+            Some(json!({ "auditor_id": other_id })),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one second visit per shopper"
+    );
+    let items = form_items(&detail);
+    let behaviours: Vec<&str> = items
+        .iter()
+        .filter(|i| !i.3)
+        .map(|i| i.0.as_str())
+        .collect();
+    let (a, b) = (behaviours[0], behaviours[1]);
+    // The first fails A; the second, stricter, fails A and B; both pass the rest.
+    let first = f
+        .submit(&token, "cal-1", &report(assignment, &detail, &[a]))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let other = f
+        .submit(&other_token, "cal-2", &report(second, &detail, &[a, b]))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+
+    let figures = app
+        .api(&f.admin, Method::GET, "/api/v1/auditors", None)
+        .await
+        .json();
+    let pair = &figures["pairs"][0];
+    let n = items.len() as f64;
+    // Hand-computed: n items; they agree on all but B. The first grades n−1 passes and
+    // 1 failure, the second n−2 and 2: chance agreement ((n−1)(n−2) + 1·2) / n².
+    let observed = (n - 1.0) / n;
+    let chance = ((n - 1.0) * (n - 2.0) + 2.0) / (n * n);
+    let kappa = (observed - chance) / (1.0 - chance);
+    assert_eq!(pair["visits"], 1);
+    assert_eq!(pair["items"], json!(items.len()));
+    assert_eq!(pair["agreed"], json!(items.len() - 1));
+    assert!((pair["observed"].as_f64().expect("observed") - observed).abs() < 1e-9);
+    assert!(
+        (pair["kappa"].as_f64().expect("kappa") - kappa).abs() < 1e-9,
+        "{pair}"
+    );
+    // Who is lenient: the one who passed what the other failed.
+    let lenient_first =
+        pair["first_id"] == json!(f.auditors.iter().find(|(t, _)| *t == token).map(|x| x.1));
+    let (passed_failed, failed_passed) = (
+        pair["first_passed_second_failed"].as_i64(),
+        pair["second_passed_first_failed"].as_i64(),
+    );
+    if lenient_first {
+        assert_eq!((passed_failed, failed_passed), (Some(1), Some(0)));
+    } else {
+        assert_eq!((passed_failed, failed_passed), (Some(0), Some(1)));
+    }
+    // A calibration visit never counts for the unit.
+    let reply = app
+        .api(
+            &f.admin,
+            Method::POST,
+            &format!("/api/v1/audits/{}/review", other.json()["id"]),
+            Some(json!({"decision": "publish"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let manager = app.token("manager@demo.test").await;
+    let seen = app
+        .api(&manager, Method::GET, "/api/v1/audits", None)
+        .await
+        .json();
+    assert_eq!(seen, json!([]), "{seen}");
 }

@@ -293,55 +293,104 @@ impl Store {
                 value: t.to_string(),
             }));
         }
-        let sla = self.sla(tenant, input.priority).await?;
-        let clock = self.tenant_clock(tenant).await?;
+        let mut w = self.begin_quiet_write().await?;
+        let id = self
+            .insert_case(
+                &mut w.tx,
+                &CaseOpening {
+                    tenant,
+                    unit: &unit,
+                    touchpoint_id: input.touchpoint_id,
+                    title: &title,
+                    priority: input.priority,
+                    customer_name: &customer_name.unwrap_or_default(),
+                    customer_email: &email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+                    customer_phone: &phone.unwrap_or_default(),
+                    note: note.as_deref(),
+                    created_by: &format!("user {}", actor.user),
+                    actor: Some(actor.user),
+                },
+                now,
+            )
+            .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+}
+
+/// A case about to be opened (checked), by hand or by another step of the loop (a failed
+/// critical item of a mystery-shopper audit opens its corrective action).
+pub(crate) struct CaseOpening<'a> {
+    pub tenant: TenantId,
+    pub unit: &'a crate::org::Unit,
+    pub touchpoint_id: Option<i64>,
+    pub title: &'a str,
+    pub priority: Priority,
+    pub customer_name: &'a str,
+    pub customer_email: &'a str,
+    pub customer_phone: &'a str,
+    pub note: Option<&'a str>,
+    /// Who the case says opened it (`user 5`, `audit 12`).
+    pub created_by: &'a str,
+    pub actor: Option<UserId>,
+}
+
+impl Store {
+    /// Writes a new case in `tx`: deadlines from the tenant's service levels, owned by
+    /// whoever first answers for the unit, who is told by e-mail.
+    pub(crate) async fn insert_case(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        c: &CaseOpening<'_>,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let sla = self.sla(c.tenant, c.priority).await?;
+        let clock = self.tenant_clock(c.tenant).await?;
         let first = to_millis(clock.deadline(now, sla.first_contact_minutes));
         let resolve = to_millis(clock.deadline(now, sla.resolve_minutes));
         let owner = self
-            .responsible_chain(tenant, &unit.path)
+            .responsible_chain(c.tenant, &c.unit.path)
             .await?
             .into_iter()
             .next();
-        let mut w = self.begin_quiet_write().await?;
         let row = sqlx::query(
             "INSERT INTO cases (tenant_id, unit_id, touchpoint_id, title, customer_name, customer_email, customer_phone, \
              language, priority, status, owner_id, first_contact_due_at, resolve_due_at, due_at, search_text, created_by, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'es', $8, 'new', $9, $10, $11, $10, $12, $13, $14, $14) \
              RETURNING id",
         )
-        .bind(tenant.0)
-        .bind(unit.id.0)
-        .bind(input.touchpoint_id)
-        .bind(&title)
-        .bind(customer_name.unwrap_or_default())
-        .bind(email.map(|e| e.as_str().to_owned()).unwrap_or_default())
-        .bind(phone.unwrap_or_default())
-        .bind(input.priority.code())
+        .bind(c.tenant.0)
+        .bind(c.unit.id.0)
+        .bind(c.touchpoint_id)
+        .bind(c.title)
+        .bind(c.customer_name)
+        .bind(c.customer_email)
+        .bind(c.customer_phone)
+        .bind(c.priority.code())
         .bind(owner.as_ref().map(|o| o.user.0))
         .bind(first)
         .bind(resolve)
-        .bind(cumbre_domain::text::fold(&title))
-        .bind(format!("user {}", actor.user))
+        .bind(cumbre_domain::text::fold(c.title))
+        .bind(c.created_by)
         .bind(to_millis(now))
-        .fetch_one(&mut *w.tx)
+        .fetch_one(&mut **tx)
         .await?;
         let id: i64 = col(&row, "id")?;
-        append_event(&mut w.tx, tenant, id, Some(actor.user), "opened",
-            &json!({"priority": input.priority.code(), "note": note, "owner_id": owner.as_ref().map(|o| o.user.0)}), now).await?;
+        append_event(tx, c.tenant, id, c.actor, "opened",
+            &json!({"priority": c.priority.code(), "note": c.note, "owner_id": owner.as_ref().map(|o| o.user.0)}), now).await?;
         if let Some(o) = &owner {
             queue_notification(
-                &mut w.tx,
-                tenant,
+                tx,
+                c.tenant,
                 Some(id),
                 "email",
                 &o.email,
-                &format!("#{id}: {title}"),
+                &format!("#{id}: {}", c.title),
                 &json!({"case_id": id}).to_string(),
                 now,
             )
             .await?;
         }
-        w.commit().await?;
         Ok(id)
     }
 }

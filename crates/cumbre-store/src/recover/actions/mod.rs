@@ -19,6 +19,7 @@ mod notes;
 mod promises;
 mod winback;
 
+pub(crate) use flow::CaseOpening;
 pub use flow::{Moved, NewCase};
 pub use notes::NoteKind;
 pub use promises::Promise;
