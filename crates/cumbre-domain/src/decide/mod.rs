@@ -7,5 +7,6 @@ pub mod audit;
 pub mod calibration;
 pub mod import;
 pub mod programme;
+pub mod risk;
 pub mod standard;
 pub mod vision;

@@ -5,6 +5,7 @@ pub mod audits;
 pub mod calibration;
 pub mod programmes;
 pub mod results;
+pub mod risk;
 pub mod standards;
 pub mod vision;
 
@@ -17,5 +18,6 @@ pub use programmes::{
     Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, FormItem, Programme,
 };
 pub use results::{AuditResults, MonthScore, StandardResult};
+pub use risk::AtRisk;
 pub use standards::{NewStandard, Saved, Standard, StandardVersion};
 pub use vision::{CompanyValue, Reader, Readers, UnitReaders, Vision};

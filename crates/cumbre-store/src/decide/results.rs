@@ -46,6 +46,9 @@ pub struct StandardResult {
     pub name: String,
     pub touchpoint_id: i64,
     pub critical: bool,
+    /// Audits where it applied, and those that found it met.
+    pub applied: i64,
+    pub met: i64,
     /// The share of audits where it applied that found it met, with its interval.
     #[schema(value_type = Object)]
     pub passed: Estimate,
@@ -158,6 +161,8 @@ impl Store {
                         name,
                         touchpoint_id,
                         critical,
+                        applied,
+                        met: passed,
                         passed: share(passed, applied, min_sample),
                     }
                 },

@@ -34,6 +34,74 @@ struct TouchpointsPage {
     /// (position, name, description, where, its standards)
     rows: Vec<(i64, String, String, String, Vec<StandardRow>)>,
     next_position: i64,
+    /// For leaders: the standards at risk in their units over the last 90 days.
+    at_risk: Option<Vec<RiskRow>>,
+}
+
+/// A standard at risk, with its evidence in words.
+struct RiskRow {
+    unit: String,
+    standard: String,
+    touchpoint: String,
+    /// "Confirmed" or "Customers disagree", and what it means.
+    risk: &'static str,
+    explain: &'static str,
+    /// "1 of 3 audits met it"
+    audits: String,
+    /// "CSAT 55 % (n = 200) · company 80 %"
+    customers: String,
+}
+
+/// Days the journey's "standards at risk" looks back.
+const RISK_DAYS: i64 = 90;
+
+fn risk_rows(
+    list: &[cumbre_store::decide::AtRisk],
+    touchpoints: &[cumbre_store::listen::Touchpoint],
+    chrome: &Chrome,
+) -> Vec<RiskRow> {
+    let tr = &chrome.tr;
+    list.iter()
+        .map(|r| {
+            let value = |e: &cumbre_domain::improve::stats::Estimate| match r.metric {
+                cumbre_domain::improve::stats::Metric::Nps => {
+                    e.value.map_or("—".to_owned(), |v| format!("{v:.0}"))
+                }
+                _ => e.value.map_or("—".to_owned(), |v| format!("{v:.0} %")),
+            };
+            let (risk, explain) = match r.risk {
+                cumbre_domain::decide::risk::Risk::Confirmed => {
+                    ("risk.confirmed", "risk.confirmed_explain")
+                }
+                cumbre_domain::decide::risk::Risk::CustomersDisagree => {
+                    ("risk.customers_disagree", "risk.customers_disagree_explain")
+                }
+            };
+            RiskRow {
+                unit: r.unit_name.clone(),
+                standard: r.name.clone(),
+                touchpoint: crate::decide::form::touchpoint_name(
+                    touchpoints,
+                    r.touchpoint_id,
+                    chrome.tr.lang,
+                ),
+                risk: tr.t(risk),
+                explain: tr.t(explain),
+                audits: tr
+                    .t("risk.audits")
+                    .replacen("{}", &tr.int(r.passed), 1)
+                    .replacen("{}", &tr.int(r.applied), 1),
+                customers: format!(
+                    "{} {} (n = {}) · {} {}",
+                    r.metric.code().to_uppercase(),
+                    value(&r.customers),
+                    tr.int(r.customers.n),
+                    tr.t("risk.company"),
+                    value(&r.company)
+                ),
+            }
+        })
+        .collect()
 }
 
 pub async fn list(
@@ -104,7 +172,26 @@ pub async fn list(
             )
         })
         .collect();
+    let at_risk = if ctx.user.role.leads() {
+        let today = state
+            .store
+            .tenant_clock(ctx.user.tenant)
+            .await?
+            .local_date(state.clock.now());
+        let from = today
+            .checked_sub(jiff::Span::new().days(RISK_DAYS - 1))
+            .unwrap_or(today);
+        let min_sample = state.store.min_sample(ctx.user.tenant).await?;
+        let found = state
+            .store
+            .standards_at_risk(&ctx.scope, (from, today), min_sample)
+            .await?;
+        Some(risk_rows(&found, &touchpoints, &chrome))
+    } else {
+        None
+    };
     page(&TouchpointsPage {
+        at_risk,
         next_position: touchpoints.iter().map(|t| t.position).max().unwrap_or(0) + 1,
         chrome,
         rows,

@@ -70,7 +70,7 @@ pub(crate) async fn fixture(backend: Backend) -> Fixture {
 }
 
 impl Fixture {
-    async fn generate(&self, day: &str) -> i64 {
+    pub(crate) async fn generate(&self, day: &str) -> i64 {
         let reply = self
             .app
             .api(
@@ -1116,4 +1116,158 @@ async fn two_shoppers_of_one_visit_are_compared_item_by_item(backend: Backend) {
         .await
         .json();
     assert_eq!(seen, json!([]), "{seen}");
+}
+
+both!(the_journey_finds_a_planted_risk_and_stays_quiet_on_noise);
+
+async fn the_journey_finds_a_planted_risk_and_stays_quiet_on_noise(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let standards = app
+        .api(&f.admin, Method::GET, "/api/v1/standards", None)
+        .await
+        .json();
+    let touchpoint_of = |key: &str| {
+        standards
+            .as_array()
+            .and_then(|l| l.iter().find(|s| s["key"] == json!(key)))
+            .and_then(|s| s["touchpoint_id"].as_i64())
+            .expect("standard")
+    };
+    let checkin = touchpoint_of("checkin-wait");
+    let room = standards
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .filter_map(|s| s["touchpoint_id"].as_i64())
+                .find(|t| *t != checkin)
+        })
+        .expect("another moment of truth");
+    // Customers: at Playa del Carmen the check-in is rated badly while its other moment
+    // of truth is rated well; at Cancún both are rated well.
+    let csat = crate::recover::survey(app, "CSAT").await;
+    let (cun, pdc) = (f.units[0], f.units[1]);
+    for (unit, touchpoint, score) in [
+        (pdc, checkin, 1),
+        (pdc, room, 5),
+        (cun, checkin, 5),
+        (cun, room, 5),
+    ] {
+        for i in 0..40 {
+            let reply = app
+                .api(
+                    &f.admin,
+                    Method::POST,
+                    &format!("/api/v1/surveys/{csat}/responses"),
+                    Some(json!({"unit_id": unit, "touchpoint_id": touchpoint,
+                                "answers": {"csat": score},
+                                "submitted_at": format!("2026-10-{:02}T15:00:00Z", i % 28 + 1)})),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        }
+    }
+    // Shoppers: three months of visits; Playa del Carmen fails the check-in time limit
+    // each time; Cancún fails one behaviour once (noise: its customers are content).
+    let token_of = |auditor: &Value| {
+        f.auditors
+            .iter()
+            .find(|(_, id)| json!(id) == *auditor)
+            .map(|(t, _)| t.clone())
+            .expect("one of ours")
+    };
+    let mut noise_done = false;
+    for (day, visit) in [
+        ("2026-09-10", "2026-09-12T16:00:00Z"),
+        ("2026-10-10", "2026-10-12T16:00:00Z"),
+        ("2026-11-10", "2026-11-12T16:00:00Z"),
+    ] {
+        f.generate(day).await;
+        let period = format!("{}01", &day[..8]);
+        for a in f
+            .assignments(&f.admin)
+            .await
+            .iter()
+            .filter(|a| a["period"] == json!(period) && a["status"] == "open")
+        {
+            let id = a["id"].as_i64().expect("id");
+            let token = token_of(&a["auditor_id"]);
+            let detail = app
+                .api(
+                    &token,
+                    Method::GET,
+                    &format!("/api/v1/assignments/{id}"),
+                    None,
+                )
+                .await
+                .json();
+            let behaviour = form_items(&detail)
+                .into_iter()
+                .find(|i| !i.3 && !i.2)
+                .expect("a behaviour")
+                .0;
+            let failed: Vec<&str> = if a["unit_id"] == json!(pdc) {
+                vec!["checkin-wait"]
+            } else if !noise_done {
+                noise_done = true;
+                vec![behaviour.as_str()]
+            } else {
+                vec![]
+            };
+            let mut body = report(id, &detail, &failed);
+            body["visited_at"] = json!(visit);
+            let sent = f.submit(&token, &format!("risk-{id}"), &body).await;
+            assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+            let audit = sent.json()["id"].as_i64().expect("audit");
+            let published = app
+                .api(
+                    &f.admin,
+                    Method::POST,
+                    &format!("/api/v1/audits/{audit}/review"),
+                    Some(json!({"decision": "publish"})),
+                )
+                .await;
+            assert_eq!(
+                published.status,
+                StatusCode::NO_CONTENT,
+                "{}",
+                published.body
+            );
+        }
+    }
+
+    let ceo = app.login("ceo@demo.test").await;
+    let journey = app.get(Some(&ceo), "/touchpoints").await;
+    let section = journey
+        .body
+        .split("id=\"at-risk\"")
+        .nth(1)
+        .expect("the leaders see standards at risk");
+    assert!(
+        section.contains("Sierra Azul Playa del Carmen: Registro en 5 minutos o menos"),
+        "{section}"
+    );
+    assert!(section.contains("Confirmado"));
+    assert!(
+        section.contains("1 de 3") || section.contains("0 de 3"),
+        "{section}"
+    );
+    assert!(
+        !section.contains("Sierra Azul Cancún:"),
+        "noise stays quiet: {section}"
+    );
+    // The Cancún manager sees their hotel only: nothing at risk there.
+    let manager = app.login("manager@demo.test").await;
+    let journey = app.get(Some(&manager), "/touchpoints").await;
+    let section = journey
+        .body
+        .split("id=\"at-risk\"")
+        .nth(1)
+        .expect("section");
+    assert!(!section.contains("Playa del Carmen"), "{section}");
+    assert!(section.contains("Ningún estándar muestra riesgo"));
+    // Those who do not lead see no such section.
+    let employee = app.login("employee@demo.test").await;
+    let journey = app.get(Some(&employee), "/touchpoints").await;
+    assert!(!journey.body.contains("id=\"at-risk\""));
 }
