@@ -80,7 +80,6 @@ impl Store {
         let (mut n, mut sum, mut sumsq, mut critical) = (0i64, 0i64, 0i64, 0i64);
         let mut months: BTreeMap<Date, (i64, i64, i64)> = BTreeMap::new();
         let mut forms: HashMap<i64, Vec<FormItem>> = HashMap::new();
-        let mut audits = Vec::new();
         for r in &rows {
             let path = UnitPath::from_stored(&col::<String>(r, "path")?)
                 .ok_or_else(|| StoreError::Corrupt("unit path".into()))?;
@@ -89,7 +88,6 @@ impl Store {
                 continue;
             }
             let id: i64 = col(r, "id")?;
-            audits.push(id);
             forms.insert(id, json(&col::<String>(r, "form")?, "assignment form")?);
             critical += col::<i64>(r, "critical_failures")?;
             let possible: i64 = col(r, "possible")?;
@@ -118,37 +116,46 @@ impl Store {
         let bounds = (0.0, 10_000.0);
         // Per standard (by id: its versions are one standard), on what counts now.
         let mut by_standard: BTreeMap<i64, (String, String, i64, bool, i64, i64)> = BTreeMap::new();
-        for id in &audits {
-            let items = sqlx::query(
-                "SELECT item_key, standard_id, touchpoint_id, counted FROM audit_items WHERE audit_id = $1",
-            )
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?;
-            for i in &items {
-                let counted: String = col(i, "counted")?;
-                if counted == "not_applicable" {
-                    continue;
-                }
-                let key: String = col(i, "item_key")?;
-                let item = forms.get(id).and_then(|f| f.iter().find(|x| x.key == key));
-                let e = by_standard
-                    .entry(col(i, "standard_id")?)
-                    .or_insert_with(|| {
-                        (
-                            key.clone(),
-                            item.map_or(key.clone(), |x| x.standard.name.clone()),
-                            0,
-                            item.is_some_and(|x| x.standard.critical),
-                            0,
-                            0,
-                        )
-                    });
-                e.2 = col(i, "touchpoint_id")?;
-                e.4 += 1;
-                if counted == "pass" {
-                    e.5 += 1;
-                }
+        // Every item of the period's published audits in one read; those of audits
+        // outside the unit's subtree are skipped.
+        let items = sqlx::query(
+            "SELECT i.audit_id, i.item_key, i.standard_id, i.touchpoint_id, i.counted \
+             FROM audit_items i JOIN audits au ON au.id = i.audit_id \
+             WHERE au.tenant_id = $1 AND au.status = 'published' \
+             AND au.visited_at >= $2 AND au.visited_at < $3",
+        )
+        .bind(scope.tenant().0)
+        .bind(to_millis(from))
+        .bind(to_millis(to))
+        .fetch_all(self.pool())
+        .await?;
+        for i in &items {
+            let id: i64 = col(i, "audit_id")?;
+            let Some(form) = forms.get(&id) else {
+                continue;
+            };
+            let counted: String = col(i, "counted")?;
+            if counted == "not_applicable" {
+                continue;
+            }
+            let key: String = col(i, "item_key")?;
+            let item = form.iter().find(|x| x.key == key);
+            let e = by_standard
+                .entry(col(i, "standard_id")?)
+                .or_insert_with(|| {
+                    (
+                        key.clone(),
+                        item.map_or(key.clone(), |x| x.standard.name.clone()),
+                        0,
+                        item.is_some_and(|x| x.standard.critical),
+                        0,
+                        0,
+                    )
+                });
+            e.2 = col(i, "touchpoint_id")?;
+            e.4 += 1;
+            if counted == "pass" {
+                e.5 += 1;
             }
         }
         let mut standards: Vec<StandardResult> = by_standard

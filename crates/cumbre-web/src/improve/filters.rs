@@ -53,6 +53,10 @@ pub struct MetricsQuery {
     #[serde(default)]
     #[param(ignore)]
     pub by: String,
+    /// The overview map's layer: `customers` (default), `audits` or `both`.
+    #[serde(default)]
+    #[param(ignore)]
+    pub layer: String,
 }
 
 /// The `months` complete calendar months before `today`'s month.

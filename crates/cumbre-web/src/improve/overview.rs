@@ -38,6 +38,10 @@ pub struct MapRow {
     pub total: Figure,
     pub change: Option<Delta>,
     pub cells: Vec<Figure>,
+    /// The mystery shoppers' layer: the audit score, and each moment of truth's pass rate
+    /// ("" where no audit checked it), filled only when the map shows it.
+    pub audit_total: String,
+    pub audits: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -77,6 +81,8 @@ struct OverviewPage {
     response_rate: Figure,
     invited: (i64, i64),
     recovery: MetricRow,
+    /// `customers`, `audits` or `both`.
+    layer: &'static str,
 }
 
 /// Everything the overview shows, computed once for the page and its CSV.
@@ -242,6 +248,8 @@ pub(crate) async fn compute(
                 .iter()
                 .map(|(tp, _)| figure(metric, &tally(&cells, *tp), min_sample, target))
                 .collect(),
+            audit_total: String::new(),
+            audits: Vec::new(),
             unit: u.clone(),
         }
     };
@@ -402,7 +410,17 @@ pub async fn show(
     );
     let (from, to) = (o.from.to_string(), o.to.to_string());
     let surveys = survey_filter(&state, &ctx.scope, o.survey).await?;
+    let layer = match q.layer.as_str() {
+        "audits" => "audits",
+        "both" => "both",
+        _ => "customers",
+    };
+    let mut o = o;
+    if layer != "customers" {
+        audit_layer(&state, &ctx.scope, &clock, &mut o).await?;
+    }
     page(&OverviewPage {
+        layer,
         query: query_string(o.metric, o.unit.id, &from, &to) + &surveys.param,
         surveys,
         presets: presets(&chrome, today),
@@ -428,6 +446,90 @@ pub async fn show(
         recovery: o.recovery,
         unit: o.unit,
     })
+}
+
+impl OverviewPage {
+    /// The audit layer's text for the `i`th moment of truth of `row` ("" for none).
+    fn audit_cell(&self, row: &MapRow, i: &usize) -> String {
+        row.audits.get(*i).cloned().unwrap_or_default()
+    }
+}
+
+/// Fills the map's mystery-shopper layer: each row's audit score and, per moment of
+/// truth, the share of its standards' checks that were met (published audits, after
+/// disputes, calibration visits left out), with how many checks.
+async fn audit_layer(
+    state: &AppState,
+    scope: &Scope,
+    clock: &cumbre_domain::recover::TenantClock,
+    o: &mut Overview,
+) -> Result<(), AppError> {
+    let bounds = utc_bounds(&clock.zone, o.from, o.to);
+    // A sub-unit no customer answered for may still have been visited: it gets a row.
+    let quiet = std::mem::take(&mut o.quiet);
+    for (u, drills) in quiet {
+        let visited = state
+            .store
+            .audit_results(scope, &u.path, bounds, &clock.zone, o.min_sample)
+            .await?
+            .score
+            .n
+            > 0;
+        if !visited {
+            o.quiet.push((u, drills));
+            continue;
+        }
+        let empty = figure(o.metric, &Tally::default(), o.min_sample, None);
+        o.rows.push(MapRow {
+            direct: false,
+            drills,
+            total: empty.clone(),
+            change: None,
+            cells: o.touchpoints.iter().map(|_| empty.clone()).collect(),
+            audit_total: String::new(),
+            audits: Vec::new(),
+            unit: u,
+        });
+    }
+    for row in &mut o.rows {
+        if row.direct {
+            continue;
+        }
+        let r = state
+            .store
+            .audit_results(scope, &row.unit.path, bounds, &clock.zone, o.min_sample)
+            .await?;
+        if r.score.n == 0 {
+            continue;
+        }
+        row.audit_total = format!(
+            "{} (n = {})",
+            r.score
+                .value
+                .map_or("—".to_owned(), |v| format!("{v:.0} %")),
+            r.score.n
+        );
+        row.audits = o
+            .touchpoints
+            .iter()
+            .map(|(tp, _)| {
+                let (applied, met) = r
+                    .standards
+                    .iter()
+                    .filter(|s| s.touchpoint_id == *tp)
+                    .fold((0, 0), |(a, m), s| (a + s.applied, m + s.met));
+                if applied == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "{:.0} % (n = {applied})",
+                        met as f64 * 100.0 / applied as f64
+                    )
+                }
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 /// The overview as CSV: the map (one line per (unit, touchpoint) cell, the totals as

@@ -620,6 +620,27 @@ async fn an_audit_is_sent_once_scored_reviewed_and_published(backend: Backend) {
     assert!(section.contains(&expected), "{expected} in {section}");
     assert!(section.contains("n = 1"));
     assert!(section.contains("1 punto crítico no cumplido"));
+    // The overview's map shows the shoppers' layer beside (or instead of) the customers'.
+    let ceo_browser = app.login("ceo@demo.test").await;
+    let region = app
+        .get(
+            Some(&ceo_browser),
+            "/overview?from=2026-11-01&to=2026-11-30&layer=both",
+        )
+        .await;
+    assert_eq!(region.status, StatusCode::OK);
+    let map = region.body.split("id=\"map\"").nth(1).expect("the map");
+    assert!(
+        map.contains(&format!("auditoría: {expected} (n = 1)")),
+        "{map}"
+    );
+    let customers_only = app
+        .get(
+            Some(&ceo_browser),
+            "/overview?from=2026-11-01&to=2026-11-30",
+        )
+        .await;
+    assert!(!customers_only.body.contains("auditoría:"));
     // Another hotel's dashboard has none of it.
     let admin_browser = app.login("admin@demo.test").await;
     let other = app
