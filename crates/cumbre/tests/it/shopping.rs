@@ -1292,3 +1292,41 @@ async fn the_journey_finds_a_planted_risk_and_stays_quiet_on_noise(backend: Back
     let journey = app.get(Some(&employee), "/touchpoints").await;
     assert!(!journey.body.contains("id=\"at-risk\""));
 }
+
+both!(two_sends_of_one_report_at_once_store_it_once);
+
+/// A phone that retries while its first send is still in flight: both arrive together,
+/// under the same key or under two; one report is stored and both answers name it or
+/// say the assignment takes no other.
+async fn two_sends_of_one_report_at_once_store_it_once(backend: Backend) {
+    let f = fixture(backend).await;
+    let (token, assignment, detail) = f.cancun_visit().await;
+    let body = report(assignment, &detail, &[]);
+    let (a, b) = tokio::join!(
+        f.submit(&token, "same-key", &body),
+        f.submit(&token, "same-key", &body)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CREATED],
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    assert_eq!(a.json()["id"], b.json()["id"]);
+    let (c, d) = tokio::join!(
+        f.submit(&token, "other-1", &body),
+        f.submit(&token, "other-2", &body)
+    );
+    for r in [&c, &d] {
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    }
+    let stored = f
+        .app
+        .api(&f.admin, Method::GET, "/api/v1/audits", None)
+        .await
+        .json();
+    assert_eq!(stored.as_array().map(Vec::len), Some(1), "{stored}");
+}
