@@ -1,5 +1,5 @@
-//! The recovery scheduler: evaluates new responses against the alert rules and escalates
-//! overdue cases. The server runs a pass every few seconds; `cumbre scheduler run-once`
+//! The recovery scheduler: evaluates new responses against the alert rules, escalates
+//! overdue cases and makes each new period's mystery-shopper visits. The server runs a pass every few seconds; `cumbre scheduler run-once`
 //! runs one (with `--now` to act as of another time). Every pass is safe to run on several
 //! servers sharing one PostgreSQL database: each response is claimed and each escalation
 //! is a compare-and-set, so nothing happens twice.
@@ -19,6 +19,8 @@ pub struct Pass {
     pub notifications: usize,
     pub escalated: Vec<(i64, i64)>,
     pub promises_broken: usize,
+    /// Mystery-shopper visits made for a period that began.
+    pub visits_planned: usize,
 }
 
 pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
@@ -26,7 +28,9 @@ pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass
     let escalated = store.escalate_due(now).await?;
     let promises_broken = store.break_overdue_promises(now).await?;
     store.prune_rate_windows(now).await?;
+    let visits_planned = store.plan_due_programmes(now).await?;
     Ok(Pass {
+        visits_planned,
         promises_broken,
         responses: evaluated.responses,
         cases_opened: evaluated.cases,

@@ -13,6 +13,9 @@ CREATE TABLE audit_programmes (
     frequency     TEXT    NOT NULL,
     dispute_days  BIGINT  NOT NULL,
     active        BIGINT  NOT NULL,
+    -- The latest period (first local day, YYYYMMDD) the scheduler made visits for: it is
+    -- raised by compare-and-set, so one server plans each period.
+    planned_period  BIGINT,
     created_at    BIGINT  NOT NULL,
     updated_at    BIGINT  NOT NULL
 );

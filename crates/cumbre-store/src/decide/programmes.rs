@@ -664,3 +664,54 @@ fn assignment_from_row(
         form,
     ))
 }
+
+impl Store {
+    /// Makes the current period's visits of every active programme not yet planned for
+    /// it (the scheduler's pass). Each programme's period is claimed by compare-and-set,
+    /// so with several servers one plans it; making the visits is idempotent besides.
+    /// Returns how many assignments were made.
+    pub async fn plan_due_programmes(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, frequency, planned_period FROM audit_programmes WHERE active = 1",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut made = 0;
+        for r in &rows {
+            let (id, tenant): (i64, TenantId) = (col(r, "id")?, TenantId(col(r, "tenant_id")?));
+            let frequency = Frequency::parse(&col::<String>(r, "frequency")?)
+                .map_err(|_| StoreError::Corrupt("programme frequency".into()))?;
+            let today = self.tenant_clock(tenant).await?.local_date(now);
+            let period = day_key(frequency.interval().start_of(today));
+            if col::<Option<i64>>(r, "planned_period")?.is_some_and(|p| p >= period) {
+                continue;
+            }
+            let claimed = {
+                let mut w = self.begin_quiet_write().await?;
+                let n = sqlx::query(
+                    "UPDATE audit_programmes SET planned_period = $2 WHERE id = $1 \
+                     AND (planned_period IS NULL OR planned_period < $2)",
+                )
+                .bind(id)
+                .bind(period)
+                .execute(&mut *w.tx)
+                .await?
+                .rows_affected();
+                w.commit().await?;
+                n == 1
+            };
+            if claimed {
+                made += self
+                    .generate_assignments(
+                        &AdminGrant::operator(tenant),
+                        id,
+                        today,
+                        "scheduler",
+                        now,
+                    )
+                    .await?;
+            }
+        }
+        Ok(made)
+    }
+}

@@ -1330,3 +1330,40 @@ async fn two_sends_of_one_report_at_once_store_it_once(backend: Backend) {
         .json();
     assert_eq!(stored.as_array().map(Vec::len), Some(1), "{stored}");
 }
+
+both!(the_scheduler_makes_each_new_periods_visits_once);
+
+async fn the_scheduler_makes_each_new_periods_visits_once(backend: Backend) {
+    let f = fixture(backend).await;
+    let now = cumbre_domain::clock::Clock::now(f.app.clock.as_ref());
+    // Two servers' passes at once: November's two visits are made once.
+    let (a, b) = tokio::join!(
+        cumbre::scheduler::run_once(&f.app.store, now),
+        cumbre::scheduler::run_once(&f.app.store, now)
+    );
+    let made = a.expect("pass").visits_planned + b.expect("pass").visits_planned;
+    assert_eq!(made, 2);
+    let again = cumbre::scheduler::run_once(&f.app.store, now)
+        .await
+        .expect("pass");
+    assert_eq!(again.visits_planned, 0);
+    let all = f.assignments(&f.admin).await;
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|a| a["period"] == "2026-11-01"), "{all:?}");
+    // December begins: its visits are made, each hotel by the other shopper.
+    let december = now + time::Duration::days(10);
+    let pass = cumbre::scheduler::run_once(&f.app.store, december)
+        .await
+        .expect("pass");
+    assert_eq!(pass.visits_planned, 2);
+    let all = f.assignments(&f.admin).await;
+    for unit in f.units {
+        let by = |period: &str| {
+            all.iter()
+                .find(|a| a["unit_id"] == json!(unit) && a["period"] == period)
+                .map(|a| a["auditor_id"].clone())
+        };
+        assert!(by("2026-12-01").is_some());
+        assert_ne!(by("2026-11-01"), by("2026-12-01"), "rotation");
+    }
+}
