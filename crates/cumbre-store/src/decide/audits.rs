@@ -261,6 +261,14 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if !assignment.status.awaits_auditor() {
+            // The same report sent twice at once may have been stored since the key was
+            // looked up: that is a replay, not a second report.
+            if let Some(id) = self
+                .audit_by_key(tenant, auditor, &new.idempotency_key)
+                .await?
+            {
+                return Ok((id, true));
+            }
             return Err(InvalidInput::AssignmentClosed {
                 status: assignment.status.code(),
             }
