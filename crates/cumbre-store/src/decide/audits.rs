@@ -620,13 +620,7 @@ impl Store {
         if !visible(reader, &row, &summary)? {
             return Err(StoreError::NotFound);
         }
-        let form: Vec<FormItem> = {
-            let r = sqlx::query("SELECT form FROM audit_assignments WHERE id = $1")
-                .bind(summary.assignment_id)
-                .fetch_one(self.pool())
-                .await?;
-            crate::store::json(&col::<String>(&r, "form")?, "assignment form")?
-        };
+        let form = form_of(self.pool(), id).await?;
         let items = sqlx::query(
             "SELECT position, touchpoint_id, item_key, standard_id, standard_version, outcome, \
              measured, note, counted, case_id FROM audit_items WHERE audit_id = $1 ORDER BY position",
@@ -871,16 +865,7 @@ impl Store {
             .await?;
         }
         // The score from what counts now, on the form the audit used.
-        let form: Vec<FormItem> = {
-            let r = sqlx::query(
-                "SELECT a.form FROM audit_assignments a JOIN audits au ON au.assignment_id = a.id \
-                 WHERE au.id = $1",
-            )
-            .bind(audit)
-            .fetch_one(&mut *w.tx)
-            .await?;
-            crate::store::json(&col::<String>(&r, "form")?, "assignment form")?
-        };
+        let form = form_of(&mut *w.tx, audit).await?;
         let counted = sqlx::query(
             "SELECT counted, measured, note FROM audit_items WHERE audit_id = $1 ORDER BY position",
         )
@@ -920,6 +905,21 @@ impl Store {
         w.commit().await?;
         Ok(())
     }
+}
+
+/// The form an audit was made on (its assignment's, versions pinned).
+async fn form_of<'e, E>(e: E, audit: i64) -> Result<Vec<FormItem>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let r = sqlx::query(
+        "SELECT a.form FROM audit_assignments a JOIN audits au ON au.assignment_id = a.id \
+         WHERE au.id = $1",
+    )
+    .bind(audit)
+    .fetch_one(e)
+    .await?;
+    crate::store::json(&col::<String>(&r, "form")?, "assignment form")
 }
 
 /// The answers in form order, checked; every problem keyed by item.

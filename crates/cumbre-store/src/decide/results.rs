@@ -116,19 +116,24 @@ impl Store {
         let bounds = (0.0, 10_000.0);
         // Per standard (by id: its versions are one standard), on what counts now.
         let mut by_standard: BTreeMap<i64, (String, String, i64, bool, i64, i64)> = BTreeMap::new();
-        // Every item of the period's published audits in one read; those of audits
+        // Every item of the period's published audits in one read (none when nothing here
+        // was audited: the dashboard of an unvisited unit pays one query); those of audits
         // outside the unit's subtree are skipped.
-        let items = sqlx::query(
-            "SELECT i.audit_id, i.item_key, i.standard_id, i.touchpoint_id, i.counted \
+        let items = if forms.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(
+                "SELECT i.audit_id, i.item_key, i.standard_id, i.touchpoint_id, i.counted \
              FROM audit_items i JOIN audits au ON au.id = i.audit_id \
              WHERE au.tenant_id = $1 AND au.status = 'published' \
              AND au.visited_at >= $2 AND au.visited_at < $3",
-        )
-        .bind(scope.tenant().0)
-        .bind(to_millis(from))
-        .bind(to_millis(to))
-        .fetch_all(self.pool())
-        .await?;
+            )
+            .bind(scope.tenant().0)
+            .bind(to_millis(from))
+            .bind(to_millis(to))
+            .fetch_all(self.pool())
+            .await?
+        };
         for i in &items {
             let id: i64 = col(i, "audit_id")?;
             let Some(form) = forms.get(&id) else {

@@ -2,7 +2,7 @@
 //! each with every version they had.
 
 use crate::platform::auth::ApiCtx;
-use crate::platform::extract::{JsonBody, body, params};
+use crate::platform::extract::{JsonBody, body, number_text, params};
 use crate::platform::input::optional_id;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -101,15 +101,6 @@ struct StandardBody {
     critical: bool,
 }
 
-/// A number sent as a JSON number or text, as text for the domain's parser.
-fn as_text(v: &Option<serde_json::Value>) -> String {
-    match v {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 struct SavedStandard {
     id: i64,
@@ -138,9 +129,9 @@ async fn save_standard(
         definition: StandardDefinition::parse(
             &b.name,
             &b.kind,
-            &as_text(&b.limit),
+            &number_text(b.limit.as_ref()),
             &b.time_unit,
-            &as_text(&b.weight),
+            &number_text(b.weight.as_ref()),
             b.critical,
         )?,
     };

@@ -6,7 +6,7 @@ use super::form::touchpoint_name;
 use super::roles::{assignments_of, audit_reader, disputes, reviewer, reviews};
 use crate::platform::auth::{CsrfForm, PageCtx};
 use crate::platform::extract::{Path, Query};
-use crate::platform::page::{Chrome, Notice, done, page};
+use crate::platform::page::{Chrome, Notice, actor_name, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
@@ -33,6 +33,15 @@ pub struct AuditRow {
     pub score: String,
     pub critical: u64,
     pub calibration: bool,
+}
+
+/// An audit's state, as the catalogue names it.
+fn status_key(s: AuditStatus) -> &'static str {
+    match s {
+        AuditStatus::Submitted => "audits.status.submitted",
+        AuditStatus::Returned => "audits.status.returned",
+        AuditStatus::Published => "audits.status.published",
+    }
 }
 
 /// `84 %`, or a dash when nothing applied.
@@ -108,11 +117,7 @@ struct AuditsPage {
 
 impl AuditsPage {
     fn status_label(&self, s: &AuditStatus) -> &'static str {
-        self.chrome.tr.t(match s {
-            AuditStatus::Submitted => "audits.status.submitted",
-            AuditStatus::Returned => "audits.status.returned",
-            AuditStatus::Published => "audits.status.published",
-        })
+        self.chrome.tr.t(status_key(*s))
     }
 
     fn assignment_status(&self, code: &str) -> String {
@@ -175,7 +180,7 @@ pub async fn list(
                     d.unit_name,
                     d.item,
                     d.reason,
-                    person(&d.raised_by),
+                    actor_name(&d.raised_by),
                     clock.local(d.raised_at),
                 )
             })
@@ -257,14 +262,6 @@ fn calibration_rows(
     (auditors, pairs)
 }
 
-/// `Name <e-mail>` → `Name`.
-fn person(actor: &str) -> String {
-    actor
-        .split_once(" <")
-        .map_or(actor, |(name, _)| name)
-        .to_owned()
-}
-
 /// One item as the audit page shows it.
 pub struct ItemView {
     pub key: String,
@@ -340,11 +337,7 @@ impl AuditPage {
     }
 
     fn status_label(&self, s: &AuditStatus) -> &'static str {
-        self.chrome.tr.t(match s {
-            AuditStatus::Submitted => "audits.status.submitted",
-            AuditStatus::Returned => "audits.status.returned",
-            AuditStatus::Published => "audits.status.published",
-        })
+        self.chrome.tr.t(status_key(*s))
     }
 }
 
@@ -382,7 +375,7 @@ pub async fn show(
         original,
         sections,
         review_note: d.review_note.clone(),
-        reviewed_by: d.reviewed_by.as_deref().map(person),
+        reviewed_by: d.reviewed_by.as_deref().map(actor_name),
         published: d.published_at.map(|p| clock.local(p)),
         disputable_until: d
             .disputable_until
@@ -438,12 +431,16 @@ fn sections_of(
             .map(|x| DisputeView {
                 id: x.id,
                 reason: x.reason.clone(),
-                raised: format!("{} · {}", person(&x.raised_by), clock.local(x.raised_at)),
+                raised: format!(
+                    "{} · {}",
+                    actor_name(&x.raised_by),
+                    clock.local(x.raised_at)
+                ),
                 decision: x.decision.map(|dec| {
                     (
                         dec,
                         x.decision_reason.clone().unwrap_or_default(),
-                        x.decided_by.as_deref().map(person).unwrap_or_default(),
+                        x.decided_by.as_deref().map(actor_name).unwrap_or_default(),
                         x.decided_at.map(|t| clock.local(t)).unwrap_or_default(),
                     )
                 }),

@@ -11,7 +11,7 @@ use super::form::{FormSection, sections};
 use super::roles::{assignments_of, audit_reader, disputes, reviewer};
 use crate::platform::api::Id;
 use crate::platform::auth::ApiCtx;
-use crate::platform::extract::{JsonBody, Path, body, params};
+use crate::platform::extract::{JsonBody, Path, body, idempotency_key, number_text, params};
 use crate::platform::input::optional_id;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -423,8 +423,6 @@ struct SubmittedAudit {
     replayed: bool,
 }
 
-const MAX_KEY: usize = 200;
-
 /// An auditor submits the report of an assignment. The same `Idempotency-Key` again
 /// writes nothing and answers the first report's id (an offline phone may send twice).
 #[utoipa::path(post, path = "/api/v1/audits", tag = "decide",
@@ -451,11 +449,7 @@ async fn submit_audit(
             .items
             .into_iter()
             .map(|i| {
-                let measured = match i.measured {
-                    Some(serde_json::Value::String(s)) => s,
-                    Some(serde_json::Value::Null) | None => String::new(),
-                    Some(other) => other.to_string(),
-                };
+                let measured = number_text(i.measured.as_ref());
                 (
                     i.key,
                     RawAnswer {
@@ -484,23 +478,6 @@ async fn submit_audit(
         StatusCode::CREATED
     };
     Ok((status, Json(SubmittedAudit { id, replayed })).into_response())
-}
-
-/// The `Idempotency-Key` header, when sent: 1–200 visible characters.
-pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    match headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::trim))
-    {
-        None => Ok(None),
-        Some(Ok(k)) if !k.is_empty() && k.len() <= MAX_KEY => Ok(Some(k.to_owned())),
-        Some(_) => Err(InvalidInput::NotOneOf {
-            field: Field::Key,
-            value: "Idempotency-Key".into(),
-            allowed: "1–200 visible characters",
-        }
-        .into()),
-    }
 }
 
 /// One audit: its items as recorded and as they count, scores, review and disputes.

@@ -5,7 +5,7 @@
 
 use crate::platform::auth::{CsrfForm, Ctx, PageCtx};
 use crate::platform::extract::Query;
-use crate::platform::page::{Chrome, done, page};
+use crate::platform::page::{Chrome, actor_name, done, page};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
@@ -42,18 +42,9 @@ impl VisionView {
                 .map(|x| (x.name.get(lang).to_owned(), x.meaning.get(lang).to_owned()))
                 .collect(),
             published: clock.local(v.published_at),
-            by: who(&v.published_by),
+            by: actor_name(&v.published_by),
         }
     }
-}
-
-/// `Ana López <admin@demo.test>` → `Ana López`; an account without a person keeps its
-/// e-mail.
-fn who(actor: &str) -> String {
-    actor
-        .split_once(" <")
-        .map_or(actor, |(name, _)| name)
-        .to_owned()
 }
 
 /// What the reader's card says about their acknowledgement of the current version.
@@ -174,7 +165,13 @@ pub async fn show(
         ack,
         history: history
             .iter()
-            .map(|h| (h.version, clock.local(h.published_at), who(&h.published_by)))
+            .map(|h| {
+                (
+                    h.version,
+                    clock.local(h.published_at),
+                    actor_name(&h.published_by),
+                )
+            })
             .collect(),
         readers,
         form,
@@ -334,8 +331,7 @@ pub async fn acknowledge(
     if !f.ctx.user.role.serves() {
         return Err(AppError::Forbidden);
     }
-    let version = crate::platform::input::optional_id(&f.form.version, Field::Version)?
-        .ok_or(InvalidInput::Required(Field::Version))?;
+    let version = crate::platform::input::required_id(&f.form.version, Field::Version)?;
     state
         .store
         .read_vision(f.ctx.user.tenant, f.ctx.user.id, version, state.clock.now())

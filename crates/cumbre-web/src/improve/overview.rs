@@ -465,22 +465,25 @@ async fn audit_layer(
     o: &mut Overview,
 ) -> Result<(), AppError> {
     let bounds = utc_bounds(&clock.zone, o.from, o.to);
+    let store = &state.store;
+    let min_sample = o.min_sample;
+    for row in o.rows.iter_mut().filter(|r| !r.direct) {
+        let r = store
+            .audit_results(scope, &row.unit.path, bounds, &clock.zone, min_sample)
+            .await?;
+        fill(row, &r, &o.touchpoints);
+    }
     // A sub-unit no customer answered for may still have been visited: it gets a row.
-    let quiet = std::mem::take(&mut o.quiet);
-    for (u, drills) in quiet {
-        let visited = state
-            .store
-            .audit_results(scope, &u.path, bounds, &clock.zone, o.min_sample)
-            .await?
-            .score
-            .n
-            > 0;
-        if !visited {
+    for (u, drills) in std::mem::take(&mut o.quiet) {
+        let r = store
+            .audit_results(scope, &u.path, bounds, &clock.zone, min_sample)
+            .await?;
+        if r.score.n == 0 {
             o.quiet.push((u, drills));
             continue;
         }
         let empty = figure(o.metric, &Tally::default(), o.min_sample, None);
-        o.rows.push(MapRow {
+        let mut row = MapRow {
             direct: false,
             drills,
             total: empty.clone(),
@@ -489,47 +492,43 @@ async fn audit_layer(
             audit_total: String::new(),
             audits: Vec::new(),
             unit: u,
-        });
-    }
-    for row in &mut o.rows {
-        if row.direct {
-            continue;
-        }
-        let r = state
-            .store
-            .audit_results(scope, &row.unit.path, bounds, &clock.zone, o.min_sample)
-            .await?;
-        if r.score.n == 0 {
-            continue;
-        }
-        row.audit_total = format!(
-            "{} (n = {})",
-            r.score
-                .value
-                .map_or("—".to_owned(), |v| format!("{v:.0} %")),
-            r.score.n
-        );
-        row.audits = o
-            .touchpoints
-            .iter()
-            .map(|(tp, _)| {
-                let (applied, met) = r
-                    .standards
-                    .iter()
-                    .filter(|s| s.touchpoint_id == *tp)
-                    .fold((0, 0), |(a, m), s| (a + s.applied, m + s.met));
-                if applied == 0 {
-                    String::new()
-                } else {
-                    format!(
-                        "{:.0} % (n = {applied})",
-                        met as f64 * 100.0 / applied as f64
-                    )
-                }
-            })
-            .collect();
+        };
+        fill(&mut row, &r, &o.touchpoints);
+        o.rows.push(row);
     }
     Ok(())
+}
+
+/// A row's audit score and each moment of truth's share of checks met ("" where none).
+fn fill(row: &mut MapRow, r: &cumbre_store::decide::AuditResults, touchpoints: &[(i64, String)]) {
+    if r.score.n == 0 {
+        return;
+    }
+    row.audit_total = format!(
+        "{} (n = {})",
+        r.score
+            .value
+            .map_or("—".to_owned(), |v| format!("{v:.0} %")),
+        r.score.n
+    );
+    row.audits = touchpoints
+        .iter()
+        .map(|(tp, _)| {
+            let (applied, met) = r
+                .standards
+                .iter()
+                .filter(|s| s.touchpoint_id == *tp)
+                .fold((0, 0), |(a, m), s| (a + s.applied, m + s.met));
+            if applied == 0 {
+                String::new()
+            } else {
+                format!(
+                    "{:.0} % (n = {applied})",
+                    met as f64 * 100.0 / applied as f64
+                )
+            }
+        })
+        .collect();
 }
 
 /// The overview as CSV: the map (one line per (unit, touchpoint) cell, the totals as

@@ -283,10 +283,8 @@ pub async fn show(
         }
     });
     let target = targets::resolve(&chain, metric, &all_targets);
-    let touchpoints: Vec<(i64, String, Figure)> = state
-        .store
-        .list_touchpoints(tenant)
-        .await?
+    let all_touchpoints = state.store.list_touchpoints(tenant).await?;
+    let touchpoints: Vec<(i64, String, Figure)> = all_touchpoints
         .iter()
         .map(|t| {
             (
@@ -402,7 +400,6 @@ pub async fn show(
             min_sample,
         )
         .await?;
-    let all_touchpoints = state.store.list_touchpoints(tenant).await?;
     page(&UnitPage {
         audits: audits_view(&audit_results, &all_touchpoints, ctx.lang),
         surveys,

@@ -6,7 +6,7 @@ use crate::platform::api::Id;
 use crate::platform::auth::context::confirm;
 use crate::platform::auth::secret::random_token;
 use crate::platform::auth::{ApiCtx, Ctx, GuessedApiCtx};
-use crate::platform::extract::{JsonBody, Path, body, params};
+use crate::platform::extract::{JsonBody, Path, body, idempotency_key, params};
 use crate::platform::openapi;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -287,8 +287,6 @@ struct SubmittedResponse {
     submitted_at: Option<String>,
 }
 
-const MAX_KEY: usize = 200;
-
 /// Submits a response (managers and up). The same `Idempotency-Key` again writes nothing
 /// and answers the first response's id.
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/responses", tag = "listen",
@@ -306,21 +304,7 @@ async fn submit_response(
     headers: HeaderMap,
     payload: Result<JsonBody<SubmittedResponse>, AppError>,
 ) -> Result<Response, AppError> {
-    let key = match headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::trim))
-    {
-        None => None,
-        Some(Ok(k)) if !k.is_empty() && k.len() <= MAX_KEY => Some(format!("api:{k}")),
-        Some(_) => {
-            return Err(InvalidInput::NotOneOf {
-                field: Field::Key,
-                value: "Idempotency-Key".into(),
-                allowed: "1–200 visible characters",
-            }
-            .into());
-        }
-    };
+    let key = idempotency_key(&headers)?.map(|k| format!("api:{k}"));
     let b = body(payload)?;
     // Checked first against what this process keeps under the newest epoch it saw (no
     // query); the write confirms that epoch, and when it has moved the token, survey and

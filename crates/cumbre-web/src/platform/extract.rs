@@ -148,6 +148,36 @@ pub fn body<T>(payload: Result<JsonBody<T>, AppError>) -> Result<T, AppError> {
     payload.map(|JsonBody(v)| v)
 }
 
+/// Longest `Idempotency-Key` a client may send.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// The `Idempotency-Key` header, when sent: 1–200 visible characters, trimmed.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
+    match headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim))
+    {
+        None => Ok(None),
+        Some(Ok(k)) if !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY => Ok(Some(k.to_owned())),
+        Some(_) => Err(InvalidInput::NotOneOf {
+            field: Field::Key,
+            value: "Idempotency-Key".into(),
+            allowed: "1–200 visible characters",
+        }
+        .into()),
+    }
+}
+
+/// A number a client may send as a JSON number or as text, as text for the domain's
+/// parser (which says what is wrong with it).
+pub fn number_text(v: Option<&serde_json::Value>) -> String {
+    match v {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
 /// A query string's parameters, or why they were refused: API handlers take it as a
 /// `Result` so that their own role checks come first, as with [`body`].
 pub fn params<T>(

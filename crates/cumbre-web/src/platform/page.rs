@@ -205,6 +205,15 @@ pub fn page(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render().map_err(AppError::internal)?).into_response())
 }
 
+/// Who acted, as the trail names them (`Ana López <admin@demo.test>`), by name; an account
+/// without a person keeps its e-mail.
+pub fn actor_name(actor: &str) -> String {
+    actor
+        .split_once(" <")
+        .map_or(actor, |(name, _)| name)
+        .to_owned()
+}
+
 /// After a successful form post: go to `to` with a confirmation.
 pub fn done(to: &str, notice: &str) -> Response {
     let sep = if to.contains('?') { '&' } else { '?' };
