@@ -366,6 +366,8 @@ pub enum InvalidInput {
     AlreadyDecided,
     #[error("the visit is dated before its window, which opens on {opens}")]
     BeforeWindow { opens: String },
+    #[error("a question linked to a standard must be scored (NPS, CSAT, CES or a rating): {value}")]
+    StandardNeedsScore { value: String },
 }
 
 impl InvalidInput {
@@ -500,6 +502,9 @@ impl InvalidInput {
             SearchWordTooShort { min } => {
                 format!("Busque al menos una palabra de {min} letras o más")
             }
+            StandardNeedsScore { value } => format!(
+                "Una pregunta vinculada a un estándar debe ser de puntuación (NPS, CSAT, CES o valoración): {value}"
+            ),
             FailureNeedsNote { item } => {
                 format!("Un punto no cumplido necesita una nota que diga lo observado: {item}")
             }

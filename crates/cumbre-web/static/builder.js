@@ -8,6 +8,8 @@
   const form = document.getElementById("definition-form");
   if (!root || !textarea || !form) return;
   const T = JSON.parse(root.dataset.texts || "{}");
+  // [key, label] of the standards a scored question may ask the customer about.
+  const STANDARDS = JSON.parse(root.dataset.standards || "[]");
   const t = (key) => T[key] || key;
   const csrf = form.querySelector('input[name="csrf"]').value;
   const status = document.getElementById("builder-status");
@@ -94,6 +96,8 @@
     const fresh = newQuestion(type);
     delete q.scale;
     delete q.options;
+    // Only a scored question says whether a standard was met.
+    if (!range({ type })) delete q.standard;
     q.type = type;
     if (fresh.scale) q.scale = fresh.scale;
     if (fresh.options) q.options = fresh.options;
@@ -192,6 +196,24 @@
     changed(true);
   };
 
+  // The standard a scored question asks the customer about: its top box counts as met.
+  const standardField = (q, index) => {
+    const path = `questions[${index}].standard`;
+    const select = el("select", { "data-path": path });
+    select.append(el("option", { value: "", text: t("builder.standard_none") }));
+    STANDARDS.forEach(([key, label]) => select.append(el("option", { value: key, text: label })));
+    if (q.standard && !STANDARDS.some(([key]) => key === q.standard)) {
+      select.append(el("option", { value: q.standard, text: q.standard }));
+    }
+    select.value = q.standard || "";
+    select.addEventListener("change", () => {
+      if (select.value === "") delete q.standard;
+      else q.standard = select.value;
+      changed(false);
+    });
+    return el("label", { class: "standard-link", "data-path": path }, [el("span", { text: t("builder.standard") + " " }), select]);
+  };
+
   const questionCard = (q, i) => {
     const path = `questions[${i}]`;
     const type = el("select", { "data-path": `${path}.type`, "aria-label": t("builder.type") });
@@ -232,6 +254,7 @@
       card.append(el("label", {}, [el("span", { text: t("builder.scale") + " " }), scale]));
     }
     if (isChoice(q.type)) card.append(optionsField(q, i));
+    if (range(q) && (STANDARDS.length > 0 || q.standard)) card.append(standardField(q, i));
     if (i > 0) card.append(conditionField(q, i));
     return card;
   };

@@ -102,8 +102,10 @@ pub async fn build_with(
         };
         store.create_user(&grant, &new, "demo", now).await?;
     }
-    let (touchpoints, surveys) = listen(store, tenant, now).await?;
+    let (touchpoints, mut surveys) = listen(store, tenant, now).await?;
     crate::demo_decide::standards(store, tenant, now).await?;
+    // The check-in survey asks about a standard: it needs them in place.
+    surveys.push(checkin_survey(store, tenant, &touchpoints, now).await?);
     crate::demo_decide::vision(store, tenant, now).await?;
     recover(store, tenant, now).await?;
     if scale > 0.0 {
@@ -309,7 +311,8 @@ const JOURNEY: [(&str, &str, &str, &str); 7] = [
 ];
 
 /// Touchpoints, the three shipped survey templates published company-wide, and links for
-/// every hotel: post-stay NPS, check-in CSAT; and the reservation line's CES.
+/// every hotel for the post-stay NPS, one for the reservation line's CES (the check-in survey
+/// comes with the standards it asks about).
 async fn listen(
     store: &Store,
     tenant: TenantId,
@@ -351,10 +354,7 @@ async fn listen(
         .iter()
         .filter(|u| u.kind == cumbre_domain::org::UnitKind::Location)
     {
-        for (survey, touchpoint, label) in [
-            (surveys[0], touchpoints[6], "Post-estancia"),
-            (surveys[1], touchpoints[1], "Check-in"),
-        ] {
+        for (survey, touchpoint, label) in [(surveys[0], touchpoints[6], "Post-estancia")] {
             let input = LinkInput {
                 survey_id: survey,
                 touchpoint_id: touchpoint,
@@ -378,6 +378,46 @@ async fn listen(
         .create_link(&scope, &input, &token()?, "demo", now)
         .await?;
     Ok((touchpoints, surveys))
+}
+
+/// The check-in survey (the touchpoint CSAT and a question on the wait, which asks about
+/// the `checkin-wait` standard), published company-wide, with a link at every hotel.
+async fn checkin_survey(
+    store: &Store,
+    tenant: TenantId,
+    touchpoints: &[i64],
+    now: OffsetDateTime,
+) -> anyhow::Result<i64> {
+    use cumbre_domain::access::Scope;
+    use cumbre_domain::listen::SurveyStatus;
+    use cumbre_store::listen::LinkInput;
+    let scope = Scope::Tenant(tenant);
+    let units = store.list_units(&scope).await?;
+    let root = units.first().context("demo has a top unit")?.id;
+    let def = cumbre_domain::demo::responses::checkin_definition();
+    let id = store
+        .create_survey(&scope, root, "Llegada y check-in (CSAT)", &def, "demo", now)
+        .await?;
+    store
+        .set_survey_status(&scope, id, SurveyStatus::Published, "demo", now)
+        .await?;
+    for unit in units
+        .iter()
+        .filter(|u| u.kind == cumbre_domain::org::UnitKind::Location)
+    {
+        let input = LinkInput {
+            survey_id: id,
+            touchpoint_id: touchpoints[1],
+            unit_id: unit.id,
+            person_id: None,
+            label: format!("Check-in · {}", unit.name),
+        };
+        let token = cumbre_web::platform::auth::secret::random_token()?;
+        store
+            .create_link(&scope, &input, &token, "demo", now)
+            .await?;
+    }
+    Ok(id)
 }
 
 /// Writes the generated history in batches, each its own transaction.
@@ -441,6 +481,7 @@ async fn history(
         for g in batch {
             let (survey_id, version_id, def) = &versions[match g.kind {
                 Kind::Nps => 0,
+                Kind::Csat if g.touchpoint == 1 => 3,
                 Kind::Csat => 1,
                 Kind::Ces => 2,
             }];

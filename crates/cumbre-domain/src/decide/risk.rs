@@ -4,7 +4,9 @@
 //! matters to them). Only clear evidence counts: enough audits with a clear pass rate, and
 //! customers at that moment of truth significantly less satisfied both than the company's
 //! there and than the unit's own customers overall (a unit worse at everything makes no
-//! single standard a risk); otherwise it says nothing.
+//! single standard a risk); otherwise it says nothing. Where a survey question asks the
+//! customers about the standard itself, their answers are the evidence, compared with the
+//! company's answers to it: they speak of that standard, not of the moment as a whole.
 
 use crate::improve::change::compare;
 use crate::improve::stats::Estimate;
@@ -40,8 +42,9 @@ pub struct Evidence {
     pub customers: Estimate,
     pub company: Estimate,
     /// The customers' figure at this unit across all its moments of truth: a unit worse
-    /// everywhere does not make each of its standards a disagreement.
-    pub unit: Estimate,
+    /// everywhere does not make each of its standards a disagreement. `None` when the
+    /// customers were asked about the standard itself.
+    pub unit: Option<Estimate>,
 }
 
 /// The risk the evidence shows, if any.
@@ -55,8 +58,9 @@ pub fn assess(e: &Evidence) -> Option<Risk> {
         return None;
     }
     // What is particular to this moment of truth, not a unit worse at everything.
-    let worse_than_the_unit =
-        compare(&e.customers, &e.unit).is_some_and(|c| c.significant && c.delta < 0.0);
+    let worse_than_the_unit = e.unit.is_none_or(|unit| {
+        compare(&e.customers, &unit).is_some_and(|c| c.significant && c.delta < 0.0)
+    });
     if !worse_than_the_unit {
         return None;
     }
@@ -81,7 +85,7 @@ mod tests {
             passed,
             customers: share(here.0, here.1, 30),
             company: share(company.0, company.1, 30),
-            unit: share(750, 1_000, 30),
+            unit: Some(share(750, 1_000, 30)),
         }
     }
 
@@ -93,7 +97,7 @@ mod tests {
         assert_eq!(assess(&e), Some(Risk::Confirmed));
         // The same where the unit's customers are as unhappy everywhere.
         let mut everywhere = e;
-        everywhere.unit = share(560, 1_000, 30);
+        everywhere.unit = Some(share(560, 1_000, 30));
         assert_eq!(assess(&everywhere), None);
     }
 
@@ -105,7 +109,7 @@ mod tests {
         assert_eq!(assess(&evidence(2, 2, (110, 200), (4_000, 5_000))), None);
         // A unit as unhappy everywhere: nothing particular to this standard.
         let mut everywhere = evidence(6, 6, (110, 200), (4_000, 5_000));
-        everywhere.unit = share(560, 1_000, 30);
+        everywhere.unit = Some(share(560, 1_000, 30));
         assert_eq!(assess(&everywhere), None);
     }
 
@@ -121,5 +125,21 @@ mod tests {
         assert_eq!(assess(&evidence(4, 3, (110, 200), (4_000, 5_000))), None);
         // No customer figure at all.
         assert_eq!(assess(&evidence(4, 0, (0, 0), (4_000, 5_000))), None);
+    }
+
+    #[test]
+    fn customers_asked_about_the_standard_speak_of_it_alone() {
+        // 110 of 200 favourable on its own question against the company's 4,000 of
+        // 5,000: the unit's figure elsewhere does not enter.
+        let mut asked = evidence(6, 6, (110, 200), (4_000, 5_000));
+        asked.unit = None;
+        assert_eq!(assess(&asked), Some(Risk::CustomersDisagree));
+        let mut failing = evidence(3, 0, (110, 200), (4_000, 5_000));
+        failing.unit = None;
+        assert_eq!(assess(&failing), Some(Risk::Confirmed));
+        // As favourable as the company: nothing.
+        let mut fine = evidence(6, 6, (160, 200), (4_000, 5_000));
+        fine.unit = None;
+        assert_eq!(assess(&fine), None);
     }
 }

@@ -38,6 +38,31 @@ pub struct Generated {
     pub answers: Map<String, Value>,
 }
 
+/// The standard the check-in survey's `wait` question asks about.
+pub const CHECKIN_WAIT: &str = "checkin-wait";
+
+/// The check-in survey: the touchpoint CSAT template and a question on the wait, linked
+/// to the [`CHECKIN_WAIT`] standard (its top box counts as met).
+pub fn checkin_definition() -> crate::listen::SurveyDefinition {
+    let mut def = crate::listen::templates::template("touchpoint-csat")
+        .unwrap_or_else(|| unreachable!("a shipped template"));
+    def.questions.insert(
+        1,
+        crate::listen::Question {
+            key: "wait".into(),
+            kind: crate::listen::QuestionKind::Csat,
+            prompt: crate::listen::Texts::new(
+                "¿Qué tan satisfecho quedó con el tiempo de espera para registrarse?",
+                "How satisfied were you with the wait to check in?",
+            ),
+            required: false,
+            show_if: None,
+            standard: Some(CHECKIN_WAIT.into()),
+        },
+    );
+    def
+}
+
 /// The hotel whose check-in worsens in the last two months.
 pub const WORSENING: &str = "PDC";
 pub const DAYS: i64 = 548;
@@ -183,6 +208,12 @@ fn one(
                 5,
             );
             answers.insert("csat".into(), json!(csat));
+            // At check-in most guests also rate the wait, which is what went wrong.
+            if touchpoint == 1 && rng.u8(..100) < 80 {
+                let slow = if worsening { 2.2 } else { 0.0 };
+                let wait = clamp_round(normal(rng, (quality - 5.0) * 0.9 + 0.9 - slow, 0.9), 1, 5);
+                answers.insert("wait".into(), json!(wait));
+            }
             if csat >= 4 {
                 let aspects: Vec<&str> = ["speed", "friendliness", "cleanliness", "knowledge"]
                     .into_iter()
@@ -269,9 +300,12 @@ mod tests {
         let mut all = Vec::new();
         generate(7, &places(), end, 0.2, |g| all.push(g));
         assert!(all.len() > 4000, "{}", all.len());
+        let checkin = checkin_definition();
+        assert!(checkin.check().is_ok());
         for g in &all {
             let def = match g.kind {
                 Kind::Nps => &defs[0],
+                Kind::Csat if g.touchpoint == 1 => &checkin,
                 Kind::Csat => &defs[1],
                 Kind::Ces => &defs[2],
             };

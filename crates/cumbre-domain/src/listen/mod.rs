@@ -11,7 +11,9 @@ pub mod texts;
 pub mod touchpoint;
 
 pub use answers::{Answer, Answers, FieldErrors};
-pub use survey::{Condition, Question, QuestionKind, SurveyDefinition, SurveyStatus};
+pub use survey::{
+    Condition, DefinitionError, Question, QuestionKind, SurveyDefinition, SurveyStatus,
+};
 pub use texts::Texts;
 pub use touchpoint::TouchpointInput;
 

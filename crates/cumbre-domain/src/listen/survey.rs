@@ -57,6 +57,11 @@ pub struct Question {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<Condition>,
+    /// The key of the standard this question asks the customer about ("how quick was
+    /// your check-in?" for `checkin-wait`): a scored question whose favourable answers
+    /// count as the customers saying the standard was met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -130,6 +135,19 @@ impl QuestionKind {
         }
     }
 
+    /// The answers that say "met" when the question asks about a standard: the top box
+    /// (CSAT 4–5, NPS 9–10, CES 1–3, a rating's top fifth, at least its highest point).
+    pub fn favourable(&self) -> Option<(i64, i64)> {
+        match self {
+            QuestionKind::Nps => Some((9, 10)),
+            QuestionKind::Csat => Some((4, 5)),
+            QuestionKind::Ces => Some((1, 3)),
+            // ⌈0.8 × scale⌉: 5 → 4–5, 10 → 8–10, 3 → 3.
+            QuestionKind::Rating { scale } => Some(((scale * 4 + 4) / 5, *scale)),
+            _ => None,
+        }
+    }
+
     /// The inclusive range of a score question.
     pub fn score_range(&self) -> Option<(i64, i64)> {
         match self {
@@ -179,7 +197,8 @@ fn unknown_question_fields(value: &Value) -> Result<(), Vec<DefinitionError>> {
             _ => &[],
         };
         for name in fields.keys() {
-            let known = ["key", "type", "prompt", "required", "show_if"].contains(&name.as_str())
+            let known = ["key", "type", "prompt", "required", "show_if", "standard"]
+                .contains(&name.as_str())
                 || extra.contains(&name.as_str());
             if !known {
                 errors.push(DefinitionError {
@@ -347,6 +366,18 @@ impl SurveyDefinition {
                     }
                 }
                 _ => {}
+            }
+            if let Some(standard) = &q.standard {
+                if let Err(e) = crate::decide::standard::parse_key(standard) {
+                    fail(at(".standard"), e);
+                } else if q.kind.favourable().is_none() {
+                    fail(
+                        at(".standard"),
+                        InvalidInput::StandardNeedsScore {
+                            value: q.key.clone(),
+                        },
+                    );
+                }
             }
             if let Some(cond) = &q.show_if {
                 match self.questions[..i].iter().find(|p| p.key == cond.question) {

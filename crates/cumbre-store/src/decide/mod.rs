@@ -3,6 +3,7 @@
 
 pub mod audits;
 pub mod calibration;
+pub mod evidence;
 pub mod programmes;
 pub mod results;
 pub mod risk;
@@ -14,10 +15,11 @@ pub use audits::{
     DisputeDecision, NewAudit, OpenDispute, Review,
 };
 pub use calibration::{AuditorFigures, AuditorPair, Calibration};
+pub use evidence::StandardEvidence;
 pub use programmes::{
     Assignment, AssignmentChange, AssignmentFilter, AssignmentStatus, FormItem, Programme,
 };
 pub use results::{AuditResults, MonthScore, StandardResult};
 pub use risk::AtRisk;
-pub use standards::{NewStandard, Saved, Standard, StandardVersion};
+pub use standards::{NewStandard, Saved, Standard, StandardQuestion, StandardVersion};
 pub use vision::{CompanyValue, Reader, Readers, UnitReaders, Vision};

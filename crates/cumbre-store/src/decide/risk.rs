@@ -9,7 +9,7 @@ use cumbre_domain::access::Scope;
 use cumbre_domain::decide::risk::{Evidence, Risk, assess};
 use cumbre_domain::improve::Tally;
 use cumbre_domain::improve::period::utc_bounds;
-use cumbre_domain::improve::stats::{Estimate, Metric};
+use cumbre_domain::improve::stats::{Estimate, Metric, share};
 use jiff::civil::Date;
 use serde::Serialize;
 
@@ -26,9 +26,11 @@ pub struct AtRisk {
     /// Audits where it applied, and those that found it met.
     pub applied: i64,
     pub passed: i64,
-    /// The customers' metric compared (CSAT where asked, else NPS).
-    #[schema(value_type = String)]
-    pub metric: Metric,
+    /// The customers' metric compared at the moment of truth (CSAT where asked, else
+    /// NPS); `None` when a survey question asked them about the standard itself, and
+    /// `customers` and `company` are the shares of favourable answers to it.
+    #[schema(value_type = Option<String>)]
+    pub metric: Option<Metric>,
     #[schema(value_type = Object)]
     pub customers: Estimate,
     #[schema(value_type = Object)]
@@ -68,6 +70,14 @@ impl Store {
             .metric_cells(&Scope::Tenant(tenant), &[&root], from, to, Cells::ALL)
             .await?;
         let units = self.list_units(scope).await?;
+        // What customers said of each standard when asked about it, here and everywhere.
+        let asked = self.standard_answers(scope, &root.path, bounds).await?;
+        let everywhere = super::evidence::answers_within(
+            &self
+                .standard_answers(&Scope::Tenant(tenant), &root.path, bounds)
+                .await?,
+            &root.path,
+        );
         let mut out = Vec::new();
         for unit in units.iter().filter(|u| audited.contains(&u.id.0)) {
             let results = self
@@ -76,7 +86,24 @@ impl Store {
             let cells = self
                 .metric_cells(scope, &[unit], from, to, Cells::ALL)
                 .await?;
+            let asked_here = super::evidence::answers_within(&asked, &unit.path);
             for s in &results.standards {
+                if let (Some(&(met, n)), Some(&(all_met, all))) = (
+                    asked_here.get(&s.standard_id),
+                    everywhere.get(&s.standard_id),
+                ) {
+                    let evidence = Evidence {
+                        applied: s.applied,
+                        passed: s.met,
+                        customers: share(met, n, min_sample),
+                        company: share(all_met, all, min_sample),
+                        unit: None,
+                    };
+                    if let Some(risk) = assess(&evidence) {
+                        out.push(at_risk(unit, s, risk, None, &evidence));
+                    }
+                    continue;
+                }
                 let tally = |cells: &std::collections::HashMap<(UnitId, i64), Tally>, u: UnitId| {
                     cells
                         .get(&(u, s.touchpoint_id))
@@ -95,29 +122,39 @@ impl Store {
                     passed: s.met,
                     customers: metric.estimate(&here, min_sample),
                     company: metric.estimate(&there, min_sample),
-                    unit: metric.estimate(
+                    unit: Some(metric.estimate(
                         &cells.get(&(unit.id, 0)).copied().unwrap_or_default(),
                         min_sample,
-                    ),
+                    )),
                 };
                 if let Some(risk) = assess(&evidence) {
-                    out.push(AtRisk {
-                        unit_id: unit.id,
-                        unit_name: unit.name.clone(),
-                        standard_id: s.standard_id,
-                        key: s.key.clone(),
-                        name: s.name.clone(),
-                        touchpoint_id: s.touchpoint_id,
-                        risk,
-                        applied: evidence.applied,
-                        passed: evidence.passed,
-                        metric,
-                        customers: evidence.customers,
-                        company: evidence.company,
-                    });
+                    out.push(at_risk(unit, s, risk, Some(metric), &evidence));
                 }
             }
         }
         Ok(out)
+    }
+}
+
+fn at_risk(
+    unit: &crate::org::Unit,
+    s: &crate::decide::StandardResult,
+    risk: Risk,
+    metric: Option<Metric>,
+    evidence: &Evidence,
+) -> AtRisk {
+    AtRisk {
+        unit_id: unit.id,
+        unit_name: unit.name.clone(),
+        standard_id: s.standard_id,
+        key: s.key.clone(),
+        name: s.name.clone(),
+        touchpoint_id: s.touchpoint_id,
+        risk,
+        applied: evidence.applied,
+        passed: evidence.passed,
+        metric,
+        customers: evidence.customers,
+        company: evidence.company,
     }
 }

@@ -30,6 +30,18 @@ pub struct Standard {
     pub definition: StandardDefinition,
     /// Every version, oldest first (the current one last).
     pub versions: Vec<StandardVersion>,
+    /// The survey questions that ask customers about it, each with the version it pinned.
+    pub questions: Vec<StandardQuestion>,
+}
+
+/// A survey question asking about a standard, as one version of its survey asks it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StandardQuestion {
+    pub survey_id: i64,
+    pub survey_version: i64,
+    pub question_key: String,
+    /// The standard's version in force when that survey version was written.
+    pub standard_version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -99,6 +111,27 @@ impl Store {
         .bind(tenant.0)
         .fetch_all(self.pool())
         .await?;
+        let asked = sqlx::query(
+            "SELECT q.standard_id, v.survey_id, v.version, q.question_key, q.standard_version \
+             FROM survey_question_standards q JOIN survey_versions v ON v.id = q.survey_version_id \
+             WHERE q.tenant_id = $1 ORDER BY v.survey_id, v.version, q.question_key",
+        )
+        .bind(tenant.0)
+        .fetch_all(self.pool())
+        .await?;
+        let mut questions: std::collections::HashMap<i64, Vec<StandardQuestion>> =
+            std::collections::HashMap::new();
+        for r in &asked {
+            questions
+                .entry(col(r, "standard_id")?)
+                .or_default()
+                .push(StandardQuestion {
+                    survey_id: col(r, "survey_id")?,
+                    survey_version: col(r, "version")?,
+                    question_key: col(r, "question_key")?,
+                    standard_version: col(r, "standard_version")?,
+                });
+        }
         let mut versions: std::collections::HashMap<i64, Vec<StandardVersion>> =
             std::collections::HashMap::new();
         for r in &history {
@@ -140,6 +173,7 @@ impl Store {
                 version,
                 definition,
                 versions: history,
+                questions: questions.remove(&id).unwrap_or_default(),
             });
         }
         Ok(out)

@@ -293,6 +293,7 @@ impl Store {
             .bind(version_id)
             .execute(&mut *w.tx)
             .await?;
+            pin_standards(&mut w.tx, tenant, version_id, definition).await?;
             version
         } else {
             let number = version + 1;
@@ -367,6 +368,20 @@ impl Store {
                 to: to.code(),
             }
             .into());
+        }
+        if current.summary.status == Draft {
+            // The standards its questions ask about are pinned as they are in force when it
+            // goes out; the definition is read under the write (a save may have just landed).
+            let row = sqlx::query(
+                "SELECT v.id, v.definition FROM surveys s JOIN survey_versions v \
+                 ON v.id = s.current_version_id WHERE s.id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+            let definition: SurveyDefinition =
+                crate::store::json(&col::<String>(&row, "definition")?, "definition")?;
+            pin_standards(&mut w.tx, scope.tenant(), col(&row, "id")?, &definition).await?;
         }
         record(
             &mut w.tx,
@@ -448,5 +463,51 @@ async fn insert_version(
         .bind(to_millis(now))
         .fetch_one(&mut **tx)
         .await?;
-    col(&row, "id")
+    let id = col(&row, "id")?;
+    pin_standards(tx, tenant, id, definition).await?;
+    Ok(id)
+}
+
+/// Records, for the version `version_id`, the standard version each of its questions asks
+/// about (the one in force now) and the answers that count as met; a key the tenant has
+/// no standard for is refused. Written again whenever the version's definition is.
+async fn pin_standards(
+    tx: &mut Transaction<'static, Any>,
+    tenant: TenantId,
+    version_id: i64,
+    definition: &SurveyDefinition,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM survey_question_standards WHERE survey_version_id = $1")
+        .bind(version_id)
+        .execute(&mut **tx)
+        .await?;
+    for q in &definition.questions {
+        let (Some(key), Some((lo, hi))) = (&q.standard, q.kind.favourable()) else {
+            continue;
+        };
+        let row =
+            sqlx::query("SELECT id, version FROM standards WHERE tenant_id = $1 AND key = $2")
+                .bind(tenant.0)
+                .bind(key)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or_else(|| InvalidInput::UnknownReference {
+                    field: Field::Standard,
+                    value: key.clone(),
+                })?;
+        sqlx::query(
+            "INSERT INTO survey_question_standards (survey_version_id, question_key, tenant_id, \
+             standard_id, standard_version, favourable_from, favourable_to) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(version_id)
+        .bind(&q.key)
+        .bind(tenant.0)
+        .bind(col::<i64>(&row, "id")?)
+        .bind(col::<i64>(&row, "version")?)
+        .bind(lo)
+        .bind(hi)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::platform::auth::ApiCtx;
 use crate::platform::extract::{JsonBody, body, number_text, params};
-use crate::platform::input::optional_id;
+use crate::platform::input::{optional_id, required_id};
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use cumbre_domain::decide::standard::{StandardDefinition, parse_key};
 use cumbre_domain::decide::vision::VisionDefinition;
 use cumbre_domain::{Field, UnitId};
-use cumbre_store::decide::{CompanyValue, NewStandard, Readers, Saved, Standard, Vision};
+use cumbre_store::decide::{
+    CompanyValue, NewStandard, Readers, Saved, Standard, StandardEvidence, Vision,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +24,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_standards, save_standard))
+        .routes(routes!(standard_evidence))
         .routes(routes!(get_vision, publish_vision))
         .routes(routes!(read_vision))
         .routes(routes!(vision_readers))
@@ -63,6 +66,65 @@ async fn list_standards(
         state
             .store
             .list_standards(ctx.user.tenant, touchpoint, at.as_ref())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EvidenceQuery {
+    /// The unit: its whole subtree.
+    #[serde(default)]
+    #[param(value_type = String, pattern = "^-?[0-9]{1,18}$")]
+    unit: String,
+    /// First local day (`YYYY-MM-DD`); default: the last three complete months.
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    from: String,
+    /// Last local day (included).
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    to: String,
+}
+
+/// Each standard with evidence in a unit's subtree over a range: the share of customers
+/// asked about it who answered favourably, the shoppers' pass rate in published audits,
+/// and the cases raised about it.
+#[utoipa::path(get, path = "/api/v1/standards/evidence", tag = "decide", params(EvidenceQuery),
+    responses((status = 200, description = "Weakest audits first.", body = Vec<StandardEvidence>)))]
+async fn standard_evidence(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<EvidenceQuery>, QueryRejection>,
+) -> Result<Json<Vec<StandardEvidence>>, AppError> {
+    // A unit's figures: not an auditor's, nor an employee's (they read their own).
+    if !ctx.user.role.serves() || matches!(ctx.scope, cumbre_domain::access::Scope::Own { .. }) {
+        return Err(AppError::Forbidden);
+    }
+    let q = params(query)?;
+    let unit = required_id(&q.unit, Field::Unit)?;
+    let c = crate::improve::filters::check(
+        &state,
+        ctx.user.tenant,
+        &crate::improve::filters::MetricsQuery {
+            unit: q.unit.clone(),
+            from: q.from,
+            to: q.to,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let unit = state.store.get_unit(&ctx.scope, UnitId(unit)).await?;
+    let bounds = cumbre_domain::improve::period::utc_bounds(&c.zone, c.query.from, c.query.to);
+    let min_sample = state.store.min_sample(ctx.user.tenant).await?;
+    let audits = state
+        .store
+        .audit_results(&ctx.scope, &unit.path, bounds, &c.zone, min_sample)
+        .await?;
+    Ok(Json(
+        state
+            .store
+            .standard_evidence(&ctx.scope, &unit.path, bounds, &audits, min_sample)
             .await?,
     ))
 }

@@ -56,6 +56,40 @@ struct UnitPage {
     slices: Slices,
     /// What the mystery shoppers found here in the range, when they came.
     audits: Option<AuditsView>,
+    /// Each standard with evidence here: customers, shoppers, cases.
+    standards: Vec<StandardRow>,
+}
+
+/// One standard seen by the customers asked about it, the shoppers and the cases.
+struct StandardRow {
+    name: String,
+    touchpoint: String,
+    critical: bool,
+    customers: Figure,
+    audits: Figure,
+    /// "3 · 1 open", or empty when none was raised.
+    cases: String,
+}
+
+fn standard_rows(
+    list: &[cumbre_store::decide::StandardEvidence],
+    touchpoints: &[cumbre_store::listen::Touchpoint],
+    tr: &crate::platform::i18n::Tr,
+) -> Vec<StandardRow> {
+    list.iter()
+        .map(|s| StandardRow {
+            name: s.name.clone(),
+            touchpoint: crate::decide::form::touchpoint_name(touchpoints, s.touchpoint_id, tr.lang),
+            critical: s.critical,
+            customers: rate_figure(&s.customers),
+            audits: rate_figure(&s.audits),
+            cases: match (s.cases, s.open_cases) {
+                (0, _) => String::new(),
+                (n, 0) => tr.int(n),
+                (n, open) => format!("{} · {}", tr.int(n), tr.count("unit_dash.open_cases", open)),
+            },
+        })
+        .collect()
 }
 
 /// The mystery-shopper results beside the customers' figures.
@@ -64,15 +98,9 @@ struct AuditsView {
     critical: i64,
     /// (month, score, n, interval, sufficient)
     months: Vec<(String, String, i64, String, bool)>,
-    /// (standard, moment of truth, pass rate, n, interval, sufficient, critical)
-    standards: Vec<(String, String, String, i64, String, bool, bool)>,
 }
 
-fn audits_view(
-    r: &cumbre_store::decide::AuditResults,
-    touchpoints: &[cumbre_store::listen::Touchpoint],
-    lang: cumbre_domain::Lang,
-) -> Option<AuditsView> {
+fn audits_view(r: &cumbre_store::decide::AuditResults) -> Option<AuditsView> {
     if r.score.n == 0 {
         return None;
     }
@@ -94,21 +122,6 @@ fn audits_view(
                     m.score.n,
                     ci(&m.score),
                     m.score.sufficient,
-                )
-            })
-            .collect(),
-        standards: r
-            .standards
-            .iter()
-            .map(|s| {
-                (
-                    s.name.clone(),
-                    crate::decide::form::touchpoint_name(touchpoints, s.touchpoint_id, lang),
-                    text(&s.passed),
-                    s.passed.n,
-                    ci(&s.passed),
-                    s.passed.sufficient,
-                    s.critical,
                 )
             })
             .collect(),
@@ -390,18 +403,18 @@ pub async fn show(
         return out.finish("unit.csv");
     }
     let surveys = survey_filter(&state, &ctx.scope, survey).await?;
+    let bounds = utc_bounds(&c.zone, from, to);
     let audit_results = state
         .store
-        .audit_results(
-            &ctx.scope,
-            &unit.path,
-            utc_bounds(&c.zone, from, to),
-            &c.zone,
-            min_sample,
-        )
+        .audit_results(&ctx.scope, &unit.path, bounds, &c.zone, min_sample)
+        .await?;
+    let evidence = state
+        .store
+        .standard_evidence(&ctx.scope, &unit.path, bounds, &audit_results, min_sample)
         .await?;
     page(&UnitPage {
-        audits: audits_view(&audit_results, &all_touchpoints, ctx.lang),
+        audits: audits_view(&audit_results),
+        standards: standard_rows(&evidence, &all_touchpoints, &chrome.tr),
         surveys,
         can_set_targets: ctx.user.role.leads(),
         kpis,

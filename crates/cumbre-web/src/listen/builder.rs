@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use cumbre_domain::Lang;
-use cumbre_domain::listen::SurveyDefinition;
+use cumbre_domain::listen::{DefinitionError, SurveyDefinition};
 use cumbre_store::listen::Survey;
 use serde::Deserialize;
 use serde_json::json;
@@ -41,6 +41,8 @@ const TEXTS: &[&str] = &[
     "builder.scale",
     "builder.show_if",
     "builder.show_when",
+    "builder.standard",
+    "builder.standard_none",
     "builder.thanks",
     "builder.title_field",
     "builder.type",
@@ -64,6 +66,8 @@ struct BuilderPage {
     survey: Survey,
     definition_json: String,
     texts_json: String,
+    /// [key, "name · moment of truth"] of each standard a scored question may ask about.
+    standards_json: String,
     published: bool,
 }
 
@@ -92,7 +96,20 @@ pub async fn edit(
         .iter()
         .map(|k| ((*k).to_owned(), chrome.tr.t(k).into()))
         .collect();
+    let touchpoints = state.store.list_touchpoints(ctx.user.tenant).await?;
+    let standards: Vec<(String, String)> = state
+        .store
+        .list_standards(ctx.user.tenant, None, None)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let place =
+                crate::decide::form::touchpoint_name(&touchpoints, s.touchpoint_id, ctx.lang);
+            (s.key, format!("{} · {place}", s.definition.name))
+        })
+        .collect();
     page(&BuilderPage {
+        standards_json: serde_json::to_string(&standards).map_err(AppError::internal)?,
         definition_json: serde_json::to_string_pretty(&*survey.definition)
             .map_err(AppError::internal)?,
         texts_json: serde_json::Value::Object(texts).to_string(),
@@ -118,8 +135,12 @@ pub async fn check(
     f: CsrfForm<DraftForm>,
 ) -> Result<Response, AppError> {
     editable(&state, &f.ctx.scope, id).await?;
-    Ok(match SurveyDefinition::from_json(&f.form.definition) {
-        Ok(_) => Json(json!({ "errors": [] })).into_response(),
+    let checked = match SurveyDefinition::from_json(&f.form.definition) {
+        Ok(def) => unknown_standards(&state, f.ctx.user.tenant, &def).await?,
+        Err(list) => Err(list),
+    };
+    Ok(match checked {
+        Ok(()) => Json(json!({ "errors": [] })).into_response(),
         Err(list) => {
             let errors: Vec<_> = list
                 .into_iter()
@@ -131,6 +152,39 @@ pub async fn check(
             )
                 .into_response()
         }
+    })
+}
+
+/// The questions asking about a standard the tenant does not have (saving refuses them
+/// too; the check says so beside the question while it is edited).
+async fn unknown_standards(
+    state: &AppState,
+    tenant: cumbre_domain::TenantId,
+    def: &SurveyDefinition,
+) -> Result<Result<(), Vec<DefinitionError>>, AppError> {
+    if def.questions.iter().all(|q| q.standard.is_none()) {
+        return Ok(Ok(()));
+    }
+    let known = state.store.list_standards(tenant, None, None).await?;
+    let errors: Vec<DefinitionError> = def
+        .questions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| {
+            let key = q.standard.as_ref()?;
+            (!known.iter().any(|s| &s.key == key)).then(|| DefinitionError {
+                path: format!("questions[{i}].standard"),
+                error: cumbre_domain::InvalidInput::UnknownReference {
+                    field: cumbre_domain::Field::Standard,
+                    value: key.clone(),
+                },
+            })
+        })
+        .collect();
+    Ok(if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     })
 }
 

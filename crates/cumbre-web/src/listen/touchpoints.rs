@@ -64,18 +64,30 @@ fn risk_rows(
     list.iter()
         .map(|r| {
             let value = |e: &cumbre_domain::improve::stats::Estimate| match r.metric {
-                cumbre_domain::improve::stats::Metric::Nps => {
+                Some(cumbre_domain::improve::stats::Metric::Nps) => {
                     e.value.map_or("—".to_owned(), |v| format!("{v:.0}"))
                 }
                 _ => e.value.map_or("—".to_owned(), |v| format!("{v:.0} %")),
             };
-            let (risk, explain) = match r.risk {
-                cumbre_domain::decide::risk::Risk::Confirmed => {
+            // Asked about the standard itself, or read from the moment's score.
+            let (risk, explain) = match (r.risk, r.metric.is_none()) {
+                (cumbre_domain::decide::risk::Risk::Confirmed, false) => {
                     ("risk.confirmed", "risk.confirmed_explain")
                 }
-                cumbre_domain::decide::risk::Risk::CustomersDisagree => {
+                (cumbre_domain::decide::risk::Risk::Confirmed, true) => {
+                    ("risk.confirmed", "risk.confirmed_asked_explain")
+                }
+                (cumbre_domain::decide::risk::Risk::CustomersDisagree, false) => {
                     ("risk.customers_disagree", "risk.customers_disagree_explain")
                 }
+                (cumbre_domain::decide::risk::Risk::CustomersDisagree, true) => (
+                    "risk.customers_disagree",
+                    "risk.customers_disagree_asked_explain",
+                ),
+            };
+            let label = match r.metric {
+                Some(m) => m.code().to_uppercase(),
+                None => tr.t("risk.asked").to_owned(),
             };
             RiskRow {
                 unit: r.unit_name.clone(),
@@ -93,7 +105,7 @@ fn risk_rows(
                     .replacen("{}", &tr.int(r.applied), 1),
                 customers: format!(
                     "{} {} (n = {}) · {} {}",
-                    r.metric.code().to_uppercase(),
+                    label,
                     value(&r.customers),
                     tr.int(r.customers.n),
                     tr.t("risk.company"),

@@ -269,6 +269,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/vision/readers", "yyynn", ""),
     ("GET", "/api/v1/values", "yyyyy", ""),
     ("GET", "/api/v1/standards", "yyyyn", ""),
+    ("GET", "/api/v1/standards/evidence", "yyynn", "unit={unit}"),
     // Mystery shopping: administrators plan, administrators and executives review, an
     // auditor sees only their own work, the units read their published audits and their
     // manager disputes (a covert programme's plan is not the units' to see).

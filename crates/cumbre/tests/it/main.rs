@@ -29,6 +29,7 @@ mod security;
 mod shopping;
 mod shopping_browser;
 mod smtp;
+mod standard_questions;
 mod store;
 mod vision;
 mod walkthrough;
