@@ -1,7 +1,7 @@
 //! All routes and the layers around them.
 
 use crate::AppState;
-use crate::decide::{assignments, audits, vision};
+use crate::decide::{assignments, audits, standards, vision};
 use crate::improve;
 use crate::listen::{
     builder, invitations, respond, response_export, responses, surveys, touchpoints,
@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(session::logout))
         .route("/vision", get(vision::show).post(vision::publish))
         .route("/vision/read", post(vision::acknowledge))
+        .route("/standards", post(standards::save))
+        .route("/standards/{key}", get(standards::show))
         .route("/audits", get(audits::list))
         .route("/audits/{id}", get(audits::show))
         .route("/audits/{id}/review", post(audits::review))
@@ -79,6 +81,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/import/responses",
             post(import::submit_responses).layer(DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route(
+            "/admin/import/standards",
+            post(import::submit_standards).layer(DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
         .route(
             "/admin/import",

@@ -88,10 +88,13 @@ impl Store {
                 .await?;
             let asked_here = super::evidence::answers_within(&asked, &unit.path);
             for s in &results.standards {
+                // Their answers about the standard speak for it once there are enough of
+                // them here; before that, the moment's overall score does.
                 if let (Some(&(met, n)), Some(&(all_met, all))) = (
                     asked_here.get(&s.standard_id),
                     everywhere.get(&s.standard_id),
-                ) {
+                ) && n >= min_sample
+                {
                     let evidence = Evidence {
                         applied: s.applied,
                         passed: s.met,

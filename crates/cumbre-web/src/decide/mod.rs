@@ -1,5 +1,5 @@
-//! Decide: the service vision and its values, the standards of each moment of truth, and
-//! their JSON API; the mystery-shopper programmes, assignments, audits and disputes
+//! Decide: the service vision and its values, the standards of each moment of truth (their
+//! pages in standards.rs), and their JSON API; the mystery-shopper programmes, assignments, audits and disputes
 //! (shopping_api.rs).
 
 pub mod api;
@@ -8,4 +8,5 @@ pub mod audits;
 pub mod form;
 pub mod roles;
 pub mod shopping_api;
+pub mod standards;
 pub mod vision;

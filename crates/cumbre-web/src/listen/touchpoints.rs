@@ -1,6 +1,7 @@
 //! The customer journey: touchpoints in order with the standards each is held to (everyone
 //! reads it, auditors without the standards; administrators add to it).
 
+use crate::decide::standards::{StandardChoices, StandardFields, check_text};
 use crate::platform::auth::{CsrfForm, PageCtx};
 use crate::platform::extract::Query;
 use crate::platform::page::{Chrome, Notice, done, page};
@@ -8,13 +9,13 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use cumbre_domain::decide::standard::Check;
 use cumbre_domain::listen::TouchpointInput;
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use serde::Deserialize;
 
 /// A standard as the journey shows it, every value in words.
 struct StandardRow {
+    key: String,
     name: String,
     /// "At most 5 minutes", "Observed".
     check: String,
@@ -36,6 +37,8 @@ struct TouchpointsPage {
     next_position: i64,
     /// For leaders: the standards at risk in their units over the last 90 days.
     at_risk: Option<Vec<RiskRow>>,
+    /// For administrators: the form that adds a standard.
+    new_standard: Option<(StandardFields, StandardChoices)>,
 }
 
 /// A standard at risk, with its evidence in words.
@@ -140,11 +143,9 @@ pub async fn list(
     let tr = &chrome.tr;
     let top = units.iter().find(|u| u.parent_id.is_none()).map(|u| u.id);
     let standard_row = |s: &cumbre_store::decide::Standard| StandardRow {
+        key: s.key.clone(),
         name: s.definition.name.clone(),
-        check: match s.definition.check {
-            Check::Behaviour => tr.t("standards.observed").to_owned(),
-            Check::TimeLimit(l) => tr.f("standards.at_most", l.unit.amount(l.max, ctx.lang)),
-        },
+        check: check_text(&s.definition, tr),
         weight: tr.count("standards.points", i64::from(s.definition.weight.points())),
         critical: s.definition.critical,
         place: (Some(s.unit_id) != top)
@@ -202,7 +203,15 @@ pub async fn list(
     } else {
         None
     };
+    let new_standard = match (ctx.user.role.administers(), top) {
+        (true, Some(top)) => Some((
+            StandardFields::blank(top.0),
+            StandardChoices::read(&state, &ctx).await?,
+        )),
+        _ => None,
+    };
     page(&TouchpointsPage {
+        new_standard,
         at_risk,
         next_position: touchpoints.iter().map(|t| t.position).max().unwrap_or(0) + 1,
         chrome,

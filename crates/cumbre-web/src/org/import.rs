@@ -27,6 +27,10 @@ struct ImportPage {
     /// Lines checked by a dry run of a responses file.
     responses_checked: Option<usize>,
     responses_applied: Option<cumbre_store::listen::imports::ResponseImport>,
+    standards_header: &'static str,
+    /// Standards checked by a dry run; (new, changed, unchanged) saved.
+    standards_checked: Option<usize>,
+    standards_applied: Option<(usize, usize, usize)>,
 }
 
 fn blank(chrome: Chrome, surveys: Vec<cumbre_store::listen::SurveySummary>) -> ImportPage {
@@ -39,6 +43,9 @@ fn blank(chrome: Chrome, surveys: Vec<cumbre_store::listen::SurveySummary>) -> I
         surveys,
         responses_checked: None,
         responses_applied: None,
+        standards_header: cumbre_domain::decide::import::HEADER_TEXT,
+        standards_checked: None,
+        standards_applied: None,
     }
 }
 
@@ -148,6 +155,47 @@ pub async fn submit_responses(
                     .import_responses(&grant, &target, &rows, &ctx.actor(), now, |_| {})
                     .await?,
             )
+        }
+    }
+    page(&view)
+}
+
+/// The standards of the moments of truth, as `cumbre import standards` reads them: all or
+/// none, a changed one saved as its next version, an unchanged one left as it is.
+pub async fn submit_standards(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    use cumbre_store::decide::{NewStandard, Saved};
+    let grant = ctx.admin()?;
+    let upload = upload::read(&ctx, multipart).await?;
+    let lookups = state.store.standard_lookups(grant.tenant()).await?;
+    let mut view = blank(
+        Chrome::for_user(&ctx, "import"),
+        importable_surveys(&state, &ctx).await?,
+    );
+    let checked = {
+        let text = upload.text.clone();
+        tokio::task::spawn_blocking(move || cumbre_domain::decide::import::plan(&text, &lookups))
+            .await
+            .map_err(AppError::internal)?
+    };
+    match checked {
+        Err(errors) => return refused(view, errors, ctx.lang),
+        Ok(planned) if upload.dry_run => view.standards_checked = Some(planned.len()),
+        Ok(planned) => {
+            let inputs: Vec<NewStandard> = planned.into_iter().map(NewStandard::from).collect();
+            let saved = state
+                .store
+                .save_standards(&grant, &inputs, &ctx.actor(), state.clock.now())
+                .await?;
+            let count = |what: Saved| saved.iter().filter(|(_, _, s)| *s == what).count();
+            view.standards_applied = Some((
+                count(Saved::Created),
+                count(Saved::NewVersion),
+                count(Saved::Unchanged),
+            ));
         }
     }
     page(&view)

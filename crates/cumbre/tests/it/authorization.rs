@@ -269,6 +269,9 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/vision/readers", "yyynn", ""),
     ("GET", "/api/v1/values", "yyyyy", ""),
     ("GET", "/api/v1/standards", "yyyyn", ""),
+    ("GET", "/standards/{key}", "yyyyn", ""),
+    ("POST", "/standards", "ynnnn", ""),
+    ("POST", "/admin/import/standards", "ynnnn", "multipart"),
     ("GET", "/api/v1/standards/evidence", "yyynn", "unit={unit}"),
     // Mystery shopping: administrators plan, administrators and executives review, an
     // auditor sees only their own work, the units read their published audits and their
@@ -547,7 +550,8 @@ struct Fixtures {
 impl Fixtures {
     fn path(&self, path: &str, place: Place) -> Option<String> {
         // A case's promise and approval, a survey's batch: kept at home only.
-        let second = ["{promise}", "{approval}", "{batch}"];
+        // A standard's key: every tenant may have one of that name, so it is asked at home.
+        let second = ["{promise}", "{approval}", "{batch}", "{key}"];
         if place != Place::Own && second.iter().any(|p| path.contains(p)) {
             return None;
         }
@@ -564,7 +568,8 @@ impl Fixtures {
         out = out
             .replace("{promise}", &self.promise.to_string())
             .replace("{batch}", &self.batch.to_string())
-            .replace("{approval}", &self.approval.to_string());
+            .replace("{approval}", &self.approval.to_string())
+            .replace("{key}", "checkin-wait");
         // Any other parameter: a number that names nothing.
         let mut filled = String::new();
         let mut rest = out.as_str();

@@ -2,10 +2,12 @@
 //! change, and read where they apply.
 
 use crate::harness::{Backend, TestApp, both};
+use crate::import::upload_to;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 both!(a_standard_keeps_every_version_it_had);
+both!(administrators_keep_standards_on_their_pages_and_by_file);
 
 async fn a_standard_keeps_every_version_it_had(backend: Backend) {
     let app = TestApp::demo(backend).await;
@@ -113,8 +115,8 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
         .await
         .body;
     for shown in [
-        "Registro en 5 minutos · En 4 minutos como máximo · 3 puntos · <strong>Crítico",
-        "Flores frescas en la habitación · Conducta observable · 1 punto · Sierra Azul Cancún",
+        "Registro en 5 minutos</a> · En 4 minutos como máximo · 3 puntos · <strong>Crítico",
+        "Flores frescas en la habitación</a> · Conducta observable · 1 punto · Sierra Azul Cancún",
         "versión 2",
     ] {
         assert!(journey.contains(shown), "{shown}: {journey}");
@@ -218,4 +220,187 @@ async fn a_standard_keeps_every_version_it_had(backend: Backend) {
         .await
         .json();
     assert_eq!(after, all, "refused saves change nothing");
+}
+
+/// The standard at `key`, as the API reads it.
+async fn standard(app: &TestApp, token: &str, key: &str) -> Option<Value> {
+    app.api(token, Method::GET, "/api/v1/standards", None)
+        .await
+        .json()
+        .as_array()
+        .and_then(|l| l.iter().find(|s| s["key"] == json!(key)).cloned())
+}
+
+async fn administrators_keep_standards_on_their_pages_and_by_file(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let token = app.token("admin@demo.test").await;
+    let admin = app.login("admin@demo.test").await;
+    let touchpoint = app
+        .api(&token, Method::GET, "/api/v1/touchpoints", None)
+        .await
+        .json()[0]["id"]
+        .as_i64()
+        .expect("a touchpoint");
+    let journey = app.get(Some(&admin), "/touchpoints").await;
+    assert!(
+        journey.body.contains("id=\"new-standard\""),
+        "the form to add one"
+    );
+    let tp = touchpoint.to_string();
+    let rings = |weight: &'static str, limit: &'static str| {
+        vec![
+            ("key", "reservation-rings"),
+            ("touchpoint_id", tp.as_str()),
+            ("name", "Contesta antes del tercer timbre"),
+            ("kind", "time"),
+            ("limit", limit),
+            ("time_unit", "rings"),
+            ("weight", weight),
+        ]
+    };
+    let created = app.post(&admin, "/standards", &rings("2", "3")).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert_eq!(
+        created.headers[axum::http::header::LOCATION],
+        "/standards/reservation-rings?ok=created"
+    );
+    let page = app
+        .get(Some(&admin), "/standards/reservation-rings?ok=created")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "En 3 timbres como máximo",
+        "2 puntos",
+        "versión 1",
+        "id=\"edit\"",
+    ] {
+        assert!(page.body.contains(shown), "{shown}: {}", page.body);
+    }
+    // A change is the next version; the same content again writes nothing.
+    let changed = app.post(&admin, "/standards", &rings("4", "3")).await;
+    assert!(
+        changed.headers[axum::http::header::LOCATION]
+            .to_str()
+            .is_ok_and(|l| l.ends_with("ok=saved")),
+        "{:?}",
+        changed.headers
+    );
+    let same = app.post(&admin, "/standards", &rings("4", "3")).await;
+    assert!(
+        same.headers[axum::http::header::LOCATION]
+            .to_str()
+            .is_ok_and(|l| l.ends_with("ok=unchanged"))
+    );
+    let saved = standard(&app, &token, "reservation-rings")
+        .await
+        .expect("saved");
+    assert_eq!(saved["version"], json!(2));
+    assert_eq!(saved["definition"]["weight"], json!(4));
+    let page = app.get(Some(&admin), "/standards/reservation-rings").await;
+    let history = page.body.split("id=\"history\"").nth(1).expect("history");
+    assert!(
+        history.contains("4 puntos") && history.contains("2 puntos"),
+        "{history}"
+    );
+    // Bad input: the reason, and nothing changes.
+    for (field, bad) in [("limit", "tres"), ("weight", "0"), ("key", "Phone Rings")] {
+        let mut form = rings("4", "3");
+        form.retain(|(k, _)| *k != field);
+        form.push((field, bad));
+        let reply = app.post(&admin, "/standards", &form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        standard(&app, &token, "reservation-rings")
+            .await
+            .expect("kept")["version"],
+        json!(2)
+    );
+    assert!(standard(&app, &token, "phone rings").await.is_none());
+
+    // A manager reads it without the form and cannot save; an auditor does not read it.
+    let manager = app.login("manager@demo.test").await;
+    let page = app
+        .get(Some(&manager), "/standards/reservation-rings")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"edit\""));
+    assert!(
+        !app.get(Some(&manager), "/touchpoints")
+            .await
+            .body
+            .contains("new-standard")
+    );
+    let refused = app.post(&manager, "/standards", &rings("9", "3")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let auditor = app.login("auditor@demo.test").await;
+    assert_eq!(
+        app.get(Some(&auditor), "/standards/reservation-rings")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(Some(&admin), "/standards/no-such-key").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The same file `cumbre import standards` reads, through the import page: a dry run
+    // writes nothing; a bad line refuses the whole file; then one new, one changed, one
+    // unchanged.
+    let header = "key,touchpoint,unit,department,name,kind,limit,time_unit,weight,critical\n";
+    let file = format!(
+        "{header}reservation-rings,Llamada de reservación,,,Contesta antes del tercer timbre,time,3,rings,4,no\n\
+         towels,Habitación,,,Toallas dobladas a la llegada,behaviour,,,1,no\n\
+         checkin-explain,Llegada y check-in,,Recepción,Explica horarios y servicios del hotel,behaviour,,,2,no\n"
+    );
+    let dry = upload_to(&app, &admin, "/admin/import/standards", &file, true, None).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    assert!(
+        dry.body.contains("id=\"standards-checked\""),
+        "{}",
+        dry.body
+    );
+    assert!(dry.body.contains("3 estándares"));
+    assert!(
+        standard(&app, &token, "towels").await.is_none(),
+        "a dry run"
+    );
+    let bad = format!("{file}broken,No existe,,,Algo,behaviour,,,1,no\n");
+    let refused = upload_to(&app, &admin, "/admin/import/standards", &bad, false, None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("No existe"), "{}", refused.body);
+    assert!(
+        standard(&app, &token, "towels").await.is_none(),
+        "all or none"
+    );
+    let applied = upload_to(&app, &admin, "/admin/import/standards", &file, false, None).await;
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+    let summary = applied
+        .body
+        .split("id=\"standards-applied\"")
+        .nth(1)
+        .expect("the summary");
+    assert!(
+        summary.contains("nuevos: 1") && summary.contains("versión nueva cada uno): 1"),
+        "{summary}"
+    );
+    assert!(summary.contains("sin cambios: 1"), "{summary}");
+    assert!(standard(&app, &token, "towels").await.is_some());
+    let manager = app.login("manager@demo.test").await;
+    let upload = upload_to(
+        &app,
+        &manager,
+        "/admin/import/standards",
+        &file,
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(upload.status, StatusCode::FORBIDDEN);
 }

@@ -252,6 +252,12 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
                         pages.push(case.clone());
                     }
                 }
+                // A standard's page, from the journey.
+                "/touchpoints" => {
+                    if let Some(first) = links(&c, "#journey .standards a").await.first() {
+                        pages.push(first.clone());
+                    }
+                }
                 // An audit, and for a shopper the form of a visit to make.
                 "/audits" => {
                     for css in ["#audit-list tbody a", "#my-visits a"] {
