@@ -79,6 +79,7 @@ pub enum Field {
     Assignment,
     Decision,
     Reason,
+    Photo,
 }
 
 impl Field {
@@ -223,6 +224,8 @@ impl Field {
             (Decision, Lang::En) => "decision",
             (Reason, Lang::Es) => "motivo",
             (Reason, Lang::En) => "reason",
+            (Photo, Lang::Es) => "foto",
+            (Photo, Lang::En) => "photo",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }
@@ -366,6 +369,8 @@ pub enum InvalidInput {
     AlreadyDecided,
     #[error("the visit is dated before its window, which opens on {opens}")]
     BeforeWindow { opens: String },
+    #[error("a photo must be a JPEG or PNG image of at most {max_kb} KB")]
+    BadPhoto { max_kb: usize },
     #[error("a question linked to a standard must be scored (NPS, CSAT, CES or a rating): {value}")]
     StandardNeedsScore { value: String },
 }
@@ -501,6 +506,9 @@ impl InvalidInput {
             UnknownField { value } => format!("«{value}» no es un campo de este lugar"),
             SearchWordTooShort { min } => {
                 format!("Busque al menos una palabra de {min} letras o más")
+            }
+            BadPhoto { max_kb } => {
+                format!("Una foto debe ser una imagen JPEG o PNG de {max_kb} KB como máximo")
             }
             StandardNeedsScore { value } => format!(
                 "Una pregunta vinculada a un estándar debe ser de puntuación (NPS, CSAT, CES o valoración): {value}"

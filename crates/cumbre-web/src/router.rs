@@ -60,12 +60,15 @@ pub fn router(state: AppState) -> Router {
         .route("/standards/{key}", get(standards::show))
         .route("/audits", get(audits::list))
         .route("/audits/{id}", get(audits::show))
+        .route("/audits/{id}/photos/{photo}", get(audits::photo))
         .route("/audits/{id}/review", post(audits::review))
         .route("/audits/{id}/disputes", post(audits::dispute))
         .route("/disputes/{id}", post(audits::decide))
         .route(
             "/assignments/{id}",
-            get(assignments::show).post(assignments::submit),
+            get(assignments::show)
+                .post(assignments::submit)
+                .layer(DefaultBodyLimit::max(audits::REPORT_LIMIT)),
         )
         .route("/org", get(units::tree))
         .route("/org/units", post(units::create))

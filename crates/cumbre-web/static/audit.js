@@ -1,7 +1,9 @@
 // The mystery shopper's form works without a network: on sending, the filled form goes into
 // a queue kept in this browser (localStorage) and is posted, with the key the page carries,
 // until the server answers. A phone that lost its signal loses nothing (the queue survives
-// reloads) and a retry stores nothing twice (the server recognises the key).
+// reloads) and a retry stores nothing twice (the server recognises the key). Photos are
+// scaled down and re-encoded here (which also drops what the camera wrote beside the
+// picture) and travel in the queued form as data URLs.
 (() => {
   const form = document.getElementById("audit-form");
   const status = document.getElementById("offline-status");
@@ -59,14 +61,61 @@
     }
   };
 
+  // A picture at most `MAX_SIDE` pixels on its longer side, as a JPEG data URL.
+  const MAX_SIDE = 1280;
+  // Read as a data URL: the page's policy lets images come from data: (not blob:).
+  const shrink = (file) =>
+    new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onerror = () => reject(new Error("unreadable"));
+      reader.onload = () => {
+        const img = new Image();
+        img.onload = () => {
+          const scale = Math.min(1, MAX_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+          const canvas = document.createElement("canvas");
+          canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
+          canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
+          canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+          resolve(canvas.toDataURL("image/jpeg", 0.7));
+        };
+        img.onerror = () => reject(new Error("not an image"));
+        img.src = reader.result;
+      };
+      reader.readAsDataURL(file);
+    });
+
   if (form) {
-    form.addEventListener("submit", (event) => {
+    // Photos need this script (scaling, the offline queue): without it the fields stay hidden.
+    form.querySelectorAll(".photo-field").forEach((field) => { field.hidden = false; });
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const id = form.dataset.offline + ":" + form.elements.key.value;
-      const body = new URLSearchParams(new FormData(form)).toString();
+      const params = new URLSearchParams(new FormData(form));
+      for (const field of form.querySelectorAll(".photo-field")) {
+        const input = field.querySelector("input[type=file]");
+        const files = Array.from(input.files || []);
+        if (files.length > Number(input.dataset.max || 3)) {
+          show(status.dataset.tooMany);
+          input.focus();
+          return;
+        }
+        for (const file of files) {
+          try {
+            params.append(field.dataset.photos, await shrink(file));
+          } catch (notAnImage) {
+            // The server says why a photo is refused; an unreadable file is left out.
+          }
+        }
+      }
+      const body = params.toString();
       const queue = load().filter((queued) => queued.id !== id);
       queue.push({ id, action: form.action, body });
-      save(queue);
+      try {
+        save(queue);
+      } catch (quotaExceeded) {
+        show(status.dataset.tooBig);
+        return;
+      }
       here = id;
       show(status ? status.dataset.queued.replace("{}", String(queue.length)) : "");
       flush();

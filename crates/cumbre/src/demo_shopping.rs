@@ -10,6 +10,7 @@ use cumbre_domain::TenantId;
 use cumbre_domain::access::{AdminGrant, Role, Scope};
 use cumbre_domain::decide::audit::RawAnswer;
 use cumbre_domain::decide::programme::{Frequency, ProgrammeDefinition};
+use cumbre_domain::decide::questions::{AnswerKind, FreeQuestion};
 use cumbre_domain::decide::standard::Check;
 use cumbre_domain::demo::responses::WORSENING;
 use cumbre_domain::org::UnitKind;
@@ -24,6 +25,51 @@ use time::{Duration, OffsetDateTime};
 const PASS_WHEN_DONE: [u32; 2] = [99, 88];
 const PASS_WHEN_NOT: [u32; 2] = [35, 5];
 const MONTHS: i32 = 6;
+
+/// What the shoppers are asked besides the standards.
+const QUESTIONS: [(&str, &str, AnswerKind); 3] = [
+    (
+        "recommendation",
+        "¿Qué le recomendó el personal durante la visita?",
+        AnswerKind::Text,
+    ),
+    (
+        "come-back",
+        "¿Volvería a hospedarse aquí?",
+        AnswerKind::YesNo,
+    ),
+    (
+        "overall",
+        "Su impresión general de la visita",
+        AnswerKind::Rating,
+    ),
+];
+
+/// A shopper's answers to [`QUESTIONS`]: a worse stay at the hotel whose check-in slipped.
+fn free_answers(rng: &mut fastrand::Rng, worsening: bool) -> Vec<(String, String)> {
+    let tips = [
+        "El ceviche del restaurante y la alberca temprano, antes de que llegue la gente.",
+        "Nada en particular; solo me dieron la llave.",
+        "El tour a los cenotes que organiza la recepción.",
+        "Cenar en la terraza a la puesta del sol.",
+    ];
+    let overall = if worsening {
+        rng.u8(2..4)
+    } else {
+        rng.u8(3..6)
+    };
+    vec![
+        (
+            "recommendation".into(),
+            tips[rng.usize(..tips.len())].into(),
+        ),
+        (
+            "come-back".into(),
+            if overall >= 4 { "yes" } else { "no" }.into(),
+        ),
+        ("overall".into(), overall.to_string()),
+    ]
+}
 
 pub async fn history(
     store: &Store,
@@ -73,6 +119,14 @@ pub async fn history(
                 units: hotels.iter().map(|u| u.id).collect(),
                 touchpoints: touchpoints.iter().map(|t| t.id).collect(),
                 auditors: auditors.iter().map(|a| a.0).collect(),
+                questions: QUESTIONS
+                    .iter()
+                    .map(|(key, prompt, kind)| FreeQuestion {
+                        key: (*key).into(),
+                        prompt: (*prompt).into(),
+                        kind: *kind,
+                    })
+                    .collect(),
             },
             &reviewer,
             cumbre_domain::improve::period::day_start(&clock.zone, start),
@@ -172,6 +226,7 @@ pub async fn history(
                                 outcome: String::new(),
                                 measured: measured.to_string(),
                                 note,
+                                ..Default::default()
                             }
                         }
                         Check::Behaviour if visit_rng.u32(..100) < 4 => RawAnswer {
@@ -204,6 +259,7 @@ pub async fn history(
                         assignment_id: a.id,
                         visited_at: visited,
                         answers,
+                        questions: free_answers(&mut visit_rng, worsening),
                         idempotency_key: Some(format!("demo-{}", a.id)),
                     },
                     &auditor_email,

@@ -55,6 +55,8 @@ pub struct RawAnswer {
     pub outcome: String,
     pub measured: String,
     pub note: String,
+    /// Photos as data URLs (`data:image/jpeg;base64,…`).
+    pub photos: Vec<String>,
 }
 
 /// An item's checked result.
@@ -63,6 +65,8 @@ pub struct Recorded {
     pub outcome: Outcome,
     pub measured: Option<u32>,
     pub note: String,
+    /// Stripped of their metadata.
+    pub photos: Vec<super::photo::Photo>,
 }
 
 /// Checks every answer against its item; all problems at once, keyed by item. A time
@@ -89,6 +93,16 @@ pub fn check(
             InvalidInput::TooMany {
                 field: Field::Outcome,
                 max: items.len(),
+            },
+        )]);
+    }
+    let photos: usize = answers.iter().map(|a| a.photos.len()).sum();
+    if photos > super::photo::MAX_PER_AUDIT {
+        return Err(vec![(
+            String::new(),
+            InvalidInput::TooMany {
+                field: Field::Photo,
+                max: super::photo::MAX_PER_AUDIT,
             },
         )]);
     }
@@ -140,10 +154,22 @@ fn check_one(item: &Item, a: &RawAnswer) -> Result<Recorded, InvalidInput> {
             item: item.standard.name.chars().take(80).collect(),
         });
     }
+    if a.photos.len() > super::photo::MAX_PER_ITEM {
+        return Err(InvalidInput::TooMany {
+            field: Field::Photo,
+            max: super::photo::MAX_PER_ITEM,
+        });
+    }
+    let photos = a
+        .photos
+        .iter()
+        .map(|p| super::photo::Photo::from_data_url(p))
+        .collect::<Result<_, _>>()?;
     Ok(Recorded {
         outcome,
         measured,
         note,
+        photos,
     })
 }
 
@@ -261,6 +287,7 @@ mod tests {
             outcome: outcome.into(),
             measured: measured.into(),
             note: note.into(),
+            photos: Vec::new(),
         }
     }
 

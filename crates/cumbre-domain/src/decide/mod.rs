@@ -6,7 +6,9 @@
 pub mod audit;
 pub mod calibration;
 pub mod import;
+pub mod photo;
 pub mod programme;
+pub mod questions;
 pub mod risk;
 pub mod standard;
 pub mod vision;

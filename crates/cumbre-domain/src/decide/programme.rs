@@ -68,6 +68,9 @@ pub struct ProgrammeDefinition {
     pub touchpoints: Vec<i64>,
     /// The auditors who take turns.
     pub auditors: Vec<UserId>,
+    /// Asked besides the standards ("what did they recommend?"), not scored.
+    #[serde(default)]
+    pub questions: Vec<super::questions::FreeQuestion>,
 }
 
 impl ProgrammeDefinition {
@@ -89,6 +92,7 @@ impl ProgrammeDefinition {
             *t
         })?;
         distinct(&self.auditors, Field::Auditor, MAX_UNITS, |a| a.0)?;
+        self.questions = super::questions::check_questions(self.questions)?;
         Ok(self)
     }
 }
@@ -161,6 +165,7 @@ mod tests {
             units: vec![UnitId(1), UnitId(2)],
             touchpoints: vec![10, 11],
             auditors: vec![UserId(5)],
+            questions: Vec::new(),
         }
     }
 

@@ -4,13 +4,15 @@
 
 use super::programmes::{AssignmentStatus, FormItem};
 use crate::audit::record;
-use crate::store::col;
+use crate::store::{col, json};
 use crate::{Store, StoreError};
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::decide::audit::{Outcome, RawAnswer, Recorded, check, score};
+use cumbre_domain::decide::questions::{FreeAnswer, FreeQuestion, check_answers};
 use cumbre_domain::{Field, InvalidInput, TenantId, UnitId, UserId};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// Longest review comment, dispute reason or decision reason.
@@ -23,6 +25,8 @@ pub struct NewAudit {
     pub visited_at: OffsetDateTime,
     /// By item key; items not listed are unanswered.
     pub answers: Vec<(String, RawAnswer)>,
+    /// The programme's free questions answered, by key (as text).
+    pub questions: Vec<(String, String)>,
     pub idempotency_key: Option<String>,
 }
 
@@ -128,6 +132,16 @@ pub struct AuditItem {
     pub counted: Outcome,
     /// The corrective action (a recovery case) a failed critical item opened.
     pub case_id: Option<i64>,
+    /// Its photos, by id (`GET /api/v1/audits/{id}/photos/{photo}`).
+    pub photos: Vec<i64>,
+}
+
+/// A free question of the programme with what the audit answered.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AnsweredQuestion {
+    #[serde(flatten)]
+    pub question: FreeQuestion,
+    pub answer: Option<FreeAnswer>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -183,6 +197,8 @@ pub struct AuditDetail {
     #[serde(flatten)]
     pub summary: AuditSummary,
     pub items: Vec<AuditItem>,
+    /// The programme's free questions, answered or not.
+    pub questions: Vec<AnsweredQuestion>,
     pub disputes: Vec<Dispute>,
     pub review_note: Option<String>,
     pub reviewed_by: Option<String>,
@@ -232,7 +248,7 @@ const SUMMARY_COLUMNS: &str = "au.id, au.assignment_id, au.programme_id, p.name 
     au.unit_id, u.name AS unit_name, u.path AS unit_path, au.auditor_id, s.email AS auditor_email, \
     au.visited_at, au.submitted_at, au.status, au.earned, au.possible, au.original_earned, \
     au.critical_failures, a.calibrates, au.review_note, au.reviewed_by, au.published_at, \
-    p.dispute_days \
+    p.dispute_days, a.questions, au.answers \
     FROM audits au JOIN audit_assignments a ON a.id = au.assignment_id \
     JOIN audit_programmes p ON p.id = au.programme_id JOIN units u ON u.id = au.unit_id \
     JOIN users s ON s.id = au.auditor_id";
@@ -287,7 +303,27 @@ impl Store {
             }
             .into());
         }
-        let recorded = checked_answers(&form, &new.answers)?;
+        let recorded = checked_answers(&form, &new.answers);
+        let questions = check_answers(&assignment.questions, &new.questions);
+        let (recorded, questions) = match (recorded, questions) {
+            (Ok(r), Ok(q)) => (r, q),
+            (r, q) => {
+                let mut all = match r {
+                    Err(StoreError::InvalidItems(list)) => list,
+                    Err(other) => return Err(other),
+                    Ok(_) => Vec::new(),
+                };
+                all.extend(
+                    q.err()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, e)| (format!("answers.{k}"), e)),
+                );
+                return Err(StoreError::InvalidItems(all));
+            }
+        };
+        let answers = serde_json::to_string(&questions)
+            .map_err(|e| StoreError::Corrupt(format!("answers: {e}")))?;
         let items: Vec<_> = form.iter().map(FormItem::item).collect();
         let s = score(&items, &recorded);
         let mut w = self.begin_quiet_write().await?;
@@ -330,7 +366,7 @@ impl Store {
                 sqlx::query(
                     "UPDATE audits SET visited_at = $2, submitted_at = $3, idempotency_key = $4, \
                      status = 'submitted', earned = $5, possible = $6, critical_failures = $7, \
-                     original_earned = $5 WHERE id = $1",
+                     original_earned = $5, answers = $8 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(to_millis(new.visited_at))
@@ -339,8 +375,11 @@ impl Store {
                 .bind(earned)
                 .bind(possible)
                 .bind(critical)
+                .bind(&answers)
                 .execute(&mut *w.tx)
                 .await?;
+                // The corrected report replaces the returned one; an item's photos stay
+                // unless it brings new ones (a phone cannot send back what it sent).
                 sqlx::query("DELETE FROM audit_items WHERE audit_id = $1")
                     .bind(id)
                     .execute(&mut *w.tx)
@@ -351,8 +390,9 @@ impl Store {
                 let row = sqlx::query(
                     "INSERT INTO audits (tenant_id, assignment_id, programme_id, unit_id, auditor_id, \
                      visited_at, submitted_at, idempotency_key, status, earned, possible, \
-                     critical_failures, original_earned) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $9) RETURNING id",
+                     critical_failures, original_earned, answers) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $9, $12) \
+                     RETURNING id",
                 )
                 .bind(tenant.0)
                 .bind(assignment.id)
@@ -365,6 +405,7 @@ impl Store {
                 .bind(earned)
                 .bind(possible)
                 .bind(critical)
+                .bind(&answers)
                 .fetch_one(&mut *w.tx)
                 .await?;
                 col(&row, "id")?
@@ -387,6 +428,28 @@ impl Store {
             .bind(&r.note)
             .execute(&mut *w.tx)
             .await?;
+            if !r.photos.is_empty() {
+                sqlx::query("DELETE FROM audit_photos WHERE audit_id = $1 AND position = $2")
+                    .bind(id)
+                    .bind(position as i64)
+                    .execute(&mut *w.tx)
+                    .await?;
+            }
+            for (seq, photo) in r.photos.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO audit_photos (tenant_id, audit_id, position, seq, content_type, \
+                     bytes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(tenant.0)
+                .bind(id)
+                .bind(position as i64)
+                .bind(seq as i64)
+                .bind(photo.content_type)
+                .bind(photo.bytes.clone())
+                .bind(to_millis(now))
+                .execute(&mut *w.tx)
+                .await?;
+            }
         }
         record(
             &mut w.tx,
@@ -603,6 +666,25 @@ impl Store {
     }
 
     /// One audit with its items and disputes, or `NotFound` outside what `reader` sees.
+    /// One photo of an audit `reader` may read: (content type, bytes).
+    pub async fn audit_photo(
+        &self,
+        reader: &AuditReader,
+        audit: i64,
+        photo: i64,
+    ) -> Result<(String, Vec<u8>), StoreError> {
+        self.get_audit(reader, audit).await?;
+        let row = sqlx::query(
+            "SELECT content_type, bytes FROM audit_photos WHERE id = $1 AND audit_id = $2",
+        )
+        .bind(photo)
+        .bind(audit)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok((col(&row, "content_type")?, col(&row, "bytes")?))
+    }
+
     pub async fn get_audit(
         &self,
         reader: &AuditReader,
@@ -621,6 +703,19 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let form = form_of(self.pool(), id).await?;
+        let mut photos: HashMap<i64, Vec<i64>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT id, position FROM audit_photos WHERE audit_id = $1 ORDER BY position, seq",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        {
+            photos
+                .entry(col(&r, "position")?)
+                .or_default()
+                .push(col(&r, "id")?);
+        }
         let items = sqlx::query(
             "SELECT position, touchpoint_id, item_key, standard_id, standard_version, outcome, \
              measured, note, counted, case_id FROM audit_items WHERE audit_id = $1 ORDER BY position",
@@ -636,8 +731,10 @@ impl Store {
                 .find(|f| f.key == key)
                 .map(|f| f.standard.clone())
                 .ok_or_else(|| StoreError::Corrupt(format!("audit {id} item {key}")))?;
+            let position: i64 = col(r, "position")?;
             Ok(AuditItem {
-                position: col(r, "position")?,
+                photos: photos.remove(&position).unwrap_or_default(),
+                position,
                 touchpoint_id: col(r, "touchpoint_id")?,
                 standard_id: col(r, "standard_id")?,
                 standard_version: col(r, "standard_version")?,
@@ -683,9 +780,19 @@ impl Store {
         .collect::<Result<Vec<_>, StoreError>>()?;
         let published_at = col::<Option<i64>>(&row, "published_at")?.map(from_millis);
         let days: i64 = col(&row, "dispute_days")?;
+        let asked: Vec<FreeQuestion> = json(&col::<String>(&row, "questions")?, "questions")?;
+        let mut answered: std::collections::BTreeMap<String, FreeAnswer> =
+            json(&col::<String>(&row, "answers")?, "answers")?;
         Ok(AuditDetail {
             summary,
             items,
+            questions: asked
+                .into_iter()
+                .map(|q| AnsweredQuestion {
+                    answer: answered.remove(&q.key),
+                    question: q,
+                })
+                .collect(),
             disputes,
             review_note: col(&row, "review_note")?,
             reviewed_by: col(&row, "reviewed_by")?,
@@ -878,6 +985,7 @@ impl Store {
                 outcome: outcome_of(&col::<String>(r, "counted")?)?,
                 measured: col::<Option<i64>>(r, "measured")?.and_then(|m| u32::try_from(m).ok()),
                 note: col(r, "note")?,
+                photos: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

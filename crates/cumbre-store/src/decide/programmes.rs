@@ -8,6 +8,7 @@ use crate::{Store, StoreError};
 use cumbre_domain::access::{AdminGrant, Role};
 use cumbre_domain::clock::{from_millis, to_millis};
 use cumbre_domain::decide::programme::{Frequency, ProgrammeDefinition, rotate};
+use cumbre_domain::decide::questions::FreeQuestion;
 use cumbre_domain::decide::standard::StandardDefinition;
 use cumbre_domain::improve::period::{day_key, day_start, from_day_key};
 use cumbre_domain::{Field, InvalidInput, TenantId, UnitId, UserId};
@@ -32,6 +33,8 @@ pub struct Programme {
     pub touchpoints: Vec<i64>,
     #[schema(value_type = Vec<i64>)]
     pub auditors: Vec<UserId>,
+    /// Asked besides the standards, not scored.
+    pub questions: Vec<FreeQuestion>,
 }
 
 /// One item of an assignment's form: a standard at the version in force when the
@@ -128,6 +131,8 @@ pub struct Assignment {
     /// The audit submitted for it, once there is one.
     pub audit_id: Option<i64>,
     pub items: usize,
+    /// The programme's free questions as they were when the visit was made.
+    pub questions: Vec<FreeQuestion>,
 }
 
 /// Which assignments a list holds.
@@ -141,7 +146,7 @@ pub struct AssignmentFilter {
 
 const ASSIGNMENT_COLUMNS: &str = "a.id, a.programme_id, p.name AS programme_name, a.unit_id, \
     u.name AS unit_name, a.auditor_id, s.email AS auditor_email, a.period_start, a.due_from, \
-    a.due_until, a.status, a.calibrates, a.form, au.id AS audit_id \
+    a.due_until, a.status, a.calibrates, a.form, a.questions, au.id AS audit_id \
     FROM audit_assignments a JOIN audit_programmes p ON p.id = a.programme_id \
     JOIN units u ON u.id = a.unit_id JOIN users s ON s.id = a.auditor_id \
     LEFT JOIN audits au ON au.assignment_id = a.id";
@@ -162,8 +167,8 @@ impl Store {
         let mut w = self.begin_quiet_write().await?;
         let row = sqlx::query(
             "INSERT INTO audit_programmes (tenant_id, name, briefing, covert, frequency, \
-             dispute_days, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) \
-             RETURNING id",
+             dispute_days, active, questions, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8) RETURNING id",
         )
         .bind(tenant.0)
         .bind(&d.name)
@@ -171,6 +176,7 @@ impl Store {
         .bind(i64::from(d.covert))
         .bind(d.frequency.code())
         .bind(i64::from(d.dispute_days))
+        .bind(questions_json(&d.questions)?)
         .bind(to_millis(now))
         .fetch_one(&mut *w.tx)
         .await?;
@@ -269,7 +275,7 @@ impl Store {
     /// The tenant's programmes, newest first.
     pub async fn list_programmes(&self, tenant: TenantId) -> Result<Vec<Programme>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, name, briefing, covert, frequency, dispute_days, active \
+            "SELECT id, name, briefing, covert, frequency, dispute_days, active, questions \
              FROM audit_programmes WHERE tenant_id = $1 ORDER BY id DESC",
         )
         .bind(tenant.0)
@@ -309,6 +315,7 @@ impl Store {
                     .into_iter()
                     .map(UserId)
                     .collect(),
+                questions: json(&col::<String>(r, "questions")?, "programme questions")?,
             });
         }
         Ok(out)
@@ -385,13 +392,14 @@ impl Store {
         let units: Vec<UnitId> = forms.iter().map(|(u, _)| *u).collect();
         let picks = rotate(&units, &p.auditors, &last, &load);
         let mut made = 0;
+        let questions = questions_json(&p.questions)?;
         for ((unit, auditor), (_, form)) in picks.iter().zip(&forms) {
             let text = serde_json::to_string(form)
                 .map_err(|e| StoreError::Corrupt(format!("form: {e}")))?;
             let inserted = sqlx::query(
                 "INSERT INTO audit_assignments (tenant_id, programme_id, unit_id, auditor_id, \
-                 period_start, due_from, due_until, status, form, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9) ON CONFLICT DO NOTHING",
+                 period_start, due_from, due_until, status, form, questions, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10) ON CONFLICT DO NOTHING",
             )
             .bind(tenant.0)
             .bind(programme_id)
@@ -401,6 +409,7 @@ impl Store {
             .bind(to_millis(due_from))
             .bind(to_millis(due_until))
             .bind(&text)
+            .bind(&questions)
             .bind(to_millis(now))
             .execute(&mut *w.tx)
             .await?
@@ -483,9 +492,10 @@ impl Store {
         let mut w = self.begin_quiet_write().await?;
         let row = sqlx::query(
             "INSERT INTO audit_assignments (tenant_id, programme_id, unit_id, auditor_id, \
-             period_start, due_from, due_until, status, calibrates, form, created_at, updated_at) \
-             SELECT tenant_id, programme_id, unit_id, $2, period_start, due_from, due_until, \
-             'open', id, $3, $4, $4 FROM audit_assignments WHERE id = $1 RETURNING id",
+             period_start, due_from, due_until, status, calibrates, form, questions, created_at, \
+             updated_at) SELECT tenant_id, programme_id, unit_id, $2, period_start, due_from, \
+             due_until, 'open', id, $3, questions, $4, $4 FROM audit_assignments WHERE id = $1 \
+             RETURNING id",
         )
         .bind(assignment)
         .bind(auditor.0)
@@ -625,6 +635,10 @@ impl Store {
     }
 }
 
+fn questions_json(q: &[FreeQuestion]) -> Result<String, StoreError> {
+    serde_json::to_string(q).map_err(|e| StoreError::Corrupt(format!("questions: {e}")))
+}
+
 /// What an administrator changes about a waiting assignment.
 #[derive(Debug, Clone, Copy)]
 pub enum AssignmentChange {
@@ -660,6 +674,7 @@ fn assignment_from_row(
             calibrates: col(r, "calibrates")?,
             audit_id: col(r, "audit_id")?,
             items: form.len(),
+            questions: json(&col::<String>(r, "questions")?, "assignment questions")?,
         },
         form,
     ))

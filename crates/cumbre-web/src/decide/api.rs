@@ -70,11 +70,10 @@ async fn list_standards(
     ))
 }
 
-#[derive(Deserialize, Default, IntoParams)]
+#[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct EvidenceQuery {
     /// The unit: its whole subtree.
-    #[serde(default)]
     #[param(value_type = String, pattern = "^-?[0-9]{1,18}$")]
     unit: String,
     /// First local day (`YYYY-MM-DD`); default: the last three complete months.

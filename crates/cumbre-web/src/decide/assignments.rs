@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::access::Role;
 use cumbre_domain::decide::audit::{Outcome, RawAnswer};
+use cumbre_domain::decide::questions::{AnswerKind, FreeAnswer};
 use cumbre_domain::decide::standard::Check;
 use cumbre_domain::{Field, InvalidInput};
 use cumbre_store::decide::NewAudit;
@@ -33,6 +34,18 @@ pub struct FieldView {
     pub outcome: String,
     pub measured: String,
     pub note: String,
+    /// Photos a returned report already holds for it (kept unless new ones are sent).
+    pub photos: usize,
+}
+
+/// A free question of the programme as the shopper answers it.
+pub struct QuestionView {
+    pub key: String,
+    pub prompt: String,
+    /// `text`, `yes_no` or `rating`.
+    pub kind: &'static str,
+    /// The returned report's answer, as the form writes it.
+    pub answer: String,
 }
 
 pub struct SectionView {
@@ -57,6 +70,7 @@ struct AssignmentPage {
     fillable: bool,
     status: String,
     sections: Vec<SectionView>,
+    questions: Vec<QuestionView>,
     key: String,
     visited: String,
 }
@@ -84,10 +98,42 @@ pub async fn show(
         }
         _ => None,
     };
-    let before: HashMap<String, (Outcome, Option<u32>, String)> = previous
+    let before: HashMap<String, (Outcome, Option<u32>, String, usize)> = previous
         .iter()
         .flat_map(|p| &p.items)
-        .map(|i| (i.key.clone(), (i.outcome, i.measured, i.note.clone())))
+        .map(|i| {
+            (
+                i.key.clone(),
+                (i.outcome, i.measured, i.note.clone(), i.photos.len()),
+            )
+        })
+        .collect();
+    let answered: HashMap<String, String> = previous
+        .iter()
+        .flat_map(|p| &p.questions)
+        .filter_map(|q| {
+            let text = match q.answer.as_ref()? {
+                FreeAnswer::Text(t) => t.clone(),
+                FreeAnswer::YesNo(true) => "yes".into(),
+                FreeAnswer::YesNo(false) => "no".into(),
+                FreeAnswer::Rating(n) => n.to_string(),
+            };
+            Some((q.question.key.clone(), text))
+        })
+        .collect();
+    let questions = a
+        .questions
+        .iter()
+        .map(|q| QuestionView {
+            key: q.key.clone(),
+            prompt: q.prompt.clone(),
+            kind: match q.kind {
+                AnswerKind::Text => "text",
+                AnswerKind::YesNo => "yes_no",
+                AnswerKind::Rating => "rating",
+            },
+            answer: answered.get(&q.key).cloned().unwrap_or_default(),
+        })
         .collect();
     let lang = ctx.lang;
     let sections = sections(&form, &touchpoints, lang)
@@ -121,6 +167,7 @@ pub async fn show(
                             .and_then(|w| w.1)
                             .map_or(String::new(), |m| m.to_string()),
                         note: was.map_or(String::new(), |w| w.2.clone()),
+                        photos: was.map_or(0, |w| w.3),
                     }
                 })
                 .collect(),
@@ -142,6 +189,7 @@ pub async fn show(
         fillable: ctx.user.role == Role::Auditor && a.status.awaits_auditor(),
         status: chrome.tr.name_of("assignments.status", a.status.code()),
         sections,
+        questions,
         key: random_token().map_err(AppError::internal)?,
         visited: clock.input_value(now.min(a.due_until)),
         chrome,
@@ -179,7 +227,16 @@ pub async fn submit(
         return Err(InvalidInput::BadForm.into());
     }
     let now = state.clock.now();
-    let (_, form) = state.store.assignment(tenant, id, now).await?;
+    let (assignment, form) = state.store.assignment(tenant, id, now).await?;
+    // Photos come as data URLs the page's script made (scaled down, re-encoded), any
+    // number of fields per item.
+    let all = |name: &str| -> Vec<String> {
+        f.form
+            .iter()
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
     let answers = form
         .iter()
         .map(|item| {
@@ -190,9 +247,15 @@ pub async fn submit(
                     outcome: field(&format!("outcome:{k}")),
                     measured: field(&format!("measured:{k}")),
                     note: field(&format!("note:{k}")),
+                    photos: all(&format!("photo:{k}")),
                 },
             )
         })
+        .collect();
+    let questions = assignment
+        .questions
+        .iter()
+        .map(|q| (q.key.clone(), field(&format!("answer:{}", q.key))))
         .collect();
     state
         .store
@@ -203,6 +266,7 @@ pub async fn submit(
                 assignment_id: id,
                 visited_at,
                 answers,
+                questions,
                 // One namespace with the API's keys: a page's key is random and long.
                 idempotency_key: Some(format!("page:{key}")),
             },

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::response::Response;
 use cumbre_domain::Lang;
 use cumbre_domain::decide::audit::{Item, Outcome, Recorded, score};
+use cumbre_domain::decide::questions::FreeAnswer;
 use cumbre_domain::decide::standard::{Check, StandardDefinition, Weight};
 use cumbre_domain::recover::TenantClock;
 use cumbre_store::decide::{
@@ -279,6 +280,8 @@ pub struct ItemView {
     pub dispute: Option<DisputeView>,
     /// The corrective action a failed critical item opened.
     pub case_id: Option<i64>,
+    /// Its photos' ids.
+    pub photos: Vec<i64>,
 }
 
 pub struct DisputeView {
@@ -310,6 +313,8 @@ struct AuditPage {
     can_review: bool,
     can_dispute: bool,
     can_decide: bool,
+    /// The programme's free questions and their answers, in words.
+    questions: Vec<(String, String)>,
 }
 
 impl AuditPage {
@@ -384,6 +389,20 @@ pub async fn show(
         can_review: is_reviewer && d.summary.status == AuditStatus::Submitted,
         can_dispute,
         can_decide: is_reviewer,
+        questions: d
+            .questions
+            .iter()
+            .map(|q| {
+                let answer = match &q.answer {
+                    None => chrome.tr.t("audits.unanswered").to_owned(),
+                    Some(FreeAnswer::Text(t)) => t.clone(),
+                    Some(FreeAnswer::YesNo(true)) => chrome.tr.t("assignments.yes").to_owned(),
+                    Some(FreeAnswer::YesNo(false)) => chrome.tr.t("assignments.no").to_owned(),
+                    Some(FreeAnswer::Rating(n)) => chrome.tr.f("audits.rating", n),
+                };
+                (q.question.prompt.clone(), answer)
+            })
+            .collect(),
         chrome,
     })
 }
@@ -419,6 +438,7 @@ fn sections_of(
             outcome: i.counted,
             measured: i.measured,
             note: i.note.clone(),
+            photos: Vec::new(),
         })
         .collect();
     let scored = score(&items, &counted);
@@ -464,6 +484,7 @@ fn sections_of(
             disputable: can_dispute && i.outcome == Outcome::Fail && dispute.is_none(),
             dispute,
             case_id: i.case_id,
+            photos: i.photos.clone(),
         };
         let section = i.touchpoint_id.to_string();
         match out.last_mut() {
@@ -602,4 +623,44 @@ pub async fn decide(
         .parse::<i64>()
         .map_or_else(|_| "/audits".to_owned(), |a| format!("/audits/{a}"));
     Ok(done(&back, "decided"))
+}
+
+/// Largest report body (API and phone form): ten photos of 1.5 MB in base64, and the rest.
+pub const REPORT_LIMIT: usize = 24 * 1024 * 1024;
+
+/// A stored photo, for whoever may read its audit. Private to the reader's browser, and
+/// never interpreted as anything but the image it is.
+pub async fn photo_response(
+    state: &AppState,
+    reader: &cumbre_store::decide::AuditReader,
+    audit: i64,
+    photo: i64,
+) -> Result<Response, AppError> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let (content_type, bytes) = state.store.audit_photo(reader, audit, photo).await?;
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).map_err(AppError::internal)?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    Ok(response)
+}
+
+/// The page's way to a photo (signed in by cookie).
+pub async fn photo(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path((id, photo)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    photo_response(&state, &audit_reader(&ctx), id, photo).await
 }

@@ -23,6 +23,7 @@ use cumbre_domain::access::Role;
 use cumbre_domain::calendar::{parse_day, parse_instant};
 use cumbre_domain::decide::audit::RawAnswer;
 use cumbre_domain::decide::programme::{DEFAULT_DISPUTE_DAYS, Frequency, ProgrammeDefinition};
+use cumbre_domain::decide::questions::FreeQuestion;
 use cumbre_domain::improve::period::day_start;
 use cumbre_domain::{Field, InvalidInput, UnitId, UserId};
 use cumbre_store::decide::{
@@ -41,8 +42,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_assignments))
         .routes(routes!(get_assignment, change_assignment))
         .routes(routes!(add_calibration))
-        .routes(routes!(list_audits, submit_audit))
+        .merge(
+            // A report carries its photos: up to 10 of 1.5 MB, in base64.
+            OpenApiRouter::new()
+                .routes(routes!(list_audits, submit_audit))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    super::audits::REPORT_LIMIT,
+                )),
+        )
         .routes(routes!(get_audit))
+        .routes(routes!(audit_photo))
         .routes(routes!(review_audit))
         .routes(routes!(dispute_audit))
         .routes(routes!(decide_dispute))
@@ -87,6 +96,10 @@ struct ProgrammeBody {
     /// Accounts with the auditor role, who take turns.
     #[schema(min_items = 1, max_items = 1000)]
     auditor_ids: Vec<i64>,
+    /// Asked besides the standards, not scored (at most 20).
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    questions: Vec<FreeQuestion>,
 }
 
 fn yes() -> bool {
@@ -117,6 +130,7 @@ async fn create_programme(
         units: b.unit_ids.into_iter().map(UnitId).collect(),
         touchpoints: b.touchpoint_ids,
         auditors: b.auditor_ids.into_iter().map(UserId).collect(),
+        questions: b.questions,
     };
     let id = state
         .store
@@ -397,6 +411,10 @@ struct AuditBody {
     visited_at: String,
     /// One per item of the form, by key; an item left out is unanswered (refused).
     items: Vec<AuditItemBody>,
+    /// The programme's free questions, by key: text, `yes`/`no`, or 1–5 (none required).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    answers: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -414,6 +432,11 @@ struct AuditItemBody {
     #[serde(default)]
     #[schema(max_length = 2000)]
     note: String,
+    /// Up to 3 photos as data URLs (`data:image/jpeg;base64,…` or PNG), each at most
+    /// 1.5 MB; their metadata (EXIF, XMP, comments) is removed before they are stored.
+    #[serde(default)]
+    #[schema(max_items = 3)]
+    photos: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -456,8 +479,22 @@ async fn submit_audit(
                         outcome: i.outcome,
                         measured,
                         note: i.note,
+                        photos: i.photos,
                     },
                 )
+            })
+            .collect(),
+        questions: b
+            .answers
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::Bool(true) => "yes".to_owned(),
+                    serde_json::Value::Bool(false) => "no".to_owned(),
+                    serde_json::Value::Null => String::new(),
+                    other => number_text(Some(&other)),
+                };
+                (k, text)
             })
             .collect(),
         idempotency_key: key,
@@ -489,6 +526,19 @@ async fn get_audit(
     Path(id): Path<i64>,
 ) -> Result<Json<AuditDetail>, AppError> {
     Ok(Json(state.store.get_audit(&audit_reader(&ctx), id).await?))
+}
+
+/// One photo of an audit the caller may read, as it was stored (metadata removed).
+#[utoipa::path(get, path = "/api/v1/audits/{id}/photos/{photo}", tag = "decide",
+    params(("id" = i64, Path, description = "The audit."), ("photo" = i64, Path, description = "One of its items' photos.")),
+    responses((status = 200, description = "The image.",
+        content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png")))))]
+async fn audit_photo(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path((id, photo)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    super::audits::photo_response(&state, &audit_reader(&ctx), id, photo).await
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]

@@ -278,6 +278,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     // manager disputes (a covert programme's plan is not the units' to see).
     ("GET", "/audits", "yyyyy", ""),
     ("GET", "/audits/{id}", "yyyyy", ""),
+    ("GET", "/audits/{id}/photos/{photo}", "yyyyy", ""),
     ("POST", "/audits/{id}/review", "yynnn", ""),
     ("POST", "/audits/{id}/disputes", "nnynn", ""),
     ("POST", "/disputes/{id}", "yynnn", ""),
@@ -293,6 +294,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ("GET", "/api/v1/audits", "yyyyy", ""),
     ("POST", "/api/v1/audits", "nnnny", ""),
     ("GET", "/api/v1/audits/{id}", "yyyyy", ""),
+    ("GET", "/api/v1/audits/{id}/photos/{photo}", "yyyyy", ""),
     ("POST", "/api/v1/audits/{id}/review", "yynnn", ""),
     ("POST", "/api/v1/audits/{id}/disputes", "nnynn", ""),
     ("POST", "/api/v1/disputes/{id}", "yynnn", ""),
@@ -545,13 +547,15 @@ struct Fixtures {
     approval: i64,
     /// The case the approval waits on.
     approval_case: i64,
+    /// A photo of the fixture's audit.
+    photo: i64,
 }
 
 impl Fixtures {
     fn path(&self, path: &str, place: Place) -> Option<String> {
         // A case's promise and approval, a survey's batch: kept at home only.
         // A standard's key: every tenant may have one of that name, so it is asked at home.
-        let second = ["{promise}", "{approval}", "{batch}", "{key}"];
+        let second = ["{promise}", "{approval}", "{batch}", "{key}", "{photo}"];
         if place != Place::Own && second.iter().any(|p| path.contains(p)) {
             return None;
         }
@@ -569,7 +573,8 @@ impl Fixtures {
             .replace("{promise}", &self.promise.to_string())
             .replace("{batch}", &self.batch.to_string())
             .replace("{approval}", &self.approval.to_string())
-            .replace("{key}", "checkin-wait");
+            .replace("{key}", "checkin-wait")
+            .replace("{photo}", &self.photo.to_string());
         // Any other parameter: a number that names nothing.
         let mut filled = String::new();
         let mut rest = out.as_str();
@@ -828,13 +833,15 @@ async fn shopping_at(app: &TestApp, admin: &str, fx: &mut Fixtures, unit: i64) {
         .enumerate()
         .map(|(i, item)| {
             let timed = item["standard"]["check"]["kind"] == "time_limit";
+            let photo = crate::shopping_evidence::data_url(
+                "png",
+                &crate::shopping_evidence::png_with_author(),
+            );
             match (i, timed) {
-                (0, false) => {
-                    serde_json::json!({"key": item["key"], "outcome": "fail", "note": "No"})
-                }
-                (0, true) => {
-                    serde_json::json!({"key": item["key"], "measured": 999, "note": "Lento"})
-                }
+                (0, false) => serde_json::json!({"key": item["key"], "outcome": "fail",
+                                                 "note": "No", "photos": [photo]}),
+                (0, true) => serde_json::json!({"key": item["key"], "measured": 999,
+                                                "note": "Lento", "photos": [photo]}),
                 (_, true) => serde_json::json!({"key": item["key"], "measured": 1}),
                 _ => serde_json::json!({"key": item["key"], "outcome": "pass"}),
             }
@@ -849,6 +856,12 @@ async fn shopping_at(app: &TestApp, admin: &str, fx: &mut Fixtures, unit: i64) {
     )
     .await;
     fx.ids.insert((Kind::Audit, Place::Own), audit);
+    fx.photo = app
+        .api(admin, Method::GET, &format!("/api/v1/audits/{audit}"), None)
+        .await
+        .json()["items"][0]["photos"][0]
+        .as_i64()
+        .expect("the photo");
     let published = app
         .api(
             admin,

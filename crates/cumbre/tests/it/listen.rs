@@ -776,8 +776,8 @@ async fn managers_design_and_distribute_only_within_their_subtree(backend: Backe
         .json();
     assert_eq!(
         listed.as_array().map(Vec::len),
-        Some(4),
-        "company-wide surveys (three templates and the win-back follow-up) apply to the hotel"
+        Some(5),
+        "company-wide surveys (three templates, the check-in survey and the win-back follow-up) apply to the hotel"
     );
     assert!(
         listed
@@ -860,8 +860,8 @@ async fn managers_design_and_distribute_only_within_their_subtree(backend: Backe
             .json()
             .as_array()
             .map(Vec::len),
-        Some(5),
-        "the region sees the four company surveys and its hotel's"
+        Some(6),
+        "the region sees the five company surveys and its hotel's"
     );
     let employee = app.token("employee@demo.test").await;
     assert_eq!(

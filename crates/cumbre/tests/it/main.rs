@@ -28,6 +28,7 @@ mod scope;
 mod security;
 mod shopping;
 mod shopping_browser;
+mod shopping_evidence;
 mod smtp;
 mod standard_questions;
 mod store;
