@@ -75,6 +75,18 @@ async fn a_shopper_reports_offline_and_a_dispute_is_overturned_on_a_phone() {
         .send_keys("Nadie confirmó la tarifa antes de colgar")
         .await
         .expect("type");
+    // A photo of it, from the phone's files: the page scales and re-encodes it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let picture = dir.path().join("recepcion.png");
+    std::fs::write(&picture, crate::shopping_evidence::png_with_author()).expect("write");
+    c.find(Locator::Css(&format!(
+        ".photo-field[data-photos='photo:{critical}'] input[type='file']"
+    )))
+    .await
+    .expect("the photo field shows with the script")
+    .send_keys(picture.to_str().expect("path"))
+    .await
+    .expect("attach");
 
     // The signal is gone when the shopper sends it: it waits on the phone.
     let _ = stop.send(());
@@ -119,6 +131,29 @@ async fn a_shopper_reports_offline_and_a_dispute_is_overturned_on_a_phone() {
     let stored = audits_stored(&f).await;
     assert_eq!(stored.len(), 1, "sent exactly once");
     let id = stored[0]["id"].as_i64().expect("id");
+    // The photo travelled with it, as the JPEG the page made: no author, no street.
+    let audit = f
+        .app
+        .api(&f.admin, Method::GET, &format!("/api/v1/audits/{id}"), None)
+        .await
+        .json();
+    let item = audit["items"]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["key"] == serde_json::json!(critical)))
+        .expect("the failed item");
+    let photos = item["photos"].as_array().expect("photos");
+    assert_eq!(photos.len(), 1, "{item}");
+    let image = f
+        .app
+        .api(
+            &f.admin,
+            Method::GET,
+            &format!("/api/v1/audits/{id}/photos/{}", photos[0]),
+            None,
+        )
+        .await;
+    assert_eq!(image.headers["content-type"], "image/jpeg");
+    assert!(!image.body.contains("Calle Secreta"));
 
     // The reviewer publishes it.
     c.delete_all_cookies().await.expect("sign out");
