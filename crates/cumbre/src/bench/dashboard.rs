@@ -165,12 +165,29 @@ pub async fn run(store: &Store, o: Options) -> anyhow::Result<()> {
                 .await?,
         );
     }
+    // The CSAT question asks about a standard, as a company that links its surveys to its
+    // standards would: every answer then counts on the unit page's standards table.
+    let standard = cumbre_store::decide::NewStandard {
+        key: "service".into(),
+        touchpoint_id: touchpoints[0],
+        unit_id: None,
+        department_id: None,
+        definition: cumbre_domain::decide::standard::StandardDefinition::parse(
+            "Atiende con cortesía",
+            "behaviour",
+            "",
+            "",
+            "1",
+            false,
+        )?,
+    };
+    store.save_standard(&grant, &standard, "bench", now).await?;
     let def = SurveyDefinition::from_json(
         &serde_json::json!({
             "title": {"es": "Encuesta", "en": "Survey"},
             "questions": [
                 {"key": "nps", "type": "nps", "required": true, "prompt": {"es": "¿Nos recomendaría?", "en": "Would you recommend us?"}},
-                {"key": "csat", "type": "csat", "prompt": {"es": "¿Satisfecho?", "en": "Satisfied?"}},
+                {"key": "csat", "type": "csat", "standard": "service", "prompt": {"es": "¿Satisfecho?", "en": "Satisfied?"}},
                 {"key": "comment", "type": "long_text", "prompt": {"es": "¿Algo más?", "en": "Anything else?"}}
             ]
         })
