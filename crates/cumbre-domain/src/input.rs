@@ -80,6 +80,7 @@ pub enum Field {
     Decision,
     Reason,
     Photo,
+    Target,
 }
 
 impl Field {
@@ -226,6 +227,8 @@ impl Field {
             (Reason, Lang::En) => "reason",
             (Photo, Lang::Es) => "foto",
             (Photo, Lang::En) => "photo",
+            (Target, Lang::Es) => "meta",
+            (Target, Lang::En) => "target",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }

@@ -1,5 +1,6 @@
 //! The demo's Decide step: Hoteles Sierra Azul's service vision and values (read by most
-//! of its leaders, not yet by everyone) and the standards of its seven moments of truth.
+//! of its leaders, not yet by everyone) and the standards of its seven moments of truth
+//! (behaviours and time limits the shoppers check, and two targets for the customers).
 
 use cumbre_domain::TenantId;
 use cumbre_domain::access::AdminGrant;
@@ -15,9 +16,11 @@ const STANDARDS: &str = "key,touchpoint,unit,department,name,kind,limit,time_uni
 phone-rings,Llamada de reservación,,,Contesta antes del tercer timbre,time,3,rings,2,no
 phone-name,Llamada de reservación,,,Se presenta con su nombre y el del hotel,behaviour,,,1,no
 phone-recap,Llamada de reservación,,,Confirma fechas y tarifa antes de colgar,behaviour,,,2,yes
+phone-easy,Llamada de reservación,,,Reservar por teléfono es fácil,target,2.5,ces,,
 checkin-wait,Llegada y check-in,,Recepción,Registro en 5 minutos o menos,time,5,minutes,3,yes
 checkin-greet,Llegada y check-in,,Recepción,Saluda por su nombre al huésped,behaviour,,,2,no
 checkin-explain,Llegada y check-in,,Recepción,Explica horarios y servicios del hotel,behaviour,,,1,no
+checkin-csat,Llegada y check-in,,Recepción,Huéspedes satisfechos con el registro,target,85,csat,,
 room-clean,Habitación,,Ama de llaves,Habitación limpia a la llegada (baño y cama),behaviour,,,3,yes
 room-works,Habitación,,Ama de llaves,Aire acondicionado y luces funcionan,behaviour,,,2,no
 cun-towels,Habitación,CUN,Ama de llaves,Toallas dobladas en cisne,behaviour,,,1,no

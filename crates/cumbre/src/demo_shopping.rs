@@ -229,6 +229,11 @@ pub async fn history(
                                 ..Default::default()
                             }
                         }
+                        // Targets are not on a form.
+                        Check::Target(_) => RawAnswer {
+                            outcome: "na".into(),
+                            ..Default::default()
+                        },
                         Check::Behaviour if visit_rng.u32(..100) < 4 => RawAnswer {
                             outcome: "na".into(),
                             ..Default::default()

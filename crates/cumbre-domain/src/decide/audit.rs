@@ -124,10 +124,12 @@ pub fn check(
 fn check_one(item: &Item, a: &RawAnswer) -> Result<Recorded, InvalidInput> {
     let note = crate::input::optional_text(&a.note, Field::Note, MAX_NOTE)?.unwrap_or_default();
     let (outcome, measured) = match item.standard.check {
-        // Either kind may not apply, in the words `Outcome::parse` reads.
+        // Either kind may not apply, in the words `Outcome::parse` reads; a target is never
+        // on a form (the customers say whether it is met), and would count for nothing.
         _ if Outcome::parse(&a.outcome) == Ok(Outcome::NotApplicable) => {
             (Outcome::NotApplicable, None)
         }
+        Check::Target(_) => (Outcome::NotApplicable, None),
         Check::Behaviour if a.outcome.trim().is_empty() => {
             return Err(InvalidInput::Required(Field::Outcome));
         }

@@ -2,6 +2,7 @@
 //! by name") or a time limit ("check-in within 5 minutes", "answered within 3 rings"),
 //! with a weight and whether failing it fails its whole section (critical: a knock-out).
 
+use crate::improve::stats::Metric;
 use crate::input::required_text;
 use crate::{Field, InvalidInput, Lang};
 
@@ -119,14 +120,89 @@ impl TimeLimit {
     }
 }
 
-/// What an auditor checks.
+/// A goal for what the customers say at the moment of truth ("CSAT at check-in at least
+/// 85 %"): read from their answers, never from an audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Target {
+    pub metric: Metric,
+    /// In tenths, so that it stays exact (85 % is 850, a CES of 2.5 is 25).
+    #[serde(with = "tenths")]
+    pub goal: i32,
+}
+
+/// Tenths as the number people write (850 ↔ 85.0).
+mod tenths {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &i32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(f64::from(*v) / 10.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !v.is_finite() || v.abs() > 1_000.0 {
+            return Err(serde::de::Error::custom("a goal out of range"));
+        }
+        Ok((v * 10.0).round() as i32)
+    }
+}
+
+impl Target {
+    /// `goal` in the metric's own unit (a share in percent for CSAT, NPS −100–100, CES
+    /// 1–7), one decimal at most; `metric` `nps`, `csat` or `ces`.
+    pub fn parse(goal: &str, metric: &str) -> Result<Self, InvalidInput> {
+        let metric = Metric::parse(metric)?;
+        let raw = goal.trim().replace(',', ".");
+        let value: f64 = raw.parse().map_err(|_| InvalidInput::NotANumber {
+            field: Field::Target,
+            value: goal.trim().chars().take(40).collect(),
+        })?;
+        let (lo, hi) = metric.bounds();
+        if !value.is_finite() || value < lo || value > hi {
+            return Err(InvalidInput::OutOfRange {
+                field: Field::Target,
+                min: lo as i64,
+                max: hi as i64,
+                value: raw.chars().take(40).collect(),
+            });
+        }
+        Ok(Target {
+            metric,
+            goal: (value * 10.0).round() as i32,
+        })
+    }
+
+    pub fn value(self) -> f64 {
+        f64::from(self.goal) / 10.0
+    }
+
+    /// Whether a figure meets it: at least the goal, or at most for CES (lower is easier).
+    pub fn met_by(self, figure: f64) -> bool {
+        if self.metric.higher_is_better() {
+            figure >= self.value() - 1e-9
+        } else {
+            figure <= self.value() + 1e-9
+        }
+    }
+}
+
+/// What a standard checks, and so who checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Check {
-    /// Observed or not: pass, fail or not applicable.
+    /// Observed by an auditor or not: pass, fail or not applicable.
     Behaviour,
-    /// Measured, and met when within the limit.
+    /// Measured by an auditor, and met when within the limit.
     TimeLimit(TimeLimit),
+    /// The customers' figure at the moment of truth: not on an audit's form.
+    Target(Target),
+}
+
+impl Check {
+    /// Whether an auditor checks it (a target is the customers' to say).
+    pub fn audited(self) -> bool {
+        !matches!(self, Check::Target(_))
+    }
 }
 
 /// A weight of 1–[`MAX_WEIGHT`] whole points.
@@ -200,19 +276,26 @@ impl StandardDefinition {
         let check = match kind.trim().to_lowercase().as_str() {
             "" | "behaviour" | "behavior" | "conducta" => Check::Behaviour,
             "time" | "time_limit" | "tiempo" => Check::TimeLimit(TimeLimit::parse(limit, unit)?),
+            "target" | "meta" | "objetivo" => Check::Target(Target::parse(limit, unit)?),
             other => {
                 return Err(InvalidInput::NotOneOf {
                     field: Field::Standard,
                     value: other.chars().take(40).collect(),
-                    allowed: "behaviour, time",
+                    allowed: "behaviour, time, target",
                 });
             }
         };
+        // A target is not audited: no points to weigh, no section to knock out.
+        let audited = check.audited();
         Ok(StandardDefinition {
             name,
             check,
-            weight: Weight::parse(weight)?,
-            critical,
+            weight: if audited {
+                Weight::parse(weight)?
+            } else {
+                Weight::default()
+            },
+            critical: critical && audited,
         })
     }
 }
@@ -272,6 +355,37 @@ mod tests {
             StandardDefinition::parse("  ", "", "", "", "", false),
             Err(InvalidInput::Required(Field::Standard))
         ));
+        // A target: the customers' figure, with a decimal; never weighed nor critical.
+        let t = StandardDefinition::parse("CES de reservas", "meta", "2,5", "ces", "9", true)
+            .expect("target");
+        assert_eq!(
+            t.check,
+            Check::Target(Target {
+                metric: Metric::Ces,
+                goal: 25
+            })
+        );
+        assert!(!t.critical && t.weight.points() == 1 && !t.check.audited());
+        let Check::Target(goal) = t.check else {
+            unreachable!()
+        };
+        assert!(goal.met_by(2.5) && goal.met_by(1.9) && !goal.met_by(2.6));
+        let csat = Target::parse("85", "csat").expect("csat");
+        assert!(csat.met_by(85.0) && !csat.met_by(84.9));
+        for (goal, metric) in [
+            ("101", "csat"),
+            ("-101", "nps"),
+            ("0.5", "ces"),
+            ("x", "nps"),
+        ] {
+            assert!(Target::parse(goal, metric).is_err(), "{goal} {metric}");
+        }
+        assert!(matches!(
+            Target::parse("80", "stars"),
+            Err(InvalidInput::NotOneOf { .. })
+        ));
+        let json = serde_json::to_string(&t.check).expect("json");
+        assert_eq!(json, r#"{"kind":"target","metric":"ces","goal":2.5}"#);
         let ok = StandardDefinition::parse("Contesta", "tiempo", "3", "rings", "", true)
             .expect("standard");
         assert_eq!(ok.weight.points(), 1);

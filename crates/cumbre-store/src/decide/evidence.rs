@@ -2,16 +2,23 @@
 //! customers said when a survey question asked about it (the share of favourable
 //! answers), what the mystery shoppers saw (its pass rate in published audits), and the
 //! cases raised about it (the corrective actions its failed critical items opened, and the
-//! customers' cases whose answer to its question was unfavourable).
+//! customers' cases whose answer to its question was unfavourable). A target is the
+//! customers' figure at its moment of truth against the goal.
 
-use super::AuditResults;
+use super::{AuditResults, Standard};
+use crate::improve::metrics::Cells;
+use crate::org::Unit;
 use crate::store::col;
 use crate::{Backend, Store, StoreError};
 use cumbre_domain::UnitId;
 use cumbre_domain::access::Scope;
 use cumbre_domain::clock::to_millis;
+use cumbre_domain::decide::standard::Check;
+use cumbre_domain::improve::period::utc_bounds;
+use cumbre_domain::improve::stats::Metric;
 use cumbre_domain::improve::stats::{Estimate, share};
 use cumbre_domain::org::UnitPath;
+use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -34,6 +41,19 @@ pub struct StandardEvidence {
     /// Cases raised about it in the period, and those still open.
     pub cases: i64,
     pub open_cases: i64,
+    /// For a target: the customers' figure at its moment of truth here, and the goal.
+    pub target: Option<TargetResult>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetResult {
+    #[schema(value_type = String)]
+    pub metric: Metric,
+    pub goal: f64,
+    #[schema(value_type = Object)]
+    pub figure: Estimate,
+    /// Whether the figure meets the goal; absent without answers.
+    pub met: Option<bool>,
 }
 
 /// Favourable and all answers to one standard's questions at one unit.
@@ -80,23 +100,38 @@ impl Store {
         (from, to): (OffsetDateTime, OffsetDateTime),
     ) -> Result<Vec<Answered>, StoreError> {
         let score = score(self.backend());
-        let rows = sqlx::query(&format!(
-            "SELECT s.standard_id, s.unit_id, u.path, COUNT(*) AS n, \
-             CAST(SUM(CASE WHEN s.score BETWEEN s.lo AND s.hi THEN 1 ELSE 0 END) AS BIGINT) AS met \
-             FROM (SELECT q.standard_id, r.unit_id, {score} AS score, q.favourable_from AS lo, \
-             q.favourable_to AS hi FROM responses r \
-             JOIN survey_question_standards q ON q.survey_version_id = r.survey_version_id \
-             WHERE r.tenant_id = $1 AND q.tenant_id = $1 AND r.submitted_at >= $2 \
-             AND r.submitted_at < $3 AND r.unit_id IN (SELECT id FROM units WHERE tenant_id = $1 \
-             AND path LIKE $4)) s JOIN units u ON u.id = s.unit_id \
-             WHERE s.score IS NOT NULL GROUP BY s.standard_id, s.unit_id, u.path"
-        ))
-        .bind(scope.tenant().0)
-        .bind(to_millis(from))
-        .bind(to_millis(to))
-        .bind(at.subtree_pattern())
-        .fetch_all(self.pool())
-        .await?;
+        // The subtree's units named one by one: the responses are then read through their
+        // (unit, time) index, a few hundred rows for a hotel's quarter, where a subquery
+        // let the planner walk the whole tenant's period.
+        let units: Vec<i64> =
+            sqlx::query("SELECT id FROM units WHERE tenant_id = $1 AND path LIKE $2")
+                .bind(scope.tenant().0)
+                .bind(at.subtree_pattern())
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| col(r, "id"))
+                .collect::<Result<_, _>>()?;
+        let mut rows = Vec::new();
+        for list in crate::sql::id_lists(units) {
+            rows.extend(
+                sqlx::query(&format!(
+                    "SELECT s.standard_id, s.unit_id, u.path, COUNT(*) AS n, \
+                     CAST(SUM(CASE WHEN s.score BETWEEN s.lo AND s.hi THEN 1 ELSE 0 END) AS BIGINT) AS met \
+                     FROM (SELECT q.standard_id, r.unit_id, {score} AS score, q.favourable_from AS lo, \
+                     q.favourable_to AS hi FROM responses r \
+                     JOIN survey_question_standards q ON q.survey_version_id = r.survey_version_id \
+                     WHERE r.unit_id IN ({list}) AND r.submitted_at >= $2 AND r.submitted_at < $3 \
+                     AND r.tenant_id = $1 AND q.tenant_id = $1) s JOIN units u ON u.id = s.unit_id \
+                     WHERE s.score IS NOT NULL GROUP BY s.standard_id, s.unit_id, u.path"
+                ))
+                .bind(scope.tenant().0)
+                .bind(to_millis(from))
+                .bind(to_millis(to))
+                .fetch_all(self.pool())
+                .await?,
+            );
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let path = path_of(r)?;
@@ -119,22 +154,38 @@ impl Store {
     pub async fn standard_evidence(
         &self,
         scope: &Scope,
-        at: &UnitPath,
-        bounds: (OffsetDateTime, OffsetDateTime),
+        unit: &Unit,
+        (from, to): (Date, Date),
         audits: &AuditResults,
         min_sample: i64,
     ) -> Result<Vec<StandardEvidence>, StoreError> {
         let tenant = scope.tenant();
+        let at = &unit.path;
+        let zone = self.tenant_clock(tenant).await?.zone;
+        let bounds = utc_bounds(&zone, from, to);
         let customers = answers_within(&self.standard_answers(scope, at, bounds).await?, at);
         let cases = self.standard_cases(scope, at, bounds).await?;
+        let known = self.list_standards(tenant, None, None).await?;
+        // Targets that apply here are shown whether or not customers answered.
+        let targets: Vec<&Standard> = known
+            .iter()
+            .filter(|s| !s.definition.check.audited())
+            .filter(|s| at.ids().contains(&s.unit_id))
+            .collect();
         let mut ids: Vec<i64> = audits.standards.iter().map(|s| s.standard_id).collect();
         ids.extend(customers.keys().chain(cases.keys()));
+        ids.extend(targets.iter().map(|s| s.id));
         ids.sort_unstable();
         ids.dedup();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let known = self.list_standards(tenant, None, None).await?;
+        let cells = if targets.is_empty() {
+            HashMap::new()
+        } else {
+            self.metric_cells(scope, &[unit], from, to, Cells::ALL)
+                .await?
+        };
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(s) = known.iter().find(|s| s.id == id) else {
@@ -155,6 +206,22 @@ impl Store {
                 audits: audited.map_or_else(|| share(0, 0, min_sample), |a| a.passed),
                 cases: raised,
                 open_cases: open,
+                target: match s.definition.check {
+                    Check::Target(t) => {
+                        let tally = cells
+                            .get(&(unit.id, s.touchpoint_id))
+                            .copied()
+                            .unwrap_or_default();
+                        let figure = t.metric.estimate(&tally, min_sample);
+                        Some(TargetResult {
+                            metric: t.metric,
+                            goal: t.value(),
+                            met: figure.value.map(|v| t.met_by(v)),
+                            figure,
+                        })
+                    }
+                    _ => None,
+                },
             });
         }
         let rank = |e: &Estimate| e.value.unwrap_or(f64::INFINITY);

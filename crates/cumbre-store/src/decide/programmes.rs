@@ -447,7 +447,11 @@ impl Store {
         let standards = self.list_standards(tenant, None, Some(&path)).await?;
         let mut form = Vec::new();
         for t in &p.touchpoints {
-            for s in standards.iter().filter(|s| s.touchpoint_id == *t) {
+            // Targets are the customers' to meet: not on a shopper's form.
+            for s in standards
+                .iter()
+                .filter(|s| s.touchpoint_id == *t && s.definition.check.audited())
+            {
                 form.push(FormItem {
                     touchpoint_id: *t,
                     key: s.key.clone(),

@@ -114,7 +114,8 @@ async fn standard_evidence(
     )
     .await?;
     let unit = state.store.get_unit(&ctx.scope, UnitId(unit)).await?;
-    let bounds = cumbre_domain::improve::period::utc_bounds(&c.zone, c.query.from, c.query.to);
+    let range = (c.query.from, c.query.to);
+    let bounds = cumbre_domain::improve::period::utc_bounds(&c.zone, range.0, range.1);
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
     let audits = state
         .store
@@ -123,7 +124,7 @@ async fn standard_evidence(
     Ok(Json(
         state
             .store
-            .standard_evidence(&ctx.scope, &unit.path, bounds, &audits, min_sample)
+            .standard_evidence(&ctx.scope, &unit, range, &audits, min_sample)
             .await?,
     ))
 }
@@ -143,7 +144,9 @@ struct StandardBody {
     department_id: Option<i64>,
     #[schema(min_length = 1, max_length = 200)]
     name: String,
-    /// `behaviour` (observed: pass, fail, not applicable) or `time` (measured).
+    /// `behaviour` (observed: pass, fail, not applicable), `time` (measured) or `target`
+    /// (the customers' figure at the moment of truth: `limit` is the goal, `time_unit` the
+    /// metric, `csat`, `nps` or `ces`; not audited, so weight and critical do not apply).
     #[serde(default)]
     kind: String,
     /// For `time`: the most it may take, in `unit`.

@@ -145,7 +145,7 @@ pub async fn show(
                 .iter()
                 .map(|item| {
                     let (limit, unit) = match item.standard.check {
-                        Check::Behaviour => (None, String::new()),
+                        Check::Behaviour | Check::Target(_) => (None, String::new()),
                         Check::TimeLimit(l) => (
                             Some(chrome.tr.f("standards.at_most", l.unit.amount(l.max, lang))),
                             chrome.tr.name_of("audits.unit", l.unit.code()),

@@ -468,10 +468,15 @@ fn sections_of(
         let view = ItemView {
             key: i.key.clone(),
             name: i.name.clone(),
-            check: match i.check {
-                Check::Behaviour => tr.t("standards.observed").to_owned(),
-                Check::TimeLimit(l) => tr.f("standards.at_most", l.unit.amount(l.max, lang)),
-            },
+            check: super::standards::check_text(
+                &StandardDefinition {
+                    name: i.name.clone(),
+                    check: i.check,
+                    weight: Weight::default(),
+                    critical: i.critical,
+                },
+                tr,
+            ),
             weight: tr.count("standards.points", i64::from(i.weight)),
             critical: i.critical,
             outcome: i.outcome,

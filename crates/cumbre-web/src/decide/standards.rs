@@ -14,12 +14,31 @@ use cumbre_domain::{Field, UnitId};
 use cumbre_store::decide::{NewStandard, Saved, Standard};
 use serde::Deserialize;
 
-/// "Within 5 minutes at most", "Observed behaviour".
+/// "Within 5 minutes at most", "Observed behaviour", "Customers: CSAT at least 85 %".
 pub fn check_text(d: &StandardDefinition, tr: &crate::platform::i18n::Tr) -> String {
     match d.check {
         Check::Behaviour => tr.t("standards.observed").to_owned(),
         Check::TimeLimit(l) => tr.f("standards.at_most", l.unit.amount(l.max, tr.lang)),
+        Check::Target(t) => target_text(t.metric, t.value(), tr),
     }
+}
+
+/// "Customers: CSAT at least 85 %", "Customers: CES at most 2.5".
+pub fn target_text(
+    metric: cumbre_domain::improve::Metric,
+    goal: f64,
+    tr: &crate::platform::i18n::Tr,
+) -> String {
+    let key = if metric.higher_is_better() {
+        "standards.target_at_least"
+    } else {
+        "standards.target_at_most"
+    };
+    tr.f(key, metric.code().to_uppercase()).replacen(
+        "{}",
+        &crate::improve::format_value(metric, goal),
+        1,
+    )
 }
 
 /// One version as the history lists it.
@@ -41,8 +60,10 @@ pub struct StandardFields {
     pub unit_id: i64,
     pub department_id: Option<i64>,
     pub name: String,
-    pub timed: bool,
+    /// `behaviour`, `time` or `target`.
+    pub kind: &'static str,
     pub limit: String,
+    /// Of a time limit (`minutes`…) or a target (`csat`…).
     pub time_unit: &'static str,
     pub weight: String,
     pub critical: bool,
@@ -57,7 +78,7 @@ impl StandardFields {
             unit_id: top,
             department_id: None,
             name: String::new(),
-            timed: false,
+            kind: "behaviour",
             limit: String::new(),
             time_unit: "minutes",
             weight: "1".into(),
@@ -67,9 +88,10 @@ impl StandardFields {
 
     fn of(s: &Standard) -> Self {
         let d = &s.definition;
-        let (timed, limit, time_unit) = match d.check {
-            Check::Behaviour => (false, String::new(), "minutes"),
-            Check::TimeLimit(l) => (true, l.max.to_string(), l.unit.code()),
+        let (kind, limit, time_unit) = match d.check {
+            Check::Behaviour => ("behaviour", String::new(), "minutes"),
+            Check::TimeLimit(l) => ("time", l.max.to_string(), l.unit.code()),
+            Check::Target(t) => ("target", t.value().to_string(), t.metric.code()),
         };
         StandardFields {
             key: s.key.clone(),
@@ -77,7 +99,7 @@ impl StandardFields {
             unit_id: s.unit_id.0,
             department_id: s.department_id,
             name: d.name.clone(),
-            timed,
+            kind,
             limit,
             time_unit,
             weight: d.weight.points().to_string(),

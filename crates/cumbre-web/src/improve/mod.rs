@@ -436,3 +436,29 @@ impl CsvOut {
             .into_response())
     }
 }
+
+/// The target of a moment of truth at the last unit of `chain` (top unit first): a target
+/// standard of that touchpoint and metric set on the unit or the nearest unit above it;
+/// `None` when there is none (the unit's overall target then applies). One place defines a
+/// moment's goal: the standard, which the journey, the unit page and this colouring share.
+pub fn moment_target(
+    standards: &[cumbre_store::decide::Standard],
+    touchpoint: i64,
+    chain: &[cumbre_domain::UnitId],
+    metric: Metric,
+) -> Option<cumbre_domain::improve::targets::Target> {
+    use cumbre_domain::decide::standard::Check;
+    chain.iter().rev().find_map(|u| {
+        standards.iter().find_map(|s| match s.definition.check {
+            Check::Target(t)
+                if s.touchpoint_id == touchpoint && s.unit_id == *u && t.metric == metric =>
+            {
+                Some(cumbre_domain::improve::targets::Target {
+                    value: t.value(),
+                    set_at: *u,
+                })
+            }
+            _ => None,
+        })
+    })
+}

@@ -95,7 +95,13 @@ pub async fn show(
             .metric_series(&ctx.scope, &series_query, Some(trend_interval(from, to))),
         state.store.list_responses(&ctx.scope, &filter),
     )?;
-    let target_of = |u: &Unit| targets::resolve(&u.path.ids(), metric, &all_targets);
+    // The moment's own target where a standard sets one, else the unit's overall target.
+    let standards = state.store.list_standards(tenant, Some(id), None).await?;
+    let target_of = |u: &Unit| {
+        let chain = u.path.ids();
+        super::moment_target(&standards, id, &chain, metric)
+            .or_else(|| targets::resolve(&chain, metric, &all_targets))
+    };
     let at = |u: &Unit| cells.get(&(u.id, id)).copied().unwrap_or_default();
     let own = at(&unit).without(&children.iter().map(|u| at(u)).sum());
     let chrome = Chrome::for_user(&ctx, "overview");

@@ -69,6 +69,11 @@ struct StandardRow {
     audits: Figure,
     /// "3 · 1 open", or empty when none was raised.
     cases: String,
+    /// A target's figure ("CSAT 78 % (n = 120)"), and whether it meets the goal (absent
+    /// without answers).
+    target: Option<(String, Option<bool>)>,
+    /// A target's goal in words.
+    check: String,
 }
 
 fn standard_rows(
@@ -88,6 +93,23 @@ fn standard_rows(
                 (n, 0) => tr.int(n),
                 (n, open) => format!("{} · {}", tr.int(n), tr.count("unit_dash.open_cases", open)),
             },
+            check: s.target.as_ref().map_or(String::new(), |t| {
+                crate::decide::standards::target_text(t.metric, t.goal, tr)
+            }),
+            target: s.target.as_ref().map(|t| {
+                let value = t
+                    .figure
+                    .value
+                    .map_or("—".to_owned(), |v| format_value(t.metric, v));
+                (
+                    format!(
+                        "{} {value} (n = {})",
+                        t.metric.code().to_uppercase(),
+                        tr.int(t.figure.n)
+                    ),
+                    t.met,
+                )
+            }),
         })
         .collect()
 }
@@ -297,13 +319,16 @@ pub async fn show(
     });
     let target = targets::resolve(&chain, metric, &all_targets);
     let all_touchpoints = state.store.list_touchpoints(tenant).await?;
+    // Each moment against its own target where a standard sets one.
+    let moment_standards = state.store.list_standards(tenant, None, None).await?;
     let touchpoints: Vec<(i64, String, Figure)> = all_touchpoints
         .iter()
         .map(|t| {
+            let goal = super::moment_target(&moment_standards, t.id, &chain, metric).or(target);
             (
                 t.id,
                 t.name.get(ctx.lang).to_owned(),
-                figure(metric, &own(t.id), min_sample, target),
+                figure(metric, &own(t.id), min_sample, goal),
             )
         })
         .collect();
@@ -410,7 +435,7 @@ pub async fn show(
         .await?;
     let evidence = state
         .store
-        .standard_evidence(&ctx.scope, &unit.path, bounds, &audit_results, min_sample)
+        .standard_evidence(&ctx.scope, &unit, (from, to), &audit_results, min_sample)
         .await?;
     page(&UnitPage {
         audits: audits_view(&audit_results),

@@ -335,7 +335,15 @@ async fn customers_shoppers_and_cases_are_shown_per_standard(backend: Backend) {
         )
         .await
         .json();
-    assert_eq!(other, json!([]));
+    // Only the company's targets, which apply everywhere, with nobody's answers yet.
+    let rows = other.as_array().expect("rows");
+    assert!(
+        rows.iter().all(|r| r["target"].is_object()
+            && r["target"]["figure"]["n"] == json!(0)
+            && r["applied"] == json!(0)
+            && r["cases"] == json!(0)),
+        "{other}"
+    );
     for query in [
         "unit=",
         "unit=abc",
@@ -390,4 +398,158 @@ async fn customers_shoppers_and_cases_are_shown_per_standard(backend: Backend) {
     assert!(line.contains("25 %") && line.contains("n = 12"), "{line}");
     assert!(line.contains("0 %") && line.contains("n = 1"), "{line}");
     assert!(line.contains("2 · 2 abiertos"), "{line}");
+}
+
+both!(a_target_is_the_customers_figure_against_its_goal);
+
+/// A target is a standard the customers meet, not the shoppers: kept out of the audit
+/// forms, read from the answers at its moment of truth, and the goal that moment is
+/// coloured against.
+async fn a_target_is_the_customers_figure_against_its_goal(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let wait = standard(app, &f.admin, "checkin-wait").await;
+    let checkin = wait["touchpoint_id"].as_i64().expect("touchpoint");
+    let target = |goal: Value, metric: &str, critical: bool| {
+        json!({"key": "checkin-csat", "touchpoint_id": checkin, "name": "Clientes satisfechos con el registro",
+               "kind": "target", "limit": goal, "time_unit": metric, "weight": 5, "critical": critical})
+    };
+    for (goal, metric) in [
+        (json!(120), "csat"),
+        (json!(85), "stars"),
+        (json!("mucho"), "csat"),
+    ] {
+        let reply = app
+            .api(
+                &f.admin,
+                Method::POST,
+                "/api/v1/standards",
+                Some(target(goal, metric, false)),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+    }
+    let saved = app
+        .api(
+            &f.admin,
+            Method::POST,
+            "/api/v1/standards",
+            Some(target(json!("90"), "csat", true)),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    let s = standard(app, &f.admin, "checkin-csat").await;
+    assert_eq!(
+        s["definition"]["check"],
+        json!({"kind": "target", "metric": "csat", "goal": 90.0})
+    );
+    assert_eq!(s["definition"]["critical"], json!(false), "not audited");
+    assert_eq!(s["definition"]["weight"], json!(1));
+    assert_eq!(
+        s["version"],
+        json!(2),
+        "the demo's target of 85, raised to 90"
+    );
+
+    // The shopper's form has no such item.
+    let (_, _, detail) = f.cancun_visit().await;
+    let keys: Vec<String> = crate::shopping::form_items(&detail)
+        .into_iter()
+        .map(|i| i.0)
+        .collect();
+    assert!(keys.contains(&"checkin-wait".to_owned()));
+    assert!(!keys.contains(&"checkin-csat".to_owned()), "{keys:?}");
+
+    // Ten guests at Cancún's check-in, six satisfied: 60 % against a goal of 90 %.
+    let csat = app
+        .store
+        .list_surveys(&cumbre_domain::access::Scope::Tenant(app.tenant))
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|s| s.name.contains("Satisfacción por momento"))
+        .expect("the CSAT survey")
+        .id;
+    for (i, score) in [5, 5, 4, 4, 5, 4, 2, 1, 3, 2].into_iter().enumerate() {
+        answer(
+            app,
+            &f.admin,
+            csat,
+            checkin,
+            json!({"csat": score}),
+            Some(3 + i as u8),
+        )
+        .await;
+    }
+    let cun = app.unit_id("CUN").await;
+    let list = app
+        .api(
+            &f.admin,
+            Method::GET,
+            &format!("/api/v1/standards/evidence?unit={cun}&from=2026-11-01&to=2026-11-30"),
+            None,
+        )
+        .await
+        .json();
+    let row = list
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["key"] == "checkin-csat").cloned())
+        .expect("the target has a row");
+    assert_eq!(row["target"]["goal"], json!(90.0));
+    assert_eq!(row["target"]["figure"]["value"], json!(60.0));
+    assert_eq!(row["target"]["figure"]["n"], json!(10));
+    assert_eq!(row["target"]["met"], json!(false));
+    assert_eq!(row["applied"], json!(0), "no audit checks it");
+
+    // In words: the journey, the unit's standards, the moment coloured against 85.
+    let browser = app.login("manager@demo.test").await;
+    let journey = app.get(Some(&browser), "/touchpoints").await.body;
+    assert!(
+        journey.contains("Clientes: CSAT de al menos 90 %"),
+        "{journey}"
+    );
+    let page = app
+        .get(
+            Some(&browser),
+            &format!("/dashboard/units/{cun}?from=2026-11-01&to=2026-11-30&metric=csat"),
+        )
+        .await;
+    let section = page
+        .body
+        .split("id=\"unit-standards\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("standards");
+    let line = section
+        .split("<tr>")
+        .find(|r| r.contains("Clientes satisfechos con el registro"))
+        .expect("the target's row");
+    assert!(
+        line.contains("CSAT 60 % (n = 10)") && line.contains("por debajo de la meta"),
+        "{line}"
+    );
+    let moment = app
+        .get(
+            Some(&browser),
+            &format!(
+                "/dashboard/touchpoints/{checkin}?unit={cun}&from=2026-11-01&to=2026-11-30&metric=csat"
+            ),
+        )
+        .await;
+    assert_eq!(moment.status, StatusCode::OK);
+    // The company's CSAT target is 80; this moment's standard says 90.
+    let kpi = moment
+        .body
+        .split("kpi-detail")
+        .nth(1)
+        .expect("the moment's figure");
+    assert!(
+        kpi.contains("meta 90") && !kpi.contains("meta 80"),
+        "the moment's goal is its standard's: {kpi}"
+    );
 }
