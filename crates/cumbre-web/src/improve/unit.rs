@@ -69,9 +69,9 @@ struct StandardRow {
     audits: Figure,
     /// "3 · 1 open", or empty when none was raised.
     cases: String,
-    /// A target's figure ("CSAT 78 % (n = 120)"), and whether it meets the goal (absent
-    /// without answers).
-    target: Option<(String, Option<bool>)>,
+    /// A target's figure ("CSAT 78 % (n = 120)"), whether it meets the goal (absent
+    /// without answers), and whether there are enough answers to say so as a fact.
+    target: Option<(String, Option<bool>, bool)>,
     /// A target's goal in words.
     check: String,
 }
@@ -108,6 +108,7 @@ fn standard_rows(
                         tr.int(t.figure.n)
                     ),
                     t.met,
+                    t.figure.sufficient,
                 )
             }),
         })
