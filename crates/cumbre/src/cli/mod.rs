@@ -9,6 +9,7 @@ mod rollups;
 mod scheduler;
 mod serve;
 mod surveys;
+mod text;
 
 use crate::config::{Config, Overrides};
 use anyhow::{Context, anyhow, bail};
@@ -96,6 +97,11 @@ enum Command {
     Invitations {
         #[command(subcommand)]
         command: invitations::InvitationsCommand,
+    },
+    /// The comment analyser on files (evaluation on labelled comments).
+    Text {
+        #[command(subcommand)]
+        command: text::TextCommand,
     },
     /// Recompute the dashboards' roll-ups from the raw responses (after a restore, or to
     /// check them): what is stored is replaced by what the responses add up to.
@@ -286,5 +292,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scheduler { command } => scheduler::run(config_file, command, now).await,
         Command::Invitations { command } => invitations::run(config_file, command, now).await,
         Command::RebuildRollups { db } => rollups::rebuild(config_file, db).await,
+        Command::Text { command } => text::run(command),
     }
 }

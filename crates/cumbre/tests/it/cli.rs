@@ -21,6 +21,7 @@ fn every_command_has_help() {
         &["import", "standards", "--help"],
         &["invitations", "bounces", "--help"],
         &["scheduler", "run-once", "--help"],
+        &["text", "eval", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");

@@ -32,6 +32,7 @@ mod shopping_evidence;
 mod smtp;
 mod standard_questions;
 mod store;
+mod text;
 mod vision;
 mod walkthrough;
 mod webhooks;

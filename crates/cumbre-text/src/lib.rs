@@ -1,0 +1,92 @@
+//! Reading customers' comments: which language, how the customer felt and why, what the
+//! comment is about, and which employees it names. Pure Rust, no network, no model to
+//! download: the lexicons and rules are written here and the model's weights are trained
+//! by this crate's own code on data kept in `data/` (see `data/README.md`).
+
+pub mod eval;
+pub mod language;
+pub mod lexicon;
+pub mod normalize;
+pub mod sentiment;
+
+pub use language::Language;
+use serde::Serialize;
+
+/// The three classes a comment's sentiment falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Positive,
+    Neutral,
+    Negative,
+}
+
+impl Label {
+    pub const ALL: [Label; 3] = [Label::Positive, Label::Neutral, Label::Negative];
+
+    pub fn index(self) -> usize {
+        match self {
+            Label::Positive => 0,
+            Label::Neutral => 1,
+            Label::Negative => 2,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Label::Positive => "positive",
+            Label::Neutral => "neutral",
+            Label::Negative => "negative",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "positive" | "positivo" | "pos" => Some(Label::Positive),
+            "neutral" | "neu" => Some(Label::Neutral),
+            "negative" | "negativo" | "neg" => Some(Label::Negative),
+            _ => None,
+        }
+    }
+}
+
+/// What the analyser found in one comment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub language: Language,
+    pub label: Label,
+    /// −1 … 1.
+    pub score: f32,
+    /// The words and rules behind the score.
+    pub evidence: Vec<sentiment::Evidence>,
+}
+
+/// Scores at or above this are positive, at or below `NEGATIVE_AT` negative (the rules
+/// alone; the trained model decides where it has weights).
+pub const POSITIVE_AT: f32 = 0.35;
+pub const NEGATIVE_AT: f32 = -0.1;
+
+/// Reads one comment.
+pub fn analyse(text: &str) -> Analysis {
+    let tokens = normalize::tokens(text);
+    let words: Vec<&str> = tokens
+        .iter()
+        .filter(|t| t.kind == normalize::Kind::Word)
+        .map(|t| t.text.as_str())
+        .collect();
+    let language = language::detect(text, &tokens, lexicon::known(&words));
+    let scored = sentiment::score(lexicon::of(language), &tokens);
+    let label = if scored.score >= POSITIVE_AT {
+        Label::Positive
+    } else if scored.score <= NEGATIVE_AT {
+        Label::Negative
+    } else {
+        Label::Neutral
+    };
+    Analysis {
+        language,
+        label,
+        score: scored.score,
+        evidence: scored.evidence,
+    }
+}

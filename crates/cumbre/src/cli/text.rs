@@ -1,0 +1,121 @@
+//! `cumbre text`: the comment analyser on files — `eval` reads labelled comments and says
+//! how well the analyser labels them, per language.
+
+use super::read_text;
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use cumbre_text::{Label, Language, eval};
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum TextCommand {
+    /// Label every comment of a CSV (`text,label[,language]`; labels positive, neutral,
+    /// negative) and print accuracy, macro-F1 and the confusion matrix per language
+    /// (the file's language column, else the detected language).
+    Eval {
+        /// The labelled comments.
+        file: PathBuf,
+    },
+}
+
+/// Most rows of one evaluation file.
+const MAX_ROWS: usize = 1_000_000;
+
+/// (text, label, language given) of every row; refuses the file at its first bad row.
+fn labelled(file: &std::path::Path) -> anyhow::Result<Vec<(String, Label, Option<Language>)>> {
+    let text = read_text(file)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: not CSV", file.display()))?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let (Some(t), Some(l)) = (at("text"), at("label")) else {
+        bail!(
+            "{}: the header must be text,label[,language]",
+            file.display()
+        );
+    };
+    let lang = at("language");
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.with_context(|| format!("{}:{line}: not CSV", file.display()))?;
+        if rows.len() >= MAX_ROWS {
+            bail!("{}: more than {MAX_ROWS} rows", file.display());
+        }
+        let raw = record.get(l).unwrap_or_default();
+        let label = Label::parse(raw).with_context(|| {
+            format!(
+                "{}:{line}: label '{}' is not positive, neutral or negative",
+                file.display(),
+                raw.chars().take(40).collect::<String>()
+            )
+        })?;
+        let language = match lang.and_then(|c| record.get(c)).map(str::trim) {
+            None | Some("") => None,
+            Some(code) => Some(Language::parse(code).with_context(|| {
+                format!(
+                    "{}:{line}: language '{}' is not es, en or other",
+                    file.display(),
+                    code.chars().take(40).collect::<String>()
+                )
+            })?),
+        };
+        rows.push((
+            record.get(t).unwrap_or_default().to_owned(),
+            label,
+            language,
+        ));
+    }
+    if rows.is_empty() {
+        bail!("{}: no rows", file.display());
+    }
+    Ok(rows)
+}
+
+pub fn run(command: &TextCommand) -> anyhow::Result<()> {
+    match command {
+        TextCommand::Eval { file } => {
+            let rows = labelled(file)?;
+            let results = rows.iter().map(|(text, truth, given)| {
+                let a = cumbre_text::analyse(text);
+                (
+                    given.unwrap_or(a.language).code().to_owned(),
+                    *truth,
+                    a.label,
+                )
+            });
+            for (language, c) in eval::by_language(results) {
+                println!("== {language}: {} comments", c.total());
+                println!("accuracy {:.3}", c.accuracy());
+                println!(
+                    "macro-F1 {:.3} (positive {:.3}, neutral {:.3}, negative {:.3})",
+                    c.macro_f1(),
+                    c.f1(Label::Positive),
+                    c.f1(Label::Neutral),
+                    c.f1(Label::Negative)
+                );
+                println!(
+                    "{:>10} {:>9} {:>9} {:>9}",
+                    "true \\ got", "positive", "neutral", "negative"
+                );
+                for truth in Label::ALL {
+                    let row = c.counts[truth.index()];
+                    println!(
+                        "{:>10} {:>9} {:>9} {:>9}",
+                        truth.code(),
+                        row[0],
+                        row[1],
+                        row[2]
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
