@@ -6,6 +6,7 @@
 pub mod eval;
 pub mod language;
 pub mod lexicon;
+pub mod model;
 pub mod normalize;
 pub mod sentiment;
 
@@ -61,13 +62,29 @@ pub struct Analysis {
     pub evidence: Vec<sentiment::Evidence>,
 }
 
-/// Scores at or above this are positive, at or below `NEGATIVE_AT` negative (the rules
-/// alone; the trained model decides where it has weights).
+/// Without a model, scores at or above this are positive, at or below `NEGATIVE_AT`
+/// negative (the rules alone).
 pub const POSITIVE_AT: f32 = 0.35;
 pub const NEGATIVE_AT: f32 = -0.1;
 
-/// Reads one comment.
+/// The shipped model, trained by `cumbre text train` on `data/train/` (empty: rules alone).
+const SHIPPED: &[u8] = include_bytes!("../model/weights.bin");
+
+/// The shipped model, if it was built with one.
+pub fn shipped() -> Option<&'static model::Model> {
+    static MODEL: std::sync::OnceLock<Option<model::Model>> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| model::Model::from_bytes(SHIPPED))
+        .as_ref()
+}
+
+/// Reads one comment with the shipped model.
 pub fn analyse(text: &str) -> Analysis {
+    analyse_with(shipped(), text)
+}
+
+/// Reads one comment with `model` (a tenant's own), or the rules alone.
+pub fn analyse_with(model: Option<&model::Model>, text: &str) -> Analysis {
     let tokens = normalize::tokens(text);
     let words: Vec<&str> = tokens
         .iter()
@@ -75,18 +92,22 @@ pub fn analyse(text: &str) -> Analysis {
         .map(|t| t.text.as_str())
         .collect();
     let language = language::detect(text, &tokens, lexicon::known(&words));
-    let scored = sentiment::score(lexicon::of(language), &tokens);
-    let label = if scored.score >= POSITIVE_AT {
-        Label::Positive
-    } else if scored.score <= NEGATIVE_AT {
-        Label::Negative
-    } else {
-        Label::Neutral
+    let lex = lexicon::of(language);
+    let scored = sentiment::score(lex, &tokens);
+    let (label, score) = match model {
+        Some(m) => {
+            let p = m.predict(language, &model::features(lex, &tokens, &scored));
+            let best = (0..3).max_by(|a, b| p[*a].total_cmp(&p[*b])).unwrap_or(1);
+            (Label::ALL[best], p[0] - p[2])
+        }
+        None if scored.score >= POSITIVE_AT => (Label::Positive, scored.score),
+        None if scored.score <= NEGATIVE_AT => (Label::Negative, scored.score),
+        None => (Label::Neutral, scored.score),
     };
     Analysis {
         language,
         label,
-        score: scored.score,
+        score,
         evidence: scored.evidence,
     }
 }

@@ -15,7 +15,31 @@ pub enum TextCommand {
     Eval {
         /// The labelled comments.
         file: PathBuf,
+        /// A model `cumbre text train` wrote (default: the shipped one).
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// The rules alone, without a model.
+        #[arg(long)]
+        rules: bool,
     },
+    /// Train the model on labelled comments (CSV as for `eval`; several files may be
+    /// given) and write its weights.
+    Train {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the weights.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Passes over the data.
+        #[arg(long, default_value_t = 12)]
+        epochs: usize,
+    },
+}
+
+fn load_model(path: &std::path::Path) -> anyhow::Result<cumbre_text::model::Model> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    cumbre_text::model::Model::from_bytes(&bytes)
+        .with_context(|| format!("{} is not a model cumbre text train wrote", path.display()))
 }
 
 /// Most rows of one evaluation file.
@@ -80,10 +104,46 @@ fn labelled(file: &std::path::Path) -> anyhow::Result<Vec<(String, Label, Option
 
 pub fn run(command: &TextCommand) -> anyhow::Result<()> {
     match command {
-        TextCommand::Eval { file } => {
+        TextCommand::Train { files, out, epochs } => {
+            let mut examples = Vec::new();
+            for file in files {
+                for (text, label, given) in labelled(file)? {
+                    examples.push(cumbre_text::model::example(&text, label, given));
+                }
+            }
+            let model = cumbre_text::model::train(&examples, (*epochs).clamp(1, 200));
+            let bytes = model.to_bytes();
+            std::fs::write(out, &bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "trained on {} comments ({} Spanish, {} English); wrote {} ({} KB)",
+                examples.len(),
+                examples
+                    .iter()
+                    .filter(|e| e.language != Language::En)
+                    .count(),
+                examples
+                    .iter()
+                    .filter(|e| e.language == Language::En)
+                    .count(),
+                out.display(),
+                bytes.len() / 1024
+            );
+            Ok(())
+        }
+        TextCommand::Eval { file, model, rules } => {
             let rows = labelled(file)?;
+            let loaded = match model {
+                Some(path) => Some(load_model(path)?),
+                None => None,
+            };
+            let chosen = if *rules {
+                None
+            } else {
+                loaded.as_ref().or(cumbre_text::shipped())
+            };
             let results = rows.iter().map(|(text, truth, given)| {
-                let a = cumbre_text::analyse(text);
+                let a = cumbre_text::analyse_with(chosen, text);
                 (
                     given.unwrap_or(a.language).code().to_owned(),
                     *truth,

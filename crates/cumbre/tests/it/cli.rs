@@ -22,6 +22,7 @@ fn every_command_has_help() {
         &["invitations", "bounces", "--help"],
         &["scheduler", "run-once", "--help"],
         &["text", "eval", "--help"],
+        &["text", "train", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");
