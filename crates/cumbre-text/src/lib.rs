@@ -6,9 +6,11 @@
 pub mod eval;
 pub mod language;
 pub mod lexicon;
+pub mod mentions;
 pub mod model;
 pub mod normalize;
 pub mod sentiment;
+pub mod themes;
 
 pub use language::Language;
 use serde::Serialize;

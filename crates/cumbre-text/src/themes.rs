@@ -163,3 +163,47 @@ pub fn find(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::tokens;
+
+    fn themes(language: Language, text: &str) -> Vec<(&'static str, f32)> {
+        let lex = crate::lexicon::of(language);
+        let t = tokens(text);
+        let scored = crate::sentiment::score(lex, &t);
+        find(language, &t, &scored, |w| lex.is_contrast(w))
+            .into_iter()
+            .map(|h| (h.theme, h.score))
+            .collect()
+    }
+
+    #[test]
+    fn each_theme_takes_the_sentiment_of_its_clause() {
+        let es = themes(
+            Language::Es,
+            "La habitación estaba impecable pero el check-in fue lentísimo y el personal grosero",
+        );
+        let of = |list: &[(&str, f32)], theme: &str| {
+            list.iter()
+                .find(|(t, _)| *t == theme)
+                .map(|(_, s)| *s)
+                .unwrap_or_else(|| panic!("{theme} in {list:?}"))
+        };
+        assert!(of(&es, "room") > 0.0, "{es:?}");
+        assert!(of(&es, "checkin_checkout") < 0.0, "{es:?}");
+        assert!(of(&es, "staff") < 0.0, "{es:?}");
+        let en = themes(
+            Language::En,
+            "Great location, but the room was dirty and the wifi kept dropping",
+        );
+        assert!(of(&en, "location") > 0.0, "{en:?}");
+        assert!(
+            of(&en, "cleanliness") < 0.0 || of(&en, "room") < 0.0,
+            "{en:?}"
+        );
+        assert!(en.iter().any(|(t, _)| *t == "facilities"), "{en:?}");
+        assert!(themes(Language::En, "ok").is_empty());
+    }
+}
