@@ -4,6 +4,8 @@
 //! writes (ñ, ¿, ¡, accents), and, for a word or two, the lexicon each knows.
 
 use crate::normalize::{Kind, Token};
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -237,20 +239,33 @@ const OTHER: &[&str] = &[
     "gut", "aber", "auch", "wir",
 ];
 
+/// The three lists as sets, built once (a comment's every word is looked up in each).
+fn sets() -> &'static [HashSet<&'static str>; 3] {
+    static SETS: OnceLock<[HashSet<&'static str>; 3]> = OnceLock::new();
+    SETS.get_or_init(|| {
+        [
+            ES.iter().copied().collect(),
+            EN.iter().copied().collect(),
+            OTHER.iter().copied().collect(),
+        ]
+    })
+}
+
 /// How many tokens a word list names.
-fn count(words: &[&str], tokens: &[Token]) -> f32 {
+fn count(words: &HashSet<&'static str>, tokens: &[Token]) -> f32 {
     tokens
         .iter()
-        .filter(|t| t.kind == Kind::Word && words.contains(&t.text.as_str()))
+        .filter(|t| t.kind == Kind::Word && words.contains(t.text.as_str()))
         .count() as f32
 }
 
 /// The language of `text` (already tokenised as `tokens`); `known` says how many of its
 /// words each lexicon knows (Spanish, English), the tie-breaker for a word or two.
 pub fn detect(text: &str, tokens: &[Token], known: (usize, usize)) -> Language {
-    let mut es = count(ES, tokens);
-    let en = count(EN, tokens);
-    let other = count(OTHER, tokens);
+    let [es_words, en_words, other_words] = sets();
+    let mut es = count(es_words, tokens);
+    let en = count(en_words, tokens);
+    let other = count(other_words, tokens);
     // Letters and marks only Spanish writes here.
     if text.contains(['ñ', 'Ñ', '¿', '¡']) {
         es += 1.5;

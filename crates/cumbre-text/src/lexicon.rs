@@ -5,16 +5,16 @@
 //! compiled in, read once.
 
 use crate::language::Language;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 #[derive(Debug, Default)]
 pub struct Lexicon {
     pub valence: HashMap<String, f32>,
-    pub negators: Vec<String>,
+    pub negators: HashSet<String>,
     /// Multipliers: above 1 strengthens, below 1 softens.
     pub boosters: HashMap<String, f32>,
-    pub contrast: Vec<String>,
+    pub contrast: HashSet<String>,
     /// Phrases by their first word: (the words, valence), longest first.
     pub phrases: HashMap<String, Vec<(Vec<String>, f32)>>,
 }
@@ -47,11 +47,15 @@ impl Lexicon {
                 continue;
             }
             match section {
-                "negators" => lex.negators.push(term),
+                "negators" => {
+                    lex.negators.insert(term);
+                }
                 "boosters" => {
                     lex.boosters.insert(term, value);
                 }
-                "contrast" => lex.contrast.push(term),
+                "contrast" => {
+                    lex.contrast.insert(term);
+                }
                 _ if term.contains(' ') || section == "phrases" => {
                     let words: Vec<String> = term.split_whitespace().map(str::to_owned).collect();
                     if words.len() == 1 {
@@ -72,11 +76,11 @@ impl Lexicon {
     }
 
     pub fn is_negator(&self, word: &str) -> bool {
-        self.negators.iter().any(|n| n == word)
+        self.negators.contains(word)
     }
 
     pub fn is_contrast(&self, word: &str) -> bool {
-        self.contrast.iter().any(|n| n == word)
+        self.contrast.contains(word)
     }
 }
 

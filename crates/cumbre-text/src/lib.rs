@@ -62,6 +62,10 @@ pub struct Analysis {
     pub score: f32,
     /// The words and rules behind the score.
     pub evidence: Vec<sentiment::Evidence>,
+    /// What it is about, each theme with its own sentiment.
+    pub themes: Vec<themes::ThemeHit>,
+    /// The employees it names.
+    pub mentions: Vec<mentions::Mention>,
 }
 
 /// Without a model, scores at or above this are positive, at or below `NEGATIVE_AT`
@@ -80,13 +84,14 @@ pub fn shipped() -> Option<&'static model::Model> {
         .as_ref()
 }
 
-/// Reads one comment with the shipped model.
+/// Reads one comment with the shipped model (no staff to look for).
 pub fn analyse(text: &str) -> Analysis {
-    analyse_with(shipped(), text)
+    analyse_with(shipped(), text, &mentions::Staff::default())
 }
 
-/// Reads one comment with `model` (a tenant's own), or the rules alone.
-pub fn analyse_with(model: Option<&model::Model>, text: &str) -> Analysis {
+/// Reads one comment with `model` (a tenant's own), or the rules alone, looking for the
+/// names of `staff` (the unit's).
+pub fn analyse_with(model: Option<&model::Model>, text: &str, staff: &mentions::Staff) -> Analysis {
     let tokens = normalize::tokens(text);
     let words: Vec<&str> = tokens
         .iter()
@@ -106,10 +111,14 @@ pub fn analyse_with(model: Option<&model::Model>, text: &str) -> Analysis {
         None if scored.score <= NEGATIVE_AT => (Label::Negative, scored.score),
         None => (Label::Neutral, scored.score),
     };
+    let themes = themes::find(language, &tokens, &scored, |w| lex.is_contrast(w));
+    let mentions = mentions::find(staff, &tokens, &scored);
     Analysis {
         language,
         label,
         score,
         evidence: scored.evidence,
+        themes,
+        mentions,
     }
 }

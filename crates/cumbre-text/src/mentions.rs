@@ -34,19 +34,40 @@ const NOT_NAMES: &[&str] = &[
     "art", "amber", "summer", "dawn", "guy", "jack", "frank",
 ];
 
-/// The mentions of `people` in a comment (its `tokens` and their scoring), in order.
-pub fn find(people: &[Person], tokens: &[Token], scored: &Scored) -> Vec<Mention> {
-    // (first name, last name or "", id), folded.
-    let names: Vec<(String, String, i64)> = people
-        .iter()
-        .filter_map(|p| {
-            let folded = fold_str(&p.name);
-            let mut parts = folded.split_whitespace();
-            let first = parts.next()?.to_owned();
-            let last = parts.next().unwrap_or_default().to_owned();
-            Some((first, last, p.id))
-        })
-        .collect();
+/// A unit's staff, their names folded once for every comment read against them.
+#[derive(Debug, Clone, Default)]
+pub struct Staff {
+    /// (first name, second name or "", id).
+    names: Vec<(String, String, i64)>,
+}
+
+impl Staff {
+    pub fn new(people: &[Person]) -> Self {
+        Staff {
+            names: people
+                .iter()
+                .filter_map(|p| {
+                    let folded = fold_str(&p.name);
+                    let mut parts = folded.split_whitespace();
+                    let first = parts.next()?.to_owned();
+                    let last = parts.next().unwrap_or_default().to_owned();
+                    Some((first, last, p.id))
+                })
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// The mentions of `staff` in a comment (its `tokens` and their scoring), in order.
+pub fn find(staff: &Staff, tokens: &[Token], scored: &Scored) -> Vec<Mention> {
+    let names = &staff.names;
+    if names.is_empty() {
+        return Vec::new();
+    }
     let clause_sum = |i: usize| -> f32 {
         let boundary = |t: &Token| matches!(t.kind, Kind::Comma | Kind::Stop | Kind::Bang(_));
         let start = tokens[..i].iter().rposition(boundary).map_or(0, |p| p + 1);
@@ -130,7 +151,7 @@ mod tests {
     fn mentions(text: &str) -> Vec<Mention> {
         let t = tokens(text);
         let scored = crate::sentiment::score(crate::lexicon::of(Language::Es), &t);
-        find(&staff(), &t, &scored)
+        find(&Staff::new(&staff()), &t, &scored)
     }
 
     #[test]

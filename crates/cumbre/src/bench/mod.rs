@@ -4,3 +4,4 @@
 pub mod dashboard;
 pub mod org;
 pub mod responses;
+pub mod text;

@@ -53,6 +53,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         instances: usize,
     },
+    /// Comments read per second on one core (language, sentiment, themes, mentions),
+    /// beside VADER (from PyPI) on the same comments in the same run.
+    Text {
+        #[arg(long, default_value_t = 200_000)]
+        comments: usize,
+        /// Rounds per analyser; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// The Python with `vaderSentiment` installed.
+        #[arg(long, default_value = "python3")]
+        python: String,
+    },
     /// Build an organisation of regions × locations × teams × people and time reads,
     /// searches, moves and the import. Uses a temporary SQLite file unless --database-url
     /// names an empty database.
@@ -127,6 +139,15 @@ pub async fn run(config_file: &Option<PathBuf>, command: &BenchCommand) -> anyho
             };
             crate::bench::responses::run(&store, &url, &opts).await
         }
+        BenchCommand::Text {
+            comments,
+            rounds,
+            python,
+        } => crate::bench::text::run(&crate::bench::text::Options {
+            comments: (*comments).clamp(1, 10_000_000),
+            rounds: (*rounds).clamp(1, 50),
+            python: python.clone(),
+        }),
         BenchCommand::Org {
             db,
             regions,

@@ -143,7 +143,11 @@ pub fn run(command: &TextCommand) -> anyhow::Result<()> {
                 loaded.as_ref().or(cumbre_text::shipped())
             };
             let results = rows.iter().map(|(text, truth, given)| {
-                let a = cumbre_text::analyse_with(chosen, text);
+                let a = cumbre_text::analyse_with(
+                    chosen,
+                    text,
+                    &cumbre_text::mentions::Staff::default(),
+                );
                 (
                     given.unwrap_or(a.language).code().to_owned(),
                     *truth,

@@ -23,6 +23,7 @@ fn every_command_has_help() {
         &["scheduler", "run-once", "--help"],
         &["text", "eval", "--help"],
         &["text", "train", "--help"],
+        &["bench", "text", "--help"],
     ] {
         let out = cumbre(args, None);
         assert!(out.status.success(), "{args:?}");

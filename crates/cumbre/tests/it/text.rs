@@ -129,3 +129,22 @@ fn train_writes_a_model_that_eval_reads() {
         text(&bad.stderr)
     );
 }
+
+#[test]
+fn bench_text_times_the_analyser_beside_the_peer() {
+    let out = cumbre(&["bench", "text", "--comments", "300", "--rounds", "1"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rate = stdout
+        .lines()
+        .find(|l| l.starts_with("| cumbre-text"))
+        .and_then(|l| l.split('|').nth(2))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("our figure in {stdout}"));
+    assert!(rate > 0.0);
+    // The peer's line, or why it was not run: never silence.
+    assert!(
+        stdout.contains("| VADER") || stdout.contains("the peer was not run"),
+        "{stdout}"
+    );
+}
