@@ -3,8 +3,8 @@
 //! is the small words each language cannot do without, the letters only one of them
 //! writes (ñ, ¿, ¡, accents), and, for a word or two, the lexicon each knows.
 
+use crate::hash::FxSet as HashSet;
 use crate::normalize::{Kind, Token};
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -4,8 +4,8 @@
 //! ("nada mal", "not bad at all"). Written for this product (see `lexicon/README.md`),
 //! compiled in, read once.
 
+use crate::hash::{FxMap as HashMap, FxSet as HashSet};
 use crate::language::Language;
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 #[derive(Debug, Default)]

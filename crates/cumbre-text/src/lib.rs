@@ -4,6 +4,7 @@
 //! by this crate's own code on data kept in `data/` (see `data/README.md`).
 
 pub mod eval;
+mod hash;
 pub mod language;
 pub mod lexicon;
 pub mod mentions;

@@ -70,8 +70,14 @@ pub fn features(lex: &Lexicon, tokens: &[Token], scored: &Scored) -> Vec<(usize,
                     out.push((fnv(1, &[w]), 1.0));
                 }
                 out.push((fnv(2, &[prev, w]), 1.0));
-                // Character n-grams carry misspellings and inflections.
-                let padded: Vec<u8> = [b"<", w, b">"].concat();
+                // Character n-grams carry misspellings and inflections (of a word's first
+                // 62 bytes, framed by `<` and `>`).
+                let mut buf = [0u8; 64];
+                let len = w.len().min(62);
+                buf[0] = b'<';
+                buf[1..=len].copy_from_slice(&w[..len]);
+                buf[len + 1] = b'>';
+                let padded = &buf[..len + 2];
                 for n in [3usize, 4] {
                     for g in padded.windows(n) {
                         out.push((fnv(10 + n as u64, &[g]), 0.5));

@@ -151,12 +151,14 @@ pub fn score(lex: &Lexicon, tokens: &[Token]) -> Scored {
                 .iter()
                 .rposition(|t| t.kind == Kind::Comma)
                 .map_or(0, |p| p + 1);
-            let before: Vec<&Token> = sentence[clause_start..i]
-                .iter()
-                .filter(|t| t.kind == Kind::Word)
-                .collect();
+            let before = || {
+                sentence[clause_start..i]
+                    .iter()
+                    .rev()
+                    .filter(|t| t.kind == Kind::Word)
+            };
             let mut boost = 1.0f32;
-            for b in before.iter().rev().take(BOOSTER_REACH) {
+            for b in before().take(BOOSTER_REACH) {
                 if let Some(m) = lex.boosters.get(&b.text) {
                     boost *= m;
                 }
@@ -169,9 +171,7 @@ pub fn score(lex: &Lexicon, tokens: &[Token]) -> Scored {
             v *= boost;
             // A phrase already says its own negation ("nada mal", "not bad").
             let negated = len == 1
-                && before
-                    .iter()
-                    .rev()
+                && before()
                     .take(NEGATION_REACH)
                     .any(|b| lex.is_negator(&b.text));
             if negated {

@@ -4,11 +4,11 @@
 //! a comment mixes them ("the room was great but check-in took an hour"): the words that
 //! name a theme take the sentiment of the clause they are in.
 
+use crate::hash::FxMap as HashMap;
 use crate::language::Language;
 use crate::normalize::{Kind, Token};
 use crate::sentiment::Scored;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The shipped taxonomy's themes, in the order they are listed.
@@ -43,7 +43,7 @@ type Terms = HashMap<String, Vec<(Vec<String>, &'static str)>>;
 const SHIPPED: &str = include_str!("../lexicon/themes.tsv");
 
 fn parse(text: &str, language: &str) -> Terms {
-    let mut out: Terms = HashMap::new();
+    let mut out: Terms = HashMap::default();
     for line in text.lines() {
         if line.starts_with('#') {
             continue;

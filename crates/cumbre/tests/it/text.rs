@@ -132,7 +132,10 @@ fn train_writes_a_model_that_eval_reads() {
 
 #[test]
 fn bench_text_times_the_analyser_beside_the_peer() {
-    let out = cumbre(&["bench", "text", "--comments", "300", "--rounds", "1"], None);
+    let out = cumbre(
+        &["bench", "text", "--comments", "300", "--rounds", "1"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let rate = stdout
