@@ -59,15 +59,19 @@ pub struct TargetResult {
 /// Favourable and all answers to one standard's questions at one unit.
 pub(crate) struct Answered {
     pub standard_id: i64,
+    pub unit: UnitId,
     pub path: UnitPath,
     pub met: i64,
     pub n: i64,
 }
 
 /// The favourable and all answers about each standard at or under `at`.
-pub(crate) fn answers_within(rows: &[Answered], at: &UnitPath) -> HashMap<i64, (i64, i64)> {
+pub(crate) fn answers_within<'a>(
+    rows: impl IntoIterator<Item = &'a Answered>,
+    at: &UnitPath,
+) -> HashMap<i64, (i64, i64)> {
     let mut out: HashMap<i64, (i64, i64)> = HashMap::new();
-    for a in rows.iter().filter(|a| a.path.is_within(at)) {
+    for a in rows.into_iter().filter(|a| a.path.is_within(at)) {
         let e = out.entry(a.standard_id).or_default();
         e.0 += a.met;
         e.1 += a.n;
@@ -135,11 +139,13 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let path = path_of(r)?;
-            if !scope.sees_unit(scope.tenant(), UnitId(col(r, "unit_id")?), &path) {
+            let unit = UnitId(col(r, "unit_id")?);
+            if !scope.sees_unit(scope.tenant(), unit, &path) {
                 continue;
             }
             out.push(Answered {
                 standard_id: col(r, "standard_id")?,
+                unit,
                 path,
                 met: col(r, "met")?,
                 n: col(r, "n")?,
@@ -151,12 +157,13 @@ impl Store {
     /// Each standard with any evidence at or under `at` in `[from, to)`: customers,
     /// shoppers (`audits`: the same place and period's [`Store::audit_results`]) and
     /// cases, weakest audit pass rate first, then the least favourable customers.
+    /// `known` is the tenant's [`Store::list_standards`], which the caller has read.
     pub async fn standard_evidence(
         &self,
         scope: &Scope,
         unit: &Unit,
         (from, to): (Date, Date),
-        audits: &AuditResults,
+        (audits, known): (&AuditResults, &[Standard]),
         min_sample: i64,
     ) -> Result<Vec<StandardEvidence>, StoreError> {
         let tenant = scope.tenant();
@@ -165,7 +172,6 @@ impl Store {
         let bounds = utc_bounds(&zone, from, to);
         let customers = answers_within(&self.standard_answers(scope, at, bounds).await?, at);
         let cases = self.standard_cases(scope, at, bounds).await?;
-        let known = self.list_standards(tenant, None, None).await?;
         // Targets that apply here are shown whether or not customers answered.
         let targets: Vec<&Standard> = known
             .iter()

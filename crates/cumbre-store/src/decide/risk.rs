@@ -70,14 +70,16 @@ impl Store {
             .metric_cells(&Scope::Tenant(tenant), &[&root], from, to, Cells::ALL)
             .await?;
         let units = self.list_units(scope).await?;
-        // What customers said of each standard when asked about it, here and everywhere.
-        let asked = self.standard_answers(scope, &root.path, bounds).await?;
-        let everywhere = super::evidence::answers_within(
-            &self
-                .standard_answers(&Scope::Tenant(tenant), &root.path, bounds)
-                .await?,
-            &root.path,
-        );
+        // What customers said of each standard when asked about it: everywhere (read
+        // whole, like the company's figure), and of it the units the caller sees.
+        let answered = self
+            .standard_answers(&Scope::Tenant(tenant), &root.path, bounds)
+            .await?;
+        let everywhere = super::evidence::answers_within(&answered, &root.path);
+        let asked: Vec<&super::evidence::Answered> = answered
+            .iter()
+            .filter(|a| scope.sees_unit(tenant, a.unit, &a.path))
+            .collect();
         let mut out = Vec::new();
         for unit in units.iter().filter(|u| audited.contains(&u.id.0)) {
             let results = self
@@ -86,7 +88,7 @@ impl Store {
             let cells = self
                 .metric_cells(scope, &[unit], from, to, Cells::ALL)
                 .await?;
-            let asked_here = super::evidence::answers_within(&asked, &unit.path);
+            let asked_here = super::evidence::answers_within(asked.iter().copied(), &unit.path);
             for s in &results.standards {
                 // Their answers about the standard speak for it once there are enough of
                 // them here; before that, the moment's overall score does.

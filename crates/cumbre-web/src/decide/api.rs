@@ -121,10 +121,14 @@ async fn standard_evidence(
         .store
         .audit_results(&ctx.scope, &unit.path, bounds, &c.zone, min_sample)
         .await?;
+    let known = state
+        .store
+        .list_standards(ctx.user.tenant, None, None)
+        .await?;
     Ok(Json(
         state
             .store
-            .standard_evidence(&ctx.scope, &unit, range, &audits, min_sample)
+            .standard_evidence(&ctx.scope, &unit, range, (&audits, &known), min_sample)
             .await?,
     ))
 }

@@ -436,7 +436,13 @@ pub async fn show(
         .await?;
     let evidence = state
         .store
-        .standard_evidence(&ctx.scope, &unit, (from, to), &audit_results, min_sample)
+        .standard_evidence(
+            &ctx.scope,
+            &unit,
+            (from, to),
+            (&audit_results, &moment_standards),
+            min_sample,
+        )
         .await?;
     page(&UnitPage {
         audits: audits_view(&audit_results),
