@@ -81,6 +81,8 @@ pub enum Field {
     Reason,
     Photo,
     Target,
+    Sentiment,
+    Theme,
 }
 
 impl Field {
@@ -229,6 +231,10 @@ impl Field {
             (Photo, Lang::En) => "photo",
             (Target, Lang::Es) => "meta",
             (Target, Lang::En) => "target",
+            (Sentiment, Lang::Es) => "sentimiento",
+            (Sentiment, Lang::En) => "sentiment",
+            (Theme, Lang::Es) => "tema",
+            (Theme, Lang::En) => "theme",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }

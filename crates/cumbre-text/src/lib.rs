@@ -74,6 +74,38 @@ pub struct Analysis {
 pub const POSITIVE_AT: f32 = 0.35;
 pub const NEGATIVE_AT: f32 = -0.1;
 
+/// The least the words of a theme's (or a mention's) clauses must count for the comment to
+/// praise or fault it by its own words.
+pub const OPINION: f32 = 0.25;
+
+/// What a clause's words say by themselves, if anything.
+fn clear(score: f32) -> Option<Label> {
+    if score >= OPINION {
+        Some(Label::Positive)
+    } else if score <= -OPINION {
+        Some(Label::Negative)
+    } else {
+        None
+    }
+}
+
+/// How a comment speaks of each of its themes and mentions, from what their clauses
+/// counted (`scores`) and the comment's own label. A clause that says clearly is taken at
+/// its word. One that says nothing clear ("we waited an hour for check-in": no word of the
+/// lexicon, yet a complaint the model heard) takes the comment's label — unless a clear
+/// one already carries that label and so explains it, when it stays neutral.
+pub fn settle(scores: &[f32], overall: Label) -> Vec<Label> {
+    let explained = scores.iter().any(|s| clear(*s) == Some(overall));
+    scores
+        .iter()
+        .map(|s| match clear(*s) {
+            Some(l) => l,
+            None if explained => Label::Neutral,
+            None => overall,
+        })
+        .collect()
+}
+
 /// The shipped model, trained by `cumbre text train` on `data/train/` (empty: rules alone).
 const SHIPPED: &[u8] = include_bytes!("../model/weights.bin");
 
@@ -112,8 +144,17 @@ pub fn analyse_with(model: Option<&model::Model>, text: &str, staff: &mentions::
         None if scored.score <= NEGATIVE_AT => (Label::Negative, scored.score),
         None => (Label::Neutral, scored.score),
     };
-    let themes = themes::find(language, &tokens, &scored, |w| lex.is_contrast(w));
-    let mentions = mentions::find(staff, &tokens, &scored);
+    let mut themes = themes::find(language, &tokens, &scored, |w| lex.is_contrast(w));
+    let mut mentions = mentions::find(staff, &tokens, &scored);
+    let scores: Vec<f32> = themes.iter().map(|t| t.score).collect();
+    for (t, l) in themes.iter_mut().zip(settle(&scores, label)) {
+        t.label = l;
+    }
+    // A guest names someone to credit or to blame them: a name in a clause that says
+    // nothing clear takes the comment's label.
+    for m in &mut mentions {
+        m.label = clear(m.score).unwrap_or(label);
+    }
     Analysis {
         language,
         label,
@@ -121,5 +162,58 @@ pub fn analyse_with(model: Option<&model::Model>, text: &str, staff: &mentions::
         evidence: scored.evidence,
         themes,
         mentions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_theme_without_clear_words_takes_the_comments_label_unless_another_explains_it() {
+        use Label::*;
+        // "The room was great but check-in took an hour": only the room has words.
+        assert_eq!(settle(&[2.0, 0.0], Negative), vec![Positive, Negative]);
+        // "Dirty bathroom, and the pool": the bathroom explains the complaint.
+        assert_eq!(settle(&[-1.5, 0.0], Negative), vec![Negative, Neutral]);
+        // Weak words either way are not yet an opinion.
+        assert_eq!(settle(&[0.1], Neutral), vec![Neutral]);
+        assert_eq!(settle(&[], Positive), Vec::<Label>::new());
+    }
+
+    #[test]
+    fn a_complaint_without_lexicon_words_still_faults_its_theme() {
+        for text in [
+            "Esperamos más de una hora para el check-in.",
+            "We waited over an hour to check in.",
+        ] {
+            let a = analyse(text);
+            assert_eq!(a.label, Label::Negative, "{text}");
+            let checkin = a
+                .themes
+                .iter()
+                .find(|t| t.theme == "checkin_checkout")
+                .expect("check-in found");
+            assert_eq!(checkin.label, Label::Negative, "{text}");
+        }
+    }
+
+    #[test]
+    fn praise_of_a_named_employee_credits_them() {
+        let staff = mentions::Staff::new(&[mentions::Person {
+            id: 7,
+            name: "Carmen Ortiz".into(),
+        }]);
+        for text in [
+            "Gracias, el personal siempre con una sonrisa. Carmen en recepción nos hizo sentir en casa.",
+            "Special thanks to Carmen, who looked after every detail.",
+        ] {
+            let a = analyse_with(shipped(), text, &staff);
+            assert_eq!(a.mentions.len(), 1, "{text}");
+            assert_eq!(a.mentions[0].person, Some(7));
+            assert_eq!(a.mentions[0].label, Label::Positive, "{text}");
+        }
+        let blamed = analyse_with(shipped(), "Carmen fue muy grosera con nosotros.", &staff);
+        assert_eq!(blamed.mentions[0].label, Label::Negative);
     }
 }

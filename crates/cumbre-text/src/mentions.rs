@@ -25,6 +25,8 @@ pub struct Mention {
     pub words: String,
     /// The sentiment of its clause (negative: a complaint about them).
     pub score: f32,
+    /// How the comment speaks of them (see `crate::settle`).
+    pub label: crate::Label,
 }
 
 /// Words too common to be a name in a comment even when someone is called so.
@@ -120,6 +122,7 @@ pub fn find(staff: &Staff, tokens: &[Token], scored: &Scored) -> Vec<Mention> {
             candidates,
             words,
             score: clause_sum(i),
+            label: crate::Label::Neutral,
         });
         i += used;
     }

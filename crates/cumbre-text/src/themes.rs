@@ -35,6 +35,8 @@ pub struct ThemeHit {
     pub score: f32,
     /// The words that named it, as written in the taxonomy.
     pub terms: Vec<String>,
+    /// How the comment speaks of it (see `crate::settle`).
+    pub label: crate::Label,
 }
 
 /// Terms by their first word: (the words, theme), longest first.
@@ -140,10 +142,18 @@ pub fn find(
             i += 1;
             continue;
         };
-        // A theme's sentiment: its clause's, else (a clause saying nothing) its sentence's.
+        // A theme's sentiment: its clause's, else (a clause saying nothing) its
+        // sentence's — unless a contrast word turns the sentence, whose other side speaks
+        // of something else ("bonita, pero el check-in…").
         let mut s = sum_in(clause_of(i));
         if s == 0.0 {
-            s = sum_in(sentence_of(i));
+            let (a, b) = sentence_of(i);
+            let turned = tokens[a..b]
+                .iter()
+                .any(|t| t.kind == Kind::Word && is_contrast(&t.text));
+            if !turned {
+                s = sum_in((a, b));
+            }
         }
         let term = words.join(" ");
         match out.iter_mut().find(|h| h.theme == *theme) {
@@ -157,6 +167,7 @@ pub fn find(
                 theme,
                 score: s,
                 terms: vec![term],
+                label: crate::Label::Neutral,
             }),
         }
         i += words.len();

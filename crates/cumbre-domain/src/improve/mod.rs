@@ -5,6 +5,7 @@
 
 pub mod change;
 pub mod period;
+pub mod reading;
 pub mod stats;
 pub mod tally;
 pub mod targets;

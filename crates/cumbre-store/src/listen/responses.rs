@@ -69,6 +69,8 @@ pub struct StoredResponse {
     /// The first CSAT (1–5) and CES (1–7) answers, as the metrics count them.
     pub csat: Option<i64>,
     pub ces: Option<i64>,
+    /// What the text analyser read in the comments (absent when nothing is written).
+    pub reading: Option<cumbre_domain::improve::reading::Reading>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -90,6 +92,12 @@ pub struct ResponseFilter {
     pub with_text: bool,
     /// Only the responses that name this person (or came through their link).
     pub person: Option<cumbre_domain::PersonId>,
+    /// How the comments read; with `theme`, how they speak of that theme.
+    pub sentiment: Option<cumbre_domain::improve::reading::Sentiment>,
+    /// Comments about this theme of the taxonomy.
+    pub theme: Option<String>,
+    /// Comments that name this employee (as the analyser found them).
+    pub mentioned: Option<cumbre_domain::PersonId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
@@ -139,7 +147,7 @@ pub struct ResponsePage {
 }
 
 const SELECT_RESPONSE: &str = "SELECT r.id, r.survey_id, r.survey_version_id, r.unit_id, u.name AS unit_name, r.touchpoint_id, \
-    r.person_id, r.source, r.language, r.submitted_at, r.answers, r.nps, r.csat, r.ces FROM responses r JOIN units u ON u.id = r.unit_id";
+    r.person_id, r.source, r.language, r.submitted_at, r.answers, r.nps, r.csat, r.ces, r.reading FROM responses r JOIN units u ON u.id = r.unit_id";
 
 /// Managers see their subtree's units; employees the responses that name them.
 fn push_response_scope(sql: &mut Sql, scope: &Scope) {
@@ -196,6 +204,9 @@ fn response_from_row(r: &sqlx::any::AnyRow) -> Result<StoredResponse, StoreError
         nps: col(r, "nps")?,
         csat: col(r, "csat")?,
         ces: col(r, "ces")?,
+        reading: col::<Option<String>>(r, "reading")?
+            .as_deref()
+            .and_then(cumbre_domain::improve::reading::Reading::from_json),
     })
 }
 
@@ -527,6 +538,7 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let f = Facts::from_row(&row)?;
+        crate::improve::comments::forget(&mut w.tx, id).await?;
         for sql in [
             "UPDATE cases SET response_id = NULL WHERE response_id = $1",
             "UPDATE invitations SET response_id = NULL WHERE response_id = $1",
@@ -614,6 +626,31 @@ impl Store {
                 .int(lo)
                 .push(" AND r.nps <= ")
                 .int(hi);
+        }
+        match (&filter.theme, filter.sentiment) {
+            (Some(theme), sentiment) => {
+                // Checked row by row as the timeline is walked: a common theme's set of
+                // responses would be built anew for every page.
+                sql.push(
+                    " AND EXISTS (SELECT 1 FROM response_themes t WHERE t.response_id = r.id AND t.theme = ",
+                )
+                .text(theme.clone());
+                if let Some(s) = sentiment {
+                    sql.push(" AND t.sentiment = ").int(s.value());
+                }
+                sql.push(")");
+            }
+            (None, Some(s)) => {
+                sql.push(" AND r.sentiment = ").int(s.value());
+            }
+            (None, None) => {}
+        }
+        if let Some(person) = filter.mentioned {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM response_mentions m WHERE m.response_id = r.id AND m.person_id = ",
+            )
+            .int(person.0)
+            .push(")");
         }
         if let Some(cursor) = &filter.cursor {
             let (at, id) = parse_cursor(cursor)?;

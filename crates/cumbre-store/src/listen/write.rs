@@ -1,10 +1,11 @@
 //! The one way a response enters the database, whoever brings it: the response writer's
 //! groups (form, kiosk, API, invitation), a response recorded alone, CSV imports of
 //! responses and reviews, the demo's history. Each row is checked against its tenant
-//! (touchpoint, unit), stored with its NPS, CSAT, CES and search text, and its roll-up
-//! changes are written in the same transaction.
+//! (touchpoint, unit), stored with its NPS, CSAT, CES, search text and what its comments
+//! say (`improve::comments`), and its roll-up changes are written in the same transaction.
 
 use super::responses::NewResponse;
+use crate::improve::comments::{self, Found, Read};
 use crate::improve::rollups::{Definitions, Delta, Facts, Place, places};
 use crate::store::col;
 use crate::{Backend, StoreError};
@@ -90,8 +91,9 @@ const ROWS_PER_STATEMENT: usize = 64;
 
 /// The columns a new response fills, in the order [`bind_row`] binds them.
 const INSERT_COLUMNS: &str = "INSERT INTO responses (tenant_id, survey_id, survey_version_id, unit_id, touchpoint_id, person_id, \
-     link_id, source, language, answers, nps, idempotency_key, submitted_at, received_at, search_text, csat, ces, evaluated_at) VALUES ";
-const PER_ROW: usize = 18;
+     link_id, source, language, answers, nps, idempotency_key, submitted_at, received_at, search_text, csat, ces, evaluated_at, \
+     sentiment, reading) VALUES ";
+const PER_ROW: usize = 20;
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING …` for `rows` responses: a
 /// replayed key gives no row back, so callers match the rows they get by key.
@@ -108,6 +110,7 @@ fn bind_row<'q>(
     q: AnyQuery<'q>,
     row: &Incoming<'_>,
     headline: Headline,
+    read: Option<&Read>,
     opts: Options,
 ) -> AnyQuery<'q> {
     let new = row.new;
@@ -132,6 +135,8 @@ fn bind_row<'q>(
         .bind(headline.csat)
         .bind(headline.ces)
         .bind(history.then(|| to_millis(row.received)))
+        .bind(read.map(|r| r.sentiment))
+        .bind(read.map(|r| r.json.clone()))
 }
 
 /// Writes `rows` in the caller's transaction; one outcome per row, in order. An error
@@ -216,6 +221,37 @@ pub(crate) async fn insert_responses(
                 .await?;
         }
     }
+    // Comments are read before the insert: the reading goes in the response's own row.
+    let texts: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if outcomes[i].is_none() {
+                row.new.answers.comment_text()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let staff = if texts.iter().any(|t| !t.is_empty()) {
+        let units = rows
+            .iter()
+            .zip(&texts)
+            .filter(|(_, t)| !t.is_empty())
+            .map(|(r, _)| r.new.unit_id.0);
+        comments::staff_of(conn, units).await?
+    } else {
+        HashMap::new()
+    };
+    let no_staff = cumbre_text::mentions::Staff::default();
+    let reads: Vec<Option<Read>> = rows
+        .iter()
+        .zip(&texts)
+        .map(|(row, text)| {
+            let staff = staff.get(&row.new.unit_id.0).unwrap_or(&no_staff);
+            comments::read(text, staff)
+        })
+        .collect();
     // Keyed rows many to a statement (the key tells which returned id is whose); keyless
     // rows one each when their ids are needed.
     let mut first_with_key: HashMap<(i64, &str), usize> = HashMap::new();
@@ -245,11 +281,12 @@ pub(crate) async fn insert_responses(
         statements.extend(keyless.chunks(ROWS_PER_STATEMENT));
     }
     let mut delta = Delta::default();
+    let mut found_in_comments = Vec::new();
     for chunk in statements {
         let sql = insert_sql(chunk.len(), backend);
         let mut query = sqlx::query(&sql);
         for &i in chunk {
-            query = bind_row(query, &rows[i], headlines[i], opts);
+            query = bind_row(query, &rows[i], headlines[i], reads[i].as_ref(), opts);
         }
         let returned = query.fetch_all(&mut *conn).await?;
         // Keyless rows of one statement take its new ids in order: both databases number
@@ -275,9 +312,20 @@ pub(crate) async fn insert_responses(
         }
         for &i in chunk {
             match outcomes[i] {
-                Some(Outcome::Created(_)) => {
+                Some(Outcome::Created(id)) => {
                     if let Some((_, Some(place))) = found.get(&rows[i].new.unit_id.0) {
                         delta.add(place, &facts(rows[i].new, headlines[i]), 1);
+                    }
+                    if let Some(read) = &reads[i] {
+                        let new = rows[i].new;
+                        found_in_comments.push(Found {
+                            response: id,
+                            tenant: new.tenant.0,
+                            unit: new.unit_id.0,
+                            touchpoint: new.touchpoint_id,
+                            submitted_at: to_millis(new.submitted_at),
+                            read,
+                        });
                     }
                 }
                 // Its key was used before this call.
@@ -286,6 +334,7 @@ pub(crate) async fn insert_responses(
             }
         }
     }
+    comments::write_found(conn, backend, &found_in_comments).await?;
     if opts.rollups {
         delta.write(conn, backend).await?;
     } else {

@@ -2,6 +2,7 @@
 //! export.
 
 use crate::platform::input::{optional_id, page_limit};
+use cumbre_domain::improve::reading::Sentiment;
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::listen::ResponseFilter;
 use serde::Deserialize;
@@ -40,6 +41,18 @@ pub struct ResponsesQuery {
     #[serde(default)]
     #[param(value_type = Option<String>, max_length = 200)]
     pub q: String,
+    /// How the comments read; with `theme`, how they speak of that theme.
+    #[serde(default)]
+    #[param(value_type = Option<cumbre_domain::improve::reading::Sentiment>)]
+    pub sentiment: String,
+    /// Comments about this theme (`staff`, `waiting`, `cleanliness`, `checkin_checkout`, …).
+    #[serde(default)]
+    #[param(value_type = Option<String>, max_length = 40)]
+    pub theme: String,
+    /// Comments that name this employee.
+    #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(-?[0-9]{1,18})?$")]
+    pub employee: String,
     /// At most 1,000 (default 100).
     #[serde(default)]
     #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,2}|1000)?$")]
@@ -59,6 +72,19 @@ fn instant(
         return Ok(None);
     }
     cumbre_domain::calendar::parse_day_or_instant(raw, field, end_of_day).map(Some)
+}
+
+/// A theme of the taxonomy, by its key.
+pub fn theme_key(raw: &str) -> Result<String, InvalidInput> {
+    cumbre_store::improve::THEMES
+        .iter()
+        .find(|t| **t == raw)
+        .map(|t| (*t).to_owned())
+        .ok_or_else(|| InvalidInput::NotOneOf {
+            field: Field::Theme,
+            value: raw.chars().take(40).collect(),
+            allowed: "staff, waiting, cleanliness, room, food_drink, price_value, checkin_checkout, communication, noise, facilities, booking, location",
+        })
 }
 
 impl ResponsesQuery {
@@ -88,6 +114,15 @@ impl ResponsesQuery {
             cursor: Some(self.cursor.clone()).filter(|c| !c.is_empty()),
             with_text: false,
             person: None,
+            sentiment: match self.sentiment.trim() {
+                "" => None,
+                s => Some(Sentiment::parse(s)?),
+            },
+            theme: match self.theme.trim() {
+                "" => None,
+                t => Some(theme_key(t)?),
+            },
+            mentioned: optional_id(&self.employee, Field::Person)?.map(cumbre_domain::PersonId),
         })
     }
 }

@@ -98,7 +98,8 @@ enum Command {
         #[command(subcommand)]
         command: invitations::InvitationsCommand,
     },
-    /// The comment analyser on files (evaluation on labelled comments).
+    /// The comment analyser: evaluation and training on labelled comments, reading stored
+    /// comments again.
     Text {
         #[command(subcommand)]
         command: text::TextCommand,
@@ -292,6 +293,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scheduler { command } => scheduler::run(config_file, command, now).await,
         Command::Invitations { command } => invitations::run(config_file, command, now).await,
         Command::RebuildRollups { db } => rollups::rebuild(config_file, db).await,
-        Command::Text { command } => text::run(command),
+        Command::Text { command } => text::run(config_file, command).await,
     }
 }

@@ -1,7 +1,8 @@
-//! `cumbre text`: the comment analyser on files — `eval` reads labelled comments and says
-//! how well the analyser labels them, per language.
+//! `cumbre text`: the comment analyser — `eval` reads labelled comments and says how well
+//! the analyser labels them, per language; `train` writes a model; `reanalyse` reads every
+//! stored comment again after the analyser changed.
 
-use super::read_text;
+use super::{Db, TenantArg, config, open, progress, read_text, tenant};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use cumbre_text::{Label, Language, eval};
@@ -21,6 +22,15 @@ pub enum TextCommand {
         /// The rules alone, without a model.
         #[arg(long)]
         rules: bool,
+    },
+    /// Read every stored comment again with this version's analyser (after an upgrade):
+    /// sentiment, themes and the employees named. A server may keep running meanwhile.
+    Reanalyse {
+        #[command(flatten)]
+        db: Db,
+        /// Only this organisation's comments (default: every organisation's).
+        #[arg(long, value_name = "ID")]
+        tenant: Option<i64>,
     },
     /// Train the model on labelled comments (CSV as for `eval`; several files may be
     /// given) and write its weights.
@@ -102,8 +112,45 @@ fn labelled(file: &std::path::Path) -> anyhow::Result<Vec<(String, Label, Option
     Ok(rows)
 }
 
-pub fn run(command: &TextCommand) -> anyhow::Result<()> {
+/// Responses read again in one transaction: short enough that a server's writes wait
+/// little, long enough that a million comments take a few minutes.
+const REANALYSE_BATCH: i64 = 500;
+
+async fn reanalyse(
+    config_file: &Option<PathBuf>,
+    db: &Db,
+    only: Option<i64>,
+) -> anyhow::Result<()> {
+    let config = config(config_file, db, None)?;
+    let store = open(&config).await?;
+    let chosen = match only {
+        Some(id) => Some(tenant(&store, &TenantArg { tenant: Some(id) }).await?),
+        None => None,
+    };
+    let total = store.count_comments(chosen).await?;
+    let bar = progress(total as usize, "reading comments");
+    let started = std::time::Instant::now();
+    let (mut after, mut read) = (0, 0u64);
+    loop {
+        let pass = store
+            .reanalyse_comments(chosen, after, REANALYSE_BATCH)
+            .await?;
+        let Some(last) = pass.last else { break };
+        after = last;
+        read += pass.read;
+        bar.inc(pass.read);
+    }
+    bar.finish_and_clear();
+    println!(
+        "read {read} comments again in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow::Result<()> {
     match command {
+        TextCommand::Reanalyse { db, tenant } => reanalyse(config_file, db, *tenant).await,
         TextCommand::Train { files, out, epochs } => {
             let mut examples = Vec::new();
             for file in files {

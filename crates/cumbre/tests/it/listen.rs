@@ -172,7 +172,7 @@ async fn without_a_script_the_form_asks_in_steps_and_drops_nothing_unsaid(backen
 
 impl TestApp {
     /// The demo's post-stay link of a hotel, as a path `/s/…`.
-    async fn link_path(&self, survey_name_part: &str, unit_name_part: &str) -> String {
+    pub(crate) async fn link_path(&self, survey_name_part: &str, unit_name_part: &str) -> String {
         let scope = cumbre_domain::access::Scope::Tenant(self.tenant);
         let survey = self
             .store
@@ -205,7 +205,7 @@ impl TestApp {
             .id
     }
 
-    async fn public_post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn public_post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded::to_string(fields).expect("encodes");
         let req = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -214,7 +214,7 @@ impl TestApp {
         self.send(req).await
     }
 
-    async fn responses(&self, token: &str, query: &str) -> Value {
+    pub(crate) async fn responses(&self, token: &str, query: &str) -> Value {
         let reply = self
             .api(
                 token,

@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod builder;
 mod cli;
+mod comments;
 mod concurrency;
 mod decide;
 mod import;

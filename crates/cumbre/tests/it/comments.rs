@@ -1,0 +1,271 @@
+//! Improve: every comment is read as it arrives (the form, imports), its reading travels
+//! with the response in the API, and the response browser's filters find comments by how
+//! they read, what they are about and whom they name.
+
+use crate::harness::{Backend, TestApp, both};
+use crate::process::{cumbre, text};
+use axum::http::{Method, StatusCode};
+use cumbre_domain::access::Scope;
+use cumbre_store::org::PeopleFilter;
+use serde_json::Value;
+use sqlx::Connection;
+
+both!(
+    a_comment_is_read_as_it_arrives_and_found_by_its_reading,
+    imported_reviews_are_read_like_answers,
+    reanalyse_reads_every_stored_comment_again,
+);
+
+/// A receptionist of the Cancún hotel whose first two names no colleague shares.
+async fn receptionist(app: &TestApp) -> (i64, String) {
+    let filter = PeopleFilter {
+        unit: Some(cumbre_domain::UnitId(app.unit_id("CUN").await)),
+        limit: 1000,
+        ..Default::default()
+    };
+    let people = app
+        .store
+        .list_people(&Scope::Tenant(app.tenant), &filter)
+        .await
+        .expect("people")
+        .people;
+    let two = |name: &str| name.split(' ').take(2).collect::<Vec<_>>().join(" ");
+    let p = people
+        .iter()
+        .find(|p| {
+            p.name.split(' ').count() >= 2
+                && people
+                    .iter()
+                    .filter(|q| two(&q.name) == two(&p.name))
+                    .count()
+                    == 1
+        })
+        .expect("someone with a name of their own");
+    (p.id.0, two(&p.name))
+}
+
+fn texts(page: &Value, field: &str) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["answers"][field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn a_comment_is_read_as_it_arrives_and_found_by_its_reading(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let cancun = app.link_path("NPS", "Cancún").await;
+    let (person, name) = receptionist(&app).await;
+    let complaint = "La habitación muy bonita, pero esperamos más de una hora para el check-in y nadie nos explicó por qué.";
+    let praise = format!("¡Todo perfecto! {name} nos ayudó con todo, súper amable.");
+    for (key, nps, field, text) in [
+        ("a", "4", "q.fix", complaint),
+        ("b", "10", "q.best", praise.as_str()),
+    ] {
+        let reply = app
+            .public_post(
+                &cancun,
+                &[("idempotency_key", key), ("q.nps", nps), (field, text)],
+            )
+            .await;
+        assert!(reply.status.is_redirection() || reply.status.is_success());
+    }
+    let all = app.responses(&admin, "").await;
+    let by_text = |t: &str| -> Value {
+        all["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|r| r["answers"]["fix"] == t || r["answers"]["best"] == t)
+            .cloned()
+            .expect("stored")
+    };
+    // The complaint: not praise, about the room (praised) and check-in (faulted), with
+    // the words that decided it.
+    let read = &by_text(complaint)["reading"];
+    assert_eq!(read["language"], "es", "{read}");
+    assert_ne!(read["sentiment"], "positive", "{read}");
+    let complaint_reads = format!("?sentiment={}", read["sentiment"].as_str().expect("code"));
+    let theme = |name: &str| {
+        read["themes"]
+            .as_array()
+            .expect("themes")
+            .iter()
+            .find(|t| t["theme"] == name)
+            .map(|t| t["sentiment"].clone())
+    };
+    assert_eq!(theme("checkin_checkout"), Some("negative".into()), "{read}");
+    assert_eq!(theme("room"), Some("positive".into()), "{read}");
+    let cues = read["cues"].as_array().expect("cues");
+    assert!(
+        cues.iter().any(|c| c["term"] == "bonita"
+            && c["rules"]
+                .as_array()
+                .is_some_and(|r| r.contains(&"before_contrast".into()))),
+        "the praise before 'pero' counts for less: {read}"
+    );
+    // The praise names the receptionist, and credits them.
+    let read = &by_text(&praise)["reading"];
+    assert_eq!(read["sentiment"], "positive", "{read}");
+    assert_eq!(read["mentions"][0]["employee_id"], person, "{read}");
+    assert_eq!(read["mentions"][0]["sentiment"], "positive", "{read}");
+    // A response without comments has no reading.
+    let reply = app
+        .public_post(&cancun, &[("idempotency_key", "c"), ("q.nps", "8")])
+        .await;
+    assert!(reply.status.is_redirection() || reply.status.is_success());
+    let silent = app.responses(&admin, "?limit=1").await;
+    assert!(silent["items"][0]["reading"].is_null(), "{silent}");
+
+    // The filters: by how the comment reads, by how it speaks of a theme, by whom it names.
+    let find = |query: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move { app.responses(admin, query).await }
+    };
+    assert_eq!(
+        texts(&app.responses(&admin, &complaint_reads).await, "fix"),
+        [complaint]
+    );
+    assert_eq!(
+        texts(
+            &find("?theme=checkin_checkout&sentiment=negative").await,
+            "fix"
+        ),
+        [complaint]
+    );
+    assert_eq!(
+        texts(&find("?theme=room&sentiment=positive").await, "fix"),
+        [complaint],
+        "a mixed comment praises the room"
+    );
+    assert!(
+        texts(
+            &find("?theme=checkin_checkout&sentiment=positive").await,
+            "fix"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        texts(&find("?sentiment=positive").await, "best"),
+        [praise.as_str()]
+    );
+    let named = app.responses(&admin, &format!("?employee={person}")).await;
+    assert_eq!(texts(&named, "best"), [praise.as_str()]);
+    // Bad filters are refused with the reason, in the reader's language.
+    for (query, en) in [
+        ("?theme=parking_lots", "parking_lots"),
+        ("?sentiment=happy", "happy"),
+        ("?employee=abc", "abc"),
+    ] {
+        let reply = app
+            .api(
+                &admin,
+                Method::GET,
+                &format!("/api/v1/responses{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(reply.body.contains(en), "{query}: {}", reply.body);
+    }
+}
+
+async fn imported_reviews_are_read_like_answers(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.login("admin@demo.test").await;
+    let reviews = "source,external_id,unit,touchpoint,submitted_at,language,rating,text\n\
+                   google,g-1,CUN,7,2025-08-03,es,2,Mucho ruido toda la noche y las paredes dejan pasar todo\n\
+                   google,g-2,CUN,7,2025-08-04,en,5,Spotless room and the breakfast was amazing!\n";
+    let r = crate::import::upload_to(
+        &app,
+        &admin,
+        "/admin/import/responses",
+        reviews,
+        false,
+        None,
+    )
+    .await;
+    assert!(r.body.contains("2 nuevas"), "{}", r.body);
+    let token = app.token("admin@demo.test").await;
+    let noisy = app
+        .responses(&token, "?theme=noise&sentiment=negative")
+        .await;
+    assert_eq!(texts(&noisy, "text").len(), 1, "{noisy}");
+    assert_eq!(noisy["items"][0]["source"], "review:google");
+    let glowing = app.responses(&token, "?sentiment=positive").await;
+    assert_eq!(
+        glowing["items"][0]["reading"]["language"], "en",
+        "{glowing}"
+    );
+    assert_eq!(
+        texts(&glowing, "text"),
+        ["Spotless room and the breakfast was amazing!"]
+    );
+}
+
+/// The readings of the newest responses, as the API gives them.
+async fn readings(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    app.responses(token, query).await["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["reading"].clone())
+        .collect()
+}
+
+async fn reanalyse_reads_every_stored_comment_again(backend: Backend) {
+    let app = TestApp::demo_with_history(backend, 0.02).await;
+    let admin = app.token("admin@demo.test").await;
+    let before = readings(&app, &admin, "?limit=300").await;
+    let checkin = readings(&app, &admin, "?theme=checkin_checkout&limit=1000").await;
+    assert!(
+        before.iter().filter(|r| !r.is_null()).count() > 30 && !checkin.is_empty(),
+        "the demo's comments were read as they were written"
+    );
+    // As if an older analyser had left them unread.
+    let mut conn = sqlx::AnyConnection::connect(&app._db.url)
+        .await
+        .expect("connect");
+    for sql in [
+        "UPDATE responses SET sentiment = NULL, reading = NULL",
+        "DELETE FROM response_themes",
+        "DELETE FROM response_mentions",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.expect("wipe");
+    }
+    assert!(
+        readings(&app, &admin, "?theme=checkin_checkout")
+            .await
+            .is_empty()
+    );
+    let out = cumbre(&["text", "reanalyse"], Some(&app._db.url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let comments: i64 = sqlx::query_scalar(
+        "SELECT CAST(count(*) AS BIGINT) FROM responses WHERE search_text <> ''",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count");
+    assert!(
+        text(&out.stdout).contains(&format!("read {comments} comments again")),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(readings(&app, &admin, "?limit=300").await, before);
+    assert_eq!(
+        readings(&app, &admin, "?theme=checkin_checkout&limit=1000").await,
+        checkin
+    );
+    let wrong = cumbre(
+        &["text", "reanalyse", "--tenant", "999"],
+        Some(&app._db.url),
+    );
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong.stderr).contains("no organisation with id 999"),
+        "{}",
+        text(&wrong.stderr)
+    );
+}
