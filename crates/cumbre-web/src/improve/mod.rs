@@ -7,6 +7,7 @@ pub mod charts;
 pub mod filters;
 pub mod overview;
 pub mod person;
+pub mod reading;
 pub mod touchpoint;
 pub mod unit;
 

@@ -27,6 +27,8 @@ pub struct Row {
     /// The headline score the response gave, whichever the survey asks: (metric, text,
     /// class), "NPS 3", "CSAT 4/5", "CES 6/7".
     pub score: Option<(&'static str, String, String)>,
+    /// How its comments read (name, colour class), when it has any.
+    pub tone: Option<(String, &'static str)>,
 }
 
 /// The response's headline score, whichever the survey asks.
@@ -50,6 +52,9 @@ struct ResponsesPage {
     surveys: Vec<SurveySummary>,
     next_query: Option<String>,
     export_query: String,
+    /// (key, name) of every theme, for the filter.
+    themes: Vec<(&'static str, String)>,
+    sentiments: Vec<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -60,6 +65,8 @@ struct ResponsePage {
     version: i64,
     /// (prompt, answer as text)
     answers: Vec<(String, String)>,
+    /// What the analyser read in the comments, explained.
+    reading: Option<crate::improve::reading::ReadingView>,
 }
 
 /// The first text answer, shortened for the list.
@@ -130,8 +137,13 @@ fn row(
     surveys: &[SurveySummary],
     definition: Option<&cumbre_domain::listen::SurveyDefinition>,
     clock: &cumbre_domain::recover::TenantClock,
+    tr: &crate::platform::i18n::Tr,
 ) -> Row {
     Row {
+        tone: r
+            .reading
+            .as_ref()
+            .map(|reading| crate::improve::reading::sentiment_label(tr, reading.sentiment)),
         when: clock.local(r.submitted_at),
         touchpoint: touchpoints
             .iter()
@@ -170,6 +182,9 @@ pub async fn list(
         ("to", &without_cursor.to),
         ("band", &without_cursor.band),
         ("q", &without_cursor.q),
+        ("sentiment", &without_cursor.sentiment),
+        ("theme", &without_cursor.theme),
+        ("employee", &without_cursor.employee),
     ])
     .unwrap_or_default();
     let next_query = found
@@ -182,13 +197,18 @@ pub async fn list(
     };
     let definitions = definitions(&state, ctx.user.tenant, &found.items).await?;
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
+    let tr = crate::platform::i18n::Tr::new(ctx.lang);
     let rows = found
         .items
         .into_iter()
         .map(|r| {
             let d = definitions.get(&r.survey_version_id);
-            row(r, &touchpoints, &surveys, d, &clock)
+            row(r, &touchpoints, &surveys, d, &clock, &tr)
         })
+        .collect();
+    let themes = cumbre_store::improve::THEMES
+        .iter()
+        .map(|t| (*t, crate::improve::reading::theme_name(&tr, t)))
         .collect();
     page(&ResponsesPage {
         chrome: Chrome::for_user(&ctx, "responses"),
@@ -199,6 +219,11 @@ pub async fn list(
         surveys,
         next_query,
         export_query,
+        themes,
+        sentiments: cumbre_domain::improve::reading::Sentiment::ALL
+            .iter()
+            .map(|s| (s.code(), tr.name_of("sentiment", s.code())))
+            .collect(),
     })
 }
 
@@ -262,6 +287,10 @@ pub async fn show(
     let response = state.store.get_response(&ctx.scope, id).await?;
     let (version, answers) = asked_answers(&state, &ctx, &response).await?;
     let (touchpoints, surveys) = names(&state, &ctx).await?;
+    let reading = match &response.reading {
+        Some(r) => Some(crate::improve::reading::view(&state, &ctx, r).await?),
+        None => None,
+    };
     page(&ResponsePage {
         chrome: Chrome::for_user(&ctx, "responses"),
         row: row(
@@ -270,8 +299,10 @@ pub async fn show(
             &surveys,
             None,
             &state.store.tenant_clock(ctx.user.tenant).await?,
+            &crate::platform::i18n::Tr::new(ctx.lang),
         ),
         version,
         answers,
+        reading,
     })
 }

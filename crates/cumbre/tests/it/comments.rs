@@ -111,6 +111,51 @@ async fn a_comment_is_read_as_it_arrives_and_found_by_its_reading(backend: Backe
     assert_eq!(read["sentiment"], "positive", "{read}");
     assert_eq!(read["mentions"][0]["employee_id"], person, "{read}");
     assert_eq!(read["mentions"][0]["sentiment"], "positive", "{read}");
+    // The response page explains the reading in the reader's language: no code shows.
+    let browser = app.login("admin@demo.test").await;
+    let id = by_text(complaint)["id"].as_i64().expect("id");
+    let page = app
+        .get(Some(&browser), &format!("/responses/{id}"))
+        .await
+        .body;
+    for shown in [
+        "Lo que dice el comentario",
+        "Check-in y check-out",
+        "Habitación",
+        "«mas de una hora»",
+        "antes de «pero»: pesa menos",
+        "/responses?theme=checkin_checkout&#38;sentiment=negative",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    for code in ["checkin_checkout<", "before_contrast", ">negative<"] {
+        assert!(!page.contains(code), "{code} in {page}");
+    }
+    let id = by_text(&praise)["id"].as_i64().expect("id");
+    let page = app
+        .get(Some(&browser), &format!("/responses/{id}"))
+        .await
+        .body;
+    assert!(
+        page.contains(&format!("/dashboard/people/{person}")) && page.contains("Positivo"),
+        "{page}"
+    );
+    // The response browser filters the same way and says how each comment reads.
+    let list = app
+        .get(
+            Some(&browser),
+            "/responses?theme=checkin_checkout&sentiment=negative",
+        )
+        .await
+        .body;
+    assert!(
+        list.contains("La habitación muy bonita") && !list.contains("¡Todo perfecto!"),
+        "{list}"
+    );
+    assert!(
+        list.contains("<option value=\"checkin_checkout\" selected>Check-in y check-out</option>"),
+        "{list}"
+    );
     // A response without comments has no reading.
     let reply = app
         .public_post(&cancun, &[("idempotency_key", "c"), ("q.nps", "8")])
