@@ -5,6 +5,12 @@
 //! response page explains.
 
 use crate::{Field, InvalidInput, PersonId};
+
+/// The keys of the taxonomy's themes, in the order it lists them.
+pub use cumbre_text::themes::THEMES;
+
+/// The themes' keys as an error message lists them.
+pub const THEME_LIST: &str = "staff, waiting, cleanliness, room, food_drink, price_value, checkin_checkout, communication, noise, facilities, booking, location";
 use serde::{Deserialize, Serialize};
 
 /// How a comment (or one theme or mention in it) reads.
@@ -162,6 +168,11 @@ impl Reading {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_theme_list_names_every_theme() {
+        assert_eq!(THEME_LIST, THEMES.join(", "));
+    }
 
     #[test]
     fn sentiments_round_trip_through_their_stored_values_and_codes() {

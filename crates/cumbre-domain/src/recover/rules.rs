@@ -2,6 +2,7 @@
 //! recovery case with a priority, e-mail someone, call a webhook). Stored as JSON; where a
 //! rule applies (unit subtree, touchpoint, survey, imports) is the rule's row, not this.
 
+use crate::improve::reading::{Reading, Sentiment, THEME_LIST, THEMES};
 use crate::listen::survey::DefinitionError;
 use crate::listen::{QuestionKind, SurveyDefinition};
 use crate::org::Email;
@@ -56,11 +57,36 @@ pub enum Condition {
     },
     /// Any of these words in the free-text answers, ignoring case and accents.
     Keywords { words: Vec<String> },
+    /// The comments read this way (by Cumbre's text analyser).
+    Sentiment {
+        #[serde(rename = "is")]
+        sentiment: Sentiment,
+    },
+    /// The comments speak of this theme of the taxonomy; with `sentiment`, in that way
+    /// ("negative about check-in").
+    Theme {
+        theme: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sentiment: Option<Sentiment>,
+    },
 }
 
 impl Condition {
-    fn holds(&self, def: &SurveyDefinition, answers: &Map<String, Value>) -> bool {
+    fn holds(
+        &self,
+        def: &SurveyDefinition,
+        answers: &Map<String, Value>,
+        reading: Option<&Reading>,
+    ) -> bool {
         match self {
+            Condition::Sentiment { sentiment } => {
+                reading.is_some_and(|r| r.sentiment == *sentiment)
+            }
+            Condition::Theme { theme, sentiment } => reading.is_some_and(|r| {
+                r.themes
+                    .iter()
+                    .any(|t| t.theme == *theme && sentiment.is_none_or(|s| t.sentiment == s))
+            }),
             Condition::Score {
                 question,
                 question_type,
@@ -101,13 +127,21 @@ impl Condition {
 }
 
 impl RuleDefinition {
-    /// Whether a response with these answers, to a survey with this definition, triggers
-    /// the rule.
-    pub fn matches(&self, def: &SurveyDefinition, answers: &Value) -> bool {
+    /// Whether a response with these answers (and this reading of its comments), to a
+    /// survey with this definition, triggers the rule.
+    pub fn matches(
+        &self,
+        def: &SurveyDefinition,
+        answers: &Value,
+        reading: Option<&Reading>,
+    ) -> bool {
         let Some(answers) = answers.as_object() else {
             return false;
         };
-        let mut each = self.conditions.iter().map(|c| c.holds(def, answers));
+        let mut each = self
+            .conditions
+            .iter()
+            .map(|c| c.holds(def, answers, reading));
         if self.all {
             !self.conditions.is_empty() && each.all(|h| h)
         } else {
@@ -219,6 +253,19 @@ impl RuleDefinition {
                         fail(at(".in"), InvalidInput::Required(Field::Options));
                     }
                 }
+                Condition::Sentiment { .. } => {}
+                Condition::Theme { theme, .. } => {
+                    if !THEMES.contains(&theme.as_str()) {
+                        fail(
+                            at(".theme"),
+                            InvalidInput::NotOneOf {
+                                field: Field::Theme,
+                                value: theme.chars().take(40).collect(),
+                                allowed: THEME_LIST,
+                            },
+                        );
+                    }
+                }
                 Condition::Keywords { words } => {
                     if words.iter().all(|w| w.trim().is_empty()) {
                         fail(at(".words"), InvalidInput::Required(Field::Words));
@@ -308,21 +355,84 @@ mod tests {
         let detractor = rule(
             json!({"conditions": [{"kind": "score", "type": "nps", "at_most": 6}], "open_case": "high"}),
         );
-        assert!(detractor.matches(&def, &json!({"nps": 6})));
-        assert!(!detractor.matches(&def, &json!({"nps": 7})));
-        assert!(!detractor.matches(&def, &json!({})), "no answer, no alert");
+        assert!(detractor.matches(&def, &json!({"nps": 6}), None));
+        assert!(!detractor.matches(&def, &json!({"nps": 7}), None));
+        assert!(
+            !detractor.matches(&def, &json!({}), None),
+            "no answer, no alert"
+        );
         let by_key = rule(
             json!({"conditions": [{"kind": "score", "question": "nps", "at_least": 0, "at_most": 2}], "open_case": "urgent"}),
         );
-        assert!(by_key.matches(&def, &json!({"nps": 0})));
+        assert!(by_key.matches(&def, &json!({"nps": 0}), None));
         let words = rule(
             json!({"conditions": [{"kind": "keywords", "words": ["sucio", "ESPERA"]}], "notify": ["gerente@hotel.example"]}),
         );
         assert!(words.matches(
             &def,
-            &json!({"nps": 9, "fix": "Demasiada espéra en recepción"})
+            &json!({"nps": 9, "fix": "Demasiada espéra en recepción"}),
+            None
         ));
-        assert!(!words.matches(&def, &json!({"nps": 9, "fix": "Todo perfecto"})));
+        assert!(!words.matches(&def, &json!({"nps": 9, "fix": "Todo perfecto"}), None));
+    }
+
+    #[test]
+    fn conditions_on_how_the_comment_reads_and_what_it_is_about() {
+        use crate::improve::reading::ThemeReading;
+        let def = survey();
+        let reading = Reading {
+            language: "es".into(),
+            sentiment: Sentiment::Neutral,
+            score: 0.0,
+            cues: Vec::new(),
+            themes: vec![
+                ThemeReading {
+                    theme: "room".into(),
+                    sentiment: Sentiment::Positive,
+                    score: 2.0,
+                    terms: vec!["habitacion".into()],
+                },
+                ThemeReading {
+                    theme: "checkin_checkout".into(),
+                    sentiment: Sentiment::Negative,
+                    score: -2.0,
+                    terms: vec!["check in".into()],
+                },
+            ],
+            mentions: Vec::new(),
+        };
+        let answers = json!({"nps": 8, "fix": "…"});
+        let checkin = rule(
+            json!({"conditions": [{"kind": "theme", "theme": "checkin_checkout", "sentiment": "negative"}], "open_case": "high"}),
+        );
+        assert!(checkin.matches(&def, &answers, Some(&reading)));
+        assert!(
+            !checkin.matches(&def, &answers, None),
+            "no comment, no alert"
+        );
+        let room = rule(
+            json!({"conditions": [{"kind": "theme", "theme": "room", "sentiment": "negative"}], "open_case": "high"}),
+        );
+        assert!(
+            !room.matches(&def, &answers, Some(&reading)),
+            "the room was praised"
+        );
+        let any_room =
+            rule(json!({"conditions": [{"kind": "theme", "theme": "room"}], "open_case": "low"}));
+        assert!(any_room.matches(&def, &answers, Some(&reading)));
+        let negative = rule(
+            json!({"conditions": [{"kind": "sentiment", "is": "negative"}], "open_case": "low"}),
+        );
+        assert!(
+            !negative.matches(&def, &answers, Some(&reading)),
+            "a mixed comment"
+        );
+        let bad = RuleDefinition::from_json(
+            &json!({"conditions": [{"kind": "theme", "theme": "parking"}], "open_case": "low"})
+                .to_string(),
+        )
+        .expect_err("unknown theme");
+        assert_eq!(bad[0].path, "conditions[0].theme");
     }
 
     #[test]
@@ -335,9 +445,9 @@ mod tests {
         let all = rule(json!({"all": true, "conditions": conditions, "open_case": "urgent"}));
         let any = rule(json!({"conditions": conditions, "open_case": "normal"}));
         let low_quiet = json!({"nps": 3, "fix": "La cama"});
-        assert!(!all.matches(&def, &low_quiet));
-        assert!(any.matches(&def, &low_quiet));
-        assert!(all.matches(&def, &json!({"nps": 3, "fix": "Mucho ruido"})));
+        assert!(!all.matches(&def, &low_quiet, None));
+        assert!(any.matches(&def, &low_quiet, None));
+        assert!(all.matches(&def, &json!({"nps": 3, "fix": "Mucho ruido"}), None));
     }
 
     #[test]
@@ -353,8 +463,8 @@ mod tests {
         let r = rule(
             json!({"conditions": [{"kind": "choice", "question": "why", "in": ["noise"]}], "open_case": "low"}),
         );
-        assert!(r.matches(&def, &json!({"why": ["wait", "noise"]})));
-        assert!(!r.matches(&def, &json!({"why": ["wait"]})));
+        assert!(r.matches(&def, &json!({"why": ["wait", "noise"]}), None));
+        assert!(!r.matches(&def, &json!({"why": ["wait"]}), None));
     }
 
     #[test]

@@ -6,7 +6,6 @@ pub mod metrics;
 pub(crate) mod rollups;
 pub(crate) mod running;
 
-/// The keys of the taxonomy's themes, in the order it lists them.
-pub use cumbre_text::themes::THEMES;
+pub use cumbre_domain::improve::reading::THEMES;
 pub use metrics::{Cells, MetricQuery, Slice, SliceTallies};
 pub use running::RunningCells;

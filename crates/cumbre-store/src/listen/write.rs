@@ -81,6 +81,9 @@ pub(crate) struct Known {
     /// time-zone change, by any process, moves it). On PostgreSQL places are read (and
     /// share-locked) anew each time.
     places: HashMap<i64, Place>,
+    /// The staff each unit's comments may name, valid while the cache epoch holds (every
+    /// change to people moves it, whichever process makes it).
+    staff: HashMap<i64, cumbre_text::mentions::Staff>,
     /// The epoch last read here.
     pub epoch: u64,
 }
@@ -150,12 +153,17 @@ pub(crate) async fn insert_responses(
     opts: Options,
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut outcomes: Vec<Option<Outcome>> = (0..rows.len()).map(|_| None).collect();
+    // Comments are read before the insert (the reading goes in the response's own row),
+    // with the staff their units may name.
+    let texts: Vec<String> = rows.iter().map(|r| r.new.answers.comment_text()).collect();
+    let with_text = texts.iter().any(|t| !t.is_empty());
     // Read once, before any check: a row that expects another epoch is not written.
     let places_kept = backend == Backend::Sqlite && opts.rollups;
-    if places_kept || rows.iter().any(|r| r.expects.is_some()) {
+    if places_kept || with_text || rows.iter().any(|r| r.expects.is_some()) {
         let epoch = crate::store::cache_epoch(&mut *conn).await?;
         if epoch != known.epoch {
             known.places.clear();
+            known.staff.clear();
             known.epoch = epoch;
         }
         for (i, row) in rows.iter().enumerate() {
@@ -221,34 +229,30 @@ pub(crate) async fn insert_responses(
                 .await?;
         }
     }
-    // Comments are read before the insert: the reading goes in the response's own row.
-    let texts: Vec<String> = rows
+    let missing: std::collections::BTreeSet<i64> = rows
         .iter()
         .enumerate()
-        .map(|(i, row)| {
-            if outcomes[i].is_none() {
-                row.new.answers.comment_text()
-            } else {
-                String::new()
-            }
-        })
+        .filter(|(i, _)| outcomes[*i].is_none() && !texts[*i].is_empty())
+        .map(|(_, r)| r.new.unit_id.0)
+        .filter(|u| !known.staff.contains_key(u))
         .collect();
-    let staff = if texts.iter().any(|t| !t.is_empty()) {
-        let units = rows
-            .iter()
-            .zip(&texts)
-            .filter(|(_, t)| !t.is_empty())
-            .map(|(r, _)| r.new.unit_id.0);
-        comments::staff_of(conn, units).await?
-    } else {
-        HashMap::new()
-    };
+    if !missing.is_empty() {
+        let mut read = comments::staff_of(conn, missing.iter().copied()).await?;
+        for unit in missing {
+            let staff = read.remove(&unit).unwrap_or_default();
+            known.staff.insert(unit, staff);
+        }
+    }
     let no_staff = cumbre_text::mentions::Staff::default();
     let reads: Vec<Option<Read>> = rows
         .iter()
         .zip(&texts)
-        .map(|(row, text)| {
-            let staff = staff.get(&row.new.unit_id.0).unwrap_or(&no_staff);
+        .enumerate()
+        .map(|(i, (row, text))| {
+            if outcomes[i].is_some() {
+                return None;
+            }
+            let staff = known.staff.get(&row.new.unit_id.0).unwrap_or(&no_staff);
             comments::read(text, staff)
         })
         .collect();

@@ -40,6 +40,7 @@ struct Pending {
     source: String,
     language: Lang,
     answers: Value,
+    reading: Option<cumbre_domain::improve::reading::Reading>,
     submitted_at: OffsetDateTime,
 }
 
@@ -117,7 +118,7 @@ impl Store {
         loop {
             let rows = sqlx::query(
                 "SELECT r.id, r.tenant_id, r.survey_id, r.survey_version_id, r.unit_id, u.path, r.touchpoint_id, r.source, \
-                 r.language, r.answers, r.submitted_at FROM responses r JOIN units u ON u.id = r.unit_id \
+                 r.language, r.answers, r.reading, r.submitted_at FROM responses r JOIN units u ON u.id = r.unit_id \
                  WHERE r.evaluated_at IS NULL AND r.id > $1 AND r.submitted_at < $3 ORDER BY r.id LIMIT $2",
             )
             .bind(after)
@@ -144,6 +145,9 @@ impl Store {
                     source: col(r, "source")?,
                     language: Lang::from_code(&col::<String>(r, "language")?).unwrap_or_default(),
                     answers: crate::store::json(&answers, "answers")?,
+                    reading: col::<Option<String>>(r, "reading")?
+                        .as_deref()
+                        .and_then(cumbre_domain::improve::reading::Reading::from_json),
                     submitted_at: from_millis(col(r, "submitted_at")?),
                 });
             }
@@ -173,7 +177,7 @@ impl Store {
                     .filter(|r| r.touchpoint_id.is_none_or(|t| t == p.touchpoint_id))
                     .filter(|r| r.survey_id.is_none_or(|s| s == p.survey_id))
                     .filter(|r| p.source != "import" || r.include_imports)
-                    .filter(|r| r.definition.matches(def, &p.answers))
+                    .filter(|r| r.definition.matches(def, &p.answers, p.reading.as_ref()))
                     .collect();
                 let opening = matched
                     .iter()
@@ -217,6 +221,7 @@ impl Store {
                         "rule": {"id": rule.id, "name": rule.name},
                         "response": {"id": p.id, "survey_id": p.survey_id, "unit_id": p.unit_id,
                                      "touchpoint_id": p.touchpoint_id, "answers": p.answers,
+                                     "reading": p.reading,
                                      "submitted_at": to_millis(p.submitted_at)},
                         "case_id": case_id,
                     });

@@ -83,7 +83,7 @@ pub fn theme_key(raw: &str) -> Result<String, InvalidInput> {
         .ok_or_else(|| InvalidInput::NotOneOf {
             field: Field::Theme,
             value: raw.chars().take(40).collect(),
-            allowed: "staff, waiting, cleanliness, room, food_drink, price_value, checkin_checkout, communication, noise, facilities, booking, location",
+            allowed: cumbre_domain::improve::reading::THEME_LIST,
         })
 }
 

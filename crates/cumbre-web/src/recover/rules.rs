@@ -10,6 +10,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use cumbre_domain::improve::reading::Sentiment;
 use cumbre_domain::recover::{Condition, Priority, RuleDefinition};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::org::Unit;
@@ -20,10 +21,32 @@ use serde::Deserialize;
 #[template(path = "recover/rules.html")]
 struct RulesPage {
     chrome: Chrome,
+    choices: Choices,
     /// (rule, conditions in words, actions in words)
     rows: Vec<(AlertRule, String, String)>,
     units: Vec<Unit>,
     touchpoints: Vec<(i64, String)>,
+}
+
+/// The sentiments and themes a rule's form offers, named in the reader's language.
+pub struct Choices {
+    sentiments: Vec<(&'static str, String)>,
+    themes: Vec<(&'static str, String)>,
+}
+
+impl Choices {
+    fn new(chrome: &Chrome) -> Self {
+        Choices {
+            sentiments: Sentiment::ALL
+                .iter()
+                .map(|s| (s.code(), chrome.tr.name_of("sentiment", s.code())))
+                .collect(),
+            themes: cumbre_store::improve::THEMES
+                .iter()
+                .map(|t| (*t, crate::improve::reading::theme_name(&chrome.tr, t)))
+                .collect(),
+        }
+    }
 }
 
 fn describe(def: &RuleDefinition, chrome: &Chrome) -> (String, String) {
@@ -51,6 +74,24 @@ fn describe(def: &RuleDefinition, chrome: &Chrome) -> (String, String) {
             }
             Condition::Choice { question, values } => format!("{question} ∈ {}", values.join(", ")),
             Condition::Keywords { words } => format!("{}: {}", t("rules.words"), words.join(", ")),
+            Condition::Sentiment { sentiment } => chrome.tr.f(
+                "rules.comment_reads",
+                chrome
+                    .tr
+                    .name_of("sentiment", sentiment.code())
+                    .to_lowercase(),
+            ),
+            Condition::Theme { theme, sentiment } => {
+                let name = crate::improve::reading::theme_name(&chrome.tr, theme);
+                match sentiment {
+                    Some(s) => format!(
+                        "{} ({})",
+                        chrome.tr.f("rules.comment_about", name),
+                        chrome.tr.name_of("sentiment", s.code()).to_lowercase()
+                    ),
+                    None => chrome.tr.f("rules.comment_about", name),
+                }
+            }
         })
         .collect();
     let joiner = if def.all {
@@ -99,6 +140,7 @@ pub async fn list(
         .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
         .collect();
     page(&RulesPage {
+        choices: Choices::new(&chrome),
         rows,
         units: state.store.list_units(&ctx.scope).await?,
         touchpoints,
@@ -122,6 +164,13 @@ pub struct RuleForm {
     /// Comma-separated.
     #[serde(default)]
     words: String,
+    /// How the comment reads (`positive`, `neutral`, `negative`) or empty; with a theme,
+    /// how it speaks of the theme.
+    #[serde(default)]
+    sentiment: String,
+    /// A theme of the taxonomy, or empty.
+    #[serde(default)]
+    theme: String,
     /// `any` or `all`.
     #[serde(default)]
     combine: String,
@@ -176,6 +225,18 @@ fn definition_from(form: &RuleForm) -> Result<RuleDefinition, AppError> {
     let words = list_of(&form.words);
     if !words.is_empty() {
         conditions.push(Condition::Keywords { words });
+    }
+    let sentiment = match form.sentiment.trim() {
+        "" => None,
+        s => Some(Sentiment::parse(s)?),
+    };
+    match (form.theme.trim(), sentiment) {
+        ("", Some(sentiment)) => conditions.push(Condition::Sentiment { sentiment }),
+        ("", None) => {}
+        (theme, sentiment) => conditions.push(Condition::Theme {
+            theme: crate::listen::filters::theme_key(theme)?,
+            sentiment,
+        }),
     }
     let definition = RuleDefinition {
         all: form.combine == "all",
@@ -244,6 +305,8 @@ pub struct SimpleRule {
     score_type: String,
     at_most: String,
     words: String,
+    sentiment: String,
+    theme: String,
 }
 
 fn simple(def: &RuleDefinition) -> Option<SimpleRule> {
@@ -251,7 +314,10 @@ fn simple(def: &RuleDefinition) -> Option<SimpleRule> {
         score_type: String::new(),
         at_most: String::new(),
         words: String::new(),
+        sentiment: String::new(),
+        theme: String::new(),
     };
+    let mut read = false;
     for c in &def.conditions {
         match c {
             Condition::Score {
@@ -266,6 +332,15 @@ fn simple(def: &RuleDefinition) -> Option<SimpleRule> {
             Condition::Keywords { words } if out.words.is_empty() => {
                 out.words = words.join(", ");
             }
+            Condition::Sentiment { sentiment } if !read => {
+                read = true;
+                out.sentiment = sentiment.code().to_owned();
+            }
+            Condition::Theme { theme, sentiment } if !read => {
+                read = true;
+                out.theme = theme.clone();
+                out.sentiment = sentiment.map(|s| s.code().to_owned()).unwrap_or_default();
+            }
             _ => return None,
         }
     }
@@ -276,6 +351,7 @@ fn simple(def: &RuleDefinition) -> Option<SimpleRule> {
 #[template(path = "recover/rule.html")]
 struct RulePage {
     chrome: Chrome,
+    choices: Choices,
     rule: AlertRule,
     units: Vec<Unit>,
     touchpoints: Vec<(i64, String)>,
@@ -337,8 +413,10 @@ pub async fn show(
         .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
         .collect();
     let def = &rule.definition;
+    let chrome = Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref());
     page(&RulePage {
-        chrome: Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref()),
+        choices: Choices::new(&chrome),
+        chrome,
         simple: if q.json == "1" { None } else { simple(def) },
         json: serde_json::to_string_pretty(def).map_err(AppError::internal)?,
         notify: def.notify.join(", "),

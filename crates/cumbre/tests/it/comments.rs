@@ -14,6 +14,7 @@ both!(
     a_comment_is_read_as_it_arrives_and_found_by_its_reading,
     imported_reviews_are_read_like_answers,
     reanalyse_reads_every_stored_comment_again,
+    alert_rules_open_cases_from_how_comments_read,
 );
 
 /// A receptionist of the Cancún hotel whose first two names no colleague shares.
@@ -298,7 +299,11 @@ async fn reanalyse_reads_every_stored_comment_again(backend: Backend) {
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(readings(&app, &admin, "?limit=300").await, before);
+    let after = readings(&app, &admin, "?limit=300").await;
+    for (i, (a, b)) in after.iter().zip(&before).enumerate() {
+        assert_eq!(a, b, "response {i} of the newest");
+    }
+    assert_eq!(after.len(), before.len());
     assert_eq!(
         readings(&app, &admin, "?theme=checkin_checkout&limit=1000").await,
         checkin
@@ -313,4 +318,119 @@ async fn reanalyse_reads_every_stored_comment_again(backend: Backend) {
         "{}",
         text(&wrong.stderr)
     );
+}
+
+/// A passive guest's answer with a comment, through the API; its id.
+async fn passive_with(app: &TestApp, token: &str, comment: &str) -> i64 {
+    let survey = crate::recover::survey(app, "NPS").await;
+    let body = serde_json::json!({
+        "answers": {"nps": 8, "fix": comment},
+        "unit_id": app.unit_id("CUN").await,
+        "touchpoint_id": crate::recover::first_touchpoint(app).await,
+    });
+    let reply = app
+        .api(
+            token,
+            Method::POST,
+            &format!("/api/v1/surveys/{survey}/responses"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()["id"].as_i64().expect("id")
+}
+
+async fn alert_rules_open_cases_from_how_comments_read(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let company = app.unit_id("SA").await;
+    let rule = |theme: &str| {
+        serde_json::json!({
+            "name": "Check-in",
+            "unit_id": company,
+            "definition": {
+                "conditions": [{"kind": "theme", "theme": theme, "sentiment": "negative"}],
+                "open_case": "high"
+            }
+        })
+    };
+    // An unknown theme is refused where it is written.
+    let bad = app
+        .api(&admin, Method::POST, "/api/v1/rules", Some(rule("parking")))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.json()["fields"]["conditions[0].theme"].is_string(),
+        "{}",
+        bad.body
+    );
+    let made = app
+        .api(
+            &admin,
+            Method::POST,
+            "/api/v1/rules",
+            Some(rule("checkin_checkout")),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    // A manager writes the other kind on the rules page: any comment that reads negative.
+    let manager = app.login("manager@demo.test").await;
+    let cun = app.unit_id("CUN").await.to_string();
+    let created = app
+        .post(
+            &manager,
+            "/rules",
+            &[
+                ("name", "Comentarios negativos"),
+                ("unit_id", &cun),
+                ("sentiment", "negative"),
+                ("theme", "cleanliness"),
+                ("priority", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = app.get(Some(&manager), "/rules").await.body;
+    assert!(
+        page.contains("comentario sobre Limpieza (negativo)"),
+        "{page}"
+    );
+
+    let checkin = passive_with(
+        &app,
+        &admin,
+        "Esperamos más de una hora para el check-in y nadie nos explicó por qué.",
+    )
+    .await;
+    let dirty = passive_with(
+        &app,
+        &admin,
+        "El baño estaba sucio y las toallas olían a humedad.",
+    )
+    .await;
+    let happy = passive_with(
+        &app,
+        &admin,
+        "El check-in fue rapidísimo y el cuarto impecable.",
+    )
+    .await;
+    let now = cumbre_domain::clock::Clock::now(app.clock.as_ref());
+    cumbre::scheduler::run_once(&app.store, now)
+        .await
+        .expect("pass");
+    let cases = app
+        .api(&admin, Method::GET, "/api/v1/cases?limit=100", None)
+        .await
+        .json();
+    let opened_for = |id: i64| {
+        cases["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|c| c["response_id"] == id)
+            .map(|c| c["priority"].clone())
+    };
+    assert_eq!(opened_for(checkin), Some("high".into()), "{cases}");
+    assert_eq!(opened_for(dirty), Some("normal".into()), "{cases}");
+    assert_eq!(opened_for(happy), None, "{cases}");
 }
