@@ -156,6 +156,7 @@ pub fn router(state: AppState) -> Router {
                     get(improve::touchpoint::show),
                 )
                 .route("/dashboard/people/{id}", get(improve::person::show))
+                .route("/dashboard/themes", get(improve::themes::show))
                 .route("/dashboard/me", get(improve::person::me))
                 .route_layer(middleware::from_fn(server_timing)),
         )

@@ -4,6 +4,7 @@
 //! Periods cut time into days, weeks, months and quarters in the tenant's calendar.
 
 pub mod change;
+pub mod emerging;
 pub mod period;
 pub mod reading;
 pub mod stats;

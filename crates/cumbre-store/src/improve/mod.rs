@@ -5,6 +5,7 @@ pub(crate) mod comments;
 pub mod metrics;
 pub(crate) mod rollups;
 pub(crate) mod running;
+pub mod themes;
 
 pub use cumbre_domain::improve::reading::THEMES;
 pub use metrics::{Cells, MetricQuery, Slice, SliceTallies};

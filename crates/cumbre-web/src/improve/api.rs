@@ -1,6 +1,7 @@
 //! The Improve part of the JSON API: metric series over the roll-ups.
 
 use super::filters::{MetricsQuery, check, response_rate_of};
+use super::themes::{EmergingReport, ThemesQuery, ThemesReport};
 use crate::platform::api::Id;
 use crate::platform::auth::ApiCtx;
 use crate::platform::extract::{JsonBody, Path, body, params};
@@ -23,6 +24,36 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(response_rate))
         .routes(routes!(delete_response))
         .routes(routes!(set_min_sample))
+        .routes(routes!(themes))
+        .routes(routes!(emerging_problems))
+}
+
+/// Each theme's mentions at a place (a unit's subtree, a touchpoint) in a range of local
+/// days, how they read, and the period of the same length before.
+#[utoipa::path(get, path = "/api/v1/themes", tag = "improve", params(ThemesQuery),
+    responses((status = 200, description = "The themes, most mentioned first.", body = ThemesReport)))]
+async fn themes(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<ThemesQuery>, QueryRejection>,
+) -> Result<Json<ThemesReport>, AppError> {
+    let q = params(query)?;
+    let c = super::themes::check(&state, &ctx, &q).await?;
+    Ok(Json(super::themes::report(&state, &ctx, &c).await?))
+}
+
+/// Themes whose negative share rose significantly in the 28 days to `to` against the 84
+/// before, per unit and over the whole place, with example comments.
+#[utoipa::path(get, path = "/api/v1/themes/emerging", tag = "improve", params(ThemesQuery),
+    responses((status = 200, description = "The emerging problems, strongest first.", body = EmergingReport)))]
+async fn emerging_problems(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    query: Result<Query<ThemesQuery>, QueryRejection>,
+) -> Result<Json<EmergingReport>, AppError> {
+    let q = params(query)?;
+    let c = super::themes::check(&state, &ctx, &q).await?;
+    Ok(Json(super::themes::emerging(&state, &ctx, &c).await?))
 }
 
 /// The series of a metric for a unit's whole subtree, over local days.

@@ -47,7 +47,7 @@ pub struct ResponsesQuery {
     pub sentiment: String,
     /// Comments about this theme (`staff`, `waiting`, `cleanliness`, `checkin_checkout`, …).
     #[serde(default)]
-    #[param(value_type = Option<String>, max_length = 40)]
+    #[param(value_type = Option<String>, pattern = "^(staff|waiting|cleanliness|room|food_drink|price_value|checkin_checkout|communication|noise|facilities|booking|location)?$")]
     pub theme: String,
     /// Comments that name this employee.
     #[serde(default)]

@@ -15,6 +15,7 @@ both!(
     imported_reviews_are_read_like_answers,
     reanalyse_reads_every_stored_comment_again,
     alert_rules_open_cases_from_how_comments_read,
+    the_demos_stories_are_found_in_its_comments,
 );
 
 /// A receptionist of the Cancún hotel whose first two names no colleague shares.
@@ -433,4 +434,92 @@ async fn alert_rules_open_cases_from_how_comments_read(backend: Backend) {
     assert_eq!(opened_for(checkin), Some("high".into()), "{cases}");
     assert_eq!(opened_for(dirty), Some("normal".into()), "{cases}");
     assert_eq!(opened_for(happy), None, "{cases}");
+}
+
+/// The demo plants two stories in its comments: Playa del Carmen's check-in waits got worse
+/// in its last two months, and a few receptionists are praised by name again and again.
+async fn the_demos_stories_are_found_in_its_comments(backend: Backend) {
+    let app = TestApp::demo_with_history(backend, 1.0).await;
+    let admin = app.token("admin@demo.test").await;
+    let reply = app
+        .api(&admin, Method::GET, "/api/v1/themes/emerging", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let emerging = reply.json();
+    let problems = emerging["problems"].as_array().expect("problems");
+    let pdc = app.unit_id("PDC").await;
+    let checkin = problems
+        .iter()
+        .find(|p| {
+            p["unit_id"] == pdc && (p["theme"] == "checkin_checkout" || p["theme"] == "waiting")
+        })
+        .unwrap_or_else(|| panic!("Playa del Carmen's check-in: {emerging}"));
+    assert!(
+        checkin["recent_share"].as_f64() > checkin["baseline_share"].as_f64(),
+        "{checkin}"
+    );
+    let examples = checkin["examples"].as_array().expect("examples");
+    assert!(!examples.is_empty(), "{checkin}");
+    // No other hotel's problem is invented: the steady ones stay quiet.
+    assert!(
+        problems
+            .iter()
+            .all(|p| p["unit_id"].is_null() || p["unit_id"] == pdc),
+        "only the worsening hotel: {emerging}"
+    );
+    // The themes at that hotel, as the API and the page give them.
+    let themes = app
+        .api(
+            &admin,
+            Method::GET,
+            &format!("/api/v1/themes?unit={pdc}"),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        themes["themes"].as_array().is_some_and(|t| t
+            .iter()
+            .any(|t| t["theme"] == "checkin_checkout" && t["negative"].as_i64() > Some(0))),
+        "{themes}"
+    );
+    let browser = app.login("admin@demo.test").await;
+    let page = app
+        .get(Some(&browser), &format!("/dashboard/themes?unit={pdc}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "Problemas emergentes",
+        "Check-in y check-out",
+        "proporción negativa por semana",
+    ] {
+        assert!(page.body.contains(shown), "{shown} in {}", page.body);
+    }
+    // The praised receptionists appear with their praise.
+    let praised: Vec<Value> = app
+        .responses(&admin, "?sentiment=positive&limit=1000")
+        .await["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|r| {
+            r["reading"]["mentions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|m| m["sentiment"] == "positive" && m["employee_id"].is_i64())
+        .collect();
+    assert!(praised.len() >= 5, "{praised:?}");
+    let someone = praised[0]["employee_id"].as_i64().expect("id");
+    let theirs = app
+        .responses(&admin, &format!("?employee={someone}&sentiment=positive"))
+        .await;
+    assert!(!theirs["items"].as_array().expect("items").is_empty());
+    // An employee reads no dashboard of themes.
+    let employee = app.login("employee@demo.test").await;
+    assert_eq!(
+        app.get(Some(&employee), "/dashboard/themes").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
