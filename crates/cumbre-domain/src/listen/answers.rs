@@ -68,23 +68,6 @@ impl Answers {
         crate::text::fold(&parts.join(" "))
     }
 
-    /// The free-text answers as written, one to a line, for the text analyser (contact
-    /// details are not comments).
-    pub fn comment_text(&self) -> String {
-        let mut out = String::new();
-        for answer in self.0.values() {
-            if let Answer::Text(t) = answer
-                && !t.trim().is_empty()
-            {
-                if !out.is_empty() {
-                    out.push('\n');
-                }
-                out.push_str(t.trim());
-            }
-        }
-        out
-    }
-
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

@@ -233,6 +233,27 @@ impl SurveyDefinition {
             .collect()
     }
 
+    /// The answers to its free-text questions as written, in the questions' order, one
+    /// to a line: what the text analyser reads (a chosen option's code, a contact's name
+    /// are not comments).
+    pub fn comment_text(&self, answers: &super::Answers) -> String {
+        let mut out = String::new();
+        for q in &self.questions {
+            if !matches!(q.kind, QuestionKind::ShortText | QuestionKind::LongText) {
+                continue;
+            }
+            if let Some(super::answers::Answer::Text(t)) = answers.0.get(&q.key)
+                && !t.trim().is_empty()
+            {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(t.trim());
+            }
+        }
+        out
+    }
+
     /// Parses and checks a definition; every problem is reported with its path.
     pub fn from_json(text: &str) -> Result<Self, Vec<DefinitionError>> {
         let bad = |detail: String| {

@@ -272,8 +272,8 @@ impl crate::Store {
             }
         };
         let rows = sqlx::query(&format!(
-            "SELECT id, tenant_id, unit_id, touchpoint_id, submitted_at, answers FROM responses \
-             WHERE id IN ({pick}) ORDER BY id{lock}"
+            "SELECT id, tenant_id, unit_id, touchpoint_id, submitted_at, survey_version_id, answers \
+             FROM responses WHERE id IN ({pick}) ORDER BY id{lock}"
         ))
         .fetch_all(&mut *w.tx)
         .await?;
@@ -299,15 +299,17 @@ impl crate::Store {
         }
         let staff = staff_of(&mut w.tx, units).await?;
         let no_staff = Staff::default();
+        let mut definitions = crate::improve::rollups::Definitions::default();
         let mut read_rows = Vec::with_capacity(rows.len());
         for r in &rows {
             let answers: cumbre_domain::listen::Answers =
                 crate::store::json(&col::<String>(r, "answers")?, "answers")?;
             let unit: i64 = col(r, "unit_id")?;
-            let got = read(
-                &answers.comment_text(),
-                staff.get(&unit).unwrap_or(&no_staff),
-            );
+            let text = definitions
+                .get(&mut w.tx, col(r, "survey_version_id")?)
+                .await?
+                .map_or_else(String::new, |d| d.comment_text(&answers));
+            let got = read(&text, staff.get(&unit).unwrap_or(&no_staff));
             let id: i64 = col(r, "id")?;
             sqlx::query("UPDATE responses SET sentiment = $1, reading = $2 WHERE id = $3")
                 .bind(got.as_ref().map(|g| g.sentiment))
@@ -342,6 +344,45 @@ impl crate::Store {
         Ok(Reanalysed {
             read: rows.len() as u64,
             last: Some(last),
+        })
+    }
+}
+
+/// How often comments named someone, and how.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mentioned {
+    pub positive: i64,
+    pub neutral: i64,
+    pub negative: i64,
+}
+
+impl crate::Store {
+    /// The comments that named `person` in `[from, to)`, by how they spoke of them. The
+    /// caller has read the person through its scope.
+    pub async fn mentions_of(
+        &self,
+        tenant: cumbre_domain::TenantId,
+        person: PersonId,
+        (from, to): (time::OffsetDateTime, time::OffsetDateTime),
+    ) -> Result<Mentioned, StoreError> {
+        use cumbre_domain::clock::to_millis;
+        let row = sqlx::query(
+            "SELECT CAST(coalesce(sum(CASE WHEN sentiment > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS pos, \
+             CAST(coalesce(sum(CASE WHEN sentiment = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS neu, \
+             CAST(coalesce(sum(CASE WHEN sentiment < 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS neg \
+             FROM response_mentions WHERE person_id = $1 AND tenant_id = $2 \
+             AND submitted_at >= $3 AND submitted_at < $4",
+        )
+        .bind(person.0)
+        .bind(tenant.0)
+        .bind(to_millis(from))
+        .bind(to_millis(to))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Mentioned {
+            positive: col(&row, "pos")?,
+            neutral: col(&row, "neu")?,
+            negative: col(&row, "neg")?,
         })
     }
 }

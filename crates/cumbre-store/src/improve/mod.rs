@@ -1,7 +1,7 @@
 //! Improve: the roll-ups dashboards read (maintained with every response, rebuilt on
 //! demand) and the metric queries over them.
 
-pub(crate) mod comments;
+pub mod comments;
 pub mod metrics;
 pub(crate) mod rollups;
 pub(crate) mod running;

@@ -253,7 +253,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ThemeExample>, StoreError> {
         let mut sql = crate::sql::Sql::new(
-            "SELECT r.id, u.name AS unit_name, r.submitted_at, r.answers FROM response_themes t \
+            "SELECT r.id, u.name AS unit_name, r.submitted_at, r.survey_version_id, r.answers FROM response_themes t \
              JOIN responses r ON r.id = t.response_id JOIN units u ON u.id = t.unit_id WHERE t.theme = ",
         );
         sql.text(theme.to_owned());
@@ -265,17 +265,23 @@ impl Store {
         sql.push(" ORDER BY t.submitted_at DESC, t.response_id DESC LIMIT ")
             .int(limit.clamp(1, 50));
         let rows = sql.query()?.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                let answers: cumbre_domain::listen::Answers =
-                    crate::store::json(&col::<String>(r, "answers")?, "answers")?;
-                Ok(ThemeExample {
-                    response_id: col(r, "id")?,
-                    unit_name: col(r, "unit_name")?,
-                    submitted_at: from_millis(col(r, "submitted_at")?),
-                    text: answers.comment_text(),
-                })
-            })
-            .collect()
+        let mut definitions = crate::improve::rollups::Definitions::default();
+        let mut conn = self.pool().acquire().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let answers: cumbre_domain::listen::Answers =
+                crate::store::json(&col::<String>(r, "answers")?, "answers")?;
+            let text = definitions
+                .get(&mut conn, col(r, "survey_version_id")?)
+                .await?
+                .map_or_else(String::new, |d| d.comment_text(&answers));
+            out.push(ThemeExample {
+                response_id: col(r, "id")?,
+                unit_name: col(r, "unit_name")?,
+                submitted_at: from_millis(col(r, "submitted_at")?),
+                text,
+            });
+        }
+        Ok(out)
     }
 }

@@ -154,8 +154,12 @@ pub(crate) async fn insert_responses(
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut outcomes: Vec<Option<Outcome>> = (0..rows.len()).map(|_| None).collect();
     // Comments are read before the insert (the reading goes in the response's own row),
-    // with the staff their units may name.
-    let texts: Vec<String> = rows.iter().map(|r| r.new.answers.comment_text()).collect();
+    // with the staff their units may name: the answers to the free-text questions.
+    let mut texts: Vec<String> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let def = known.definitions.get(conn, r.new.version_id).await?;
+        texts.push(def.map_or_else(String::new, |d| d.comment_text(&r.new.answers)));
+    }
     let with_text = texts.iter().any(|t| !t.is_empty());
     // Read once, before any check: a row that expects another epoch is not written.
     let places_kept = backend == Backend::Sqlite && opts.rollups;

@@ -32,6 +32,10 @@ struct PersonPage {
     trend: Vec<(String, String, i64, String, bool)>,
     /// (when, text) of what guests wrote in the answers that name the person.
     comments: Vec<(String, String)>,
+    /// How comments named them in the range: praised, neutral, criticised.
+    named: cumbre_store::improve::comments::Mentioned,
+    /// (link, tone, text) of the newest comments that name them.
+    named_comments: Vec<(String, (String, &'static str), String)>,
     min_sample: i64,
 }
 
@@ -88,6 +92,38 @@ pub async fn show(
     )?;
     let clock = state.store.tenant_clock(tenant).await?;
     let comments = super::verbatims(&state, tenant, &recent.items, &clock).await?;
+    let bounds = cumbre_domain::improve::period::utc_bounds(&clock.zone, from, to);
+    let named = state.store.mentions_of(tenant, person.id, bounds).await?;
+    let naming = cumbre_store::listen::ResponseFilter {
+        mentioned: Some(person.id),
+        from: Some(bounds.0),
+        to: Some(bounds.1),
+        limit: 8,
+        ..Default::default()
+    };
+    let tr = crate::platform::i18n::Tr::new(ctx.lang);
+    let naming = state.store.list_responses(&ctx.scope, &naming).await?.items;
+    let versions = crate::listen::responses::definitions(&state, tenant, &naming).await?;
+    let named_comments = naming
+        .into_iter()
+        .filter_map(|r| {
+            let reading = r.reading.as_ref()?;
+            let tone = reading
+                .mentions
+                .iter()
+                .find(|m| m.employee_id == Some(person.id))
+                .map_or(reading.sentiment, |m| m.sentiment);
+            let text = versions
+                .get(&r.survey_version_id)
+                .map(|d| d.comments(&r.answers).join(" · "))
+                .unwrap_or_default();
+            Some((
+                format!("/responses/{}", r.id),
+                crate::improve::reading::sentiment_label(&tr, tone),
+                text.chars().take(240).collect(),
+            ))
+        })
+        .collect();
     let total: Tally = whole.iter().map(|(_, t)| *t).sum();
     let chrome = Chrome::for_user(&ctx, "overview");
     let kpis: Vec<(String, Figure)> = Metric::ALL
@@ -122,6 +158,8 @@ pub async fn show(
     }
     page(&PersonPage {
         comments,
+        named,
+        named_comments,
         kpis,
         trend_svg,
         trend: table_rows(&trend),

@@ -158,9 +158,16 @@ async fn a_comment_is_read_as_it_arrives_and_found_by_its_reading(backend: Backe
         list.contains("<option value=\"checkin_checkout\" selected>Check-in y check-out</option>"),
         "{list}"
     );
-    // A response without comments has no reading.
+    // A response without comments has no reading: a chosen option is not a comment.
     let reply = app
-        .public_post(&cancun, &[("idempotency_key", "c"), ("q.nps", "8")])
+        .public_post(
+            &cancun,
+            &[
+                ("idempotency_key", "c"),
+                ("q.nps", "8"),
+                ("q.purpose", "family"),
+            ],
+        )
         .await;
     assert!(reply.status.is_redirection() || reply.status.is_success());
     let silent = app.responses(&admin, "?limit=1").await;
@@ -516,6 +523,15 @@ async fn the_demos_stories_are_found_in_its_comments(backend: Backend) {
         .responses(&admin, &format!("?employee={someone}&sentiment=positive"))
         .await;
     assert!(!theirs["items"].as_array().expect("items").is_empty());
+    let page = app
+        .get(Some(&browser), &format!("/dashboard/people/{someone}"))
+        .await
+        .body;
+    assert!(
+        page.contains("Mencionado en comentarios") && page.contains("Elogiado en"),
+        "{page}"
+    );
+    assert!(!page.contains("Elogiado en 0 comentarios"), "{page}");
     // An employee reads no dashboard of themes.
     let employee = app.login("employee@demo.test").await;
     assert_eq!(
