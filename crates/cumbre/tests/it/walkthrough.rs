@@ -230,6 +230,14 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
                             "{who}: the map is empty though the scope has answers"
                         ));
                     }
+                    // What customers talk about, from the overview.
+                    pages.extend(links(&c, "#themes-link").await);
+                }
+                // A response and what its comment says.
+                "/responses" => {
+                    if let Some(first) = links(&c, "#responses tbody a").await.first() {
+                        pages.push(first.clone());
+                    }
                 }
                 "/dashboard/me" => {
                     let mut counted = false;
@@ -290,6 +298,20 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
         problems.push(format!("the case page scrolls sideways at 390 px by {why}"));
     }
     problems.extend(check(&c, &axe, &namespaces, "manager on a phone").await);
+    // The themes and their emerging problems fit a phone too.
+    c.goto(&format!("{base}/dashboard/themes"))
+        .await
+        .expect("open themes");
+    wait_for("the themes page", || async {
+        c.find(Locator::Id("theme-table")).await.is_ok()
+    })
+    .await;
+    if let Some(why) = overflow(&c).await {
+        problems.push(format!(
+            "the themes page scrolls sideways at 390 px by {why}"
+        ));
+    }
+    problems.extend(check(&c, &axe, &namespaces, "manager on a phone, themes").await);
     c.delete_all_cookies().await.expect("sign out");
     let survey = link_path(&app, "NPS", "Cancún").await;
     c.goto(&format!("{base}{survey}"))
