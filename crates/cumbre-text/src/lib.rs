@@ -109,6 +109,15 @@ pub fn settle(scores: &[f32], overall: Label) -> Vec<Label> {
 /// The shipped model, trained by `cumbre text train` on `data/train/` (empty: rules alone).
 const SHIPPED: &[u8] = include_bytes!("../model/weights.bin");
 
+/// The labelled comments the shipped model was trained on (`data/train/`, CSV
+/// `text,label`), by file name: a tenant's own model learns from them and its own.
+pub const TRAINING_SETS: [(&str, &str); 4] = [
+    ("es.csv", include_str!("../data/train/es.csv")),
+    ("en.csv", include_str!("../data/train/en.csv")),
+    ("es-more.csv", include_str!("../data/train/es-more.csv")),
+    ("en-more.csv", include_str!("../data/train/en-more.csv")),
+];
+
 /// The shipped model, if it was built with one.
 pub fn shipped() -> Option<&'static model::Model> {
     static MODEL: std::sync::OnceLock<Option<model::Model>> = std::sync::OnceLock::new();

@@ -26,13 +26,18 @@ pub(crate) struct Read {
     mentions: Vec<(i64, i64)>,
 }
 
-/// Reads `text` (a response's free-text answers) with the shipped model, looking for the
-/// names of `staff`; `None` when nothing is written.
-pub(crate) fn read(text: &str, staff: &Staff) -> Option<Read> {
+/// Reads `text` (a response's free-text answers) with the tenant's own model if it has
+/// one, else the shipped one, looking for the names of `staff`; `None` when nothing is
+/// written.
+pub(crate) fn read(
+    text: &str,
+    staff: &Staff,
+    model: Option<&cumbre_text::model::Model>,
+) -> Option<Read> {
     if text.trim().is_empty() {
         return None;
     }
-    let analysis = cumbre_text::analyse_with(cumbre_text::shipped(), text, staff);
+    let analysis = cumbre_text::analyse_with(model.or(cumbre_text::shipped()), text, staff);
     let reading = reading_of(&analysis);
     let mut mentions: Vec<(i64, i64)> = reading
         .mentions
@@ -300,6 +305,7 @@ impl crate::Store {
         let staff = staff_of(&mut w.tx, units).await?;
         let no_staff = Staff::default();
         let mut definitions = crate::improve::rollups::Definitions::default();
+        let mut models: HashMap<i64, TenantModel> = HashMap::new();
         let mut read_rows = Vec::with_capacity(rows.len());
         for r in &rows {
             let answers: cumbre_domain::listen::Answers =
@@ -309,7 +315,15 @@ impl crate::Store {
                 .get(&mut w.tx, col(r, "survey_version_id")?)
                 .await?
                 .map_or_else(String::new, |d| d.comment_text(&answers));
-            let got = read(&text, staff.get(&unit).unwrap_or(&no_staff));
+            let tenant: i64 = col(r, "tenant_id")?;
+            if let std::collections::hash_map::Entry::Vacant(e) = models.entry(tenant) {
+                e.insert(model_of(&mut w.tx, tenant).await?);
+            }
+            let got = read(
+                &text,
+                staff.get(&unit).unwrap_or(&no_staff),
+                models.get(&tenant).and_then(|m| m.as_deref()),
+            );
             let id: i64 = col(r, "id")?;
             sqlx::query("UPDATE responses SET sentiment = $1, reading = $2 WHERE id = $3")
                 .bind(got.as_ref().map(|g| g.sentiment))
@@ -384,5 +398,109 @@ impl crate::Store {
             neutral: col(&row, "neu")?,
             negative: col(&row, "neg")?,
         })
+    }
+}
+
+/// A tenant's own model, as the writer and the reanalysis keep it.
+pub(crate) type TenantModel = Option<std::sync::Arc<cumbre_text::model::Model>>;
+
+/// `tenant`'s own model, if it trained one (read in the caller's transaction).
+pub(crate) async fn model_of(
+    conn: &mut AnyConnection,
+    tenant: i64,
+) -> Result<TenantModel, StoreError> {
+    use base64::Engine;
+    let row = sqlx::query("SELECT weights FROM text_models WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(col::<String>(&row, "weights")?)
+        .map_err(|_| StoreError::Corrupt("text model".into()))?;
+    cumbre_text::model::Model::from_bytes(&bytes)
+        .map(|m| Some(std::sync::Arc::new(m)))
+        .ok_or_else(|| StoreError::Corrupt("text model".into()))
+}
+
+/// A tenant's own model, described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// How many labelled comments it learnt from.
+    pub comments: i64,
+    pub trained_at: time::OffsetDateTime,
+}
+
+impl crate::Store {
+    /// Stores `weights` (as `cumbre text train` writes them) as `tenant`'s model, in place
+    /// of the shipped one: every process's writer reads new comments with it from its next
+    /// write on (the change moves the cache epoch). Refuses weights that do not read back.
+    pub async fn save_text_model(
+        &self,
+        tenant: cumbre_domain::TenantId,
+        weights: &[u8],
+        comments: i64,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        use base64::Engine;
+        if cumbre_text::model::Model::from_bytes(weights).is_none() {
+            return Err(StoreError::Corrupt("text model".into()));
+        }
+        let encoded = base64::engine::general_purpose::STANDARD.encode(weights);
+        let mut w = self.begin_write().await?;
+        sqlx::query("DELETE FROM text_models WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO text_models (tenant_id, weights, comments, trained_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant.0)
+        .bind(encoded)
+        .bind(comments)
+        .bind(cumbre_domain::clock::to_millis(now))
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Goes back to the shipped model for `tenant`; whether it had one of its own.
+    pub async fn forget_text_model(
+        &self,
+        tenant: cumbre_domain::TenantId,
+    ) -> Result<bool, StoreError> {
+        let mut w = self.begin_write().await?;
+        let gone = sqlx::query("DELETE FROM text_models WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected();
+        w.commit().await?;
+        Ok(gone > 0)
+    }
+
+    /// `tenant`'s own model, if it has one: its weights and what they are.
+    pub async fn text_model(
+        &self,
+        tenant: cumbre_domain::TenantId,
+    ) -> Result<Option<(cumbre_text::model::Model, ModelInfo)>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let Some(model) = model_of(&mut conn, tenant.0).await? else {
+            return Ok(None);
+        };
+        let row = sqlx::query("SELECT comments, trained_at FROM text_models WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(Some((
+            (*model).clone(),
+            ModelInfo {
+                comments: col(&row, "comments")?,
+                trained_at: cumbre_domain::clock::from_millis(col(&row, "trained_at")?),
+            },
+        )))
     }
 }

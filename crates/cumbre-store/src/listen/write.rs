@@ -84,6 +84,8 @@ pub(crate) struct Known {
     /// The staff each unit's comments may name, valid while the cache epoch holds (every
     /// change to people moves it, whichever process makes it).
     staff: HashMap<i64, cumbre_text::mentions::Staff>,
+    /// Each tenant's own comment model (or none: the shipped one), under the epoch too.
+    models: HashMap<i64, comments::TenantModel>,
     /// The epoch last read here.
     pub epoch: u64,
 }
@@ -168,6 +170,7 @@ pub(crate) async fn insert_responses(
         if epoch != known.epoch {
             known.places.clear();
             known.staff.clear();
+            known.models.clear();
             known.epoch = epoch;
         }
         for (i, row) in rows.iter().enumerate() {
@@ -247,6 +250,17 @@ pub(crate) async fn insert_responses(
             known.staff.insert(unit, staff);
         }
     }
+    let tenants: std::collections::BTreeSet<i64> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| outcomes[*i].is_none() && !texts[*i].is_empty())
+        .map(|(_, r)| r.new.tenant.0)
+        .filter(|t| !known.models.contains_key(t))
+        .collect();
+    for tenant in tenants {
+        let model = comments::model_of(conn, tenant).await?;
+        known.models.insert(tenant, model);
+    }
     let no_staff = cumbre_text::mentions::Staff::default();
     let reads: Vec<Option<Read>> = rows
         .iter()
@@ -257,7 +271,11 @@ pub(crate) async fn insert_responses(
                 return None;
             }
             let staff = known.staff.get(&row.new.unit_id.0).unwrap_or(&no_staff);
-            comments::read(text, staff)
+            let model = known
+                .models
+                .get(&row.new.tenant.0)
+                .and_then(|m| m.as_deref());
+            comments::read(text, staff, model)
         })
         .collect();
     // Keyed rows many to a statement (the key tells which returned id is whose); keyless

@@ -17,11 +17,26 @@ pub enum TextCommand {
         /// The labelled comments.
         file: PathBuf,
         /// A model `cumbre text train` wrote (default: the shipped one).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["rules", "tenant"])]
         model: Option<PathBuf>,
         /// The rules alone, without a model.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tenant")]
         rules: bool,
+        /// This organisation's own model (`train --tenant`), from the database.
+        #[arg(long, value_name = "ID")]
+        tenant: Option<i64>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Whether an organisation reads its comments with a model of its own, and since
+    /// when; `--forget` goes back to the shipped model.
+    Model {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, value_name = "ID")]
+        tenant: Option<i64>,
+        #[arg(long)]
+        forget: bool,
     },
     /// Read every stored comment again with this version's analyser (after an upgrade):
     /// sentiment, themes and the employees named. A server may keep running meanwhile.
@@ -33,13 +48,24 @@ pub enum TextCommand {
         tenant: Option<i64>,
     },
     /// Train the model on labelled comments (CSV as for `eval`; several files may be
-    /// given) and write its weights.
+    /// given) and write its weights to a file, or make it an organisation's own model:
+    /// its new comments are read with it at once (`reanalyse` for the stored ones).
     Train {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Where to write the weights.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "tenant",
+            conflicts_with = "tenant"
+        )]
+        out: Option<PathBuf>,
+        /// The organisation whose own model it becomes (in the database).
+        #[arg(long, value_name = "ID")]
+        tenant: Option<i64>,
+        #[command(flatten)]
+        db: Db,
         /// Passes over the data.
         #[arg(long, default_value_t = 12)]
         epochs: usize,
@@ -57,36 +83,37 @@ const MAX_ROWS: usize = 1_000_000;
 
 /// (text, label, language given) of every row; refuses the file at its first bad row.
 fn labelled(file: &std::path::Path) -> anyhow::Result<Vec<(String, Label, Option<Language>)>> {
-    let text = read_text(file)?;
+    labelled_text(&file.display().to_string(), &read_text(file)?)
+}
+
+/// As [`labelled`], for a CSV text called `name` in messages.
+fn labelled_text(name: &str, text: &str) -> anyhow::Result<Vec<(String, Label, Option<Language>)>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .with_context(|| format!("{}: not CSV", file.display()))?
+        .with_context(|| format!("{}: not CSV", name))?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     let at = |name: &str| header.iter().position(|h| h == name);
     let (Some(t), Some(l)) = (at("text"), at("label")) else {
-        bail!(
-            "{}: the header must be text,label[,language]",
-            file.display()
-        );
+        bail!("{}: the header must be text,label[,language]", name);
     };
     let lang = at("language");
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.with_context(|| format!("{}:{line}: not CSV", file.display()))?;
+        let record = record.with_context(|| format!("{}:{line}: not CSV", name))?;
         if rows.len() >= MAX_ROWS {
-            bail!("{}: more than {MAX_ROWS} rows", file.display());
+            bail!("{}: more than {MAX_ROWS} rows", name);
         }
         let raw = record.get(l).unwrap_or_default();
         let label = Label::parse(raw).with_context(|| {
             format!(
                 "{}:{line}: label '{}' is not positive, neutral or negative",
-                file.display(),
+                name,
                 raw.chars().take(40).collect::<String>()
             )
         })?;
@@ -95,7 +122,7 @@ fn labelled(file: &std::path::Path) -> anyhow::Result<Vec<(String, Label, Option
             Some(code) => Some(Language::parse(code).with_context(|| {
                 format!(
                     "{}:{line}: language '{}' is not es, en or other",
-                    file.display(),
+                    name,
                     code.chars().take(40).collect::<String>()
                 )
             })?),
@@ -107,9 +134,20 @@ fn labelled(file: &std::path::Path) -> anyhow::Result<Vec<(String, Label, Option
         ));
     }
     if rows.is_empty() {
-        bail!("{}: no rows", file.display());
+        bail!("{}: no rows", name);
     }
     Ok(rows)
+}
+
+/// How many times an organisation's own labelled comment counts beside a shipped one.
+const TENANT_WEIGHT: usize = 3;
+
+/// The organisation named (or the only one).
+async fn tenant_of(
+    store: &cumbre_store::Store,
+    id: Option<i64>,
+) -> anyhow::Result<cumbre_domain::TenantId> {
+    tenant(store, &TenantArg { tenant: id }).await
 }
 
 /// Responses read again in one transaction: short enough that a server's writes wait
@@ -124,7 +162,7 @@ async fn reanalyse(
     let config = config(config_file, db, None)?;
     let store = open(&config).await?;
     let chosen = match only {
-        Some(id) => Some(tenant(&store, &TenantArg { tenant: Some(id) }).await?),
+        Some(id) => Some(tenant_of(&store, Some(id)).await?),
         None => None,
     };
     let total = store.count_comments(chosen).await?;
@@ -151,17 +189,79 @@ async fn reanalyse(
 pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow::Result<()> {
     match command {
         TextCommand::Reanalyse { db, tenant } => reanalyse(config_file, db, *tenant).await,
-        TextCommand::Train { files, out, epochs } => {
+        TextCommand::Model { db, tenant, forget } => {
+            let config = config(config_file, db, None)?;
+            let store = open(&config).await?;
+            let chosen = tenant_of(&store, *tenant).await?;
+            if *forget {
+                let had = store.forget_text_model(chosen).await?;
+                println!(
+                    "{}",
+                    if had {
+                        "organisation {}: back to the shipped model; run `cumbre text reanalyse` to read stored comments with it"
+                    } else {
+                        "organisation {}: already reads with the shipped model"
+                    }
+                    .replace("{}", &chosen.0.to_string())
+                );
+                return Ok(());
+            }
+            match store.text_model(chosen).await? {
+                Some((_, info)) => println!(
+                    "organisation {}: its own model, trained on {} comments at {}",
+                    chosen.0, info.comments, info.trained_at
+                ),
+                None => println!("organisation {}: the shipped model", chosen.0),
+            }
+            Ok(())
+        }
+        TextCommand::Train {
+            files,
+            out,
+            epochs,
+            tenant,
+            db,
+        } => {
             let mut examples = Vec::new();
+            // An organisation's own model learns from the shipped comments and, weighed
+            // more, from its own: its words are added to what the shipped model knows.
+            let own_weight = if tenant.is_some() {
+                for (name, text) in cumbre_text::TRAINING_SETS {
+                    for (text, label, given) in labelled_text(name, text)? {
+                        examples.push(cumbre_text::model::example(&text, label, given));
+                    }
+                }
+                TENANT_WEIGHT
+            } else {
+                1
+            };
+            let mut own = 0;
             for file in files {
                 for (text, label, given) in labelled(file)? {
-                    examples.push(cumbre_text::model::example(&text, label, given));
+                    own += 1;
+                    for _ in 0..own_weight {
+                        examples.push(cumbre_text::model::example(&text, label, given));
+                    }
                 }
             }
             let model = cumbre_text::model::train(&examples, (*epochs).clamp(1, 200));
             let bytes = model.to_bytes();
-            std::fs::write(out, &bytes)
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            let written = match (out, tenant) {
+                (Some(out), _) => {
+                    std::fs::write(out, &bytes)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                    out.display().to_string()
+                }
+                (None, Some(id)) => {
+                    let config = config(config_file, db, None)?;
+                    let store = open(&config).await?;
+                    let chosen = tenant_of(&store, Some(*id)).await?;
+                    let now = cumbre_domain::clock::Clock::now(&cumbre_domain::clock::SystemClock);
+                    store.save_text_model(chosen, &bytes, own, now).await?;
+                    format!("organisation {}'s own model", chosen.0)
+                }
+                (None, None) => bail!("say where the weights go: --out FILE or --tenant ID"),
+            };
             println!(
                 "trained on {} comments ({} Spanish, {} English); wrote {} ({} KB)",
                 examples.len(),
@@ -173,16 +273,31 @@ pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow
                     .iter()
                     .filter(|e| e.language == Language::En)
                     .count(),
-                out.display(),
+                written,
                 bytes.len() / 1024
             );
             Ok(())
         }
-        TextCommand::Eval { file, model, rules } => {
+        TextCommand::Eval {
+            file,
+            model,
+            rules,
+            tenant,
+            db,
+        } => {
             let rows = labelled(file)?;
-            let loaded = match model {
-                Some(path) => Some(load_model(path)?),
-                None => None,
+            let loaded = match (model, tenant) {
+                (Some(path), _) => Some(load_model(path)?),
+                (None, Some(id)) => {
+                    let config = config(config_file, db, None)?;
+                    let store = open(&config).await?;
+                    let chosen = tenant_of(&store, Some(*id)).await?;
+                    match store.text_model(chosen).await? {
+                        Some((m, _)) => Some(m),
+                        None => bail!("organisation {} has no model of its own", chosen.0),
+                    }
+                }
+                (None, None) => None,
             };
             let chosen = if *rules {
                 None

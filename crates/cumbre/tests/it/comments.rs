@@ -16,6 +16,7 @@ both!(
     reanalyse_reads_every_stored_comment_again,
     alert_rules_open_cases_from_how_comments_read,
     the_demos_stories_are_found_in_its_comments,
+    a_tenant_reads_its_comments_with_a_model_of_its_own,
 );
 
 /// A receptionist of the Cancún hotel whose first two names no colleague shares.
@@ -538,4 +539,83 @@ async fn the_demos_stories_are_found_in_its_comments(backend: Backend) {
         app.get(Some(&employee), "/dashboard/themes").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// An organisation teaches the analyser its own words: `cumbre text train --tenant` makes
+/// a model from the shipped comments and its labelled ones; its new comments are read with
+/// it at once (a running server's writer included), `reanalyse` reads the stored ones, and
+/// `--forget` goes back to the shipped model.
+async fn a_tenant_reads_its_comments_with_a_model_of_its_own(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let url = app._db.url.clone();
+    // "Zorblat" is this chain's word for a broken minibar: no lexicon knows it.
+    let comment = "El zorblat otra vez.";
+    let before = passive_with(&app, &admin, comment).await;
+    let sentiment_of = |id: i64| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.responses(admin, "?limit=20").await["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|r| r["id"] == id)
+                .map(|r| r["reading"]["sentiment"].clone())
+                .expect("listed")
+        }
+    };
+    assert_ne!(sentiment_of(before).await, "negative");
+    let dir = tempfile::tempdir().expect("dir");
+    let labelled = dir.path().join("own.csv");
+    let mut csv = String::from("text,label\n");
+    for i in 0..40 {
+        csv.push_str(&format!("\"Zorblat en la habitación {i}\",negative\n"));
+        csv.push_str(&format!("\"Otra vez el zorblat, cuarto {i}\",negative\n"));
+    }
+    std::fs::write(&labelled, csv).expect("write");
+    let path = labelled.display().to_string();
+    let out = cumbre(&["text", "train", &path, "--tenant", "1"], Some(&url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("organisation 1's own model"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cumbre(&["text", "model", "--tenant", "1"], Some(&url));
+    assert!(
+        text(&out.stdout).contains("its own model, trained on 80 comments"),
+        "{}",
+        text(&out.stdout)
+    );
+    // New comments are read with it at once; stored ones once read again.
+    let after = passive_with(&app, &admin, comment).await;
+    assert_eq!(sentiment_of(after).await, "negative");
+    assert_ne!(sentiment_of(before).await, "negative");
+    let out = cumbre(&["text", "reanalyse"], Some(&url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(sentiment_of(before).await, "negative");
+    // Its evaluation reads with it; an organisation without one is told so.
+    let out = cumbre(&["text", "eval", &path, "--tenant", "1"], Some(&url));
+    assert!(
+        text(&out.stdout).contains("accuracy 1.000"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cumbre(&["text", "train", &path], Some(&url));
+    assert!(!out.status.success(), "no destination");
+    let out = cumbre(&["text", "model", "--tenant", "1", "--forget"], Some(&url));
+    assert!(
+        text(&out.stdout).contains("back to the shipped model"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cumbre(&["text", "eval", &path, "--tenant", "1"], Some(&url));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("has no model of its own"),
+        "{}",
+        text(&out.stderr)
+    );
+    let third = passive_with(&app, &admin, comment).await;
+    assert_ne!(sentiment_of(third).await, "negative");
 }
