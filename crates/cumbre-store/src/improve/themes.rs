@@ -116,6 +116,36 @@ impl Store {
             .collect()
     }
 
+    /// Each (unit, theme)'s mentions and negative mentions in `[from, to)`, at the units
+    /// the answers were given at.
+    pub async fn themes_by_unit(
+        &self,
+        place: &ThemeScope<'_>,
+        between: (OffsetDateTime, OffsetDateTime),
+    ) -> Result<Vec<(i64, String, Window)>, StoreError> {
+        let mut sql = crate::sql::Sql::new(
+            "SELECT t.unit_id, t.theme, count(*) AS n, \
+             sum(CASE WHEN t.sentiment < 0 THEN 1 ELSE 0 END) AS neg \
+             FROM response_themes t WHERE 1 = 1",
+        );
+        place.push(&mut sql)?;
+        push_between(&mut sql, between);
+        sql.push(" GROUP BY t.unit_id, t.theme");
+        let rows = sql.query()?.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "unit_id")?,
+                    col(r, "theme")?,
+                    Window {
+                        n: col(r, "n")?,
+                        negative: col(r, "neg")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Each theme's mentions and negative mentions in each period between consecutive
     /// `edges` (instants, ascending): (theme, period index, window).
     pub async fn theme_trend(

@@ -342,9 +342,100 @@ pub struct ProblemView {
     pub href: String,
 }
 
+/// Themes by unit: the place's units (its children, or itself when it has none) as rows,
+/// its most mentioned themes as columns.
+pub struct Matrix {
+    /// (key, name) of the columns.
+    pub themes: Vec<(String, String)>,
+    /// (unit name, link, cells: (mentions, negative share text, heat class)).
+    pub rows: Vec<(String, String, Vec<(String, String, &'static str)>)>,
+}
+
+/// Most themes the matrix shows as columns.
+const MATRIX_THEMES: usize = 6;
+
+async fn matrix(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Checked,
+    report: &ThemesReport,
+    tr: &Tr,
+) -> Result<Matrix, AppError> {
+    let place = c.place(&ctx.scope);
+    let cells = state
+        .store
+        .themes_by_unit(&place, utc_bounds(&c.zone, c.from, c.to))
+        .await?;
+    let units = state.store.list_units(&ctx.scope).await?;
+    // The rows: the place's children (each with its subtree), else the place itself.
+    let top = c
+        .unit
+        .as_ref()
+        .map(|u| u.id)
+        .or_else(|| units.iter().min_by_key(|u| u.depth).map(|u| u.id));
+    let mut rows_of: Vec<&Unit> = units
+        .iter()
+        .filter(|u| top.is_some() && u.parent_id == top)
+        .collect();
+    if rows_of.is_empty() {
+        rows_of = units.iter().filter(|u| Some(u.id) == top).collect();
+    }
+    let themes: Vec<String> = report
+        .themes
+        .iter()
+        .take(MATRIX_THEMES)
+        .map(|t| t.now.theme.clone())
+        .collect();
+    let mut rows = Vec::new();
+    for row in rows_of {
+        let within: std::collections::HashSet<i64> = units
+            .iter()
+            .filter(|u| u.path.is_within(&row.path))
+            .map(|u| u.id.0)
+            .collect();
+        let mut out = Vec::new();
+        let mut any = false;
+        for theme in &themes {
+            let w = cells
+                .iter()
+                .filter(|(u, t, _)| t == theme && within.contains(u))
+                .fold(Window::default(), |a, (_, _, w)| Window {
+                    n: a.n + w.n,
+                    negative: a.negative + w.negative,
+                });
+            any |= w.n > 0;
+            let (text, heat) = match share(w.negative, w.n) {
+                Some(s) if s >= 60.0 => (pct(tr, s), "heat-bad"),
+                Some(s) if s >= 30.0 => (pct(tr, s), "heat-mid"),
+                Some(s) => (pct(tr, s), "heat-good"),
+                None => ("—".to_owned(), ""),
+            };
+            out.push((tr.int(w.n), text, heat));
+        }
+        if any {
+            rows.push((
+                row.name.clone(),
+                format!(
+                    "/dashboard/themes?unit={}&from={}&to={}",
+                    row.id, c.from, c.to
+                ),
+                out,
+            ));
+        }
+    }
+    Ok(Matrix {
+        themes: themes
+            .iter()
+            .map(|t| (t.clone(), theme_name(tr, t)))
+            .collect(),
+        rows,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "improve/themes.html")]
 struct ThemesPage {
+    matrix: Matrix,
     chrome: Chrome,
     q: ThemesQuery,
     units: Vec<Unit>,
@@ -372,6 +463,7 @@ pub async fn show(
     let tr = Tr::new(ctx.lang);
     let r = report(&state, &ctx, &c).await?;
     let e = emerging(&state, &ctx, &c).await?;
+    let matrix = matrix(&state, &ctx, &c, &r, &tr).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
     let base = |theme: &str, extra: &str| {
         let mut pairs = vec![
@@ -547,6 +639,7 @@ pub async fn show(
         .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
         .collect();
     page(&ThemesPage {
+        matrix,
         chrome: Chrome::for_user(&ctx, "overview"),
         units: state.store.list_units(&ctx.scope).await?,
         touchpoints,

@@ -503,6 +503,13 @@ async fn the_demos_stories_are_found_in_its_comments(backend: Backend) {
     ] {
         assert!(page.body.contains(shown), "{shown} in {}", page.body);
     }
+    // Company-wide, the themes by unit: one row per region, PDC's region among the worst
+    // for check-in.
+    let company = app.get(Some(&browser), "/dashboard/themes").await.body;
+    assert!(
+        company.contains("Temas por unidad") && company.contains("id=\"theme-matrix\""),
+        "{company}"
+    );
     // The praised receptionists appear with their praise.
     let praised: Vec<Value> = app
         .responses(&admin, "?sentiment=positive&limit=1000")
