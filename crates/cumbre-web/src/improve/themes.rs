@@ -347,9 +347,12 @@ pub struct ProblemView {
 pub struct Matrix {
     /// (key, name) of the columns.
     pub themes: Vec<(String, String)>,
-    /// (unit name, link, cells: (mentions, negative share text, heat class)).
-    pub rows: Vec<(String, String, Vec<(String, String, &'static str)>)>,
+    /// (unit name, link, cells).
+    pub rows: Vec<(String, String, Vec<Cell>)>,
 }
+
+/// One cell of the matrix: mentions, negative share as text, heat class.
+pub type Cell = (String, String, &'static str);
 
 /// Most themes the matrix shows as columns.
 const MATRIX_THEMES: usize = 6;
