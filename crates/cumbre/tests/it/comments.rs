@@ -332,21 +332,9 @@ async fn reanalyse_reads_every_stored_comment_again(backend: Backend) {
 /// A passive guest's answer with a comment, through the API; its id.
 async fn passive_with(app: &TestApp, token: &str, comment: &str) -> i64 {
     let survey = crate::recover::survey(app, "NPS").await;
-    let body = serde_json::json!({
-        "answers": {"nps": 8, "fix": comment},
-        "unit_id": app.unit_id("CUN").await,
-        "touchpoint_id": crate::recover::first_touchpoint(app).await,
-    });
-    let reply = app
-        .api(
-            token,
-            Method::POST,
-            &format!("/api/v1/surveys/{survey}/responses"),
-            Some(body),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.json()["id"].as_i64().expect("id")
+    let touchpoint = crate::recover::first_touchpoint(app).await;
+    let answers = serde_json::json!({"nps": 8, "fix": comment});
+    crate::improve::submit(app, token, survey, "CUN", touchpoint, answers, None).await
 }
 
 async fn alert_rules_open_cases_from_how_comments_read(backend: Backend) {

@@ -316,7 +316,7 @@ async fn touchpoints(app: &TestApp) -> Vec<i64> {
 }
 
 /// Submits through the API (and so the response writer); `at` makes it historical.
-async fn submit(
+pub(crate) async fn submit(
     app: &TestApp,
     token: &str,
     survey: i64,
