@@ -18,7 +18,7 @@ use axum::response::Response;
 use cumbre_domain::access::Scope;
 use cumbre_domain::calendar::DayRange;
 use cumbre_domain::improve::emerging::{Rules, Window, find};
-use cumbre_domain::improve::period::{local_day, utc_bounds};
+use cumbre_domain::improve::period::{day_start, local_day, utc_bounds};
 use cumbre_domain::improve::{Interval, stats};
 use cumbre_domain::{Field, UnitId};
 use cumbre_store::improve::themes::{ThemeCount, ThemeExample, ThemeScope};
@@ -111,10 +111,11 @@ impl Checked {
             touchpoint: self.touchpoint,
         }
     }
+}
 
-    fn days_back(&self, from: Date, days: i64) -> Date {
-        from.checked_sub(days.days()).unwrap_or(from)
-    }
+/// The local day `days` before `from`.
+fn days_back(from: Date, days: i64) -> Date {
+    from.checked_sub(days.days()).unwrap_or(from)
 }
 
 /// A theme's figures in the range and the period of the same length before it.
@@ -151,8 +152,8 @@ pub(crate) async fn report(
 ) -> Result<ThemesReport, AppError> {
     let place = c.place(&ctx.scope);
     let days = (c.to - c.from).get_days() as i64;
-    let before_to = c.days_back(c.from, 1);
-    let before_from = c.days_back(before_to, days);
+    let before_to = days_back(c.from, 1);
+    let before_from = days_back(before_to, days);
     let now = state
         .store
         .theme_counts(&place, utc_bounds(&c.zone, c.from, c.to))
@@ -224,8 +225,8 @@ pub(crate) async fn emerging(
     c: &Checked,
 ) -> Result<EmergingReport, AppError> {
     let place = c.place(&ctx.scope);
-    let recent_from = c.days_back(c.to, RECENT_DAYS - 1);
-    let baseline_from = c.days_back(recent_from, BASELINE_DAYS);
+    let recent_from = days_back(c.to, RECENT_DAYS - 1);
+    let baseline_from = days_back(recent_from, BASELINE_DAYS);
     let (baseline_start, recent_start) = (
         day_start(&c.zone, baseline_from),
         day_start(&c.zone, recent_from),
@@ -311,13 +312,9 @@ pub(crate) async fn emerging(
         recent_from: recent_from.to_string(),
         recent_to: c.to.to_string(),
         baseline_from: baseline_from.to_string(),
-        baseline_to: c.days_back(recent_from, 1).to_string(),
+        baseline_to: days_back(recent_from, 1).to_string(),
         problems,
     })
-}
-
-fn day_start(zone: &jiff::tz::TimeZone, d: Date) -> time::OffsetDateTime {
-    cumbre_domain::improve::period::day_start(zone, d)
 }
 
 /// One theme's row on the page.
@@ -408,9 +405,9 @@ async fn matrix(
                 });
             any |= w.n > 0;
             let (text, heat) = match share(w.negative, w.n) {
-                Some(s) if s >= 60.0 => (pct(tr, s), "heat-bad"),
-                Some(s) if s >= 30.0 => (pct(tr, s), "heat-mid"),
-                Some(s) => (pct(tr, s), "heat-good"),
+                Some(s) if s >= 60.0 => (pct(s), "heat-bad"),
+                Some(s) if s >= 30.0 => (pct(s), "heat-mid"),
+                Some(s) => (pct(s), "heat-good"),
                 None => ("—".to_owned(), ""),
             };
             out.push((tr.int(w.n), text, heat));
@@ -452,9 +449,9 @@ struct ThemesPage {
     problems: Vec<ProblemView>,
 }
 
-fn pct(tr: &Tr, v: f64) -> String {
-    let _ = tr;
-    format!("{:.0} %", v)
+/// A share as people read it: "62 %".
+fn pct(v: f64) -> String {
+    format!("{v:.0} %")
 }
 
 pub async fn show(
@@ -511,14 +508,8 @@ pub async fn show(
             ThemeRow {
                 name: theme_name(&tr, &t.now.theme),
                 mentions: tr.int(t.now.mentions),
-                split: [
-                    (pct(&tr, p.0), p.0),
-                    (pct(&tr, u.0), u.0),
-                    (pct(&tr, g.0), g.0),
-                ],
-                negative_before: t
-                    .negative_share_before
-                    .map_or_else(|| "—".into(), |v| pct(&tr, v)),
+                split: [(pct(p.0), p.0), (pct(u.0), u.0), (pct(g.0), g.0)],
+                negative_before: t.negative_share_before.map_or_else(|| "—".into(), pct),
                 worse: t
                     .negative_share
                     .zip(t.negative_share_before)
@@ -571,11 +562,7 @@ pub async fn show(
                 ci: e.ci_low.zip(e.ci_high),
                 sufficient: e.sufficient,
             });
-            trend_table.push((
-                label,
-                tr.int(w.n),
-                e.value.map_or_else(|| "—".into(), |v| pct(&tr, v)),
-            ));
+            trend_table.push((label, tr.int(w.n), e.value.map_or_else(|| "—".into(), pct)));
         }
         trend_name = theme_name(&tr, theme);
         trend_svg = line(
@@ -598,9 +585,9 @@ pub async fn show(
                 title: format!("{name} · {place}"),
                 detail: tr
                     .t("themes.rose")
-                    .replacen("{}", &pct(&tr, p.recent_share), 1)
+                    .replacen("{}", &pct(p.recent_share), 1)
                     .replacen("{}", &tr.int(p.recent_comments), 1)
-                    .replacen("{}", &pct(&tr, p.baseline_share), 1)
+                    .replacen("{}", &pct(p.baseline_share), 1)
                     .replacen("{}", &tr.int(p.baseline_comments), 1),
                 examples: p
                     .examples
