@@ -83,6 +83,11 @@ pub enum Field {
     Target,
     Sentiment,
     Theme,
+    /// A theme's name in Spanish, in English.
+    NameEs,
+    NameEn,
+    /// A word or phrase of the theme taxonomy.
+    Term,
 }
 
 impl Field {
@@ -235,6 +240,12 @@ impl Field {
             (Sentiment, Lang::En) => "sentiment",
             (Theme, Lang::Es) => "tema",
             (Theme, Lang::En) => "theme",
+            (NameEs, Lang::Es) => "nombre en español",
+            (NameEs, Lang::En) => "Spanish name",
+            (NameEn, Lang::Es) => "nombre en inglés",
+            (NameEn, Lang::En) => "English name",
+            (Term, Lang::Es) => "término",
+            (Term, Lang::En) => "term",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }

@@ -322,10 +322,35 @@ impl Store {
     /// A write transaction that cannot change cached reads (responses, invitations,
     /// sessions, token use): it leaves the cache epoch alone, so heavy submission load
     /// neither contends on its row nor empties the caches.
+    ///
+    /// On SQLite it begins IMMEDIATE: it takes the database's write lock before its first
+    /// read, waiting (busy timeout) for another process's writer. A deferred transaction
+    /// that read first would instead fail at once with "database is locked" when it came
+    /// to write after another process had written (its snapshot is stale and SQLite cannot
+    /// wait that out), so a CLI command beside a server, or two schedulers, would fail.
     pub(crate) async fn begin_quiet_write(&self) -> Result<WriteTx<'_>, StoreError> {
         let guard = self.writer_lock().await;
-        let tx = self.pool.begin().await?;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with(BEGIN_WRITE).await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx { tx, _writer: guard })
+    }
+}
+
+/// How a write transaction begins on SQLite (see `Store::begin_quiet_write`).
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// A write transaction on a connection the caller holds, begun as
+/// `Store::begin_quiet_write` begins one.
+pub(crate) async fn begin_write_on(
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<sqlx::Transaction<'_, Any>, sqlx::Error> {
+    use sqlx::Connection;
+    match backend {
+        Backend::Sqlite => conn.begin_with(BEGIN_WRITE).await,
+        Backend::Postgres => conn.begin().await,
     }
 }
 

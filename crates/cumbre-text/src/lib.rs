@@ -126,14 +126,42 @@ pub fn shipped() -> Option<&'static model::Model> {
         .as_ref()
 }
 
-/// Reads one comment with the shipped model (no staff to look for).
+/// Reads one comment with the shipped model and taxonomy (no staff to look for).
 pub fn analyse(text: &str) -> Analysis {
-    analyse_with(shipped(), text, &mentions::Staff::default())
+    Reader::shipped().read(text, &mentions::Staff::default())
 }
 
-/// Reads one comment with `model` (a tenant's own), or the rules alone, looking for the
-/// names of `staff` (the unit's).
-pub fn analyse_with(model: Option<&model::Model>, text: &str, staff: &mentions::Staff) -> Analysis {
+/// What reads a tenant's comments: a model (its own or the shipped one; none: the rules
+/// alone) and a taxonomy (the shipped one, or with the tenant's edits).
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    pub model: Option<&'a model::Model>,
+    pub taxonomy: &'a themes::Taxonomy,
+}
+
+impl Reader<'static> {
+    /// The shipped model and taxonomy.
+    pub fn shipped() -> Self {
+        Reader {
+            model: shipped(),
+            taxonomy: themes::Taxonomy::shipped(),
+        }
+    }
+}
+
+impl Reader<'_> {
+    /// Reads one comment, looking for the names of `staff` (the unit's).
+    pub fn read(&self, text: &str, staff: &mentions::Staff) -> Analysis {
+        analyse_with(self.model, self.taxonomy, text, staff)
+    }
+}
+
+fn analyse_with(
+    model: Option<&model::Model>,
+    taxonomy: &themes::Taxonomy,
+    text: &str,
+    staff: &mentions::Staff,
+) -> Analysis {
     let tokens = normalize::tokens(text);
     let words: Vec<&str> = tokens
         .iter()
@@ -153,7 +181,7 @@ pub fn analyse_with(model: Option<&model::Model>, text: &str, staff: &mentions::
         None if scored.score <= NEGATIVE_AT => (Label::Negative, scored.score),
         None => (Label::Neutral, scored.score),
     };
-    let mut themes = themes::find(language, &tokens, &scored, |w| lex.is_contrast(w));
+    let mut themes = themes::find(taxonomy, language, &tokens, &scored, |w| lex.is_contrast(w));
     let mut mentions = mentions::find(staff, &tokens, &scored);
     let scores: Vec<f32> = themes.iter().map(|t| t.score).collect();
     for (t, l) in themes.iter_mut().zip(settle(&scores, label)) {
@@ -217,12 +245,12 @@ mod tests {
             "Gracias, el personal siempre con una sonrisa. Carmen en recepción nos hizo sentir en casa.",
             "Special thanks to Carmen, who looked after every detail.",
         ] {
-            let a = analyse_with(shipped(), text, &staff);
+            let a = Reader::shipped().read(text, &staff);
             assert_eq!(a.mentions.len(), 1, "{text}");
             assert_eq!(a.mentions[0].person, Some(7));
             assert_eq!(a.mentions[0].label, Label::Positive, "{text}");
         }
-        let blamed = analyse_with(shipped(), "Carmen fue muy grosera con nosotros.", &staff);
+        let blamed = Reader::shipped().read("Carmen fue muy grosera con nosotros.", &staff);
         assert_eq!(blamed.mentions[0].label, Label::Negative);
     }
 }

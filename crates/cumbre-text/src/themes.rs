@@ -30,7 +30,8 @@ pub const THEMES: [&str; 12] = [
 /// One theme found in a comment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ThemeHit {
-    pub theme: &'static str,
+    /// The theme's key (a shipped one, or a tenant's own).
+    pub theme: String,
     /// The sum of what the words of its clauses counted (negative: a complaint about it).
     pub score: f32,
     /// The words that named it, as written in the taxonomy.
@@ -39,59 +40,188 @@ pub struct ThemeHit {
     pub label: crate::Label,
 }
 
-/// Terms by their first word: (the words, theme), longest first.
-type Terms = HashMap<String, Vec<(Vec<String>, &'static str)>>;
+/// Terms by their first word: (the words, the theme's index), longest first.
+type Terms = HashMap<String, Vec<(Vec<String>, usize)>>;
 
 const SHIPPED: &str = include_str!("../lexicon/themes.tsv");
 
-fn parse(text: &str, language: &str) -> Terms {
-    let mut out: Terms = HashMap::default();
-    for line in text.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let mut parts = line.split('\t');
-        let (Some(theme), Some(lang), Some(term)) = (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        let Some(theme) = THEMES.iter().find(|t| **t == theme.trim()) else {
-            continue;
-        };
-        if lang.trim() != language {
-            continue;
-        }
-        // "check-in" and "wi-fi" are read as the tokens "check in", "wi fi".
-        let folded = crate::normalize::fold_str(term.trim()).replace('-', " ");
-        let words: Vec<String> = folded.split_whitespace().map(str::to_owned).collect();
-        if let Some(first) = words.first().cloned() {
-            out.entry(first).or_default().push((words, theme));
-        }
-    }
-    for list in out.values_mut() {
-        list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
-    }
-    out
+/// The most words a term may have, and the longest a theme's key may be.
+pub const TERM_WORDS: usize = 5;
+pub const KEY_CHARS: usize = 40;
+
+/// A taxonomy: its themes, and the words that name each in either language. The shipped
+/// one (`Taxonomy::shipped`) or a tenant's, the shipped one with its edits applied.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    keys: Vec<String>,
+    es: Terms,
+    en: Terms,
 }
 
-fn terms(language: Language) -> &'static Terms {
-    static ES: OnceLock<Terms> = OnceLock::new();
-    static EN: OnceLock<Terms> = OnceLock::new();
-    match language {
-        Language::En => EN.get_or_init(|| parse(SHIPPED, "en")),
-        _ => ES.get_or_init(|| parse(SHIPPED, "es")),
+/// What a tenant changed in the shipped taxonomy.
+#[derive(Debug, Clone, Default)]
+pub struct Edits {
+    /// Themes of its own, by key, after the shipped ones.
+    pub added: Vec<String>,
+    /// Themes (shipped or its own) no longer looked for.
+    pub disabled: Vec<String>,
+    /// Terms it placed: (language, the term's words, the theme it names, or none: the term
+    /// names no theme). A placed term replaces the shipped one of the same words.
+    pub terms: Vec<(Language, Vec<String>, Option<String>)>,
+}
+
+/// A term as the analyser reads it: the word tokens of `raw` ("Check-in" → "check in"),
+/// or `None` when it has no word or more than `TERM_WORDS`.
+pub fn term_words(raw: &str) -> Option<Vec<String>> {
+    let words: Vec<String> = crate::normalize::tokens(raw)
+        .into_iter()
+        .filter(|t| t.kind == Kind::Word)
+        .map(|t| t.text)
+        .collect();
+    (!words.is_empty() && words.len() <= TERM_WORDS).then_some(words)
+}
+
+/// Whether `key` may name a theme: lower-case ASCII letters, digits and `_`, starting with
+/// a letter.
+pub fn is_key(key: &str) -> bool {
+    key.len() <= KEY_CHARS
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The shipped terms: (theme, language, words).
+fn shipped_terms() -> &'static [(&'static str, Language, Vec<String>)] {
+    static TERMS: OnceLock<Vec<(&'static str, Language, Vec<String>)>> = OnceLock::new();
+    TERMS.get_or_init(|| {
+        let mut out = Vec::new();
+        for line in SHIPPED.lines() {
+            if line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split('\t');
+            let (Some(theme), Some(lang), Some(term)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let Some(theme) = THEMES.iter().find(|t| **t == theme.trim()) else {
+                continue;
+            };
+            let language = match lang.trim() {
+                "es" => Language::Es,
+                "en" => Language::En,
+                _ => continue,
+            };
+            // "check-in" and "wi-fi" are read as the tokens "check in", "wi fi".
+            let folded = crate::normalize::fold_str(term.trim()).replace('-', " ");
+            let words: Vec<String> = folded.split_whitespace().map(str::to_owned).collect();
+            if !words.is_empty() {
+                out.push((*theme, language, words));
+            }
+        }
+        out
+    })
+}
+
+impl Taxonomy {
+    /// The shipped taxonomy.
+    pub fn shipped() -> &'static Taxonomy {
+        static SHIPPED: OnceLock<Taxonomy> = OnceLock::new();
+        SHIPPED.get_or_init(|| Taxonomy::edited(&Edits::default()))
+    }
+
+    /// The shipped taxonomy with a tenant's `edits`.
+    pub fn edited(edits: &Edits) -> Taxonomy {
+        let keys: Vec<String> = THEMES
+            .iter()
+            .map(|t| (*t).to_owned())
+            .chain(edits.added.iter().cloned())
+            .filter(|k| !edits.disabled.contains(k))
+            .fold(Vec::new(), |mut v, k| {
+                if !v.contains(&k) {
+                    v.push(k);
+                }
+                v
+            });
+        let placed = |language: Language, words: &[String]| {
+            edits
+                .terms
+                .iter()
+                .any(|(l, w, _)| *l == language && w.as_slice() == words)
+        };
+        let mut es: Terms = HashMap::default();
+        let mut en: Terms = HashMap::default();
+        let shipped = shipped_terms()
+            .iter()
+            .filter(|(_, l, w)| !placed(*l, w))
+            .map(|(t, l, w)| (*t, *l, w));
+        let own = edits
+            .terms
+            .iter()
+            .filter_map(|(l, w, t)| t.as_deref().map(|t| (t, *l, w)));
+        for (theme, language, words) in shipped.chain(own) {
+            let Some(index) = keys.iter().position(|k| k == theme) else {
+                continue;
+            };
+            let terms = if language == Language::En {
+                &mut en
+            } else {
+                &mut es
+            };
+            if let Some(first) = words.first() {
+                let list = terms.entry(first.clone()).or_default();
+                if !list.iter().any(|(w, _)| w == words) {
+                    list.push((words.clone(), index));
+                }
+            }
+        }
+        for list in es.values_mut().chain(en.values_mut()) {
+            list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        }
+        Taxonomy { keys, es, en }
+    }
+
+    /// Its themes' keys, shipped first, in the order they are listed.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The terms that name `theme` in `language`, each as its words joined by spaces,
+    /// sorted.
+    pub fn terms_of(&self, theme: &str, language: Language) -> Vec<String> {
+        let Some(index) = self.keys.iter().position(|k| k == theme) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = self
+            .terms(language)
+            .values()
+            .flatten()
+            .filter(|(_, i)| *i == index)
+            .map(|(w, _)| w.join(" "))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn terms(&self, language: Language) -> &Terms {
+        match language {
+            Language::En => &self.en,
+            _ => &self.es,
+        }
     }
 }
 
 /// The themes of a comment (its `tokens`, and their scoring), each once, in the order
 /// they first appear. `contrast` says whether a word turns the sentence there.
 pub fn find(
+    taxonomy: &Taxonomy,
     language: Language,
     tokens: &[Token],
     scored: &Scored,
     is_contrast: impl Fn(&str) -> bool,
 ) -> Vec<ThemeHit> {
-    let terms = terms(language);
+    let terms = taxonomy.terms(language);
     // Clause boundaries: punctuation and contrast words.
     let clause_of = |i: usize| -> (usize, usize) {
         let boundary = |t: &Token| {
@@ -138,7 +268,7 @@ pub fn find(
                             .all(|(w, t)| t.kind == Kind::Word && *w == t.text)
                 })
             });
-        let Some((words, theme)) = found else {
+        let Some((words, index)) = found else {
             i += 1;
             continue;
         };
@@ -156,6 +286,7 @@ pub fn find(
             }
         }
         let term = words.join(" ");
+        let theme = &taxonomy.keys[*index];
         match out.iter_mut().find(|h| h.theme == *theme) {
             Some(hit) => {
                 hit.score += s;
@@ -164,7 +295,7 @@ pub fn find(
                 }
             }
             None => out.push(ThemeHit {
-                theme,
+                theme: theme.clone(),
                 score: s,
                 terms: vec![term],
                 label: crate::Label::Neutral,
@@ -180,14 +311,25 @@ mod tests {
     use super::*;
     use crate::normalize::tokens;
 
-    fn themes(language: Language, text: &str) -> Vec<(&'static str, f32)> {
+    fn themes_in(taxonomy: &Taxonomy, language: Language, text: &str) -> Vec<(String, f32)> {
         let lex = crate::lexicon::of(language);
         let t = tokens(text);
         let scored = crate::sentiment::score(lex, &t);
-        find(language, &t, &scored, |w| lex.is_contrast(w))
+        find(taxonomy, language, &t, &scored, |w| lex.is_contrast(w))
             .into_iter()
             .map(|h| (h.theme, h.score))
             .collect()
+    }
+
+    fn themes(language: Language, text: &str) -> Vec<(String, f32)> {
+        themes_in(Taxonomy::shipped(), language, text)
+    }
+
+    fn of(list: &[(String, f32)], theme: &str) -> f32 {
+        list.iter()
+            .find(|(t, _)| t == theme)
+            .map(|(_, s)| *s)
+            .unwrap_or_else(|| panic!("{theme} in {list:?}"))
     }
 
     #[test]
@@ -196,12 +338,6 @@ mod tests {
             Language::Es,
             "La habitación estaba impecable pero el check-in fue lentísimo y el personal grosero",
         );
-        let of = |list: &[(&str, f32)], theme: &str| {
-            list.iter()
-                .find(|(t, _)| *t == theme)
-                .map(|(_, s)| *s)
-                .unwrap_or_else(|| panic!("{theme} in {list:?}"))
-        };
         assert!(of(&es, "room") > 0.0, "{es:?}");
         assert!(of(&es, "checkin_checkout") < 0.0, "{es:?}");
         assert!(of(&es, "staff") < 0.0, "{es:?}");
@@ -214,7 +350,66 @@ mod tests {
             of(&en, "cleanliness") < 0.0 || of(&en, "room") < 0.0,
             "{en:?}"
         );
-        assert!(en.iter().any(|(t, _)| *t == "facilities"), "{en:?}");
+        assert!(en.iter().any(|(t, _)| t == "facilities"), "{en:?}");
         assert!(themes(Language::En, "ok").is_empty());
+    }
+
+    fn words(raw: &str) -> Vec<String> {
+        term_words(raw).expect("a term")
+    }
+
+    #[test]
+    fn a_tenants_own_theme_and_terms_are_found_and_its_exclusions_are_not() {
+        let edits = Edits {
+            added: vec!["parking".into()],
+            disabled: vec!["noise".into()],
+            terms: vec![
+                (Language::Es, words("Aparcamiento"), Some("parking".into())),
+                (Language::En, words("car park"), Some("parking".into())),
+                // "Terraza" was facilities; this tenant counts it as food and drink.
+                (Language::Es, words("terraza"), Some("food_drink".into())),
+                // "Location" names nothing here (it is this chain's brand).
+                (Language::En, words("location"), None),
+            ],
+        };
+        let t = Taxonomy::edited(&edits);
+        assert!(t.keys().contains(&"parking".to_owned()));
+        assert!(!t.keys().contains(&"noise".to_owned()));
+        let es = themes_in(
+            &t,
+            Language::Es,
+            "El aparcamiento era carísimo, y la terraza preciosa",
+        );
+        assert!(of(&es, "parking") < 0.0, "{es:?}");
+        assert!(of(&es, "food_drink") > 0.0, "{es:?}");
+        assert!(es.iter().all(|(k, _)| k != "facilities"), "{es:?}");
+        let en = themes_in(
+            &t,
+            Language::En,
+            "The car park was full. Loved the location, very noisy",
+        );
+        assert!(en.iter().any(|(k, _)| k == "parking"), "{en:?}");
+        assert!(
+            en.iter().all(|(k, _)| k != "location" && k != "noise"),
+            "{en:?}"
+        );
+        assert_eq!(
+            t.terms_of("parking", Language::En),
+            vec!["car park".to_owned()]
+        );
+        // The shipped taxonomy is untouched.
+        let shipped = themes(Language::En, "Great location, very noisy");
+        assert!(of(&shipped, "location") > 0.0);
+        assert!(shipped.iter().any(|(k, _)| k == "noise"), "{shipped:?}");
+    }
+
+    #[test]
+    fn terms_and_keys_are_read_as_comments_are() {
+        assert_eq!(words("Check-In"), vec!["check", "in"]);
+        assert_eq!(words("  Habitación  "), vec!["habitacion"]);
+        assert_eq!(term_words("!!"), None);
+        assert_eq!(term_words("one two three four five six"), None);
+        assert!(is_key("parking") && is_key("spa_2"));
+        assert!(!is_key("Parking") && !is_key("2spa") && !is_key("") && !is_key("a-b"));
     }
 }

@@ -164,6 +164,12 @@ pub fn router(state: AppState) -> Router {
             "/dashboard/units/{id}/targets",
             post(improve::unit::set_target),
         )
+        .route(
+            "/admin/themes",
+            get(improve::taxonomy::show).post(improve::taxonomy::add),
+        )
+        .route("/admin/themes/{key}", post(improve::taxonomy::update))
+        .route("/admin/terms", post(improve::taxonomy::term))
         .route("/admin/notifications", get(notifications::list))
         .route(
             "/admin/notifications/{id}/retry",

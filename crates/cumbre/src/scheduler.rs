@@ -1,5 +1,6 @@
-//! The recovery scheduler: evaluates new responses against the alert rules, escalates
-//! overdue cases and makes each new period's mystery-shopper visits. The server runs a pass every few seconds; `cumbre scheduler run-once`
+//! The scheduler: evaluates new responses against the alert rules, escalates overdue
+//! cases, makes each new period's mystery-shopper visits and reads stored comments again
+//! where a tenant's taxonomy or model changed. The server runs a pass every few seconds; `cumbre scheduler run-once`
 //! runs one (with `--now` to act as of another time). Every pass is safe to run on several
 //! servers sharing one PostgreSQL database: each response is claimed and each escalation
 //! is a compare-and-set, so nothing happens twice.
@@ -21,15 +22,51 @@ pub struct Pass {
     pub promises_broken: usize,
     /// Mystery-shopper visits made for a period that began.
     pub visits_planned: usize,
+    /// Stored comments read again after a tenant's taxonomy or model changed.
+    pub comments_reread: u64,
 }
 
+/// Comments read again per batch, and the most time a pass spends on them: a pass must
+/// come back soon to the alerts.
+const REREAD_BATCH: i64 = 500;
+const REREAD_BUDGET: Duration = Duration::from_millis(1500);
+
 pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
-    let evaluated = store.evaluate_pending(now).await?;
-    let escalated = store.escalate_due(now).await?;
-    let promises_broken = store.break_overdue_promises(now).await?;
-    store.prune_rate_windows(now).await?;
-    let visits_planned = store.plan_due_programmes(now).await?;
+    use anyhow::Context;
+    let evaluated = store
+        .evaluate_pending(now)
+        .await
+        .context("evaluating new responses")?;
+    let escalated = store
+        .escalate_due(now)
+        .await
+        .context("escalating overdue cases")?;
+    let promises_broken = store
+        .break_overdue_promises(now)
+        .await
+        .context("breaking overdue promises")?;
+    store
+        .prune_rate_windows(now)
+        .await
+        .context("pruning rate windows")?;
+    let visits_planned = store
+        .plan_due_programmes(now)
+        .await
+        .context("planning mystery-shopper visits")?;
+    let started = std::time::Instant::now();
+    let mut comments_reread = 0;
+    while started.elapsed() < REREAD_BUDGET {
+        match store
+            .reread_step(REREAD_BATCH)
+            .await
+            .context("reading comments again")?
+        {
+            Some(n) => comments_reread += n,
+            None => break,
+        }
+    }
     Ok(Pass {
+        comments_reread,
         visits_planned,
         promises_broken,
         responses: evaluated.responses,

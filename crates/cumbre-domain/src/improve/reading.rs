@@ -6,11 +6,11 @@
 
 use crate::{Field, InvalidInput, PersonId};
 
-/// The keys of the taxonomy's themes, in the order it lists them.
+/// The keys of the shipped taxonomy's themes, in the order it lists them (a tenant may
+/// add its own: `cumbre_text::themes::Taxonomy`).
 pub use cumbre_text::themes::THEMES;
-
-/// The themes' keys as an error message lists them.
-pub const THEME_LIST: &str = "staff, waiting, cleanliness, room, food_drink, price_value, checkin_checkout, communication, noise, facilities, booking, location";
+/// Whether a string has the shape of a theme's key.
+pub use cumbre_text::themes::is_key as is_theme_key;
 use serde::{Deserialize, Serialize};
 
 /// How a comment (or one theme or mention in it) reads.
@@ -168,11 +168,6 @@ impl Reading {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_theme_list_names_every_theme() {
-        assert_eq!(THEME_LIST, THEMES.join(", "));
-    }
 
     #[test]
     fn sentiments_round_trip_through_their_stored_values_and_codes() {

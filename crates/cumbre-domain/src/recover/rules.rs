@@ -2,7 +2,7 @@
 //! recovery case with a priority, e-mail someone, call a webhook). Stored as JSON; where a
 //! rule applies (unit subtree, touchpoint, survey, imports) is the rule's row, not this.
 
-use crate::improve::reading::{Reading, Sentiment, THEME_LIST, THEMES};
+use crate::improve::reading::{Reading, Sentiment};
 use crate::listen::survey::DefinitionError;
 use crate::listen::{QuestionKind, SurveyDefinition};
 use crate::org::Email;
@@ -254,14 +254,14 @@ impl RuleDefinition {
                     }
                 }
                 Condition::Sentiment { .. } => {}
+                // Which themes the tenant has is for the store to say; here, the shape.
                 Condition::Theme { theme, .. } => {
-                    if !THEMES.contains(&theme.as_str()) {
+                    if !cumbre_text::themes::is_key(theme) {
                         fail(
                             at(".theme"),
-                            InvalidInput::NotOneOf {
+                            InvalidInput::UnknownReference {
                                 field: Field::Theme,
                                 value: theme.chars().take(40).collect(),
-                                allowed: THEME_LIST,
                             },
                         );
                     }
@@ -428,10 +428,10 @@ mod tests {
             "a mixed comment"
         );
         let bad = RuleDefinition::from_json(
-            &json!({"conditions": [{"kind": "theme", "theme": "parking"}], "open_case": "low"})
+            &json!({"conditions": [{"kind": "theme", "theme": "Not a key!"}], "open_case": "low"})
                 .to_string(),
         )
-        .expect_err("unknown theme");
+        .expect_err("not a theme's key");
         assert_eq!(bad[0].path, "conditions[0].theme");
     }
 

@@ -26,18 +26,13 @@ pub(crate) struct Read {
     mentions: Vec<(i64, i64)>,
 }
 
-/// Reads `text` (a response's free-text answers) with the tenant's own model if it has
-/// one, else the shipped one, looking for the names of `staff`; `None` when nothing is
-/// written.
-pub(crate) fn read(
-    text: &str,
-    staff: &Staff,
-    model: Option<&cumbre_text::model::Model>,
-) -> Option<Read> {
+/// Reads `text` (a response's free-text answers) as its tenant reads comments, looking for
+/// the names of `staff`; `None` when nothing is written.
+pub(crate) fn read(text: &str, staff: &Staff, reader: &TenantReader) -> Option<Read> {
     if text.trim().is_empty() {
         return None;
     }
-    let analysis = cumbre_text::analyse_with(model.or(cumbre_text::shipped()), text, staff);
+    let analysis = reader.reader().read(text, staff);
     let reading = reading_of(&analysis);
     let mut mentions: Vec<(i64, i64)> = reading
         .mentions
@@ -264,17 +259,11 @@ impl crate::Store {
              ORDER BY id LIMIT {}",
             batch.clamp(1, 10_000)
         );
-        // On SQLite a write comes first, so the transaction holds the write lock before it
-        // reads and no other process's write comes between; on PostgreSQL the responses
-        // read are locked, so none is erased before its new rows are written.
+        // The responses read are locked (on SQLite the whole database is, from the start
+        // of the transaction), so none is erased before its new rows are written.
         let lock = match backend {
             Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => {
-                sqlx::query("UPDATE text_indexed SET up_to = up_to WHERE name = 'responses'")
-                    .execute(&mut *w.tx)
-                    .await?;
-                ""
-            }
+            Backend::Sqlite => "",
         };
         let rows = sqlx::query(&format!(
             "SELECT id, tenant_id, unit_id, touchpoint_id, submitted_at, survey_version_id, answers \
@@ -305,7 +294,7 @@ impl crate::Store {
         let staff = staff_of(&mut w.tx, units).await?;
         let no_staff = Staff::default();
         let mut definitions = crate::improve::rollups::Definitions::default();
-        let mut models: HashMap<i64, TenantModel> = HashMap::new();
+        let mut readers: HashMap<i64, TenantReader> = HashMap::new();
         let mut read_rows = Vec::with_capacity(rows.len());
         for r in &rows {
             let answers: cumbre_domain::listen::Answers =
@@ -316,13 +305,13 @@ impl crate::Store {
                 .await?
                 .map_or_else(String::new, |d| d.comment_text(&answers));
             let tenant: i64 = col(r, "tenant_id")?;
-            if let std::collections::hash_map::Entry::Vacant(e) = models.entry(tenant) {
-                e.insert(model_of(&mut w.tx, tenant).await?);
+            if let std::collections::hash_map::Entry::Vacant(e) = readers.entry(tenant) {
+                e.insert(reader_of(&mut w.tx, tenant).await?);
             }
             let got = read(
                 &text,
                 staff.get(&unit).unwrap_or(&no_staff),
-                models.get(&tenant).and_then(|m| m.as_deref()),
+                &readers[&tenant],
             );
             let id: i64 = col(r, "id")?;
             sqlx::query("UPDATE responses SET sentiment = $1, reading = $2 WHERE id = $3")
@@ -401,14 +390,43 @@ impl crate::Store {
     }
 }
 
-/// A tenant's own model, as the writer and the reanalysis keep it.
-pub(crate) type TenantModel = Option<std::sync::Arc<cumbre_text::model::Model>>;
+/// How a tenant's comments are read, as the writer and the reanalysis keep it: its own
+/// model and taxonomy, where it has them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TenantReader {
+    model: Option<std::sync::Arc<cumbre_text::model::Model>>,
+    taxonomy: Option<std::sync::Arc<cumbre_text::themes::Taxonomy>>,
+}
 
-/// `tenant`'s own model, if it trained one (read in the caller's transaction).
-pub(crate) async fn model_of(
+impl TenantReader {
+    fn reader(&self) -> cumbre_text::Reader<'_> {
+        cumbre_text::Reader {
+            model: self.model.as_deref().or(cumbre_text::shipped()),
+            taxonomy: self
+                .taxonomy
+                .as_deref()
+                .unwrap_or(cumbre_text::themes::Taxonomy::shipped()),
+        }
+    }
+}
+
+/// How `tenant` reads comments (read in the caller's transaction).
+pub(crate) async fn reader_of(
     conn: &mut AnyConnection,
     tenant: i64,
-) -> Result<TenantModel, StoreError> {
+) -> Result<TenantReader, StoreError> {
+    let taxonomy = crate::improve::taxonomy::taxonomy_of(conn, tenant).await?;
+    Ok(TenantReader {
+        model: model_of(conn, tenant).await?,
+        taxonomy: (!taxonomy.is_shipped()).then(|| std::sync::Arc::new(taxonomy.taxonomy())),
+    })
+}
+
+/// `tenant`'s own model, if it trained one.
+async fn model_of(
+    conn: &mut AnyConnection,
+    tenant: i64,
+) -> Result<Option<std::sync::Arc<cumbre_text::model::Model>>, StoreError> {
     use base64::Engine;
     let row = sqlx::query("SELECT weights FROM text_models WHERE tenant_id = $1")
         .bind(tenant)
@@ -463,6 +481,7 @@ impl crate::Store {
         .bind(cumbre_domain::clock::to_millis(now))
         .execute(&mut *w.tx)
         .await?;
+        crate::improve::taxonomy::request_reread(&mut w.tx, tenant.0).await?;
         w.commit().await?;
         Ok(())
     }
@@ -478,6 +497,9 @@ impl crate::Store {
             .execute(&mut *w.tx)
             .await?
             .rows_affected();
+        if gone > 0 {
+            crate::improve::taxonomy::request_reread(&mut w.tx, tenant.0).await?;
+        }
         w.commit().await?;
         Ok(gone > 0)
     }

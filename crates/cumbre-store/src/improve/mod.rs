@@ -3,8 +3,10 @@
 
 pub mod comments;
 pub mod metrics;
+pub mod rereads;
 pub(crate) mod rollups;
 pub(crate) mod running;
+pub mod taxonomy;
 pub mod themes;
 
 pub use cumbre_domain::improve::reading::THEMES;

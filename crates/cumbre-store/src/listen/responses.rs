@@ -12,8 +12,8 @@ use cumbre_domain::org::UnitPath;
 use cumbre_domain::{Field, InvalidInput, Lang, PersonId, TenantId, UnitId};
 use futures_util::FutureExt;
 use serde::Serialize;
+use sqlx::Any;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, Connection};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -446,7 +446,7 @@ impl Store {
         let outcomes = {
             // The responses and their roll-ups commit together.
             let _writer = self.writer_lock().await;
-            let mut tx = conn.begin().await?;
+            let mut tx = crate::store::begin_write_on(self.backend(), conn).await?;
             let outcomes =
                 insert_responses(&mut tx, self.backend(), &rows, known, Options::LIVE).await?;
             tx.commit()
@@ -585,6 +585,15 @@ impl Store {
         scope: &Scope,
         filter: &ResponseFilter,
     ) -> Result<ResponsePage, StoreError> {
+        if let Some(theme) = &filter.theme
+            && !self.knows_theme(scope.tenant(), theme).await?
+        {
+            return Err(cumbre_domain::InvalidInput::UnknownReference {
+                field: cumbre_domain::Field::Theme,
+                value: theme.chars().take(40).collect(),
+            }
+            .into());
+        }
         // The conditions, for the page and for a search's walk.
         let mut sql = Sql::new(" WHERE 1 = 1");
         push_response_scope(&mut sql, scope);

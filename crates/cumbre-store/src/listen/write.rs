@@ -84,8 +84,8 @@ pub(crate) struct Known {
     /// The staff each unit's comments may name, valid while the cache epoch holds (every
     /// change to people moves it, whichever process makes it).
     staff: HashMap<i64, cumbre_text::mentions::Staff>,
-    /// Each tenant's own comment model (or none: the shipped one), under the epoch too.
-    models: HashMap<i64, comments::TenantModel>,
+    /// How each tenant reads comments (its own model and taxonomy), under the epoch too.
+    readers: HashMap<i64, comments::TenantReader>,
     /// The epoch last read here.
     pub epoch: u64,
 }
@@ -170,7 +170,7 @@ pub(crate) async fn insert_responses(
         if epoch != known.epoch {
             known.places.clear();
             known.staff.clear();
-            known.models.clear();
+            known.readers.clear();
             known.epoch = epoch;
         }
         for (i, row) in rows.iter().enumerate() {
@@ -255,12 +255,13 @@ pub(crate) async fn insert_responses(
         .enumerate()
         .filter(|(i, _)| outcomes[*i].is_none() && !texts[*i].is_empty())
         .map(|(_, r)| r.new.tenant.0)
-        .filter(|t| !known.models.contains_key(t))
+        .filter(|t| !known.readers.contains_key(t))
         .collect();
     for tenant in tenants {
-        let model = comments::model_of(conn, tenant).await?;
-        known.models.insert(tenant, model);
+        let reader = comments::reader_of(conn, tenant).await?;
+        known.readers.insert(tenant, reader);
     }
+    let shipped = comments::TenantReader::default();
     let no_staff = cumbre_text::mentions::Staff::default();
     let reads: Vec<Option<Read>> = rows
         .iter()
@@ -271,11 +272,8 @@ pub(crate) async fn insert_responses(
                 return None;
             }
             let staff = known.staff.get(&row.new.unit_id.0).unwrap_or(&no_staff);
-            let model = known
-                .models
-                .get(&row.new.tenant.0)
-                .and_then(|m| m.as_deref());
-            comments::read(text, staff, model)
+            let reader = known.readers.get(&row.new.tenant.0).unwrap_or(&shipped);
+            comments::read(text, staff, reader)
         })
         .collect();
     // Keyed rows many to a statement (the key tells which returned id is whose); keyless

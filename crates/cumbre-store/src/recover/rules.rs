@@ -202,6 +202,39 @@ impl Store {
         if let Some(s) = input.survey_id {
             self.get_survey(scope, s).await?;
         }
+        // A theme the tenant does not have, or no longer looks for, would make a rule
+        // that never fires.
+        let themes: Vec<(usize, &str)> = input
+            .definition
+            .conditions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                cumbre_domain::recover::rules::Condition::Theme { theme, .. } => {
+                    Some((i, theme.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        if !themes.is_empty() {
+            let taxonomy = self.tenant_taxonomy(tenant).await?;
+            let unknown: Vec<(String, cumbre_domain::InvalidInput)> = themes
+                .iter()
+                .filter(|(_, t)| !taxonomy.theme(t).is_some_and(|t| t.active))
+                .map(|(i, t)| {
+                    (
+                        format!("conditions[{i}].theme"),
+                        cumbre_domain::InvalidInput::UnknownReference {
+                            field: cumbre_domain::Field::Theme,
+                            value: t.chars().take(40).collect(),
+                        },
+                    )
+                })
+                .collect();
+            if !unknown.is_empty() {
+                return Err(StoreError::InvalidItems(unknown));
+            }
+        }
         let definition = serde_json::to_string(&input.definition)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut w = self.begin_write().await?;

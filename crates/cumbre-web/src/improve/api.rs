@@ -26,6 +26,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_min_sample))
         .routes(routes!(themes))
         .routes(routes!(emerging_problems))
+        .routes(routes!(taxonomy))
+}
+
+/// The organisation's theme taxonomy: every theme (shipped and its own, switched off
+/// ones too: old comments still name them), with its names and terms, and the terms it
+/// placed.
+#[utoipa::path(get, path = "/api/v1/themes/taxonomy", tag = "improve",
+    responses((status = 200, description = "The themes, shipped ones first.", body = super::taxonomy::TaxonomyReport)))]
+async fn taxonomy(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<super::taxonomy::TaxonomyReport>, AppError> {
+    Ok(Json(super::taxonomy::report(&state, &ctx).await?))
 }
 
 /// Each theme's mentions at a place (a unit's subtree, a touchpoint) in a range of local

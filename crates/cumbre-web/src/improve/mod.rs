@@ -8,6 +8,7 @@ pub mod filters;
 pub mod overview;
 pub mod person;
 pub mod reading;
+pub mod taxonomy;
 pub mod themes;
 pub mod touchpoint;
 pub mod unit;

@@ -19,9 +19,68 @@ pub fn sentiment_label(tr: &Tr, s: Sentiment) -> (String, &'static str) {
     (tr.name_of("sentiment", s.code()), class)
 }
 
-/// A theme's name in the reader's language.
-pub fn theme_name(tr: &Tr, key: &str) -> String {
-    tr.name_of("theme", key)
+/// A tenant's themes as a person reads them: the names it gave (in the reader's language),
+/// else the catalogue's.
+#[derive(Debug, Clone)]
+pub struct ThemeNames {
+    /// (key, name, still looked for), shipped themes first.
+    themes: Vec<(String, String, bool)>,
+}
+
+impl ThemeNames {
+    pub fn of(taxonomy: &cumbre_store::improve::taxonomy::TenantTaxonomy, tr: &Tr) -> Self {
+        let themes = taxonomy
+            .themes
+            .iter()
+            .map(|t| {
+                let given = match tr.lang {
+                    cumbre_domain::Lang::Es => &t.name_es,
+                    cumbre_domain::Lang::En => &t.name_en,
+                };
+                let name = if given.is_empty() {
+                    tr.name_of("theme", &t.key)
+                } else {
+                    given.clone()
+                };
+                (t.key.clone(), name, t.active)
+            })
+            .collect();
+        ThemeNames { themes }
+    }
+
+    /// The tenant's themes, read now.
+    pub async fn load(
+        state: &AppState,
+        tenant: cumbre_domain::TenantId,
+        tr: &Tr,
+    ) -> Result<Self, AppError> {
+        Ok(Self::of(&state.store.tenant_taxonomy(tenant).await?, tr))
+    }
+
+    pub fn name(&self, key: &str) -> String {
+        self.themes
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map_or_else(|| key.to_owned(), |(_, n, _)| n.clone())
+    }
+
+    /// Every theme (for filters: old comments name themes no longer looked for), as
+    /// (key, name).
+    pub fn all(&self) -> Vec<(String, String)> {
+        self.themes
+            .iter()
+            .map(|(k, n, _)| (k.clone(), n.clone()))
+            .collect()
+    }
+
+    /// The themes still looked for (for rules), as (key, name).
+    pub fn active(&self) -> Vec<(String, String)> {
+        self.themes
+            .iter()
+            .filter(|(_, _, a)| *a)
+            .map(|(k, n, _)| (k.clone(), n.clone()))
+            .collect()
+    }
 }
 
 /// A signed figure with a real minus sign, to two decimals.
@@ -75,6 +134,7 @@ async fn name_of(state: &AppState, ctx: &Ctx, id: PersonId) -> Result<Option<Str
 /// The page's view of `reading`.
 pub async fn view(state: &AppState, ctx: &Ctx, reading: &Reading) -> Result<ReadingView, AppError> {
     let tr = Tr::new(ctx.lang);
+    let names = ThemeNames::load(state, ctx.user.tenant, &tr).await?;
     let mut mentions = Vec::new();
     for m in &reading.mentions {
         let person = match m.employee_id {
@@ -106,7 +166,7 @@ pub async fn view(state: &AppState, ctx: &Ctx, reading: &Reading) -> Result<Read
             .themes
             .iter()
             .map(|t| ThemeLine {
-                name: theme_name(&tr, &t.theme),
+                name: names.name(&t.theme),
                 sentiment: sentiment_label(&tr, t.sentiment),
                 terms: t
                     .terms

@@ -5,7 +5,7 @@
 //! twelve before, at a unit or over the whole place, with example comments. The page and `/api/v1/themes…` read the same.
 
 use crate::improve::charts::{Point, line};
-use crate::improve::reading::theme_name;
+use crate::improve::reading::ThemeNames;
 use crate::platform::auth::{Ctx, PageCtx};
 use crate::platform::extract::Query;
 use crate::platform::i18n::Tr;
@@ -20,7 +20,7 @@ use cumbre_domain::calendar::DayRange;
 use cumbre_domain::improve::emerging::{Rules, Window, find};
 use cumbre_domain::improve::period::{day_start, local_day, utc_bounds};
 use cumbre_domain::improve::{Interval, stats};
-use cumbre_domain::{Field, UnitId};
+use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::improve::themes::{ThemeCount, ThemeExample, ThemeScope};
 use cumbre_store::org::Unit;
 use jiff::ToSpan;
@@ -93,6 +93,15 @@ pub(crate) async fn check(
         "" => None,
         t => Some(crate::listen::filters::theme_key(t)?),
     };
+    if let Some(t) = &theme
+        && !state.store.knows_theme(ctx.user.tenant, t).await?
+    {
+        return Err(InvalidInput::UnknownReference {
+            field: Field::Theme,
+            value: t.clone(),
+        }
+        .into());
+    }
     Ok(Checked {
         unit,
         touchpoint: optional_id(&q.touchpoint, Field::Touchpoint)?,
@@ -359,7 +368,7 @@ async fn matrix(
     ctx: &Ctx,
     c: &Checked,
     report: &ThemesReport,
-    tr: &Tr,
+    (tr, names): (&Tr, &ThemeNames),
 ) -> Result<Matrix, AppError> {
     let place = c.place(&ctx.scope);
     let cells = state
@@ -424,10 +433,7 @@ async fn matrix(
         }
     }
     Ok(Matrix {
-        themes: themes
-            .iter()
-            .map(|t| (t.clone(), theme_name(tr, t)))
-            .collect(),
+        themes: themes.iter().map(|t| (t.clone(), names.name(t))).collect(),
         rows,
     })
 }
@@ -461,9 +467,10 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let c = check(&state, &ctx, &q).await?;
     let tr = Tr::new(ctx.lang);
+    let names = ThemeNames::load(&state, ctx.user.tenant, &tr).await?;
     let r = report(&state, &ctx, &c).await?;
     let e = emerging(&state, &ctx, &c).await?;
-    let matrix = matrix(&state, &ctx, &c, &r, &tr).await?;
+    let matrix = matrix(&state, &ctx, &c, &r, (&tr, &names)).await?;
     let min_sample = state.store.min_sample(ctx.user.tenant).await?;
     let base = |theme: &str, extra: &str| {
         let mut pairs = vec![
@@ -506,7 +513,7 @@ pub async fn show(
                 _ => String::new(),
             };
             ThemeRow {
-                name: theme_name(&tr, &t.now.theme),
+                name: names.name(&t.now.theme),
                 mentions: tr.int(t.now.mentions),
                 split: [(pct(p.0), p.0), (pct(u.0), u.0), (pct(g.0), g.0)],
                 negative_before: t.negative_share_before.map_or_else(|| "—".into(), pct),
@@ -564,7 +571,7 @@ pub async fn show(
             });
             trend_table.push((label, tr.int(w.n), e.value.map_or_else(|| "—".into(), pct)));
         }
-        trend_name = theme_name(&tr, theme);
+        trend_name = names.name(theme);
         trend_svg = line(
             &points,
             (0.0, 100.0),
@@ -576,7 +583,7 @@ pub async fn show(
         .problems
         .iter()
         .map(|p| {
-            let name = theme_name(&tr, &p.theme);
+            let name = names.name(&p.theme);
             let place = p
                 .unit_name
                 .clone()

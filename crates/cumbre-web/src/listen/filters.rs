@@ -74,17 +74,16 @@ fn instant(
     cumbre_domain::calendar::parse_day_or_instant(raw, field, end_of_day).map(Some)
 }
 
-/// A theme of the taxonomy, by its key.
+/// A theme's key, by its shape (whether the tenant has it is the store's to say).
 pub fn theme_key(raw: &str) -> Result<String, InvalidInput> {
-    cumbre_store::improve::THEMES
-        .iter()
-        .find(|t| **t == raw)
-        .map(|t| (*t).to_owned())
-        .ok_or_else(|| InvalidInput::NotOneOf {
+    if cumbre_domain::improve::reading::is_theme_key(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(InvalidInput::UnknownReference {
             field: Field::Theme,
             value: raw.chars().take(40).collect(),
-            allowed: cumbre_domain::improve::reading::THEME_LIST,
         })
+    }
 }
 
 impl ResponsesQuery {

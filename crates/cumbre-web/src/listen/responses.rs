@@ -53,7 +53,7 @@ struct ResponsesPage {
     next_query: Option<String>,
     export_query: String,
     /// (key, name) of every theme, for the filter.
-    themes: Vec<(&'static str, String)>,
+    themes: Vec<(String, String)>,
     sentiments: Vec<(&'static str, String)>,
 }
 
@@ -206,10 +206,9 @@ pub async fn list(
             row(r, &touchpoints, &surveys, d, &clock, &tr)
         })
         .collect();
-    let themes = cumbre_store::improve::THEMES
-        .iter()
-        .map(|t| (*t, crate::improve::reading::theme_name(&tr, t)))
-        .collect();
+    let themes = crate::improve::reading::ThemeNames::load(&state, ctx.user.tenant, &tr)
+        .await?
+        .all();
     page(&ResponsesPage {
         chrome: Chrome::for_user(&ctx, "responses"),
         q,

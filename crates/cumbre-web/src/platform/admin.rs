@@ -1,5 +1,5 @@
 //! The administration entry of the menu: one page leading to users and roles, the
-//! organisation import, the activity log, the recovery settings and the outbox, so the
+//! organisation import, the activity log, the recovery settings, the comment themes and the outbox, so the
 //! menu stays one row on a laptop.
 
 use crate::platform::auth::PageCtx;
@@ -32,6 +32,7 @@ pub async fn show(
                 "nav.recovery_settings",
                 "admin.recovery_help",
             ),
+            ("/admin/themes", "taxonomy.title", "admin.themes_help"),
             (
                 "/admin/notifications",
                 "notifications.title",

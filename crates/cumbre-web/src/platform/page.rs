@@ -192,7 +192,8 @@ impl Chrome {
     /// entry, the API tokens belong to the profile.
     pub fn nav_class(&self, section: &str) -> &'static str {
         let entry = match self.section {
-            "users" | "import" | "audit" | "recovery_settings" | "notifications" => "admin",
+            "users" | "import" | "audit" | "recovery_settings" | "themes_settings"
+            | "notifications" => "admin",
             "tokens" => "profile",
             other => other,
         };

@@ -2,6 +2,7 @@
 //! form for the usual kinds (a low score, words in the comment, a chosen option) with what
 //! to do. Any rule the API accepts shows here; the form writes the common ones.
 
+use crate::improve::reading::ThemeNames;
 use crate::platform::auth::{CsrfForm, PageCtx};
 use crate::platform::extract::Query;
 use crate::platform::input::optional_id;
@@ -31,25 +32,22 @@ struct RulesPage {
 /// The sentiments and themes a rule's form offers, named in the reader's language.
 pub struct Choices {
     sentiments: Vec<(&'static str, String)>,
-    themes: Vec<(&'static str, String)>,
+    themes: Vec<(String, String)>,
 }
 
 impl Choices {
-    fn new(chrome: &Chrome) -> Self {
+    fn new(chrome: &Chrome, names: &ThemeNames) -> Self {
         Choices {
             sentiments: Sentiment::ALL
                 .iter()
                 .map(|s| (s.code(), chrome.tr.name_of("sentiment", s.code())))
                 .collect(),
-            themes: cumbre_store::improve::THEMES
-                .iter()
-                .map(|t| (*t, crate::improve::reading::theme_name(&chrome.tr, t)))
-                .collect(),
+            themes: names.active(),
         }
     }
 }
 
-fn describe(def: &RuleDefinition, chrome: &Chrome) -> (String, String) {
+fn describe(def: &RuleDefinition, chrome: &Chrome, names: &ThemeNames) -> (String, String) {
     let t = |k: &'static str| chrome.tr.t(k).to_owned();
     let conditions: Vec<String> = def
         .conditions
@@ -82,7 +80,7 @@ fn describe(def: &RuleDefinition, chrome: &Chrome) -> (String, String) {
                     .to_lowercase(),
             ),
             Condition::Theme { theme, sentiment } => {
-                let name = crate::improve::reading::theme_name(&chrome.tr, theme);
+                let name = names.name(theme);
                 match sentiment {
                     Some(s) => format!(
                         "{} ({})",
@@ -122,13 +120,14 @@ pub async fn list(
     Query(n): Query<Notice>,
 ) -> Result<Response, AppError> {
     let chrome = Chrome::for_user(&ctx, "cases").with_notice(n.ok.as_deref());
+    let names = ThemeNames::load(&state, ctx.user.tenant, &chrome.tr).await?;
     let rows = state
         .store
         .list_rules(&ctx.scope)
         .await?
         .into_iter()
         .map(|r| {
-            let (c, a) = describe(&r.definition, &chrome);
+            let (c, a) = describe(&r.definition, &chrome, &names);
             (r, c, a)
         })
         .collect();
@@ -140,7 +139,7 @@ pub async fn list(
         .map(|t| (t.id, t.name.get(ctx.lang).to_owned()))
         .collect();
     page(&RulesPage {
-        choices: Choices::new(&chrome),
+        choices: Choices::new(&chrome, &names),
         rows,
         units: state.store.list_units(&ctx.scope).await?,
         touchpoints,
@@ -414,8 +413,9 @@ pub async fn show(
         .collect();
     let def = &rule.definition;
     let chrome = Chrome::for_user(&ctx, "cases").with_notice(q.ok.as_deref());
+    let names = ThemeNames::load(&state, ctx.user.tenant, &chrome.tr).await?;
     page(&RulePage {
-        choices: Choices::new(&chrome),
+        choices: Choices::new(&chrome, &names),
         chrome,
         simple: if q.json == "1" { None } else { simple(def) },
         json: serde_json::to_string_pretty(def).map_err(AppError::internal)?,

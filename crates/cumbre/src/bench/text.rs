@@ -52,18 +52,18 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     })
     .collect();
     let staff = cumbre_text::mentions::Staff::new(&people);
-    let model = cumbre_text::shipped();
+    let reader = cumbre_text::Reader::shipped();
     let chars: usize = comments.iter().map(|c| c.chars().count()).sum();
     // One warm-up pass (lexicons and weights are read on first use).
     let mut found = 0usize;
     for c in comments.iter().take(1000) {
-        found += cumbre_text::analyse_with(model, c, &staff).themes.len();
+        found += reader.read(c, &staff).themes.len();
     }
     let mut best = f64::INFINITY;
     for _ in 0..o.rounds.max(1) {
         let start = Instant::now();
         for c in &comments {
-            let a = cumbre_text::analyse_with(model, c, &staff);
+            let a = reader.read(c, &staff);
             found += a.themes.len() + a.mentions.len();
         }
         best = best.min(start.elapsed().as_secs_f64());

@@ -9,6 +9,7 @@ mod rollups;
 mod scheduler;
 mod serve;
 mod surveys;
+mod taxonomy;
 mod text;
 
 use crate::config::{Config, Overrides};

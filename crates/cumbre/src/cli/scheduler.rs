@@ -1,4 +1,4 @@
-//! `cumbre scheduler`: one pass of the recovery scheduler, as of now or another instant.
+//! `cumbre scheduler`: one pass of the scheduler, as of now or another instant.
 
 use super::{Db, config, open};
 use anyhow::anyhow;
@@ -49,12 +49,13 @@ pub async fn run(
             )
             .await?;
             println!(
-                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}, delivered: {delivered}",
+                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}, delivered: {delivered}, comments read again: {}",
                 pass.responses,
                 pass.cases_opened,
                 pass.escalated.len(),
                 pass.promises_broken,
-                pass.notifications
+                pass.notifications,
+                pass.comments_reread
             );
             for (case, level) in &pass.escalated {
                 println!("case {case} escalated to level {level}");

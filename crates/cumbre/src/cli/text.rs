@@ -47,6 +47,12 @@ pub enum TextCommand {
         #[arg(long, value_name = "ID")]
         tenant: Option<i64>,
     },
+    /// The organisation's theme taxonomy: list, add themes, rename or switch them off,
+    /// place terms.
+    Themes {
+        #[command(subcommand)]
+        command: super::taxonomy::ThemesCommand,
+    },
     /// Train the model on labelled comments (CSV as for `eval`; several files may be
     /// given) and write its weights to a file, or make it an organisation's own model:
     /// its new comments are read with it at once (`reanalyse` for the stored ones).
@@ -189,6 +195,7 @@ async fn reanalyse(
 pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow::Result<()> {
     match command {
         TextCommand::Reanalyse { db, tenant } => reanalyse(config_file, db, *tenant).await,
+        TextCommand::Themes { command } => super::taxonomy::run(config_file, command).await,
         TextCommand::Model { db, tenant, forget } => {
             let config = config(config_file, db, None)?;
             let store = open(&config).await?;
@@ -198,7 +205,7 @@ pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow
                 println!(
                     "{}",
                     if had {
-                        "organisation {}: back to the shipped model; run `cumbre text reanalyse` to read stored comments with it"
+                        "organisation {}: back to the shipped model; a running server reads the stored comments again with it (or now: `cumbre text reanalyse`)"
                     } else {
                         "organisation {}: already reads with the shipped model"
                     }
@@ -305,11 +312,11 @@ pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow
                 loaded.as_ref().or(cumbre_text::shipped())
             };
             let results = rows.iter().map(|(text, truth, given)| {
-                let a = cumbre_text::analyse_with(
-                    chosen,
-                    text,
-                    &cumbre_text::mentions::Staff::default(),
-                );
+                let reader = cumbre_text::Reader {
+                    model: chosen,
+                    taxonomy: cumbre_text::themes::Taxonomy::shipped(),
+                };
+                let a = reader.read(text, &cumbre_text::mentions::Staff::default());
                 (
                     given.unwrap_or(a.language).code().to_owned(),
                     *truth,

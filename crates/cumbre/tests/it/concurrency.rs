@@ -801,3 +801,28 @@ async fn lock_waiters(conn: &mut sqlx::AnyConnection) -> i64 {
     .expect("activity");
     sqlx::Row::get::<i64, _>(&row, "n")
 }
+
+crate::harness::both!(the_scheduler_runs_while_the_command_line_rereads_comments,);
+
+/// A scheduler pass (a server's, or `cumbre scheduler run-once`) while the command line
+/// reads every comment again: each month's pass makes that month's mystery-shopper
+/// visits, reading what was made before it writes, while the other process writes batch
+/// after batch. Both finish. On SQLite such a transaction used to fail at once with
+/// "database is locked" when the other process had written between its read and its write.
+async fn the_scheduler_runs_while_the_command_line_rereads_comments(
+    backend: crate::harness::Backend,
+) {
+    let app = crate::harness::TestApp::demo_with_history(backend, 0.02).await;
+    let url = app._db.url.clone();
+    for month in 1..=4 {
+        let now = format!("2027-{month:02}-15T12:00:00Z");
+        let reread = {
+            let url = url.clone();
+            std::thread::spawn(move || cumbre(&["text", "reanalyse"], Some(&url)))
+        };
+        let pass = cumbre(&["scheduler", "run-once", "--now", &now], Some(&url));
+        assert!(pass.status.success(), "{now}: {}", text(&pass.stderr));
+        let reread = reread.join().expect("reanalyse thread");
+        assert!(reread.status.success(), "{now}: {}", text(&reread.stderr));
+    }
+}

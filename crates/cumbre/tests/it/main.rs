@@ -33,6 +33,7 @@ mod shopping_evidence;
 mod smtp;
 mod standard_questions;
 mod store;
+mod taxonomy;
 mod text;
 mod vision;
 mod walkthrough;
