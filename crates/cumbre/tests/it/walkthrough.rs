@@ -312,6 +312,25 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
         ));
     }
     problems.extend(check(&c, &axe, &namespaces, "manager on a phone, themes").await);
+    // So does the administrators' taxonomy, a theme opened.
+    c.delete_all_cookies().await.expect("sign out");
+    sign_in(&c, &base, "admin@demo.test", "/admin/themes").await;
+    wait_for("the taxonomy page", || async {
+        c.find(Locator::Id("theme-list")).await.is_ok()
+    })
+    .await;
+    c.find(Locator::Css("#theme-room summary"))
+        .await
+        .expect("a theme")
+        .click()
+        .await
+        .expect("open it");
+    if let Some(why) = overflow(&c).await {
+        problems.push(format!(
+            "the taxonomy page scrolls sideways at 390 px by {why}"
+        ));
+    }
+    problems.extend(check(&c, &axe, &namespaces, "administrator on a phone, taxonomy").await);
     c.delete_all_cookies().await.expect("sign out");
     let survey = link_path(&app, "NPS", "Cancún").await;
     c.goto(&format!("{base}{survey}"))
