@@ -53,12 +53,9 @@ impl TenantTaxonomy {
         self.themes.iter().find(|t| t.key == key)
     }
 
-    /// The keys of the themes still looked for.
-    pub fn active_keys(&self) -> impl Iterator<Item = &str> {
-        self.themes
-            .iter()
-            .filter(|t| t.active)
-            .map(|t| t.key.as_str())
+    /// Whether `key` is a theme still looked for.
+    pub fn is_active(&self, key: &str) -> bool {
+        self.theme(key).is_some_and(|t| t.active)
     }
 
     /// What the analyser reads comments with.
@@ -169,6 +166,18 @@ fn names(name_es: &str, name_en: &str, own: bool) -> Result<(String, String), In
     ))
 }
 
+/// Whether `tenant` has a row for the theme `key` (its own, or a shipped one it changed).
+async fn has_row(conn: &mut AnyConnection, tenant: i64, key: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 AS x FROM tenant_themes WHERE tenant_id = $1 AND theme = $2")
+        .bind(tenant)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The refusal of a theme key the tenant does not have (or, where an active one is
+/// needed, no longer looks for).
 fn unknown_theme(key: &str) -> StoreError {
     InvalidInput::UnknownReference {
         field: Field::Theme,
@@ -214,19 +223,18 @@ impl crate::Store {
         taxonomy_of(&mut conn, tenant.0).await
     }
 
-    /// Whether `key` is one of `tenant`'s themes, active or not (old comments still name
-    /// a theme no longer looked for).
-    pub async fn knows_theme(&self, tenant: TenantId, key: &str) -> Result<bool, StoreError> {
+    /// Refuses `key` unless it is one of `tenant`'s themes, active or not (old comments
+    /// still name a theme no longer looked for): what filters by theme accept.
+    pub async fn check_theme(&self, tenant: TenantId, key: &str) -> Result<(), StoreError> {
         if cumbre_text::themes::THEMES.contains(&key) {
-            return Ok(true);
+            return Ok(());
         }
-        let row =
-            sqlx::query("SELECT 1 AS x FROM tenant_themes WHERE tenant_id = $1 AND theme = $2")
-                .bind(tenant.0)
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row.is_some())
+        let mut conn = self.pool().acquire().await?;
+        if has_row(&mut conn, tenant.0, key).await? {
+            Ok(())
+        } else {
+            Err(unknown_theme(key))
+        }
     }
 
     /// Adds a theme of the tenant's own; `key` is how the API and filters name it.
@@ -250,13 +258,8 @@ impl crate::Store {
         let (es, en) = names(name_es, name_en, true)?;
         let tenant = grant.tenant();
         let mut w = self.begin_write().await?;
-        let taken = cumbre_text::themes::THEMES.contains(&key)
-            || sqlx::query("SELECT 1 AS x FROM tenant_themes WHERE tenant_id = $1 AND theme = $2")
-                .bind(tenant.0)
-                .bind(key)
-                .fetch_optional(&mut *w.tx)
-                .await?
-                .is_some();
+        let taken =
+            cumbre_text::themes::THEMES.contains(&key) || has_row(&mut w.tx, tenant.0, key).await?;
         if taken {
             return Err(InvalidInput::Duplicate {
                 field: Field::Key,
@@ -341,7 +344,7 @@ impl crate::Store {
         let mut w = self.begin_write().await?;
         if let Some(key) = theme {
             let current = taxonomy_of(&mut w.tx, tenant.0).await?;
-            if !current.theme(key).is_some_and(|t| t.active) {
+            if !current.is_active(key) {
                 return Err(unknown_theme(key));
             }
         }

@@ -585,14 +585,8 @@ impl Store {
         scope: &Scope,
         filter: &ResponseFilter,
     ) -> Result<ResponsePage, StoreError> {
-        if let Some(theme) = &filter.theme
-            && !self.knows_theme(scope.tenant(), theme).await?
-        {
-            return Err(cumbre_domain::InvalidInput::UnknownReference {
-                field: cumbre_domain::Field::Theme,
-                value: theme.chars().take(40).collect(),
-            }
-            .into());
+        if let Some(theme) = &filter.theme {
+            self.check_theme(scope.tenant(), theme).await?;
         }
         // The conditions, for the page and for a search's walk.
         let mut sql = Sql::new(" WHERE 1 = 1");

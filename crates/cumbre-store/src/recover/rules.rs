@@ -220,7 +220,7 @@ impl Store {
             let taxonomy = self.tenant_taxonomy(tenant).await?;
             let unknown: Vec<(String, cumbre_domain::InvalidInput)> = themes
                 .iter()
-                .filter(|(_, t)| !taxonomy.theme(t).is_some_and(|t| t.active))
+                .filter(|(_, t)| !taxonomy.is_active(t))
                 .map(|(i, t)| {
                     (
                         format!("conditions[{i}].theme"),

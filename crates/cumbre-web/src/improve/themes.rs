@@ -20,7 +20,7 @@ use cumbre_domain::calendar::DayRange;
 use cumbre_domain::improve::emerging::{Rules, Window, find};
 use cumbre_domain::improve::period::{day_start, local_day, utc_bounds};
 use cumbre_domain::improve::{Interval, stats};
-use cumbre_domain::{Field, InvalidInput, UnitId};
+use cumbre_domain::{Field, UnitId};
 use cumbre_store::improve::themes::{ThemeCount, ThemeExample, ThemeScope};
 use cumbre_store::org::Unit;
 use jiff::ToSpan;
@@ -93,14 +93,8 @@ pub(crate) async fn check(
         "" => None,
         t => Some(crate::listen::filters::theme_key(t)?),
     };
-    if let Some(t) = &theme
-        && !state.store.knows_theme(ctx.user.tenant, t).await?
-    {
-        return Err(InvalidInput::UnknownReference {
-            field: Field::Theme,
-            value: t.clone(),
-        }
-        .into());
+    if let Some(t) = &theme {
+        state.store.check_theme(ctx.user.tenant, t).await?;
     }
     Ok(Checked {
         unit,

@@ -70,10 +70,6 @@ pub enum ThemesCommand {
     },
 }
 
-fn lang_code(l: Language) -> &'static str {
-    l.code()
-}
-
 pub async fn run(config_file: &Option<PathBuf>, command: &ThemesCommand) -> anyhow::Result<()> {
     let (db, arg) = match command {
         ThemesCommand::List { db, tenant }
@@ -123,7 +119,7 @@ pub async fn run(config_file: &Option<PathBuf>, command: &ThemesCommand) -> anyh
                 for p in &t.terms {
                     println!(
                         "  {} «{}» → {}",
-                        lang_code(p.language),
+                        p.language.code(),
                         p.term,
                         p.theme.as_deref().unwrap_or("(no theme)")
                     );
