@@ -12,11 +12,27 @@ use crate::{Label, language};
 
 /// Hashed features per language.
 pub const BUCKETS: usize = 1 << 16;
+/// The length of a comment's hashed features (chosen on held-out long reviews and short
+/// plain complaints: `data/README.md`).
+const HASHED_NORM: f32 = 2.0;
 /// The rules' findings, appended after the hashed features.
 const DENSE: usize = 10;
 const WIDTH: usize = BUCKETS + DENSE;
 const CLASSES: usize = 3;
-const MAGIC: &[u8; 8] = b"CUMBRE01";
+/// The file's first bytes: "CUMBRE" and the version of the features its weights were
+/// trained on (02: hashed features scaled to a fixed length). Weights of another version
+/// would read a comment's features wrongly, so they are refused as outdated.
+const MAGIC: &[u8; 8] = b"CUMBRE02";
+const FAMILY: &[u8; 6] = b"CUMBRE";
+
+/// Why bytes are not a model this version can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Written by `cumbre text train` of an earlier (or later) version: train again.
+    Outdated,
+    /// Not weights `cumbre text train` wrote.
+    NotAModel,
+}
 
 /// Weights for one language: WIDTH × CLASSES, and a bias per class.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +113,15 @@ pub fn features(lex: &Lexicon, tokens: &[Token], scored: &Scored) -> Vec<(usize,
                 negated = 0;
                 prev = b"<s>";
             }
+        }
+    }
+    // A long review's many n-grams must weigh what a short comment's few do, or length
+    // alone sways the label; the rules' findings below stay as they are.
+    let sum: f32 = out.iter().map(|(_, v)| v * v).sum();
+    if sum > 0.0 {
+        let f = HASHED_NORM / sum.sqrt();
+        for (_, v) in &mut out {
+            *v *= f;
         }
     }
     let words = tokens.iter().filter(|t| t.kind == Kind::Word).count() as f32;
@@ -195,8 +220,15 @@ impl Model {
         out
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let mut rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Unreadable> {
+        match bytes.get(..MAGIC.len()) {
+            Some(m) if m == MAGIC => Self::read(&bytes[MAGIC.len()..]).ok_or(Unreadable::NotAModel),
+            Some(m) if m.starts_with(FAMILY) => Err(Unreadable::Outdated),
+            _ => Err(Unreadable::NotAModel),
+        }
+    }
+
+    fn read(mut rest: &[u8]) -> Option<Self> {
         let mut take = |n: usize| -> Option<&[u8]> {
             let (a, b) = rest.split_at_checked(n)?;
             rest = b;
@@ -349,11 +381,15 @@ mod tests {
         // Not a model: refused, never a panic.
         for bad in [
             &b""[..],
-            b"CUMBRE01",
-            b"CUMBRE01\x00\x00\x80\x3f\xff\xff\xff\xff",
+            b"CUMBRE02",
+            b"CUMBRE02\x00\x00\x80\x3f\xff\xff\xff\xff",
             b"garbage",
         ] {
-            assert!(Model::from_bytes(bad).is_none());
+            assert_eq!(Model::from_bytes(bad), Err(Unreadable::NotAModel));
         }
+        // Weights trained on an earlier version's features: outdated, not misread.
+        let mut old = m.to_bytes();
+        old[..8].copy_from_slice(b"CUMBRE01");
+        assert_eq!(Model::from_bytes(&old), Err(Unreadable::Outdated));
     }
 }

@@ -422,11 +422,13 @@ pub(crate) async fn reader_of(
     })
 }
 
-/// `tenant`'s own model, if it trained one.
-async fn model_of(
+/// `tenant`'s own model, if it trained one: `Some(None)` when an earlier version trained
+/// it (its weights would misread this version's features), and the tenant then reads with
+/// the shipped model until it trains again.
+async fn own_model_of(
     conn: &mut AnyConnection,
     tenant: i64,
-) -> Result<Option<std::sync::Arc<cumbre_text::model::Model>>, StoreError> {
+) -> Result<Option<Option<std::sync::Arc<cumbre_text::model::Model>>>, StoreError> {
     use base64::Engine;
     let row = sqlx::query("SELECT weights FROM text_models WHERE tenant_id = $1")
         .bind(tenant)
@@ -438,9 +440,21 @@ async fn model_of(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(col::<String>(&row, "weights")?)
         .map_err(|_| StoreError::Corrupt("text model".into()))?;
-    cumbre_text::model::Model::from_bytes(&bytes)
-        .map(|m| Some(std::sync::Arc::new(m)))
-        .ok_or_else(|| StoreError::Corrupt("text model".into()))
+    match cumbre_text::model::Model::from_bytes(&bytes) {
+        Ok(m) => Ok(Some(Some(std::sync::Arc::new(m)))),
+        Err(cumbre_text::model::Unreadable::Outdated) => Ok(Some(None)),
+        Err(cumbre_text::model::Unreadable::NotAModel) => {
+            Err(StoreError::Corrupt("text model".into()))
+        }
+    }
+}
+
+/// The model `tenant`'s comments are read with, when it is its own (none: the shipped).
+async fn model_of(
+    conn: &mut AnyConnection,
+    tenant: i64,
+) -> Result<Option<std::sync::Arc<cumbre_text::model::Model>>, StoreError> {
+    Ok(own_model_of(conn, tenant).await?.flatten())
 }
 
 /// A tenant's own model, described.
@@ -449,6 +463,9 @@ pub struct ModelInfo {
     /// How many labelled comments it learnt from.
     pub comments: i64,
     pub trained_at: time::OffsetDateTime,
+    /// Trained by an earlier version of the analyser, which this one cannot read: the
+    /// shipped model reads the tenant's comments until it trains again.
+    pub outdated: bool,
 }
 
 impl crate::Store {
@@ -463,7 +480,7 @@ impl crate::Store {
         now: time::OffsetDateTime,
     ) -> Result<(), StoreError> {
         use base64::Engine;
-        if cumbre_text::model::Model::from_bytes(weights).is_none() {
+        if cumbre_text::model::Model::from_bytes(weights).is_err() {
             return Err(StoreError::Corrupt("text model".into()));
         }
         let encoded = base64::engine::general_purpose::STANDARD.encode(weights);
@@ -504,13 +521,14 @@ impl crate::Store {
         Ok(gone > 0)
     }
 
-    /// `tenant`'s own model, if it has one: its weights and what they are.
+    /// `tenant`'s own model, if it has one: its weights (none when outdated) and what
+    /// they are.
     pub async fn text_model(
         &self,
         tenant: cumbre_domain::TenantId,
-    ) -> Result<Option<(cumbre_text::model::Model, ModelInfo)>, StoreError> {
+    ) -> Result<Option<(Option<cumbre_text::model::Model>, ModelInfo)>, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        let Some(model) = model_of(&mut conn, tenant.0).await? else {
+        let Some(model) = own_model_of(&mut conn, tenant.0).await? else {
             return Ok(None);
         };
         let row = sqlx::query("SELECT comments, trained_at FROM text_models WHERE tenant_id = $1")
@@ -518,10 +536,11 @@ impl crate::Store {
             .fetch_one(&mut *conn)
             .await?;
         Ok(Some((
-            (*model).clone(),
+            model.as_deref().cloned(),
             ModelInfo {
                 comments: col(&row, "comments")?,
                 trained_at: cumbre_domain::clock::from_millis(col(&row, "trained_at")?),
+                outdated: model.is_none(),
             },
         )))
     }

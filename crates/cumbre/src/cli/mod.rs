@@ -147,7 +147,27 @@ fn one_line(message: &str) -> String {
     }
 }
 
+/// A reader that stops early (`cumbre text eval … | head`) closes the pipe: the command
+/// then stops quietly with the status a shell gives a tool its pipe ended (128 + SIGPIPE),
+/// instead of reporting a panic. Every other panic is reported as before.
+fn stop_quietly_when_the_pipe_closes() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("os error 32") {
+            std::process::exit(141);
+        }
+        report(info)
+    }));
+}
+
 pub fn main() -> ExitCode {
+    stop_quietly_when_the_pipe_closes();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

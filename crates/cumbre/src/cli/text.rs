@@ -80,8 +80,29 @@ pub enum TextCommand {
 
 fn load_model(path: &std::path::Path) -> anyhow::Result<cumbre_text::model::Model> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    cumbre_text::model::Model::from_bytes(&bytes)
-        .with_context(|| format!("{} is not a model cumbre text train wrote", path.display()))
+    cumbre_text::model::Model::from_bytes(&bytes).map_err(|e| match e {
+        cumbre_text::model::Unreadable::Outdated => anyhow::anyhow!(
+            "{} was trained by an earlier version of cumbre text train: train it again",
+            path.display()
+        ),
+        cumbre_text::model::Unreadable::NotAModel => {
+            anyhow::anyhow!("{} is not a model cumbre text train wrote", path.display())
+        }
+    })
+}
+
+/// When a model was trained, as a person reads it (UTC: the command line has no tenant
+/// zone to hand).
+fn when(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 /// Most rows of one evaluation file.
@@ -214,9 +235,18 @@ pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow
                 return Ok(());
             }
             match store.text_model(chosen).await? {
+                Some((_, info)) if info.outdated => println!(
+                    "organisation {}: its own model, trained on {} comments at {} by an earlier version, which this one cannot read: the shipped model reads its comments until `cumbre text train --tenant {}` trains it again",
+                    chosen.0,
+                    info.comments,
+                    when(info.trained_at),
+                    chosen.0
+                ),
                 Some((_, info)) => println!(
                     "organisation {}: its own model, trained on {} comments at {}",
-                    chosen.0, info.comments, info.trained_at
+                    chosen.0,
+                    info.comments,
+                    when(info.trained_at)
                 ),
                 None => println!("organisation {}: the shipped model", chosen.0),
             }
@@ -300,7 +330,12 @@ pub async fn run(config_file: &Option<PathBuf>, command: &TextCommand) -> anyhow
                     let store = open(&config).await?;
                     let chosen = tenant_of(&store, Some(*id)).await?;
                     match store.text_model(chosen).await? {
-                        Some((m, _)) => Some(m),
+                        Some((Some(m), _)) => Some(m),
+                        Some((None, _)) => bail!(
+                            "organisation {}'s own model was trained by an earlier version: train it again (`cumbre text train --tenant {}`)",
+                            chosen.0,
+                            chosen.0
+                        ),
                         None => bail!("organisation {} has no model of its own", chosen.0),
                     }
                 }

@@ -598,6 +598,34 @@ async fn a_tenant_reads_its_comments_with_a_model_of_its_own(backend: Backend) {
     );
     let out = cumbre(&["text", "train", &path], Some(&url));
     assert!(!out.status.success(), "no destination");
+    // An upgrade whose features differ cannot read the weights an earlier version trained:
+    // the organisation is told to train again, and the shipped model reads meanwhile.
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    // base64 of an earlier version's header, "CUMBRE01", and four bytes of weights.
+    sqlx::query("UPDATE text_models SET weights = 'Q1VNQlJFMDEAAAAA' WHERE tenant_id = 1")
+        .execute(&mut conn)
+        .await
+        .expect("an earlier version's weights");
+    let out = cumbre(&["text", "model", "--tenant", "1"], Some(&url));
+    assert!(
+        text(&out.stdout).contains("by an earlier version")
+            && text(&out.stdout).contains("trained on 80 comments at 20"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cumbre(&["text", "eval", &path, "--tenant", "1"], Some(&url));
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("train it again"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cumbre(&["text", "reanalyse"], Some(&url));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ne!(
+        sentiment_of(before).await,
+        "negative",
+        "the shipped model read it"
+    );
     let out = cumbre(&["text", "model", "--tenant", "1", "--forget"], Some(&url));
     assert!(
         text(&out.stdout).contains("back to the shipped model"),
