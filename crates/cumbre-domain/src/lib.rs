@@ -15,6 +15,7 @@ pub mod ids;
 pub mod improve;
 pub mod input;
 pub mod lang;
+pub mod lead;
 pub mod listen;
 pub mod org;
 pub mod recover;
