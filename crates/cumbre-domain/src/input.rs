@@ -88,6 +88,10 @@ pub enum Field {
     NameEn,
     /// A word or phrase of the theme taxonomy.
     Term,
+    /// Anonymous or confidential (employee surveys).
+    Mode,
+    Cadence,
+    Comment,
 }
 
 impl Field {
@@ -246,6 +250,12 @@ impl Field {
             (NameEn, Lang::En) => "English name",
             (Term, Lang::Es) => "término",
             (Term, Lang::En) => "term",
+            (Mode, Lang::Es) => "modalidad",
+            (Mode, Lang::En) => "mode",
+            (Cadence, Lang::Es) => "frecuencia",
+            (Cadence, Lang::En) => "cadence",
+            (Comment, Lang::Es) => "comentario",
+            (Comment, Lang::En) => "comment",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }

@@ -84,12 +84,18 @@ pub enum Suppressed<K> {
 #[derive(Debug, Clone)]
 pub struct Disclosure<K> {
     decided: HashMap<K, Result<(), Suppressed<K>>>,
+    min: u32,
 }
 
 impl<K: Eq + Hash> Disclosure<K> {
     /// `None`: the figure was never offered (a caller's mistake: show nothing).
     pub fn decision(&self, key: &K) -> Option<&Result<(), Suppressed<K>>> {
         self.decided.get(key)
+    }
+
+    /// The threshold it was decided under.
+    pub fn min(&self) -> u32 {
+        self.min
     }
 
     /// Whether `key` may be shown (false when it was never offered).
@@ -133,7 +139,7 @@ pub fn disclose<K: Clone + Eq + Hash>(
         }
         decided.insert(candidate.key, verdict);
     }
-    Disclosure { decided }
+    Disclosure { decided, min }
 }
 
 /// The blocks `members` touches, in the order first met, with how many of it each holds.
@@ -190,6 +196,10 @@ fn split<K: Clone>(
             size[b as usize] -= inside;
             size.push(inside);
             origin.push(key.clone());
+        } else {
+            // The newest figure holding a whole block is the closest one to name in a
+            // reason (a hotel rather than the company it makes up alone).
+            origin[b as usize] = key.clone();
         }
     }
     for m in members {
