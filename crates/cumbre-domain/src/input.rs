@@ -92,6 +92,8 @@ pub enum Field {
     Mode,
     Cadence,
     Comment,
+    Pulse,
+    Template,
 }
 
 impl Field {
@@ -256,6 +258,10 @@ impl Field {
             (Cadence, Lang::En) => "cadence",
             (Comment, Lang::Es) => "comentario",
             (Comment, Lang::En) => "comment",
+            (Pulse, Lang::Es) => "pulso",
+            (Pulse, Lang::En) => "pulse",
+            (Template, Lang::Es) => "plantilla",
+            (Template, Lang::En) => "template",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }

@@ -13,6 +13,7 @@ mod cache;
 pub mod decide;
 mod error;
 pub mod improve;
+pub mod lead;
 pub mod listen;
 pub mod org;
 mod outbox;

@@ -145,6 +145,11 @@ pub(crate) const INVITATIONS: Outbox = Outbox {
     gave_up: "bounced",
 };
 
+pub(crate) const PULSE_INVITATIONS: Outbox = Outbox {
+    table: "pulse_invitations",
+    gave_up: "bounced",
+};
+
 pub(crate) const NOTIFICATIONS: Outbox = Outbox {
     table: "notifications",
     gave_up: "failed",

@@ -6,6 +6,7 @@
 
 pub mod decide;
 pub mod improve;
+pub mod lead;
 pub mod listen;
 pub mod org;
 pub mod platform;

@@ -42,6 +42,10 @@ fn public_survey_routes() -> Router<AppState> {
             "/u/{token}",
             get(respond::unsubscribe_page).post(respond::unsubscribe),
         )
+        .route(
+            "/p/{token}",
+            get(crate::lead::answer::show).post(crate::lead::answer::submit),
+        )
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

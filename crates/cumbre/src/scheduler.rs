@@ -24,6 +24,8 @@ pub struct Pass {
     pub visits_planned: usize,
     /// Stored comments read again after a tenant's taxonomy or model changed.
     pub comments_reread: u64,
+    /// Employee pulse cycles opened (their invitations queued).
+    pub pulses_opened: usize,
 }
 
 /// Comments read again per batch, and the most time a pass spends on them: a pass must
@@ -53,6 +55,12 @@ pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass
         .plan_due_programmes(now)
         .await
         .context("planning mystery-shopper visits")?;
+    let pulses_opened = store
+        .open_due_pulses(now, &mut || {
+            cumbre_web::platform::auth::secret::random_token().ok()
+        })
+        .await
+        .context("opening pulse cycles")?;
     let started = std::time::Instant::now();
     let mut comments_reread = 0;
     while started.elapsed() < REREAD_BUDGET {
@@ -66,6 +74,7 @@ pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass
         }
     }
     Ok(Pass {
+        pulses_opened,
         comments_reread,
         visits_planned,
         promises_broken,

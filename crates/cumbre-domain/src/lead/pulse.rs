@@ -74,6 +74,18 @@ impl Cadence {
             Cadence::Quarterly => 3,
         }
     }
+
+    /// When the cycle after one opening at `at` opens: the same day of the month and
+    /// time, `months` later (the 31st becomes the month's last day).
+    pub fn next(self, at: time::OffsetDateTime) -> time::OffsetDateTime {
+        let months = i32::from(at.month() as u8) - 1 + i32::from(self.months());
+        let year = at.year() + months / 12;
+        let month = time::Month::try_from((months % 12 + 1) as u8).unwrap_or(time::Month::January);
+        let day = at.day().min(month.length(year));
+        time::Date::from_calendar_date(year, month, day)
+            .map(|d| at.replace_date(d))
+            .unwrap_or(at + time::Duration::days(30 * i64::from(self.months())))
+    }
 }
 
 /// One engagement statement, rated 1 (strongly disagree) to 5 (strongly agree).
@@ -297,6 +309,23 @@ mod tests {
         assert!(PulseAnswer::parse(monthly(), Some("9"), &all[..3], None).is_err());
         let long = "a".repeat(COMMENT_CHARS + 1);
         assert!(PulseAnswer::parse(monthly(), Some("9"), &all, Some(&long)).is_err());
+    }
+
+    #[test]
+    fn the_next_cycle_opens_on_the_same_day_months_later() {
+        use time::macros::datetime;
+        assert_eq!(
+            Cadence::Monthly.next(datetime!(2026-01-31 08:00 UTC)),
+            datetime!(2026-02-28 08:00 UTC)
+        );
+        assert_eq!(
+            Cadence::Quarterly.next(datetime!(2026-11-15 08:00 UTC)),
+            datetime!(2027-02-15 08:00 UTC)
+        );
+        assert_eq!(
+            Cadence::Monthly.next(datetime!(2026-12-01 08:00 UTC)),
+            datetime!(2027-01-01 08:00 UTC)
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .merge(crate::listen::api::routes())
         .merge(crate::recover::api::routes())
         .merge(crate::improve::api::routes())
+        .merge(crate::lead::api::routes())
 }
 
 /// The id in an operation's path.

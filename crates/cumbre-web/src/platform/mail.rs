@@ -176,7 +176,7 @@ pub async fn send_due(
     clock: &dyn Clock,
     base: &str,
 ) -> anyhow::Result<usize> {
-    let mut sent = 0;
+    let mut sent = send_due_pulses(store, mailer, clock, base).await?;
     loop {
         let due = store.claim_due_invitations(clock.now(), 50).await?;
         if due.is_empty() {
@@ -199,6 +199,46 @@ pub async fn send_due(
                             .invitation_failed(o.id, &e.message, e.permanent, clock.now())
                             .await?;
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Sends the pulse invitations due now (employees: no unsubscribe, the link is their
+/// invitation to answer this cycle).
+async fn send_due_pulses(
+    store: &Store,
+    mailer: &Mailer,
+    clock: &dyn Clock,
+    base: &str,
+) -> anyhow::Result<usize> {
+    let mut sent = 0;
+    loop {
+        let due = store.claim_due_pulse_mails(clock.now(), 50).await?;
+        if due.is_empty() {
+            return Ok(sent);
+        }
+        for m in &due {
+            let tr = Tr::new(m.language);
+            let zone = store.tenant_clock(m.tenant).await?;
+            let body = format!(
+                "{}\n\n{}\n\n{base}/p/{}\n\n{}\n",
+                tr.f("mail.hello_name", &m.name),
+                tr.f("mail.pulse_intro", &m.pulse_name),
+                m.token,
+                tr.f("pulse.closes", zone.local(m.closes_at)),
+            );
+            match mailer.send_text(&m.email, &m.pulse_name, body).await {
+                Ok(()) => {
+                    store.pulse_mail_sent(m.id, clock.now()).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(pulse_invitation = m.id, permanent = e.permanent, error = %e.message, "pulse invitation not sent");
+                    store
+                        .pulse_mail_failed(m.id, &e.message, e.permanent, clock.now())
+                        .await?;
                 }
             }
         }

@@ -49,13 +49,14 @@ pub async fn run(
             )
             .await?;
             println!(
-                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}, delivered: {delivered}, comments read again: {}",
+                "responses evaluated: {}, cases opened: {}, escalated: {}, promises broken: {}, notifications queued: {}, delivered: {delivered}, comments read again: {}, pulse cycles opened: {}",
                 pass.responses,
                 pass.cases_opened,
                 pass.escalated.len(),
                 pass.promises_broken,
                 pass.notifications,
-                pass.comments_reread
+                pass.comments_reread,
+                pass.pulses_opened
             );
             for (case, level) in &pass.escalated {
                 println!("case {case} escalated to level {level}");

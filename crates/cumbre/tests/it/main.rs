@@ -22,6 +22,7 @@ mod org;
 mod people;
 mod platform;
 mod process;
+mod pulse;
 mod readable;
 mod recover;
 mod recover_pages;

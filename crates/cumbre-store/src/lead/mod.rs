@@ -1,0 +1,3 @@
+//! Lead: the employees' voice.
+
+pub mod pulses;

@@ -1,0 +1,4 @@
+//! Lead: the employees' voice — pulses answered by invitation, and their results.
+
+pub mod answer;
+pub mod api;
