@@ -150,6 +150,11 @@ pub fn router(state: AppState) -> Router {
         .route("/recovery", get(cases::recovery))
         .route("/rules", get(rules::list).post(rules::create))
         .route("/lessons", get(lessons::list))
+        .route(
+            "/pulses",
+            get(crate::lead::pages::list).post(crate::lead::pages::create),
+        )
+        .route("/pulses/{id}", get(crate::lead::pages::show))
         .merge(
             Router::new()
                 .route("/overview", get(improve::overview::show))

@@ -123,6 +123,7 @@ pub async fn build_with(
         // Two weeks of cases, replayed through the rules (needs that history).
         crate::demo_recovery::replay(store, tenant, seed, now, 14).await?;
         crate::demo_shopping::history(store, tenant, seed, now).await?;
+        crate::demo_lead::pulses(store, tenant, seed, now).await?;
     }
     Ok((tenant, org))
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_decide;
+pub mod demo_lead;
 pub mod demo_recovery;
 pub mod demo_shopping;
 pub mod scheduler;

@@ -56,7 +56,7 @@ pub async fn run_once(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass
         .await
         .context("planning mystery-shopper visits")?;
     let pulses_opened = store
-        .open_due_pulses(now, &mut || {
+        .open_due_pulses(now, &mut |_| {
             cumbre_web::platform::auth::secret::random_token().ok()
         })
         .await

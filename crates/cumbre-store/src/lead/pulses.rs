@@ -15,7 +15,7 @@ use cumbre_domain::lead::anonymity::Thresholds;
 use cumbre_domain::lead::pulse::{Cadence, Mode, PulseAnswer, Template};
 use cumbre_domain::lead::pulse_report::{Answered, Tree};
 use cumbre_domain::lead::segment::TenureBand;
-use cumbre_domain::{DepartmentId, Field, InvalidInput, TenantId, UnitId};
+use cumbre_domain::{DepartmentId, Field, InvalidInput, PersonId, TenantId, UnitId};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -231,13 +231,14 @@ impl Store {
     }
 
     /// Opens every cycle that is due: the cycle, an invitation for each active person in
-    /// the audience (queued for e-mail when they have an address), and the next opening.
+    /// the audience (queued for e-mail when they have an address; `token` makes each
+    /// invitation's secret), and the next opening.
     /// Each pulse moves on by compare-and-set on its `next_open_at`, and a cycle is unique
     /// per opening, so two schedulers at once open it once. Returns the cycles opened.
     pub async fn open_due_pulses(
         &self,
         now: OffsetDateTime,
-        token: &mut (dyn FnMut() -> Option<String> + Send),
+        token: &mut (dyn FnMut(PersonId) -> Option<String> + Send),
     ) -> Result<usize, StoreError> {
         let due = sqlx::query(&format!(
             "SELECT tenant_id, {PULSE_COLUMNS} FROM pulses WHERE active = 1 AND next_open_at <= $1 ORDER BY id LIMIT 100"
@@ -284,6 +285,7 @@ impl Store {
             .await?;
             for p in &people {
                 let email: Option<String> = col(p, "email")?;
+                let person = PersonId(col(p, "id")?);
                 let status = if email.is_some_and(|e| !e.is_empty()) {
                     "queued"
                 } else {
@@ -295,8 +297,8 @@ impl Store {
                 )
                 .bind(tenant.0)
                 .bind(cycle)
-                .bind(col::<i64>(p, "id")?)
-                .bind(token().ok_or_else(|| StoreError::Corrupt("no randomness for a token".into()))?)
+                .bind(person.0)
+                .bind(token(person).ok_or_else(|| StoreError::Corrupt("no randomness for a token".into()))?)
                 .bind(status)
                 .bind(to_millis(now))
                 .execute(&mut *w.tx)

@@ -2,3 +2,5 @@
 
 pub mod answer;
 pub mod api;
+pub mod pages;
+pub mod results;

@@ -195,6 +195,7 @@ impl Chrome {
             "users" | "import" | "audit" | "recovery_settings" | "themes_settings"
             | "notifications" => "admin",
             "tokens" => "profile",
+            "pulses" => "overview",
             other => other,
         };
         if entry == section { "active" } else { "" }

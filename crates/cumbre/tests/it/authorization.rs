@@ -391,6 +391,14 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/pulses", "yyynn", ""),
     ("GET", "/api/v1/pulse/results", "yyynn", "?pulse=1"),
+    ("GET", "/pulses", "yyynn", ""),
+    (
+        "POST",
+        "/pulses",
+        "ynnnn",
+        "name=Pulso&template=monthly&mode=anonymous&audience_unit_id={unit}",
+    ),
+    ("GET", "/pulses/{id}", "yyynn", ""),
     ("GET", "/api/v1/metrics", "yyyye", ""),
     ("GET", "/api/v1/metrics/breakdown", "yyynn", "?by=channel"),
     ("GET", "/api/v1/metrics/response-rate", "yyynn", ""),
@@ -501,6 +509,7 @@ enum Kind {
     Assignment,
     Audit,
     Dispute,
+    Pulse,
 }
 
 fn kind_of(path: &str) -> Option<Kind> {
@@ -540,6 +549,8 @@ fn kind_of(path: &str) -> Option<Kind> {
         Kind::Audit
     } else if p.starts_with("/disputes/") {
         Kind::Dispute
+    } else if p.starts_with("/pulses/") {
+        Kind::Pulse
     } else {
         return None;
     };
@@ -1121,6 +1132,14 @@ async fn every_route_answers_each_role_as_the_table_says(backend: Backend) {
     .await;
     fx.ids.insert((Kind::Promise, Place::Own), fx.promise);
     shopping_at(&app, &admin, &mut fx, own).await;
+    let pulse = create(
+        &app,
+        &admin,
+        "/api/v1/pulses",
+        serde_json::json!({"name": "Pulso", "template": "monthly", "audience_unit_id": own}),
+    )
+    .await;
+    fx.ids.insert((Kind::Pulse, Place::Own), pulse);
     let definition = app
         .api(
             &admin,

@@ -23,6 +23,7 @@ mod people;
 mod platform;
 mod process;
 mod pulse;
+mod pulse_browser;
 mod readable;
 mod recover;
 mod recover_pages;

@@ -10,9 +10,36 @@ use cumbre_web::platform::mail::{Mailer, send_due};
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-both!(a_pulse_is_opened_once_answered_once_and_reported_without_small_groups);
+both!(
+    a_pulse_is_opened_once_answered_once_and_reported_without_small_groups,
+    the_demo_pulse_shows_a_hotel_whose_enps_fell,
+);
 
 const BASE: &str = "https://personas.sierraazul.example";
+
+/// A pulse for Cancún, its cycle opened and its invitations e-mailed: (pulse, links).
+pub(crate) async fn open_pulse(app: &TestApp, sink: &SmtpSink) -> (i64, Vec<String>) {
+    let admin = app.token("admin@demo.test").await;
+    let cun = app.unit_id("CUN").await;
+    let created = app
+        .api(
+            &admin,
+            Method::POST,
+            "/api/v1/pulses",
+            Some(json!({"name": "Pulso de diciembre", "template": "monthly", "audience_unit_id": cun})),
+        )
+        .await;
+    let pulse = created.json()["id"].as_i64().expect("id");
+    cumbre::scheduler::run_once(&app.store, app.clock.now())
+        .await
+        .expect("pass");
+    let mailer =
+        Mailer::new(&sink.url(), "Personas <personas@sierraazul.example>").expect("mailer");
+    send_due(&app.store, &mailer, app.clock.as_ref(), BASE)
+        .await
+        .expect("sent");
+    (pulse, tokens(sink))
+}
 
 fn tokens(sink: &SmtpSink) -> Vec<String> {
     sink.mails
@@ -247,7 +274,74 @@ async fn a_pulse_is_opened_once_answered_once_and_reported_without_small_groups(
             r.body
         );
     }
+    // The results page says the same, in the reader's language, and why a group is hidden.
+    let browser = app.login("manager@demo.test").await;
+    let list = app.get(Some(&browser), "/pulses").await;
+    assert!(list.body.contains("Pulso de diciembre"), "{}", list.body);
+    let page = app.get(Some(&browser), &format!("/pulses/{pulse}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Oculto") && page.body.contains("respuestas"),
+        "{}",
+        page.body
+    );
+    let employee = app.login("employee@demo.test").await;
+    assert_eq!(
+        app.get(Some(&employee), "/pulses").await.status,
+        StatusCode::NOT_FOUND
+    );
     // After the cycle closed, a link takes no answer.
     let late = app.get(None, &format!("/p/{}", links[1])).await;
     assert!(late.body.contains("pulse-answered") || late.body.contains("pulse-closed"));
+}
+
+/// The demo's six monthly pulses: Playa del Carmen's eNPS falls after its manager changed
+/// three cycles ago while Cancún's holds, and small teams are hidden.
+async fn the_demo_pulse_shows_a_hotel_whose_enps_fell(backend: Backend) {
+    let app = TestApp::demo_with_history(backend, 0.02).await;
+    let admin = app.token("admin@demo.test").await;
+    let pulses = app
+        .api(&admin, Method::GET, "/api/v1/pulses", None)
+        .await
+        .json();
+    let pulse = pulses[0]["id"].as_i64().expect("the demo's pulse");
+    let enps = |unit: i64| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let r = app
+                .api(
+                    admin,
+                    Method::GET,
+                    &format!("/api/v1/pulse/results?pulse={pulse}&unit={unit}"),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let body = r.json();
+            let cycles = body["cycles"].as_array().expect("cycles").clone();
+            assert_eq!(cycles.len(), 6, "six closed cycles");
+            let mut hidden = Vec::new();
+            suppressed(&body, &mut hidden);
+            assert!(!hidden.is_empty(), "small teams are hidden");
+            cycles
+                .iter()
+                .map(|c| {
+                    c["figures"]["enps"]["value"]
+                        .as_f64()
+                        .expect("the hotel is shown")
+                })
+                .collect::<Vec<f64>>()
+        }
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let pdc = enps(app.unit_id("PDC").await).await;
+    let cun = enps(app.unit_id("CUN").await).await;
+    assert!(
+        mean(&pdc[..3]) - mean(&pdc[3..]) > 30.0,
+        "Playa del Carmen fell: {pdc:?}"
+    );
+    assert!(
+        (mean(&cun[..3]) - mean(&cun[3..])).abs() < 25.0,
+        "Cancún held: {cun:?}"
+    );
 }

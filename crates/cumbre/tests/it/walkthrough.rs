@@ -24,7 +24,7 @@ const ROLES: [(&str, &str); 7] = [
 
 /// axe-core's browser build, installed by `scripts/test.sh` (`npm install axe-core`).
 /// Missing is a skip, unless the browser tests are required.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("CUMBRE_TEST_AXE").unwrap_or_else(|_| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -47,7 +47,7 @@ fn axe_source() -> Option<String> {
 
 /// The serious and critical accessibility violations axe-core finds on the open page
 /// (WCAG 2.1 A and AA rules), one line each with the first offending elements.
-async fn violations(c: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn violations(c: &Client, axe: &str) -> Vec<String> {
     c.execute(axe, vec![]).await.expect("inject axe-core");
     let found = c
         .execute_async(
@@ -230,8 +230,14 @@ async fn every_role_walks_its_menu_and_every_page_is_accessible_and_readable() {
                             "{who}: the map is empty though the scope has answers"
                         ));
                     }
-                    // What customers talk about, from the overview.
-                    pages.extend(links(&c, "#themes-link").await);
+                    // What customers talk about, and the team's voice, from the overview.
+                    pages.extend(links(&c, "#themes-link, #pulses-link").await);
+                }
+                // A pulse's results, hidden groups and all.
+                "/pulses" => {
+                    if let Some(first) = links(&c, "#pulse-list tbody a").await.first() {
+                        pages.push(first.clone());
+                    }
                 }
                 // A response and what its comment says.
                 "/responses" => {
