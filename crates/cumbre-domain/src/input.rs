@@ -94,6 +94,9 @@ pub enum Field {
     Comment,
     Pulse,
     Template,
+    /// The smallest group a figure may describe; the smallest whose comments are shown.
+    MinGroup,
+    MinComments,
 }
 
 impl Field {
@@ -262,6 +265,10 @@ impl Field {
             (Pulse, Lang::En) => "pulse",
             (Template, Lang::Es) => "plantilla",
             (Template, Lang::En) => "template",
+            (MinGroup, Lang::Es) => "umbral de respuestas",
+            (MinGroup, Lang::En) => "answers threshold",
+            (MinComments, Lang::Es) => "umbral de comentarios",
+            (MinComments, Lang::En) => "comments threshold",
             (Search, Lang::Es) => "búsqueda",
             (Search, Lang::En) => "search",
         }

@@ -155,6 +155,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::lead::pages::list).post(crate::lead::pages::create),
         )
         .route("/pulses/{id}", get(crate::lead::pages::show))
+        .route(
+            "/pulses/thresholds",
+            post(crate::lead::pages::save_thresholds),
+        )
         .merge(
             Router::new()
                 .route("/overview", get(improve::overview::show))

@@ -143,6 +143,63 @@ impl Store {
         }
     }
 
+    /// Sets the tenant's thresholds (never below the floor; comments at least as many as
+    /// figures). Pulses created from now on copy them; each existing pulse keeps its own,
+    /// which its participants were shown.
+    pub async fn set_anonymity_thresholds(
+        &self,
+        grant: &AdminGrant,
+        actor: &str,
+        group: i64,
+        comments: i64,
+        now: OffsetDateTime,
+    ) -> Result<Thresholds, StoreError> {
+        let in_range = |v: i64, min: i64, field: Field| -> Result<u32, StoreError> {
+            if (min..=1000).contains(&v) {
+                Ok(v as u32)
+            } else {
+                Err(InvalidInput::OutOfRange {
+                    field,
+                    min,
+                    max: 1000,
+                    value: v.to_string(),
+                }
+                .into())
+            }
+        };
+        let g = in_range(group, i64::from(Thresholds::FLOOR), Field::MinGroup)?;
+        let c = in_range(comments, i64::from(g), Field::MinComments)?;
+        let thresholds = Thresholds::new(g, c)
+            .ok_or(StoreError::Invalid(InvalidInput::Required(Field::MinGroup)))?;
+        let tenant = grant.tenant();
+        let mut w = self.begin_quiet_write().await?;
+        sqlx::query("DELETE FROM anonymity_settings WHERE tenant_id = $1")
+            .bind(tenant.0)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO anonymity_settings (tenant_id, min_group, min_comments, updated_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant.0)
+        .bind(i64::from(g))
+        .bind(i64::from(c))
+        .bind(to_millis(now))
+        .execute(&mut *w.tx)
+        .await?;
+        crate::audit::record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "anonymity.thresholds",
+            "anonymity",
+            &format!("{g} / {c}"),
+            now,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(thresholds)
+    }
+
     /// Creates a pulse with the tenant's current thresholds; its first cycle opens at
     /// `first_opens_at` (the scheduler's next pass after it).
     pub async fn create_pulse(

@@ -16,7 +16,7 @@ use cumbre_domain::access::Scope;
 use cumbre_domain::lead::pulse::{Cadence, Mode, Template};
 use cumbre_domain::{Field, InvalidInput, UnitId};
 use cumbre_store::lead::pulses::{NewPulse, Pulse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,6 +25,61 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_pulses, create_pulse))
         .routes(routes!(pulse_results))
+        .routes(routes!(anonymity, set_anonymity))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+struct AnonymityBody {
+    /// The smallest group a figure may describe (3–1000; default 5).
+    #[schema(minimum = 3, maximum = 1000)]
+    min_group: i64,
+    /// The smallest group whose comments are shown (at least `min_group`; default 10).
+    #[schema(minimum = 3, maximum = 1000)]
+    min_comments: i64,
+}
+
+/// The organisation's anonymity thresholds (new pulses copy them).
+#[utoipa::path(get, path = "/api/v1/settings/anonymity", tag = "lead",
+    responses((status = 200, description = "The thresholds.", body = AnonymityBody)))]
+async fn anonymity(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+) -> Result<Json<AnonymityBody>, AppError> {
+    if matches!(ctx.scope, Scope::Own { .. }) {
+        return Err(AppError::NotFound);
+    }
+    let t = state.store.anonymity_thresholds(ctx.user.tenant).await?;
+    Ok(Json(AnonymityBody {
+        min_group: i64::from(t.group()),
+        min_comments: i64::from(t.comments()),
+    }))
+}
+
+/// Sets the organisation's anonymity thresholds (administrators): never below 3, comments
+/// at least as many as figures. Existing pulses keep the ones their participants saw.
+#[utoipa::path(put, path = "/api/v1/settings/anonymity", tag = "lead", request_body = AnonymityBody,
+    responses((status = 200, description = "Saved.", body = AnonymityBody)))]
+async fn set_anonymity(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    payload: Result<JsonBody<AnonymityBody>, AppError>,
+) -> Result<Json<AnonymityBody>, AppError> {
+    let grant = ctx.admin()?;
+    let b = body(payload)?;
+    let t = state
+        .store
+        .set_anonymity_thresholds(
+            &grant,
+            &ctx.actor(),
+            b.min_group,
+            b.min_comments,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(Json(AnonymityBody {
+        min_group: i64::from(t.group()),
+        min_comments: i64::from(t.comments()),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

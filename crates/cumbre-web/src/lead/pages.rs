@@ -37,6 +37,8 @@ struct PulsesPage {
     /// (key, name) of the shipped templates, and the units an audience may be.
     templates: Vec<(&'static str, &'static str)>,
     units: Vec<(i64, String)>,
+    min_group: u32,
+    min_comments: u32,
 }
 
 fn mode_label(tr: &Tr, mode: Mode) -> String {
@@ -81,7 +83,10 @@ pub async fn list(
             name: p.name,
         })
         .collect();
+    let thresholds = state.store.anonymity_thresholds(ctx.user.tenant).await?;
     page(&PulsesPage {
+        min_group: thresholds.group(),
+        min_comments: thresholds.comments(),
         templates: TEMPLATES
             .iter()
             .map(|t| (t.key, t.name(ctx.lang)))
@@ -143,6 +148,35 @@ pub async fn create(
     Ok(done(&format!("/pulses/{}", pulse.id), "saved"))
 }
 
+#[derive(Deserialize)]
+pub struct ThresholdsForm {
+    #[serde(default)]
+    min_group: String,
+    #[serde(default)]
+    min_comments: String,
+}
+
+/// The organisation's thresholds, from the administrators' form on `/pulses`.
+pub async fn save_thresholds(
+    State(state): State<AppState>,
+    f: CsrfForm<ThresholdsForm>,
+) -> Result<Response, AppError> {
+    let grant = f.ctx.admin()?;
+    let number = |raw: &str, field: Field| -> Result<i64, InvalidInput> {
+        raw.trim().parse().map_err(|_| InvalidInput::NotANumber {
+            field,
+            value: raw.chars().take(20).collect(),
+        })
+    };
+    let group = number(&f.form.min_group, Field::MinGroup)?;
+    let comments = number(&f.form.min_comments, Field::MinComments)?;
+    state
+        .store
+        .set_anonymity_thresholds(&grant, &f.ctx.actor(), group, comments, state.clock.now())
+        .await?;
+    Ok(done("/pulses", "saved"))
+}
+
 /// One figure as a cell shows it: its text, or "hidden" and why.
 struct Cell {
     text: String,
@@ -182,29 +216,49 @@ struct ResultsPage {
     comments_hidden: String,
 }
 
-fn reason(tr: &Tr, r: &Suppressed<View>, names: &HashMap<UnitId, String>) -> String {
-    let group = |v: &View| names.get(&v.unit).cloned().unwrap_or_default();
+/// The names a reason gives a group in: its unit, and its department and tenure band.
+struct Names {
+    units: HashMap<UnitId, String>,
+    departments: HashMap<cumbre_domain::DepartmentId, String>,
+}
+
+impl Names {
+    fn of(&self, tr: &Tr, v: &View) -> String {
+        let mut out = self.units.get(&v.unit).cloned().unwrap_or_default();
+        if let Some(d) = v.department.and_then(|d| self.departments.get(&d)) {
+            out.push_str(", ");
+            out.push_str(d);
+        }
+        if let Some(t) = v.tenure {
+            out.push_str(", ");
+            out.push_str(&tr.name_of("pulse.tenure", t.code()));
+        }
+        out
+    }
+}
+
+fn reason(tr: &Tr, r: &Suppressed<View>, names: &Names) -> String {
     match r {
         Suppressed::TooFew { min } => tr.f("pulse.why_too_few", min),
         Suppressed::LeavesFew { of, min } => tr
             .t("pulse.why_leaves_few")
             .replace("{min}", &min.to_string())
-            .replace("{group}", &group(of)),
+            .replace("{group}", &names.of(tr, of)),
         Suppressed::OverlapsFew { with, min } => tr
             .t("pulse.why_overlaps_few")
             .replace("{min}", &min.to_string())
-            .replace("{group}", &group(with)),
+            .replace("{group}", &names.of(tr, with)),
     }
 }
 
-fn hidden(tr: &Tr, r: &Suppressed<View>, names: &HashMap<UnitId, String>) -> Cell {
+fn hidden(tr: &Tr, r: &Suppressed<View>, names: &Names) -> Cell {
     Cell {
         text: tr.t("pulse.hidden").to_owned(),
         why: reason(tr, r, names),
     }
 }
 
-fn enps_cell(tr: &Tr, f: &Figure<Figures>, names: &HashMap<UnitId, String>) -> Cell {
+fn enps_cell(tr: &Tr, f: &Figure<Figures>, names: &Names) -> Cell {
     match f {
         Figure::Shown(f) => Cell {
             text: match (f.enps.value, f.enps.ci_low, f.enps.ci_high) {
@@ -219,7 +273,7 @@ fn enps_cell(tr: &Tr, f: &Figure<Figures>, names: &HashMap<UnitId, String>) -> C
     }
 }
 
-fn answers_cell(tr: &Tr, f: &Figure<Figures>, names: &HashMap<UnitId, String>) -> Cell {
+fn answers_cell(tr: &Tr, f: &Figure<Figures>, names: &Names) -> Cell {
     match f {
         Figure::Shown(f) => Cell {
             text: tr.int(f.answers),
@@ -243,7 +297,16 @@ async fn render(state: &AppState, ctx: &Ctx, r: PulseResults) -> Result<Response
     let tr = Tr::new(ctx.lang);
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
     let units = state.store.list_units(&ctx.scope).await?;
-    let names: HashMap<UnitId, String> = units.iter().map(|u| (u.id, u.name.clone())).collect();
+    let names = Names {
+        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
+        departments: state
+            .store
+            .list_departments(ctx.user.tenant)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect(),
+    };
     let template = PulseTemplate::find(&r.pulse.template)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pulse template")))?;
     let month = |at: time::OffsetDateTime| {
@@ -321,7 +384,7 @@ async fn render(state: &AppState, ctx: &Ctx, r: PulseResults) -> Result<Response
         id: r.pulse.id,
         name: r.pulse.name.clone(),
         about,
-        unit_name: names.get(&r.unit).cloned().unwrap_or_default(),
+        unit_name: names.units.get(&r.unit).cloned().unwrap_or_default(),
         units: audience,
         statements: template
             .statements

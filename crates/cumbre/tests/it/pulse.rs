@@ -13,6 +13,7 @@ use sqlx::Connection;
 both!(
     a_pulse_is_opened_once_answered_once_and_reported_without_small_groups,
     the_demo_pulse_shows_a_hotel_whose_enps_fell,
+    administrators_set_the_thresholds_new_pulses_copy,
 );
 
 const BASE: &str = "https://personas.sierraazul.example";
@@ -344,4 +345,106 @@ async fn the_demo_pulse_shows_a_hotel_whose_enps_fell(backend: Backend) {
         (mean(&cun[..3]) - mean(&cun[3..])).abs() < 25.0,
         "Cancún held: {cun:?}"
     );
+}
+
+/// The organisation's thresholds: never below three, comments at least as many as figures;
+/// a new pulse copies them, an existing one keeps what its participants saw.
+async fn administrators_set_the_thresholds_new_pulses_copy(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let admin = app.token("admin@demo.test").await;
+    let cun = app.unit_id("CUN").await;
+    let new_pulse = || json!({"name": "Pulso", "template": "quarterly", "audience_unit_id": cun});
+    let before = app
+        .api(&admin, Method::POST, "/api/v1/pulses", Some(new_pulse()))
+        .await
+        .json();
+    for bad in [
+        json!({"min_group": 2, "min_comments": 10}),
+        json!({"min_group": 7, "min_comments": 5}),
+    ] {
+        let r = app
+            .api(
+                &admin,
+                Method::PUT,
+                "/api/v1/settings/anonymity",
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let got = app
+        .api(&admin, Method::GET, "/api/v1/settings/anonymity", None)
+        .await;
+    assert_eq!(
+        got.json(),
+        json!({"min_group": 5, "min_comments": 10}),
+        "unchanged"
+    );
+    let manager = app.token("manager@demo.test").await;
+    let r = app
+        .api(
+            &manager,
+            Method::PUT,
+            "/api/v1/settings/anonymity",
+            Some(json!({"min_group": 3, "min_comments": 3})),
+        )
+        .await;
+    assert!(r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND);
+    let set = app
+        .api(
+            &admin,
+            Method::PUT,
+            "/api/v1/settings/anonymity",
+            Some(json!({"min_group": 7, "min_comments": 12})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let after = app
+        .api(&admin, Method::POST, "/api/v1/pulses", Some(new_pulse()))
+        .await
+        .json();
+    assert_eq!(
+        (after["min_group"].as_i64(), after["min_comments"].as_i64()),
+        (Some(7), Some(12))
+    );
+    let pulses = app
+        .api(&admin, Method::GET, "/api/v1/pulses", None)
+        .await
+        .json();
+    let kept = pulses
+        .as_array()
+        .expect("pulses")
+        .iter()
+        .find(|p| p["id"] == before["id"])
+        .expect("the first pulse")
+        .clone();
+    assert_eq!(
+        kept["min_group"], 5,
+        "an existing pulse keeps its thresholds"
+    );
+    // The administrators' form says the same.
+    let browser = app.login("admin@demo.test").await;
+    let r = app
+        .post(
+            &browser,
+            "/pulses/thresholds",
+            &[("min_group", "2"), ("min_comments", "9")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &browser,
+            "/pulses/thresholds",
+            &[("min_group", "6"), ("min_comments", "10")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(Some(&browser), "/pulses").await.body;
+    assert!(page.contains("value=\"6\""), "{page}");
 }
