@@ -155,6 +155,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::lead::pages::list).post(crate::lead::pages::create),
         )
         .route("/pulses/{id}", get(crate::lead::pages::show))
+        .route("/pulses/{id}/results.csv", get(crate::lead::pages::csv))
         .route(
             "/pulses/thresholds",
             post(crate::lead::pages::save_thresholds),

@@ -205,6 +205,7 @@ struct ResultsPage {
     name: String,
     about: String,
     unit_name: String,
+    unit_id: i64,
     /// The units of the audience the reader sees: (id, name, chosen).
     units: Vec<(i64, String, bool)>,
     statements: Vec<&'static str>,
@@ -385,6 +386,7 @@ async fn render(state: &AppState, ctx: &Ctx, r: PulseResults) -> Result<Response
         name: r.pulse.name.clone(),
         about,
         unit_name: names.units.get(&r.unit).cloned().unwrap_or_default(),
+        unit_id: r.unit.0,
         units: audience,
         statements: template
             .statements
@@ -398,4 +400,132 @@ async fn render(state: &AppState, ctx: &Ctx, r: PulseResults) -> Result<Response
         comments,
         comments_hidden,
     })
+}
+
+/// `/pulses/{id}.csv`: the same results as a file — one row per cycle and group (the unit,
+/// each department, each tenure band), a hidden figure as `hidden` with its reason and no
+/// number, as everywhere else.
+pub async fn csv(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<ResultsQuery>,
+) -> Result<Response, AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let r: PulseResults = results(&state, &ctx, id, &q).await?;
+    let tr = Tr::new(ctx.lang);
+    let names = Names {
+        units: state
+            .store
+            .list_units(&ctx.scope)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect(),
+        departments: state
+            .store
+            .list_departments(ctx.user.tenant)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect(),
+    };
+    let template = PulseTemplate::find(&r.pulse.template)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pulse template")))?;
+    let mut w = crate::platform::export::CsvWriter::new();
+    let mut head = vec![
+        "cycle_opens".to_owned(),
+        "group".to_owned(),
+        "shown".to_owned(),
+        "reason".to_owned(),
+        "answers".to_owned(),
+        "enps".to_owned(),
+        "enps_ci_low".to_owned(),
+        "enps_ci_high".to_owned(),
+    ];
+    head.extend(
+        template
+            .statements
+            .iter()
+            .map(|s| format!("{}_favourable", s.key)),
+    );
+    let _ = w.write_record(&head);
+    let unit_view = View {
+        unit: r.unit,
+        department: r.department,
+        tenure: r.tenure,
+    };
+    for c in &r.cycles {
+        let opens = c.cycle.opens_at.date().to_string();
+        let mut groups: Vec<(String, &Figure<Figures>)> =
+            vec![(names.of(&tr, &unit_view), &c.figures)];
+        groups.extend(c.by_department.iter().map(|d| {
+            (
+                names.of(
+                    &tr,
+                    &View {
+                        department: Some(d.department),
+                        ..unit_view
+                    },
+                ),
+                &d.figures,
+            )
+        }));
+        groups.extend(c.by_tenure.iter().map(|t| {
+            (
+                names.of(
+                    &tr,
+                    &View {
+                        tenure: Some(t.tenure),
+                        ..unit_view
+                    },
+                ),
+                &t.figures,
+            )
+        }));
+        for (group, figure) in groups {
+            let mut row = vec![opens.clone(), group];
+            match figure {
+                Figure::Shown(f) => {
+                    let num = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+                    row.extend([
+                        "yes".to_owned(),
+                        String::new(),
+                        f.answers.to_string(),
+                        num(f.enps.value),
+                        num(f.enps.ci_low),
+                        num(f.enps.ci_high),
+                    ]);
+                    row.extend(f.statements.iter().map(|s| num(s.favourable.value)));
+                }
+                Figure::Suppressed { reason: why, .. } => {
+                    row.extend(["hidden".to_owned(), reason(&tr, why, &names)]);
+                    row.extend(std::iter::repeat_n(
+                        String::new(),
+                        4 + template.statements.len(),
+                    ));
+                }
+            }
+            let _ = w.write_record(&row);
+        }
+    }
+    let body = w.into_inner().map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"pulse-{}-{}.csv\"",
+                    r.pulse.id,
+                    crate::platform::export::slug(
+                        &names.units.get(&r.unit).cloned().unwrap_or_default()
+                    )
+                ),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

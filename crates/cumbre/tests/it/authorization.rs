@@ -399,6 +399,7 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         "name=Pulso&template=monthly&mode=anonymous&audience_unit_id={unit}",
     ),
     ("GET", "/pulses/{id}", "yyynn", ""),
+    ("GET", "/pulses/{id}/results.csv", "yyynn", ""),
     (
         "POST",
         "/pulses/thresholds",

@@ -286,6 +286,19 @@ async fn a_pulse_is_opened_once_answered_once_and_reported_without_small_groups(
         "{}",
         page.body
     );
+    // The file says the same: a hidden group has its reason and no number.
+    let csv = app
+        .get(Some(&browser), &format!("/pulses/{pulse}/results.csv"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert!(rows.iter().any(|r| &r[2] == "yes"), "{}", csv.body);
+    for r in rows.iter().filter(|r| &r[2] == "hidden") {
+        assert!(!r[3].is_empty(), "a reason: {r:?}");
+        assert!(r.iter().skip(4).all(str::is_empty), "no number: {r:?}");
+    }
+    assert!(rows.iter().any(|r| &r[2] == "hidden"), "{}", csv.body);
     let employee = app.login("employee@demo.test").await;
     assert_eq!(
         app.get(Some(&employee), "/pulses").await.status,
