@@ -378,6 +378,14 @@ pub enum InvalidInput {
     SurveyClosed,
     #[error("this link has already been answered")]
     AlreadyAnswered,
+    #[error(
+        "the pulse has answers: its mode and thresholds, shown to those who answered, can no longer change"
+    )]
+    PulseLocked,
+    #[error(
+        "the pulse's terms changed since the page was opened: read them again before answering"
+    )]
+    TermsChanged,
     #[error("the JSON body could not be read: {detail}")]
     BadJson { detail: String },
     #[error("'{value}' is not a number")]
@@ -538,6 +546,8 @@ impl InvalidInput {
             ),
             SurveyClosed => "Esta encuesta no está recibiendo respuestas".into(),
             AlreadyAnswered => "Este enlace ya fue respondido".into(),
+            TermsChanged => "Las condiciones del pulso cambiaron desde que abriste la página: léelas de nuevo antes de responder".into(),
+            PulseLocked => "El pulso ya tiene respuestas: su modalidad y sus umbrales, que vieron quienes respondieron, ya no pueden cambiar".into(),
             BadJson { detail } => format!("No se pudo leer el cuerpo JSON: {detail}"),
             NotANumber { value, .. } => format!("«{value}» no es un número"),
             NotABounceReport => {
@@ -600,6 +610,8 @@ impl InvalidInput {
                 | InvalidInput::StatusChange { .. }
                 | InvalidInput::SurveyClosed
                 | InvalidInput::AlreadyAnswered
+                | InvalidInput::PulseLocked
+                | InvalidInput::TermsChanged
                 | InvalidInput::NotFailed
                 | InvalidInput::WinbackUnavailable
                 | InvalidInput::NoGuestEmail

@@ -5,6 +5,7 @@
 //! there as they are in the organisation, and the threshold hides them.
 
 use cumbre_domain::access::{AdminGrant, Scope};
+use cumbre_domain::lead::anonymity::Thresholds;
 use cumbre_domain::lead::pulse::{Cadence, Mode, PulseAnswer, Template};
 use cumbre_domain::{PersonId, TenantId, UnitId};
 use cumbre_store::Store;
@@ -162,7 +163,10 @@ pub async fn pulses(
             let answer = PulseAnswer::parse(template, Some(&enps), &refs, comment)?;
             let key = cumbre_web::platform::auth::secret::random_token()?;
             let when = at + time::Duration::hours(rng.i64(1..24 * 9));
-            store.answer_pulse(&token, &key, &answer, when).await?;
+            let terms = (Mode::Anonymous, Thresholds::DEFAULT);
+            store
+                .answer_pulse(&token, &key, &answer, terms, when)
+                .await?;
         }
         at = Cadence::Monthly.next(at);
     }

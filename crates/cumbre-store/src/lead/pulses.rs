@@ -56,6 +56,16 @@ pub struct Pulse {
     pub locked: bool,
 }
 
+/// What an administrator changes in a pulse (`None`: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct PulseChange {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    pub open_days: Option<i64>,
+    pub mode: Option<Mode>,
+    pub thresholds: Option<Thresholds>,
+}
+
 /// One cycle, with how many were invited and how many answered.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cycle {
@@ -253,6 +263,96 @@ impl Store {
             now,
         )
         .await?;
+        w.commit().await?;
+        Ok(pulse)
+    }
+
+    /// Changes a pulse. Its name, whether it goes on opening cycles and how long the next
+    /// ones stay open may change at any time; its mode and thresholds only until the first
+    /// answer (they were shown to whoever answered). The lock is checked and the change
+    /// written in one transaction, so an answer arriving meanwhile wins.
+    pub async fn update_pulse(
+        &self,
+        grant: &AdminGrant,
+        actor: &str,
+        id: i64,
+        change: &PulseChange,
+        now: OffsetDateTime,
+    ) -> Result<Pulse, StoreError> {
+        let tenant = grant.tenant();
+        let name = match &change.name {
+            Some(n) => Some(cumbre_domain::input::required_text(n, Field::Name, 120)?),
+            None => None,
+        };
+        if let Some(d) = change
+            .open_days
+            .filter(|d| !(1..=MAX_OPEN_DAYS).contains(d))
+        {
+            return Err(InvalidInput::OutOfRange {
+                field: Field::Day,
+                min: 1,
+                max: MAX_OPEN_DAYS,
+                value: d.to_string(),
+            }
+            .into());
+        }
+        let mut w = self.begin_quiet_write().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {PULSE_COLUMNS} FROM pulses WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let old = pulse_of(&row)?;
+        let mode = change.mode.unwrap_or(old.mode);
+        let (group, comments) = change
+            .thresholds
+            .map_or((old.min_group, old.min_comments), |t| {
+                (i64::from(t.group()), i64::from(t.comments()))
+            });
+        let guarded = mode != old.mode || group != old.min_group || comments != old.min_comments;
+        // An answer (which sets `locked`) committed before this statement makes it match
+        // nothing, and the change is refused.
+        let changed = sqlx::query(
+            "UPDATE pulses SET name = $1, active = $2, open_days = $3, mode = $4, min_group = $5, min_comments = $6 \
+             WHERE id = $7 AND tenant_id = $8 AND (locked = 0 OR $9 = 0)",
+        )
+        .bind(name.as_deref().unwrap_or(&old.name))
+        .bind(i64::from(change.active.unwrap_or(old.active)))
+        .bind(change.open_days.unwrap_or(old.open_days))
+        .bind(mode.code())
+        .bind(group)
+        .bind(comments)
+        .bind(id)
+        .bind(tenant.0)
+        .bind(i64::from(guarded))
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(InvalidInput::PulseLocked.into());
+        }
+        crate::audit::record(
+            &mut w.tx,
+            tenant,
+            actor,
+            "pulse.update",
+            &format!("pulse:{id}"),
+            &format!(
+                "{} ({}, {group} / {comments})",
+                name.as_deref().unwrap_or(&old.name),
+                mode.code()
+            ),
+            now,
+        )
+        .await?;
+        let row = sqlx::query(&format!("SELECT {PULSE_COLUMNS} FROM pulses WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        let pulse = pulse_of(&row)?;
         w.commit().await?;
         Ok(pulse)
     }
@@ -469,19 +569,34 @@ impl Store {
     }
 
     /// Records the answer of the invitation `token` under the random key `key`: once per
-    /// invitation (compare-and-set on `answered`), only while its cycle is open; where its
-    /// person stands (unit, department, tenure band) is taken now. Locks the pulse's mode
-    /// and thresholds.
+    /// invitation (compare-and-set on `answered`), only while its cycle is open, and only
+    /// under the mode and thresholds its author was shown (`seen`); where its person stands
+    /// (unit, department, tenure band) is taken now. Locks the pulse's mode and thresholds.
     pub async fn answer_pulse(
         &self,
         token: &str,
         key: &str,
         answer: &PulseAnswer,
+        seen: (Mode, Thresholds),
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut w = self.begin_quiet_write().await?;
+        // Lock the pulse first (rolled back with a refusal): its mode and thresholds cannot
+        // change under this answer, and must be those its author was shown.
+        let pulse: i64 = sqlx::query_scalar(
+            "SELECT c.pulse_id FROM pulse_invitations i JOIN pulse_cycles c ON c.id = i.cycle_id WHERE i.token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        sqlx::query("UPDATE pulses SET locked = 1 WHERE id = $1")
+            .bind(pulse)
+            .execute(&mut *w.tx)
+            .await?;
         let row = sqlx::query(
             "SELECT i.id, i.tenant_id, i.cycle_id, i.answered, c.pulse_id, c.opens_at, c.closes_at, p.mode, \
+             p.min_group, p.min_comments, \
              p.template, pe.id AS person_id, pe.unit_id, pe.department_id, pe.hire_date \
              FROM pulse_invitations i JOIN pulse_cycles c ON c.id = i.cycle_id \
              JOIN pulses p ON p.id = c.pulse_id JOIN people pe ON pe.id = i.person_id \
@@ -512,6 +627,10 @@ impl Store {
         }
         let mode = Mode::parse(&col::<String>(&row, "mode")?)
             .map_err(|_| StoreError::Corrupt("pulse mode".into()))?;
+        let shown = (i64::from(seen.1.group()), i64::from(seen.1.comments()));
+        if seen.0 != mode || shown != (col(&row, "min_group")?, col(&row, "min_comments")?) {
+            return Err(InvalidInput::TermsChanged.into());
+        }
         let tenure = col::<Option<String>>(&row, "hire_date")?
             .and_then(|d| {
                 time::Date::parse(
@@ -541,10 +660,6 @@ impl Store {
         })
         .execute(&mut *w.tx)
         .await?;
-        sqlx::query("UPDATE pulses SET locked = 1 WHERE id = $1 AND locked = 0")
-            .bind(col::<i64>(&row, "pulse_id")?)
-            .execute(&mut *w.tx)
-            .await?;
         w.commit().await?;
         Ok(())
     }

@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cumbre_domain::lead::anonymity::Thresholds;
 use cumbre_domain::lead::pulse::{ENPS, Mode, PulseAnswer};
 use cumbre_domain::{InvalidInput, Lang};
 use cumbre_store::StoreError;
@@ -29,6 +30,8 @@ pub struct StatementView {
 struct AnswerPage {
     chrome: Chrome,
     token: String,
+    /// The mode and thresholds shown, sent back with the answer (`mode:group:comments`).
+    terms: String,
     name: String,
     privacy: String,
     closes: String,
@@ -80,6 +83,7 @@ async fn render(
     let body = AnswerPage {
         chrome: Chrome::anonymous(lang),
         token,
+        terms: terms_of(inv),
         name: inv.pulse_name.clone(),
         privacy,
         closes: tr.f("pulse.closes", clock.local(inv.closes_at)),
@@ -109,6 +113,24 @@ const AGREEMENT: [&str; 5] = [
     "pulse.agree4",
     "pulse.agree5",
 ];
+
+fn terms_of(inv: &Invitation) -> String {
+    format!(
+        "{}:{}:{}",
+        inv.mode.code(),
+        inv.thresholds.group(),
+        inv.thresholds.comments()
+    )
+}
+
+/// The terms a form says its author was shown; `None` when it says nothing readable.
+fn seen(raw: Option<&str>) -> Option<(Mode, Thresholds)> {
+    let mut parts = raw?.split(':');
+    let mode = Mode::parse(parts.next()?).ok()?;
+    let group = parts.next()?.parse().ok()?;
+    let comments = parts.next()?.parse().ok()?;
+    Some((mode, Thresholds::new(group, comments)?))
+}
 
 pub async fn show(
     State(state): State<AppState>,
@@ -151,11 +173,38 @@ pub async fn submit(
         }
     };
     let key = random_token().map_err(AppError::internal)?;
+    // A form without readable terms cannot say what its author agreed to.
+    let Some(terms) = seen(get("terms")) else {
+        let errors = vec![InvalidInput::TermsChanged.message(lang)];
+        return render(
+            &state,
+            lang,
+            token,
+            &inv,
+            errors,
+            false,
+            StatusCode::CONFLICT,
+        )
+        .await;
+    };
     match state
         .store
-        .answer_pulse(&token, &key, &answer, state.clock.now())
+        .answer_pulse(&token, &key, &answer, terms, state.clock.now())
         .await
     {
+        Err(StoreError::Invalid(InvalidInput::TermsChanged)) => {
+            let errors = vec![InvalidInput::TermsChanged.message(lang)];
+            render(
+                &state,
+                lang,
+                token,
+                &inv,
+                errors,
+                false,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Ok(()) => {
             let inv = Invitation {
                 answered: true,

@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_pulses, create_pulse))
         .routes(routes!(pulse_results))
+        .routes(routes!(update_pulse))
         .routes(routes!(anonymity, set_anonymity))
 }
 
@@ -173,4 +174,91 @@ async fn pulse_results(
     let q = params(query)?;
     let id = required_id(&q.pulse, Field::Pulse)?;
     Ok(Json(super::results::results(&state, &ctx, id, &q).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct PulseChangeBody {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 120, pattern = "\\S")]
+    name: Option<String>,
+    /// False: no more cycles open (the closed ones stay readable).
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 60)]
+    open_days: Option<i64>,
+    /// Until the first answer only.
+    #[serde(default)]
+    #[schema(pattern = "^(anonymous|confidential)$")]
+    mode: Option<String>,
+    /// Until the first answer only; with `min_comments`.
+    #[serde(default)]
+    #[schema(minimum = 3, maximum = 1000)]
+    min_group: Option<i64>,
+    #[serde(default)]
+    #[schema(minimum = 3, maximum = 1000)]
+    min_comments: Option<i64>,
+}
+
+/// Changes a pulse (administrators): its name, whether it goes on, how long cycles stay
+/// open; its mode and thresholds only until the first answer (then 409).
+#[utoipa::path(post, path = "/api/v1/pulses/{id}", tag = "lead", params(crate::platform::api::Id),
+    request_body = PulseChangeBody,
+    responses((status = 200, description = "The pulse as it is now.", body = Pulse)))]
+async fn update_pulse(
+    State(state): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    crate::platform::extract::Path(id): crate::platform::extract::Path<i64>,
+    payload: Result<JsonBody<serde_json::Map<String, serde_json::Value>>, AppError>,
+) -> Result<Json<Pulse>, AppError> {
+    let grant = ctx.admin()?;
+    // An object only: every field is optional, and serde would also read a struct from an
+    // array of its fields.
+    let b: PulseChangeBody = serde_json::from_value(serde_json::Value::Object(body(payload)?))
+        .map_err(|e| InvalidInput::BadJson {
+            detail: cumbre_domain::input::readable_json_error(&e.to_string()),
+        })?;
+    let thresholds = match (b.min_group, b.min_comments) {
+        (None, None) => None,
+        (g, c) => {
+            let current = state.store.pulse(&ctx.scope, id).await?;
+            let (g, c) = (
+                g.unwrap_or(current.min_group),
+                c.unwrap_or(current.min_comments),
+            );
+            let floor = i64::from(cumbre_domain::lead::anonymity::Thresholds::FLOOR);
+            if !(floor..=1000).contains(&g) {
+                return Err(InvalidInput::OutOfRange {
+                    field: Field::MinGroup,
+                    min: floor,
+                    max: 1000,
+                    value: g.to_string(),
+                }
+                .into());
+            }
+            if !(g..=1000).contains(&c) {
+                return Err(InvalidInput::OutOfRange {
+                    field: Field::MinComments,
+                    min: g,
+                    max: 1000,
+                    value: c.to_string(),
+                }
+                .into());
+            }
+            cumbre_domain::lead::anonymity::Thresholds::new(g as u32, c as u32)
+        }
+    };
+    let change = cumbre_store::lead::pulses::PulseChange {
+        name: b.name,
+        active: b.active,
+        open_days: b.open_days,
+        mode: b.mode.as_deref().map(Mode::parse).transpose()?,
+        thresholds,
+    };
+    Ok(Json(
+        state
+            .store
+            .update_pulse(&grant, &ctx.actor(), id, &change, state.clock.now())
+            .await?,
+    ))
 }

@@ -390,6 +390,12 @@ const MATRIX: &[(&str, &str, &str, &str)] = &[
         r#"{"name":"Pulso","template":"monthly","audience_unit_id":{unit}}"#,
     ),
     ("GET", "/api/v1/pulses", "yyynn", ""),
+    (
+        "POST",
+        "/api/v1/pulses/{id}",
+        "ynnnn",
+        r#"{"name":"Pulso"}"#,
+    ),
     ("GET", "/api/v1/pulse/results", "yyynn", "?pulse=1"),
     ("GET", "/pulses", "yyynn", ""),
     (

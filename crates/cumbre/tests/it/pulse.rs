@@ -14,6 +14,7 @@ both!(
     a_pulse_is_opened_once_answered_once_and_reported_without_small_groups,
     the_demo_pulse_shows_a_hotel_whose_enps_fell,
     administrators_set_the_thresholds_new_pulses_copy,
+    a_pulse_keeps_the_terms_its_participants_were_shown,
 );
 
 const BASE: &str = "https://personas.sierraazul.example";
@@ -156,6 +157,7 @@ async fn a_pulse_is_opened_once_answered_once_and_reported_without_small_groups(
     );
     let answer = |enps: &'static str, comment: &'static str| {
         vec![
+            ("terms", "anonymous:5:10"),
             ("enps", enps),
             ("tools", "4"),
             ("leader", "2"),
@@ -460,4 +462,94 @@ async fn administrators_set_the_thresholds_new_pulses_copy(backend: Backend) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(Some(&browser), "/pulses").await.body;
     assert!(page.contains("value=\"6\""), "{page}");
+}
+
+/// What a participant is shown is what holds: a change of mode before the first answer
+/// sends an open page back to be read again, and after it the mode and thresholds cannot
+/// change (the name and the schedule can).
+async fn a_pulse_keeps_the_terms_its_participants_were_shown(backend: Backend) {
+    let app = TestApp::demo(backend).await;
+    let sink = SmtpSink::start().await;
+    let (pulse, links) = open_pulse(&app, &sink).await;
+    let admin = app.token("admin@demo.test").await;
+    let change = |body: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.api(
+                admin,
+                Method::POST,
+                &format!("/api/v1/pulses/{pulse}"),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let page = app.get(None, &format!("/p/{}", links[0])).await.body;
+    assert!(page.contains("value=\"anonymous:5:10\""), "{page}");
+    // Before any answer the administrator may still make it confidential…
+    let r = change(json!({"mode": "confidential"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // …and a page opened under the old terms is sent back to be read again.
+    let fields = [
+        ("terms", "anonymous:5:10"),
+        ("enps", "9"),
+        ("tools", "4"),
+        ("leader", "4"),
+        ("recognition", "4"),
+        ("voice", "4"),
+    ];
+    let stale = app
+        .post_raw(None, &format!("/p/{}", links[0]), &fields)
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale.body.contains("confidencial"),
+        "the new terms: {}",
+        stale.body
+    );
+    let mut fresh = fields;
+    fresh[0] = ("terms", "confidential:5:10");
+    let ok = app
+        .post_raw(None, &format!("/p/{}", links[0]), &fresh)
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // From the first answer on, the terms hold.
+    for locked in [json!({"mode": "anonymous"}), json!({"min_group": 8})] {
+        let r = change(locked.clone()).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{locked}: {}", r.body);
+    }
+    let r = change(json!({"name": "Pulso de fin de año", "open_days": 10})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["name"], "Pulso de fin de año");
+    assert_eq!(r.json()["mode"], "confidential");
+    for bad in [json!({"open_days": 0}), json!({"min_group": 2})] {
+        let r = change(bad.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let manager = app.token("manager@demo.test").await;
+    let r = app
+        .api(
+            &manager,
+            Method::POST,
+            &format!("/api/v1/pulses/{pulse}"),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert!(r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND);
+    // The confidential answer names its person; no output does.
+    let mut conn = sqlx::AnyConnection::connect(&app._db.url)
+        .await
+        .expect("connect");
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT CAST(count(*) AS BIGINT) FROM pulse_answers WHERE person_id IS NOT NULL",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count");
+    assert_eq!(linked, 1);
 }
