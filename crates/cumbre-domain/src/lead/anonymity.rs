@@ -36,11 +36,28 @@ impl Thresholds {
 
     /// `group` answers for a figure, `comments` for a group's comments (at least `group`).
     pub fn new(group: u32, comments: u32) -> Option<Thresholds> {
-        (Self::FLOOR..=1000)
-            .contains(&group)
-            .then_some(())
-            .filter(|()| (group..=1000).contains(&comments))
-            .map(|()| Thresholds { group, comments })
+        Self::parse(i64::from(group), i64::from(comments)).ok()
+    }
+
+    /// Thresholds as a person or a client gives them: `group` from the floor to 1000,
+    /// `comments` from `group` to 1000; each refusal names its field and range.
+    pub fn parse(group: i64, comments: i64) -> Result<Thresholds, crate::InvalidInput> {
+        const MAX: i64 = 1000;
+        let in_range = |v: i64, min: i64, field: crate::Field| {
+            if (min..=MAX).contains(&v) {
+                Ok(v as u32)
+            } else {
+                Err(crate::InvalidInput::OutOfRange {
+                    field,
+                    min,
+                    max: MAX,
+                    value: v.to_string(),
+                })
+            }
+        };
+        let group = in_range(group, i64::from(Self::FLOOR), crate::Field::MinGroup)?;
+        let comments = in_range(comments, i64::from(group), crate::Field::MinComments)?;
+        Ok(Thresholds { group, comments })
     }
 
     pub fn group(&self) -> u32 {

@@ -164,23 +164,8 @@ impl Store {
         comments: i64,
         now: OffsetDateTime,
     ) -> Result<Thresholds, StoreError> {
-        let in_range = |v: i64, min: i64, field: Field| -> Result<u32, StoreError> {
-            if (min..=1000).contains(&v) {
-                Ok(v as u32)
-            } else {
-                Err(InvalidInput::OutOfRange {
-                    field,
-                    min,
-                    max: 1000,
-                    value: v.to_string(),
-                }
-                .into())
-            }
-        };
-        let g = in_range(group, i64::from(Thresholds::FLOOR), Field::MinGroup)?;
-        let c = in_range(comments, i64::from(g), Field::MinComments)?;
-        let thresholds = Thresholds::new(g, c)
-            .ok_or(StoreError::Invalid(InvalidInput::Required(Field::MinGroup)))?;
+        let thresholds = Thresholds::parse(group, comments)?;
+        let (g, c) = (thresholds.group(), thresholds.comments());
         let tenant = grant.tenant();
         let mut w = self.begin_quiet_write().await?;
         sqlx::query("DELETE FROM anonymity_settings WHERE tenant_id = $1")

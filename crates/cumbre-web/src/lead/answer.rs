@@ -44,15 +44,8 @@ struct AnswerPage {
     done: bool,
 }
 
-fn plausible(token: &str) -> bool {
-    token.len() <= 100
-        && token
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
 async fn invitation(state: &AppState, token: &str) -> Result<Option<Invitation>, AppError> {
-    if !plausible(token) {
+    if !crate::listen::respond::plausible(token) {
         return Ok(None);
     }
     match state.store.pulse_invitation(token, state.clock.now()).await {

@@ -226,26 +226,7 @@ async fn update_pulse(
                 g.unwrap_or(current.min_group),
                 c.unwrap_or(current.min_comments),
             );
-            let floor = i64::from(cumbre_domain::lead::anonymity::Thresholds::FLOOR);
-            if !(floor..=1000).contains(&g) {
-                return Err(InvalidInput::OutOfRange {
-                    field: Field::MinGroup,
-                    min: floor,
-                    max: 1000,
-                    value: g.to_string(),
-                }
-                .into());
-            }
-            if !(g..=1000).contains(&c) {
-                return Err(InvalidInput::OutOfRange {
-                    field: Field::MinComments,
-                    min: g,
-                    max: 1000,
-                    value: c.to_string(),
-                }
-                .into());
-            }
-            cumbre_domain::lead::anonymity::Thresholds::new(g as u32, c as u32)
+            Some(cumbre_domain::lead::anonymity::Thresholds::parse(g, c)?)
         }
     };
     let change = cumbre_store::lead::pulses::PulseChange {

@@ -224,6 +224,20 @@ struct Names {
 }
 
 impl Names {
+    /// The names the reader may see, and the units they come from.
+    async fn load(
+        state: &AppState,
+        ctx: &Ctx,
+    ) -> Result<(Names, Vec<cumbre_store::org::Unit>), AppError> {
+        let units = state.store.list_units(&ctx.scope).await?;
+        let departments = state.store.list_departments(ctx.user.tenant).await?;
+        let names = Names {
+            units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
+            departments: departments.into_iter().map(|d| (d.id, d.name)).collect(),
+        };
+        Ok((names, units))
+    }
+
     fn of(&self, tr: &Tr, v: &View) -> String {
         let mut out = self.units.get(&v.unit).cloned().unwrap_or_default();
         if let Some(d) = v.department.and_then(|d| self.departments.get(&d)) {
@@ -297,17 +311,7 @@ pub async fn show(
 async fn render(state: &AppState, ctx: &Ctx, r: PulseResults) -> Result<Response, AppError> {
     let tr = Tr::new(ctx.lang);
     let clock = state.store.tenant_clock(ctx.user.tenant).await?;
-    let units = state.store.list_units(&ctx.scope).await?;
-    let names = Names {
-        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
-        departments: state
-            .store
-            .list_departments(ctx.user.tenant)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect(),
-    };
+    let (names, units) = Names::load(state, ctx).await?;
     let template = PulseTemplate::find(&r.pulse.template)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pulse template")))?;
     let month = |at: time::OffsetDateTime| {
@@ -415,22 +419,7 @@ pub async fn csv(
     use axum::response::IntoResponse;
     let r: PulseResults = results(&state, &ctx, id, &q).await?;
     let tr = Tr::new(ctx.lang);
-    let names = Names {
-        units: state
-            .store
-            .list_units(&ctx.scope)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect(),
-        departments: state
-            .store
-            .list_departments(ctx.user.tenant)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect(),
-    };
+    let (names, _) = Names::load(&state, &ctx).await?;
     let template = PulseTemplate::find(&r.pulse.template)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pulse template")))?;
     let mut w = crate::platform::export::CsvWriter::new();

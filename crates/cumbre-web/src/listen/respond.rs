@@ -181,7 +181,7 @@ fn closed_page(lang: Lang, status: StatusCode) -> Result<Response, AppError> {
     Ok((status, page(&body)?).into_response())
 }
 
-fn plausible(token: &str) -> bool {
+pub(crate) fn plausible(token: &str) -> bool {
     // Tokens are long random strings; anything else is not worth a query.
     token.len() <= 100
         && token
